@@ -1,0 +1,259 @@
+import { readFileSync } from 'node:fs';
+
+/** Everything `ciop` can be told at start. Every value has a default and is validated. */
+export interface Config {
+  /** TCP port of the HTTP server. */
+  port: number;
+  /** Address the HTTP server binds to. */
+  host: string;
+  /** `sqlite:PATH` (embedded default) or `postgres://…`. */
+  databaseUrl: string;
+  /** External MQTT broker (`mqtt://host:port`); undefined = embedded broker. */
+  mqttUrl: string | undefined;
+  /** Port of the embedded MQTT broker; 0 = do not start it. */
+  mqttPort: number;
+  /** Topic filter CIOP subscribes to. */
+  mqttTopic: string;
+  /** Shared-subscription group used with an external broker, so replicas split the load. */
+  mqttShareGroup: string;
+  /** Bearer token allowed to write readings, besides machine tokens. */
+  ingestToken: string | undefined;
+  /** IANA time zone in which days, months and years are cut. */
+  timezone: string;
+  /** Readings before this instant (epoch ms) are refused: a gateway whose clock reset reports 1970. */
+  ingestMinTime: number;
+  /** Readings later than now + this many seconds are refused. */
+  ingestMaxFutureS: number;
+  /** Largest accepted request body on the ingest endpoints, bytes (after decompression). */
+  ingestMaxBodyBytes: number;
+  /** How often the ingest log is compacted into series blocks, ms. */
+  flushIntervalMs: number;
+  /** Durability of acknowledged writes on SQLite: `full` survives power loss, `normal` a process crash. */
+  sqliteSync: 'full' | 'normal';
+  /** pino log level. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Public base URL of this instance, used in links sent by e-mail. */
+  publicUrl: string;
+}
+
+type Parser<T> = (raw: string) => T;
+
+interface Setting<K extends keyof Config> {
+  key: K;
+  env: string;
+  default: Config[K];
+  parse: Parser<Config[K]>;
+  doc: string;
+}
+
+class ConfigValueError extends Error {}
+
+const integer =
+  (min: number, max: number): Parser<number> =>
+  (raw) => {
+    if (!/^-?\d+$/.test(raw.trim())) throw new ConfigValueError(`expected a whole number, got "${raw}"`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new ConfigValueError(`expected ${min}…${max}, got ${value}`);
+    return value;
+  };
+
+const text: Parser<string> = (raw) => raw;
+
+const optionalText: Parser<string | undefined> = (raw) => (raw.trim() === '' ? undefined : raw.trim());
+
+const oneOf =
+  <T extends string>(...values: T[]): Parser<T> =>
+  (raw) => {
+    if (!(values as string[]).includes(raw)) {
+      throw new ConfigValueError(`expected one of ${values.join(', ')}, got "${raw}"`);
+    }
+    return raw as T;
+  };
+
+const databaseUrl: Parser<string> = (raw) => {
+  if (raw.startsWith('sqlite:') && raw.length > 'sqlite:'.length) return raw;
+  if (/^postgres(ql)?:\/\//.test(raw)) return raw;
+  throw new ConfigValueError(`expected "sqlite:PATH" or "postgres://user@host:port/db", got "${raw}"`);
+};
+
+const mqttUrl: Parser<string | undefined> = (raw) => {
+  if (raw.trim() === '') return undefined;
+  if (!/^(mqtts?|wss?|tcp|tls):\/\/[^/]+/.test(raw)) {
+    throw new ConfigValueError(`expected a broker URL such as mqtt://127.0.0.1:1883, got "${raw}"`);
+  }
+  return raw;
+};
+
+const timezone: Parser<string> = (raw) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: raw });
+  } catch {
+    throw new ConfigValueError(`"${raw}" is not an IANA time zone such as Europe/Madrid`);
+  }
+  return raw;
+};
+
+const isoDate: Parser<number> = (raw) => {
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw);
+  if (Number.isNaN(ms)) throw new ConfigValueError(`expected an ISO date such as 2000-01-01, got "${raw}"`);
+  return ms;
+};
+
+const httpUrl: Parser<string> = (raw) => {
+  if (!/^https?:\/\/[^/]+/.test(raw)) throw new ConfigValueError(`expected an http(s) URL, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
+};
+
+function setting<K extends keyof Config>(s: Setting<K>): Setting<K> {
+  return s;
+}
+
+/** The table of settings; the README documents each one (a test keeps the two in step). */
+export const SETTINGS = [
+  setting({ key: 'port', env: 'CIOP_PORT', default: 8080, parse: integer(0, 65535), doc: 'HTTP port.' }),
+  setting({ key: 'host', env: 'CIOP_HOST', default: '0.0.0.0', parse: text, doc: 'Address to bind.' }),
+  setting({
+    key: 'databaseUrl',
+    env: 'CIOP_DATABASE_URL',
+    default: 'sqlite:./data/ciop.db',
+    parse: databaseUrl,
+    doc: '`sqlite:PATH` (embedded) or `postgres://user@host:port/db`.',
+  }),
+  setting({
+    key: 'mqttUrl',
+    env: 'CIOP_MQTT_URL',
+    default: undefined,
+    parse: mqttUrl,
+    doc: 'External MQTT broker, e.g. `mqtt://127.0.0.1:1883`. Unset: CIOP runs its own broker.',
+  }),
+  setting({
+    key: 'mqttPort',
+    env: 'CIOP_MQTT_PORT',
+    default: 1884,
+    parse: integer(0, 65535),
+    doc: 'Port of the embedded MQTT broker (1884 so that it does not clash with a system broker on 1883; 0 = no embedded broker).',
+  }),
+  setting({
+    key: 'mqttTopic',
+    env: 'CIOP_MQTT_TOPIC',
+    default: 'ciop/#',
+    parse: text,
+    doc: 'Topic filter CIOP subscribes to.',
+  }),
+  setting({
+    key: 'mqttShareGroup',
+    env: 'CIOP_MQTT_SHARE_GROUP',
+    default: 'ciop',
+    parse: text,
+    doc: 'With an external broker, replicas subscribe to `$share/GROUP/TOPIC` and split the messages.',
+  }),
+  setting({
+    key: 'ingestToken',
+    env: 'CIOP_INGEST_TOKEN',
+    default: undefined,
+    parse: optionalText,
+    doc: 'A bearer token allowed to write readings, for forwarders set up before machine tokens are issued.',
+  }),
+  setting({
+    key: 'timezone',
+    env: 'CIOP_TIMEZONE',
+    default: 'Europe/Madrid',
+    parse: timezone,
+    doc: 'Time zone in which days, months and years are cut.',
+  }),
+  setting({
+    key: 'ingestMinTime',
+    env: 'CIOP_INGEST_MIN_TIME',
+    default: Date.UTC(2000, 0, 1),
+    parse: isoDate,
+    doc: 'ISO date; earlier readings are refused (default 2000-01-01).',
+  }),
+  setting({
+    key: 'ingestMaxFutureS',
+    env: 'CIOP_INGEST_MAX_FUTURE_S',
+    default: 86400,
+    parse: integer(0, 10 * 365 * 86400),
+    doc: 'Readings later than now plus this many seconds are refused.',
+  }),
+  setting({
+    key: 'ingestMaxBodyBytes',
+    env: 'CIOP_INGEST_MAX_BODY_BYTES',
+    default: 25 * 1024 * 1024,
+    parse: integer(1024, 1024 * 1024 * 1024),
+    doc: 'Largest ingest body in bytes, after decompression (413 above).',
+  }),
+  setting({
+    key: 'flushIntervalMs',
+    env: 'CIOP_FLUSH_INTERVAL_MS',
+    default: 1000,
+    parse: integer(50, 600_000),
+    doc: 'How often acknowledged readings are compacted from the ingest log into series blocks.',
+  }),
+  setting({
+    key: 'sqliteSync',
+    env: 'CIOP_SQLITE_SYNC',
+    default: 'full',
+    parse: oneOf('full', 'normal'),
+    doc: 'SQLite durability: `full` survives power loss, `normal` survives a crash of the process.',
+  }),
+  setting({
+    key: 'logLevel',
+    env: 'CIOP_LOG_LEVEL',
+    default: 'info',
+    parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+    doc: 'Log level.',
+  }),
+  setting({
+    key: 'publicUrl',
+    env: 'CIOP_PUBLIC_URL',
+    default: 'http://localhost:8080',
+    parse: httpUrl,
+    doc: 'Public base URL of this instance, used in links sent by e-mail.',
+  }),
+] as const;
+
+/** Thrown with every wrong value listed, one per line, so a user can fix them all at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `CIOP cannot start, the configuration has ${problems.length} problem(s):\n  ${problems.join('\n  ')}`,
+    );
+  }
+}
+
+/**
+ * Reads the configuration: defaults, then the optional JSON file named by `CIOP_CONFIG_FILE`
+ * (keys are the environment variable names), then the environment. `overrides` (tests) win.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const problems: string[] = [];
+  let fileValues: Record<string, unknown> = {};
+  const file = env.CIOP_CONFIG_FILE;
+  if (file) {
+    try {
+      fileValues = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      const known = new Set<string>(SETTINGS.map((s) => s.env));
+      for (const name of Object.keys(fileValues)) {
+        if (!known.has(name)) problems.push(`${file}: unknown setting "${name}"`);
+      }
+    } catch (error) {
+      problems.push(`CIOP_CONFIG_FILE=${file}: ${(error as Error).message}`);
+    }
+  }
+  const config: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    const raw = env[s.env] ?? (fileValues[s.env] === undefined ? undefined : String(fileValues[s.env]));
+    if (raw === undefined) {
+      config[s.key] = s.default;
+      continue;
+    }
+    try {
+      config[s.key] = (s.parse as Parser<unknown>)(raw);
+    } catch (error) {
+      if (!(error instanceof ConfigValueError)) throw error;
+      problems.push(`${s.env}: ${error.message}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...(config as unknown as Config), ...overrides };
+}
