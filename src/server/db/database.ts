@@ -2,9 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { FileMigrationProvider, Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import type { TimeSeriesIo } from './timeseries-io.ts';
+import { createPostgresTimeSeriesIo } from './timeseries-postgres.ts';
+import { createSqliteTimeSeriesIo } from './timeseries-sqlite.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -64,15 +67,23 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
   };
 }
 
+const MIGRATIONS = path.join(import.meta.dirname, 'migrations');
+
+/** Every migration in `migrations/`, by file name (sortable timestamps). */
+async function loadMigrations(): Promise<Record<string, Migration>> {
+  const migrations: Record<string, Migration> = {};
+  for (const file of (await fs.readdir(MIGRATIONS)).sort()) {
+    if (!/^\d{8}_\d{4}_[a-z0-9_-]+\.ts$/.test(file)) continue;
+    migrations[file.replace(/\.ts$/, '')] = (await import(path.join(MIGRATIONS, file))) as Migration;
+  }
+  return migrations;
+}
+
 /** Brings the schema up to date. Safe to run from several replicas at once on PostgreSQL. */
 export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]> {
   const migrator = new Migrator({
     db: handle.db,
-    provider: new FileMigrationProvider({
-      fs,
-      path,
-      migrationFolder: path.join(import.meta.dirname, 'migrations'),
-    }),
+    provider: { getMigrations: loadMigrations },
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
@@ -87,4 +98,11 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]>
 /** Whether the connection answers; for health checks. */
 export async function ping(handle: DatabaseHandle): Promise<void> {
   await sql`select 1`.execute(handle.db);
+}
+
+/** The time-series storage for this database's engine. */
+export function createTimeSeriesIo(handle: DatabaseHandle): TimeSeriesIo {
+  if (handle.sqlite) return createSqliteTimeSeriesIo(handle.sqlite);
+  if (handle.pool) return createPostgresTimeSeriesIo(handle.pool);
+  throw new Error('database handle has no connection');
 }

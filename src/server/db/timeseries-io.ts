@@ -1,0 +1,93 @@
+/**
+ * Storage of the time-series engine: the durable ingest log and the series blocks. One
+ * implementation per engine (timeseries-sqlite.ts, timeseries-postgres.ts); the engine itself
+ * (modules/readings) is dialect-neutral.
+ */
+
+/** A stored block: the readings of one series from hour `t0` until the next block's `t0`. */
+export interface StoredBlock {
+  seriesId: number;
+  /** Start of the first hour the block covers, epoch ms. */
+  t0: number;
+  /** Time of the block's last reading, epoch ms. */
+  t1: number;
+  n: number;
+  lastValue: number;
+  data: Uint8Array;
+}
+
+/** A drop of a cumulative meter: a reset or a replacement. */
+export interface CounterDrop {
+  seriesId: number;
+  t: number;
+  previousT: number;
+  previousValue: number;
+  value: number;
+}
+
+/** A reading of a text field: kept as given, outside the numeric blocks. */
+export interface TextReading {
+  seriesId: number;
+  t: number;
+  value: string;
+}
+
+export interface LogEntry {
+  id: number;
+  payload: Uint8Array;
+}
+
+/** The blocks a compaction must load for one series: those covering readings in [from, to]. */
+export interface BlockRange {
+  seriesId: number;
+  from: number;
+  to: number;
+  /** Also fetch the last reading before the loaded blocks (cumulative meters). */
+  withPrevious: boolean;
+}
+
+export interface LastReading {
+  t: number;
+  v: number;
+}
+
+/** What a compaction writes. */
+export interface CompactionResult {
+  removed: StoredBlock[];
+  added: StoredBlock[];
+  drops: CounterDrop[];
+}
+
+/**
+ * The CPU side of a compaction, called by the storage inside its transaction. Synchronous so
+ * that SQLite can run a whole compaction without yielding the event loop to a writer.
+ */
+export interface CompactionWork {
+  plan(entries: LogEntry[]): BlockRange[];
+  merge(loaded: Map<number, StoredBlock[]>, previous: Map<number, LastReading>): CompactionResult;
+}
+
+export interface TimeSeriesIo {
+  /** Appends one batch to the log (and its text readings to their table); durable on return. */
+  appendLog(payload: Uint8Array | undefined, texts: TextReading[], receivedAt: number): Promise<void>;
+  /**
+   * Compacts up to `maxEntries` log entries into blocks in one transaction; returns how many
+   * were compacted (0 when the log is empty), or -1 when another replica is compacting.
+   */
+  compact(work: CompactionWork, maxEntries: number): Promise<number>;
+  /** Entries waiting in the log. */
+  logSize(): Promise<number>;
+  /** Blocks of a series that may hold readings in [from, to], in time order. */
+  readBlocks(seriesId: number, from: number, to: number): Promise<StoredBlock[]>;
+  /** The latest stored reading of each series that has one. */
+  latest(seriesIds: number[]): Promise<Map<number, LastReading>>;
+  /** The last reading of the block before the one starting at `t0` (all its readings are before `t0`). */
+  lastReadingBeforeBlock(seriesId: number, t0: number): Promise<LastReading | undefined>;
+  readTexts(seriesId: number, from: number, to: number, limit: number): Promise<TextReading[]>;
+  counterDrops(seriesIds: number[], from: number, to: number, limit: number): Promise<CounterDrop[]>;
+  /** Bytes the engine's data takes on disk (the whole database file for SQLite). */
+  storageBytes(): Promise<number>;
+}
+
+/** Earliest time any query can name, epoch ms. */
+export const MIN_TIME = -8_640_000_000_000_000;

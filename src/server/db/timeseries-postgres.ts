@@ -1,0 +1,238 @@
+import type pg from 'pg';
+import type { CompactionWork, LastReading, StoredBlock, TimeSeriesIo } from './timeseries-io.ts';
+import { MIN_TIME } from './timeseries-io.ts';
+
+/** Advisory lock key under which one replica at a time compacts the shared ingest log. */
+const COMPACTION_LOCK = 0x43494f50; // "CIOP"
+
+interface BlockRow {
+  series_id: number;
+  t0: number;
+  t1: number;
+  n: number;
+  last_v: number;
+  data: Uint8Array;
+}
+
+const toBlock = (r: BlockRow): StoredBlock => ({
+  seriesId: r.series_id,
+  t0: r.t0,
+  t1: r.t1,
+  n: r.n,
+  lastValue: r.last_v,
+  data: r.data,
+});
+
+const BLOCKS_IN_RANGE = `
+  SELECT b.series_id, b.t0, b.t1, b.n, b.last_v, b.data
+  FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r(series_id, t_from, t_to)
+  JOIN LATERAL (
+    SELECT * FROM ts_block x
+    WHERE x.series_id = r.series_id AND x.t0 <= r.t_to
+      AND x.t0 >= coalesce((SELECT max(p.t0) FROM ts_block p WHERE p.series_id = r.series_id AND p.t0 <= r.t_from), ${MIN_TIME})
+  ) b ON true
+  ORDER BY b.series_id, b.t0`;
+
+const LAST_BEFORE = `
+  SELECT r.series_id, b.t1, b.last_v
+  FROM unnest($1::bigint[], $2::bigint[]) AS r(series_id, t)
+  JOIN LATERAL (
+    SELECT t1, last_v FROM ts_block x WHERE x.series_id = r.series_id AND x.t0 < r.t ORDER BY x.t0 DESC LIMIT 1
+  ) b ON true`;
+
+/**
+ * The time-series storage on PostgreSQL. Every replica appends to the shared log; one at a
+ * time (advisory lock) compacts it, in set-based statements.
+ */
+export function createPostgresTimeSeriesIo(pool: pg.Pool): TimeSeriesIo {
+  const lastBefore = async (
+    client: pg.Pool | pg.PoolClient,
+    ids: number[],
+    ts: number[],
+  ): Promise<Map<number, LastReading>> => {
+    const out = new Map<number, LastReading>();
+    if (ids.length === 0) return out;
+    const { rows } = await client.query(LAST_BEFORE, [ids, ts]);
+    for (const r of rows as { series_id: number; t1: number; last_v: number }[]) {
+      out.set(r.series_id, { t: r.t1, v: r.last_v });
+    }
+    return out;
+  };
+
+  return {
+    appendLog: async (payload, texts, receivedAt) => {
+      if (texts.length === 0 && payload) {
+        await pool.query('INSERT INTO ingest_log (received_at, payload) VALUES ($1, $2)', [
+          receivedAt,
+          Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+        ]);
+        return;
+      }
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        if (payload) {
+          await client.query('INSERT INTO ingest_log (received_at, payload) VALUES ($1, $2)', [
+            receivedAt,
+            Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+          ]);
+        }
+        if (texts.length > 0) {
+          await client.query(
+            `INSERT INTO ts_text (series_id, t, value)
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[])
+             ON CONFLICT (series_id, t) DO UPDATE SET value = excluded.value`,
+            [texts.map((t) => t.seriesId), texts.map((t) => t.t), texts.map((t) => t.value)],
+          );
+        }
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+
+    compact: async (work: CompactionWork, maxEntries: number) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const lock = await client.query('SELECT pg_try_advisory_xact_lock($1) AS ok', [COMPACTION_LOCK]);
+        if (!lock.rows[0].ok) {
+          await client.query('ROLLBACK');
+          return -1;
+        }
+        const { rows: entries } = await client.query(
+          'SELECT id, payload FROM ingest_log ORDER BY id LIMIT $1',
+          [maxEntries],
+        );
+        if (entries.length === 0) {
+          await client.query('ROLLBACK');
+          return 0;
+        }
+        const ranges = work.plan(entries);
+        const { rows } = await client.query(BLOCKS_IN_RANGE, [
+          ranges.map((r) => r.seriesId),
+          ranges.map((r) => r.from),
+          ranges.map((r) => r.to),
+        ]);
+        const loaded = new Map<number, StoredBlock[]>();
+        for (const r of ranges) loaded.set(r.seriesId, []);
+        for (const row of rows as BlockRow[]) loaded.get(row.series_id)?.push(toBlock(row));
+        const wanted = ranges.filter((r) => r.withPrevious);
+        const previous = await lastBefore(
+          client,
+          wanted.map((r) => r.seriesId),
+          wanted.map((r) => loaded.get(r.seriesId)?.[0]?.t0 ?? r.from),
+        );
+        const result = work.merge(loaded, previous);
+        if (result.removed.length > 0) {
+          await client.query(
+            `DELETE FROM ts_block b USING unnest($1::bigint[], $2::bigint[]) AS r(series_id, t0)
+             WHERE b.series_id = r.series_id AND b.t0 = r.t0`,
+            [result.removed.map((b) => b.seriesId), result.removed.map((b) => b.t0)],
+          );
+        }
+        if (result.added.length > 0) {
+          await client.query(
+            `INSERT INTO ts_block (series_id, t0, t1, n, last_v, data)
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::int[], $5::float8[], $6::bytea[])`,
+            [
+              result.added.map((b) => b.seriesId),
+              result.added.map((b) => b.t0),
+              result.added.map((b) => b.t1),
+              result.added.map((b) => b.n),
+              result.added.map((b) => b.lastValue),
+              result.added.map((b) => Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength)),
+            ],
+          );
+        }
+        if (result.drops.length > 0) {
+          await client.query(
+            `INSERT INTO ts_counter_event (series_id, t, previous_t, previous_value, value)
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::float8[], $5::float8[])
+             ON CONFLICT DO NOTHING`,
+            [
+              result.drops.map((d) => d.seriesId),
+              result.drops.map((d) => d.t),
+              result.drops.map((d) => d.previousT),
+              result.drops.map((d) => d.previousValue),
+              result.drops.map((d) => d.value),
+            ],
+          );
+        }
+        await client.query('DELETE FROM ingest_log WHERE id = ANY($1::bigint[])', [
+          entries.map((e: { id: number }) => e.id),
+        ]);
+        await client.query('COMMIT');
+        return entries.length;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+
+    logSize: async () => (await pool.query('SELECT count(*)::int AS n FROM ingest_log')).rows[0].n,
+
+    readBlocks: async (seriesId, from, to) => {
+      const { rows } = await pool.query(BLOCKS_IN_RANGE, [[seriesId], [from], [to]]);
+      return (rows as BlockRow[]).map(toBlock);
+    },
+
+    latest: async (seriesIds) => {
+      const out = new Map<number, LastReading>();
+      if (seriesIds.length === 0) return out;
+      const { rows } = await pool.query(
+        `SELECT r.series_id, b.t1, b.last_v FROM unnest($1::bigint[]) AS r(series_id)
+         JOIN LATERAL (SELECT t1, last_v FROM ts_block x WHERE x.series_id = r.series_id ORDER BY x.t0 DESC LIMIT 1) b ON true`,
+        [seriesIds],
+      );
+      for (const r of rows as { series_id: number; t1: number; last_v: number }[]) {
+        out.set(r.series_id, { t: r.t1, v: r.last_v });
+      }
+      return out;
+    },
+
+    lastReadingBeforeBlock: async (seriesId, t) => (await lastBefore(pool, [seriesId], [t])).get(seriesId),
+
+    readTexts: async (seriesId, from, to, limit) => {
+      const { rows } = await pool.query(
+        'SELECT series_id, t, value FROM ts_text WHERE series_id = $1 AND t >= $2 AND t <= $3 ORDER BY t LIMIT $4',
+        [seriesId, from, to, limit],
+      );
+      return (rows as { series_id: number; t: number; value: string }[]).map((r) => ({
+        seriesId: r.series_id,
+        t: r.t,
+        value: r.value,
+      }));
+    },
+
+    counterDrops: async (seriesIds, from, to, limit) => {
+      const { rows } = await pool.query(
+        `SELECT series_id, t, previous_t, previous_value, value FROM ts_counter_event
+         WHERE series_id = ANY($1::bigint[]) AND t >= $2 AND t <= $3 ORDER BY t LIMIT $4`,
+        [seriesIds, from, to, limit],
+      );
+      return (
+        rows as { series_id: number; t: number; previous_t: number; previous_value: number; value: number }[]
+      ).map((r) => ({
+        seriesId: r.series_id,
+        t: r.t,
+        previousT: r.previous_t,
+        previousValue: r.previous_value,
+        value: r.value,
+      }));
+    },
+
+    storageBytes: async () => {
+      const { rows } = await pool.query(
+        `SELECT sum(pg_total_relation_size(c))::bigint AS bytes
+         FROM unnest(ARRAY['ts_block', 'ts_text', 'ts_counter_event', 'ingest_log', 'series']::regclass[]) AS c`,
+      );
+      return rows[0].bytes as number;
+    },
+  };
+}

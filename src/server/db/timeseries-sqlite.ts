@@ -1,0 +1,143 @@
+import type SQLite from 'better-sqlite3';
+import type {
+  CompactionWork,
+  CounterDrop,
+  LastReading,
+  LogEntry,
+  StoredBlock,
+  TextReading,
+  TimeSeriesIo,
+} from './timeseries-io.ts';
+import { MIN_TIME } from './timeseries-io.ts';
+
+interface BlockRow {
+  series_id: number;
+  t0: number;
+  t1: number;
+  n: number;
+  last_v: number;
+  data: Uint8Array;
+}
+
+const toBlock = (r: BlockRow): StoredBlock => ({
+  seriesId: r.series_id,
+  t0: r.t0,
+  t1: r.t1,
+  n: r.n,
+  lastValue: r.last_v,
+  data: r.data,
+});
+
+/** The time-series storage on SQLite: synchronous statements, one compaction at a time. */
+export function createSqliteTimeSeriesIo(sqlite: SQLite.Database): TimeSeriesIo {
+  const s = {
+    appendLog: sqlite.prepare('INSERT INTO ingest_log (received_at, payload) VALUES (?, ?)'),
+    upsertText: sqlite.prepare('INSERT OR REPLACE INTO ts_text (series_id, t, value) VALUES (?, ?, ?)'),
+    readLog: sqlite.prepare('SELECT id, payload FROM ingest_log ORDER BY id LIMIT ?'),
+    deleteLog: sqlite.prepare('DELETE FROM ingest_log WHERE id <= ?'),
+    logSize: sqlite.prepare('SELECT count(*) AS n FROM ingest_log'),
+    blocks: sqlite.prepare(
+      `SELECT series_id, t0, t1, n, last_v, data FROM ts_block
+       WHERE series_id = ? AND t0 <= ?
+         AND t0 >= coalesce((SELECT max(t0) FROM ts_block WHERE series_id = ? AND t0 <= ?), ${MIN_TIME})
+       ORDER BY t0`,
+    ),
+    lastBefore: sqlite.prepare(
+      'SELECT t1, last_v FROM ts_block WHERE series_id = ? AND t0 < ? ORDER BY t0 DESC LIMIT 1',
+    ),
+    latest: sqlite.prepare('SELECT t1, last_v FROM ts_block WHERE series_id = ? ORDER BY t0 DESC LIMIT 1'),
+    deleteBlock: sqlite.prepare('DELETE FROM ts_block WHERE series_id = ? AND t0 = ?'),
+    insertBlock: sqlite.prepare(
+      'INSERT INTO ts_block (series_id, t0, t1, n, last_v, data) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    insertDrop: sqlite.prepare(
+      `INSERT OR IGNORE INTO ts_counter_event (series_id, t, previous_t, previous_value, value)
+       VALUES (?, ?, ?, ?, ?)`,
+    ),
+    texts: sqlite.prepare(
+      'SELECT series_id, t, value FROM ts_text WHERE series_id = ? AND t >= ? AND t <= ? ORDER BY t LIMIT ?',
+    ),
+    pageCount: sqlite.prepare('PRAGMA page_count'),
+    pageSize: sqlite.prepare('PRAGMA page_size'),
+  };
+
+  const append = sqlite.transaction((payload: Uint8Array | undefined, texts: TextReading[], at: number) => {
+    if (payload) s.appendLog.run(at, payload);
+    for (const t of texts) s.upsertText.run(t.seriesId, t.t, t.value);
+  });
+
+  const readingBefore = (seriesId: number, t: number): LastReading | undefined => {
+    const row = s.lastBefore.get(seriesId, t) as { t1: number; last_v: number } | undefined;
+    return row && { t: row.t1, v: row.last_v };
+  };
+
+  const compact = sqlite.transaction((work: CompactionWork, maxEntries: number): number => {
+    const entries = s.readLog.all(maxEntries) as LogEntry[];
+    if (entries.length === 0) return 0;
+    const loaded = new Map<number, StoredBlock[]>();
+    const previous = new Map<number, LastReading>();
+    for (const range of work.plan(entries)) {
+      const blocks = (s.blocks.all(range.seriesId, range.to, range.seriesId, range.from) as BlockRow[]).map(
+        toBlock,
+      );
+      loaded.set(range.seriesId, blocks);
+      if (range.withPrevious) {
+        const before = readingBefore(range.seriesId, blocks.length > 0 ? blocks[0].t0 : range.from);
+        if (before) previous.set(range.seriesId, before);
+      }
+    }
+    const result = work.merge(loaded, previous);
+    for (const b of result.removed) s.deleteBlock.run(b.seriesId, b.t0);
+    for (const b of result.added) s.insertBlock.run(b.seriesId, b.t0, b.t1, b.n, b.lastValue, b.data);
+    for (const d of result.drops) s.insertDrop.run(d.seriesId, d.t, d.previousT, d.previousValue, d.value);
+    s.deleteLog.run(entries[entries.length - 1].id);
+    return entries.length;
+  });
+
+  return {
+    appendLog: async (payload, texts, receivedAt) => {
+      append(payload, texts, receivedAt);
+    },
+    compact: async (work, maxEntries) => compact.immediate(work, maxEntries),
+    logSize: async () => (s.logSize.get() as { n: number }).n,
+    readBlocks: async (seriesId, from, to) =>
+      (s.blocks.all(seriesId, to, seriesId, from) as BlockRow[]).map(toBlock),
+    latest: async (seriesIds) => {
+      const out = new Map<number, LastReading>();
+      for (const id of seriesIds) {
+        const row = s.latest.get(id) as { t1: number; last_v: number } | undefined;
+        if (row) out.set(id, { t: row.t1, v: row.last_v });
+      }
+      return out;
+    },
+    lastReadingBeforeBlock: async (seriesId, t) => readingBefore(seriesId, t),
+    readTexts: async (seriesId, from, to, limit) =>
+      (s.texts.all(seriesId, from, to, limit) as { series_id: number; t: number; value: string }[]).map(
+        (r) => ({ seriesId: r.series_id, t: r.t, value: r.value }),
+      ),
+    counterDrops: async (seriesIds, from, to, limit) => {
+      if (seriesIds.length === 0) return [];
+      const rows = sqlite
+        .prepare(
+          `SELECT series_id, t, previous_t, previous_value, value FROM ts_counter_event
+           WHERE series_id IN (${seriesIds.map(() => '?').join(',')}) AND t >= ? AND t <= ?
+           ORDER BY t LIMIT ?`,
+        )
+        .all(...seriesIds, from, to, limit) as {
+        series_id: number;
+        t: number;
+        previous_t: number;
+        previous_value: number;
+        value: number;
+      }[];
+      return rows.map((r): CounterDrop => ({
+        seriesId: r.series_id,
+        t: r.t,
+        previousT: r.previous_t,
+        previousValue: r.previous_value,
+        value: r.value,
+      }));
+    },
+    storageBytes: async () => (s.pageCount.pluck().get() as number) * (s.pageSize.pluck().get() as number),
+  };
+}
