@@ -1,0 +1,16 @@
+/** What a person may be in CIOP; a user may hold several roles. */
+export const ROLES = [
+  'admin',
+  'resident',
+  'installer',
+  'esco',
+  'municipal',
+  'transport',
+  'kpi',
+  'planner',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What a machine token may do. */
+export const MACHINE_SCOPES = ['ingest:write', 'read', 'admin'] as const;
+export type MachineScope = (typeof MACHINE_SCOPES)[number];

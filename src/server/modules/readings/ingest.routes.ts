@@ -1,0 +1,180 @@
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import {
+  type FastifyPluginAsyncTypebox,
+  Type,
+  type TypeBoxTypeProvider,
+} from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { IngestBodySchema, IngestResultSchema } from '#common/api/readings.ts';
+import { parsePrecision, type Precision } from '#common/line-protocol/index.ts';
+import { type Access, principalOf } from '../../plugins/access.ts';
+import { badRequest, HttpProblem } from '../../plugins/errors.ts';
+
+const gunzipAsync = promisify(gunzip);
+
+/** Machines with `ingest:write`, and the people who back-fill history. */
+export const WRITE_READINGS: Access = { roles: ['admin'], scopes: ['ingest:write', 'admin'] };
+const BACKFILL: Access = { roles: ['admin', 'installer'], scopes: ['ingest:write', 'admin'] };
+
+const tags = ['ingest'];
+const NoContent = Type.Null({ description: 'Stored durably.' });
+
+/** The body as text, gunzipped when the client compressed it, within the size limit. */
+async function bodyText(request: FastifyRequest, limit: number): Promise<string> {
+  const raw = request.body;
+  if (raw === undefined || raw === null) return '';
+  let buffer = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
+  if ((request.headers['content-encoding'] ?? '').toLowerCase().includes('gzip')) {
+    try {
+      buffer = await gunzipAsync(buffer, { maxOutputLength: limit });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
+        throw new HttpProblem(
+          413,
+          `The body is larger than ${limit} bytes once decompressed (CIOP_INGEST_MAX_BODY_BYTES).`,
+        );
+      }
+      throw badRequest(`The body says it is gzip but cannot be decompressed: ${(error as Error).message}`);
+    }
+  }
+  return buffer.toString('utf8');
+}
+
+function precisionOf(raw: string | undefined, fallback: Precision): Precision {
+  try {
+    return parsePrecision(raw, fallback);
+  } catch (error) {
+    throw badRequest((error as Error).message);
+  }
+}
+
+/**
+ * Ingest: the JSON API, CSV back-fill, and InfluxDB-compatible writes so that the city's
+ * forwarders, Telegraf and InfluxDB client libraries write to CIOP unchanged.
+ */
+export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { ingest, config } = app.platform;
+  const limit = config.ingestMaxBodyBytes;
+
+  app.post(
+    '/api/v1/ingest',
+    {
+      schema: {
+        tags,
+        summary: 'Write readings (JSON)',
+        description:
+          'A batch is validated whole: if any reading is bad, nothing is stored and the reply says which and why. A 200 reply means the readings are durable.',
+        body: IngestBodySchema,
+        response: { 200: IngestResultSchema },
+      },
+      bodyLimit: limit,
+      config: { access: WRITE_READINGS },
+    },
+    async (request) => ({ stored: await ingest.writeJson(request.body.readings, principalOf(request)) }),
+  );
+
+  // Raw bodies: line protocol and CSV, possibly gzip-compressed.
+  await app.register(async (instance) => {
+    const raw = instance.withTypeProvider<TypeBoxTypeProvider>();
+    raw.removeAllContentTypeParsers();
+    raw.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, (_request, body, done) =>
+      done(null, body),
+    );
+
+    raw.post(
+      '/api/v1/ingest/csv',
+      {
+        schema: {
+          tags,
+          summary: 'Back-fill readings from CSV',
+          description:
+            'Columns as in the data export: `sensor_id`, or `sn`, `channel`, `device` and `medium`; then `time` (ISO 8601 or epoch ms) and `value`. Original times are kept; rows already stored are overwritten, so a re-import is idempotent. All rows or none.',
+          response: { 200: IngestResultSchema },
+        },
+        bodyLimit: limit,
+        config: { access: BACKFILL },
+      },
+      async (request) => {
+        const catalog = app.platform.catalog;
+        const text = await bodyText(request, limit);
+        const stored = await ingest.writeCsv(text, principalOf(request), (sensorId) =>
+          catalog.keyOfSensor(sensorId),
+        );
+        return { stored };
+      },
+    );
+
+    raw.post(
+      '/api/v2/write',
+      {
+        schema: {
+          tags,
+          summary: 'Write line protocol (InfluxDB 2.x compatible)',
+          description:
+            'Send `Authorization: Token …`. `org` and `bucket` are accepted and ignored. All lines or none (InfluxDB 2.x semantics).',
+          querystring: Type.Object({
+            org: Type.Optional(Type.String()),
+            orgID: Type.Optional(Type.String()),
+            bucket: Type.Optional(Type.String()),
+            precision: Type.Optional(Type.String({ description: 'ns (default), us, ms or s' })),
+          }),
+          response: { 204: NoContent },
+        },
+        bodyLimit: limit,
+        config: { access: WRITE_READINGS },
+      },
+      async (request, reply) => {
+        const precision = precisionOf(request.query.precision, 'ns');
+        await ingest.writeLineProtocol(await bodyText(request, limit), precision, principalOf(request));
+        return reply.status(204).send(null);
+      },
+    );
+
+    raw.post(
+      '/write',
+      {
+        schema: {
+          tags,
+          summary: 'Write line protocol (InfluxDB 1.x compatible)',
+          description:
+            'Authenticate with Basic auth, `u`/`p`, or `Authorization: Token …`. `db` and `rp` are accepted and ignored. All lines or none.',
+          querystring: Type.Object({
+            db: Type.Optional(Type.String()),
+            rp: Type.Optional(Type.String()),
+            u: Type.Optional(Type.String()),
+            p: Type.Optional(Type.String()),
+            precision: Type.Optional(Type.String({ description: 'n (default), u, ms, s, m or h' })),
+            consistency: Type.Optional(Type.String()),
+          }),
+          response: { 204: NoContent },
+        },
+        bodyLimit: limit,
+        config: { access: WRITE_READINGS },
+      },
+      async (request, reply) => {
+        const precision = precisionOf(request.query.precision, 'ns');
+        await ingest.writeLineProtocol(await bodyText(request, limit), precision, principalOf(request));
+        return reply.status(204).send(null);
+      },
+    );
+  });
+
+  for (const url of ['/ping', '/health']) {
+    app.route({
+      method: ['GET', 'HEAD'],
+      url,
+      schema: {
+        tags,
+        summary: 'Liveness, for InfluxDB clients that check it before writing',
+        hide: url === '/health',
+      },
+      config: { access: 'public' },
+      handler: async (_request, reply) => {
+        reply.header('X-Influxdb-Version', '1.8-ciop');
+        if (url === '/health') return { name: 'ciop', status: 'pass', message: 'ready for writes' };
+        return reply.status(204).send(null);
+      },
+    });
+  }
+};

@@ -1,0 +1,286 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+import type { Principal } from '../../plugins/access.ts';
+import { badRequest, forbidden, notFound } from '../../plugins/errors.ts';
+import {
+  findDwellingBuilding,
+  findSensorPlacement,
+  findSensorPlacementByIdentity,
+  listScopedSeries,
+  type Scope,
+  type ScopedSeries,
+  type SensorPlacement,
+} from '../registry/registry.store.ts';
+import { averageAcross, type Bucket, foldHours, type GroupBucket } from './aggregate.ts';
+import { HOUR_MS } from './block-codec.ts';
+import { type Interval, intervalBoundaries } from './calendar.ts';
+import type { SeriesCatalog } from './series-catalog.ts';
+import type { TimeSeriesEngine } from './timeseries-engine.ts';
+
+/** How a caller names one sensor. */
+export type SensorSelector =
+  { sensorId: number } | { sn: string; channel: string; device: string; medium: string };
+
+/** Upper bounds that keep every answer finite. */
+export const LIMITS = {
+  /** Raw readings per page. */
+  maxRawPage: 10_000,
+  /** Intervals in one aggregate answer. */
+  maxBuckets: 20_000,
+  /** Members of one group query. */
+  maxGroupMembers: 5_000,
+  /** Days in one coverage answer. */
+  maxCoverageDays: 400,
+};
+
+/** Roles that see every sensor; the others see only their dwellings or buildings. */
+const SEE_ALL = new Set(['admin', 'installer', 'municipal', 'kpi', 'planner']);
+
+export interface RawPage {
+  sensorId: number;
+  unit: string;
+  points: { t: number; v: number }[];
+  /** Pass as `from` to get the next page; absent on the last page. */
+  next?: number;
+}
+
+/** Reads stored readings back, bounded, and only what the caller may see. */
+export class ReadingsService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: TimeSeriesEngine,
+    private readonly catalog: SeriesCatalog,
+    private readonly timezone: string,
+  ) {}
+
+  /** The sensor a selector names, once the caller is known to be allowed to read it. */
+  async sensor(
+    selector: SensorSelector,
+    principal: Principal,
+  ): Promise<SensorPlacement & { seriesId: number }> {
+    const placement =
+      'sensorId' in selector
+        ? await findSensorPlacement(this.db, selector.sensorId)
+        : await findSensorPlacementByIdentity(this.db, selector);
+    const name =
+      'sensorId' in selector
+        ? `sensor ${selector.sensorId}`
+        : `sensor SN=${selector.sn} channel=${selector.channel} device=${selector.device} medium=${selector.medium}`;
+    if (!placement) throw notFound(`There is no ${name}.`);
+    if (!mayRead(principal, placement)) throw forbidden(`You may not read ${name}.`);
+    if (placement.seriesId === null) throw notFound(`${name} has not sent any reading yet.`);
+    return placement as SensorPlacement & { seriesId: number };
+  }
+
+  async raw(
+    selector: SensorSelector,
+    from: number,
+    to: number,
+    limit: number,
+    principal: Principal,
+  ): Promise<RawPage> {
+    checkRange(from, to);
+    const sensor = await this.sensor(selector, principal);
+    const page = Math.min(limit, LIMITS.maxRawPage);
+    // Read a window at a time so that a long range with a small page stays cheap.
+    const points: { t: number; v: number }[] = [];
+    let start = from;
+    let span = 7 * 24 * HOUR_MS;
+    while (start <= to && points.length <= page) {
+      const end = Math.min(to, start + span - 1);
+      const got = await this.engine.readPoints(sensor.seriesId, start, end);
+      for (let i = 0; i < got.times.length && points.length <= page; i++)
+        points.push({ t: got.times[i], v: got.values[i] });
+      start = end + 1;
+      span *= 2;
+    }
+    const next = points.length > page ? points[page].t : undefined;
+    return {
+      sensorId: sensor.sensorId,
+      unit: sensor.unit,
+      points: points.slice(0, page),
+      ...(next !== undefined ? { next } : {}),
+    };
+  }
+
+  async aggregate(
+    selector: SensorSelector,
+    from: number,
+    to: number,
+    interval: Interval,
+    principal: Principal,
+  ): Promise<{ sensorId: number; unit: string; cumulative: boolean; buckets: Bucket[] }> {
+    checkRange(from, to);
+    const sensor = await this.sensor(selector, principal);
+    const boundaries = this.boundaries(from, to, interval);
+    const buckets = await this.seriesBuckets(sensor.seriesId, boundaries);
+    return {
+      sensorId: sensor.sensorId,
+      unit: sensor.unit,
+      cumulative: this.catalog.isCumulative(sensor.seriesId),
+      buckets,
+    };
+  }
+
+  /** The average of the sensors of one medium across a dwelling, building or district. */
+  async group(
+    scope: Scope,
+    medium: string,
+    from: number,
+    to: number,
+    interval: Interval,
+    principal: Principal,
+  ): Promise<{ members: number; cumulative: boolean; buckets: GroupBucket[] }> {
+    checkRange(from, to);
+    await this.checkScope(principal, scope);
+    const members = (await listScopedSeries(this.db, scope, medium)).filter(
+      (m) => m.from <= to && m.to > from,
+    );
+    if (members.length > LIMITS.maxGroupMembers) {
+      throw badRequest(
+        `This group has ${members.length} sensors; at most ${LIMITS.maxGroupMembers} can be averaged at once.`,
+      );
+    }
+    const boundaries = this.boundaries(from, to, interval);
+    const cumulative = members.length > 0 && this.catalog.isCumulative(members[0].seriesId);
+    const perSensor = new Map<number, Bucket[]>();
+    for (const m of members) {
+      const buckets = await this.seriesBuckets(m.seriesId, boundaries, m);
+      const known = perSensor.get(m.sensorId);
+      // A sensor that served the scope twice (moved away and back) contributes both spans.
+      perSensor.set(m.sensorId, known ? known.map((b, i) => (b.count > 0 ? b : buckets[i])) : buckets);
+    }
+    return {
+      members: perSensor.size,
+      cumulative,
+      buckets: averageAcross([...perSensor.values()], boundaries, cumulative),
+    };
+  }
+
+  /** Latest reading and last-seen time of every sensor of a scope, and of their gateways. */
+  async latest(scope: Scope, principal: Principal) {
+    await this.checkScope(principal, scope);
+    const members = await listScopedSeries(this.db, scope);
+    const current = members.filter((m) => m.to === Infinity);
+    const latest = await this.engine.latest(current.map((m) => m.seriesId));
+    const gateways = new Map<number, number | null>();
+    const sensors = current.map((m) => {
+      const last = latest.get(m.seriesId);
+      const seen = gateways.get(m.gatewayId) ?? null;
+      if (last && (seen === null || last.t > seen)) gateways.set(m.gatewayId, last.t);
+      else if (!gateways.has(m.gatewayId)) gateways.set(m.gatewayId, null);
+      return {
+        sensorId: m.sensorId,
+        gatewayId: m.gatewayId,
+        dwellingId: m.dwellingId,
+        medium: m.medium,
+        lastSeen: last?.t ?? null,
+        value: last?.v ?? null,
+      };
+    });
+    return { sensors, gateways: [...gateways].map(([gatewayId, lastSeen]) => ({ gatewayId, lastSeen })) };
+  }
+
+  /**
+   * Per sensor and local day, the share of the expected readings that arrived (1 = all), for
+   * the missing-data heatmap. `expectedIntervalS` is how often the sensors report.
+   */
+  async coverage(scope: Scope, from: number, to: number, expectedIntervalS: number, principal: Principal) {
+    checkRange(from, to);
+    await this.checkScope(principal, scope);
+    const boundaries = this.boundaries(from, to, 'day');
+    if (boundaries.length - 1 > LIMITS.maxCoverageDays)
+      throw badRequest(`Ask for at most ${LIMITS.maxCoverageDays} days of coverage at once.`);
+    const members = (await listScopedSeries(this.db, scope)).filter((m) => m.from <= to && m.to > from);
+    const sensors = [];
+    for (const m of members) {
+      const buckets = await this.seriesBuckets(m.seriesId, boundaries, m);
+      sensors.push({
+        sensorId: m.sensorId,
+        medium: m.medium,
+        days: buckets.map((b) => ({
+          day: b.start,
+          count: b.count,
+          share: Math.min(1, b.count / ((b.end - b.start) / 1000 / expectedIntervalS)),
+        })),
+      });
+    }
+    return { expectedIntervalS, sensors };
+  }
+
+  /**
+   * Group averages over buildings and districts are open to every role that reads readings
+   * (a resident compares with them); a single dwelling or gateway only to whom may see it.
+   */
+  private async checkScope(principal: Principal, scope: Scope): Promise<void> {
+    if (principal.kind === 'machine' || principal.roles.some((r) => SEE_ALL.has(r))) return;
+    if ('dwellingId' in scope) {
+      if (principal.roles.includes('resident') && principal.dwellingIds.includes(scope.dwellingId)) return;
+      const buildingId = await findDwellingBuilding(this.db, scope.dwellingId);
+      if (
+        principal.roles.includes('esco') &&
+        buildingId !== undefined &&
+        principal.buildingIds.includes(buildingId)
+      )
+        return;
+      throw forbidden(`You may not read dwelling ${scope.dwellingId}.`);
+    }
+    if ('gatewayId' in scope) throw forbidden(`You may not read gateway ${scope.gatewayId}.`);
+  }
+
+  private boundaries(from: number, to: number, interval: Interval): number[] {
+    const spanHours = (to - from) / HOUR_MS;
+    const estimate = interval === 'hour' ? spanHours : interval === 'day' ? spanHours / 23 : spanHours / 672;
+    if (estimate > LIMITS.maxBuckets)
+      throw badRequest(
+        `That range holds more than ${LIMITS.maxBuckets} ${interval}s; ask for a shorter range or a longer interval.`,
+      );
+    return intervalBoundaries(from, to, interval, this.timezone);
+  }
+
+  /** A series' buckets over the boundaries, counting only readings within `span`. */
+  private async seriesBuckets(
+    seriesId: number,
+    boundaries: number[],
+    span?: ScopedSeries,
+  ): Promise<Bucket[]> {
+    const from = Math.max(boundaries[0], span?.from ?? -Infinity);
+    const to = Math.min(boundaries[boundaries.length - 1] - 1, (span?.to ?? Infinity) - 1);
+    if (from > to) return foldHours([], boundaries, false);
+    const cumulative = this.catalog.isCumulative(seriesId);
+    const hours = await this.engine.readHours(seriesId, from, to);
+    const before =
+      cumulative && hours.length > 0
+        ? (await this.engine.readingBefore(seriesId, hours[0].hour))?.v
+        : undefined;
+    return foldHours(hours, boundaries, cumulative, before);
+  }
+}
+
+function checkRange(from: number, to: number): void {
+  if (!(to >= from)) throw badRequest(`The range ends (${to}) before it starts (${from}).`);
+}
+
+function mayRead(principal: Principal, p: SensorPlacement): boolean {
+  if (principal.kind === 'machine') {
+    if (principal.gatewayIds.length > 0 && !principal.gatewayIds.includes(p.gatewayId)) return false;
+    if (
+      principal.buildingIds.length > 0 &&
+      (p.buildingId === null || !principal.buildingIds.includes(p.buildingId))
+    )
+      return false;
+    return true;
+  }
+  if (principal.roles.some((r) => SEE_ALL.has(r))) return true;
+  if (
+    principal.roles.includes('esco') &&
+    p.buildingId !== null &&
+    principal.buildingIds.includes(p.buildingId)
+  )
+    return true;
+  return (
+    principal.roles.includes('resident') &&
+    p.dwellingId !== null &&
+    principal.dwellingIds.includes(p.dwellingId)
+  );
+}

@@ -1,0 +1,89 @@
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.ts';
+import { createTimeSeriesIo, type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.ts';
+import { generateSecret, ingestTokenVerifier, type SecretVerifier } from './modules/auth/ingest-token.ts';
+import type { Principal } from './plugins/access.ts';
+import { IngestService } from './modules/readings/ingest.service.ts';
+import { ReadingsService } from './modules/readings/readings.service.ts';
+import { SeriesCatalog } from './modules/readings/series-catalog.ts';
+import { TimeSeriesEngine } from './modules/readings/timeseries-engine.ts';
+import { getOrCreateSetting } from './modules/system/instance-settings.store.ts';
+
+/** Everything a running CIOP holds: configuration, database, engine and services. */
+export interface Platform {
+  config: Config;
+  logger: Logger;
+  database: DatabaseHandle;
+  engine: TimeSeriesEngine;
+  catalog: SeriesCatalog;
+  ingest: IngestService;
+  readings: ReadingsService;
+  /** The token forwarders write with until machine tokens are issued. */
+  ingestToken: string;
+  /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
+  secretVerifiers: SecretVerifier[];
+  verifySecret(secret: string): Promise<Principal | undefined>;
+  /** Time the platform opened, epoch ms. */
+  startedAt: number;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({ level: config.logLevel });
+}
+
+/** Opens the database (migrating it), loads the series catalog and starts the engine. */
+export async function openPlatform(config: Config, logger: Logger = createLogger(config)): Promise<Platform> {
+  const database = openDatabase(config.databaseUrl, { sqliteSync: config.sqliteSync });
+  try {
+    await migrateToLatest(database);
+    const catalog = new SeriesCatalog(database.db);
+    await catalog.load();
+    const engine = new TimeSeriesEngine(createTimeSeriesIo(database), {
+      flushIntervalMs: config.flushIntervalMs,
+      isCumulative: (id) => catalog.isCumulative(id),
+      onError: (error) =>
+        logger.error({ err: error }, 'compaction failed; the readings stay in the log and are retried'),
+    });
+    await engine.start();
+    let ingestToken = config.ingestToken;
+    if (!ingestToken) {
+      const stored = await getOrCreateSetting(database.db, 'ingest_token', () => generateSecret());
+      ingestToken = stored.value;
+      if (stored.created)
+        logger.info(
+          'generated an ingest token for this instance (CIOP_INGEST_TOKEN overrides it); `ciop ingest-token` prints it',
+        );
+    }
+    const secretVerifiers: SecretVerifier[] = [ingestTokenVerifier(ingestToken)];
+    return {
+      config,
+      logger,
+      database,
+      engine,
+      catalog,
+      ingest: new IngestService(catalog, engine, {
+        minTime: config.ingestMinTime,
+        maxFutureS: config.ingestMaxFutureS,
+      }),
+      readings: new ReadingsService(database.db, engine, catalog, config.timezone),
+      ingestToken,
+      secretVerifiers,
+      verifySecret: async (secret) => {
+        for (const verify of secretVerifiers) {
+          const principal = await verify(secret);
+          if (principal) return principal;
+        }
+        return undefined;
+      },
+      startedAt: Date.now(),
+      close: async () => {
+        await engine.stop();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

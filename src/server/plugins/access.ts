@@ -1,0 +1,92 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { MachineScope, Role } from '#common/api/access.ts';
+import { forbidden, unauthorized } from './errors.ts';
+
+/**
+ * Who may call a route, declared on the route (`config: { access }`):
+ * - `'public'`: anyone; a valid credential, when sent, is still read (for scoping).
+ * - `{ roles, scopes }`: a person holding one of `roles`, or a machine token holding one of
+ *   `scopes`. Scoping to the caller's own dwellings or buildings is then done by the service,
+ *   in the query.
+ */
+export type Access = 'public' | { roles: readonly Role[]; scopes?: readonly MachineScope[] };
+
+/** The caller of a request, once authenticated. */
+export interface Principal {
+  kind: 'user' | 'machine';
+  id: number;
+  name: string;
+  roles: readonly Role[];
+  scopes: readonly MachineScope[];
+  /** Dwellings a resident lives in. */
+  dwellingIds: readonly number[];
+  /** Buildings an ESCO looks after, or a machine token is restricted to (empty = all). */
+  buildingIds: readonly number[];
+  /** Gateways a machine token is restricted to (empty = all). */
+  gatewayIds: readonly number[];
+}
+
+/**
+ * Reads a credential from a request. Returns undefined when the request carries none it
+ * knows; throws (401) when it carries one that is not valid.
+ */
+export type Authenticator = (request: FastifyRequest) => Promise<Principal | undefined>;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+  interface FastifyInstance {
+    authenticators: Authenticator[];
+  }
+}
+
+/** Whether a principal satisfies a route's declared access. */
+export function isAllowed(access: Access, principal: Principal | undefined): boolean {
+  if (access === 'public') return true;
+  if (!principal) return false;
+  if (principal.kind === 'user') return principal.roles.some((r) => access.roles.includes(r));
+  return principal.scopes.some((s) => access.scopes?.includes(s));
+}
+
+/** The principal of a request that passed the access check; for services that scope by it. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw unauthorized('This request needs a credential.');
+  return request.principal;
+}
+
+/**
+ * Every route must declare its access; a route without one fails at start, so no endpoint is
+ * left open by omission.
+ */
+export const accessPlugin = fp(async (app: FastifyInstance) => {
+  app.decorate('authenticators', [] as Authenticator[]);
+
+  app.addHook('onRoute', (route) => {
+    if (route.config?.access) return;
+    if (route.url.startsWith('/api/docs')) {
+      route.config = { ...route.config, access: 'public' };
+      return;
+    }
+    throw new Error(`route ${String(route.method)} ${route.url} declares no access`);
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access;
+    if (!access) return; // the not-found handler
+    for (const authenticate of app.authenticators) {
+      const principal = await authenticate(request);
+      if (principal) {
+        request.principal = principal;
+        break;
+      }
+    }
+    if (isAllowed(access, request.principal)) return;
+    if (!request.principal) throw unauthorized('This endpoint needs a credential: log in or send a token.');
+    throw forbidden(`${request.principal.name} may not ${request.method} ${request.routeOptions.url}.`);
+  });
+});
