@@ -21,6 +21,8 @@ export class MqttIngest {
     readonly brokerPort: number | undefined,
   ) {}
 
+  /** Messages stored since start. */
+  received = 0;
   /** Messages refused (bad payload), since start. */
   rejected = 0;
 
@@ -79,7 +81,10 @@ export class MqttIngest {
     // Acknowledge (PUBACK) only after the readings are durable.
     client.handleMessage = (packet, callback) => {
       ingest.writeMqtt(packet.topic, packet.payload as Buffer).then(
-        () => callback(),
+        () => {
+          self.received++;
+          callback();
+        },
         (error: Error) => {
           self.rejected++;
           logger.warn({ topic: packet.topic, reason: error.message }, 'MQTT message refused');

@@ -25,7 +25,9 @@ export async function headersAs(t: TestPlatform, who: As): Promise<Record<string
   const principal: Principal = {
     kind: who.roles ? 'user' : 'machine',
     id: next++,
-    name: who.name ?? (who.roles ? `test ${who.roles.join('+')}` : `test machine ${(who.scopes ?? []).join('+')}`),
+    name:
+      who.name ??
+      (who.roles ? `test ${who.roles.join('+')}` : `test machine ${(who.scopes ?? []).join('+')}`),
     roles: who.roles ?? [],
     scopes: who.scopes ?? [],
     dwellingIds: who.dwellingIds ?? [],

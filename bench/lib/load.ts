@@ -1,0 +1,75 @@
+/**
+ * The forwarders' load: `gateways` gateways × 4 sensors reporting every 10 minutes, in time
+ * order, as `forwarder_data` lines with nanosecond timestamps.
+ */
+export const MEDIA = ['temperature', 'humidity', 'co2', 'power'] as const;
+export const STEP_MS = 600_000;
+export const LOAD_START = Date.UTC(2026, 0, 1);
+
+export function serialOf(gateway: number): string {
+  return (0xa000000000000000n + BigInt(gateway) * 7919n).toString(16).toUpperCase().padStart(16, '0');
+}
+
+/** Value of a sensor at a slot: realistic short decimals, varying smoothly. */
+function valueOf(medium: number, gateway: number, slot: number): string {
+  const phase = (slot % 144) / 144;
+  const wave = Math.sin(2 * Math.PI * phase + gateway);
+  switch (medium) {
+    case 0:
+      return (20 + wave * 2 + ((gateway * 7 + slot) % 5) / 10).toFixed(1);
+    case 1:
+      return (50 + wave * 8 + ((gateway + slot) % 3)).toFixed(1);
+    case 2:
+      return String(Math.round(600 + wave * 250 + ((gateway * 13 + slot) % 40)));
+    default:
+      return String(Math.round(300 + Math.abs(wave) * 900 + ((gateway * 31 + slot * 17) % 200)));
+  }
+}
+
+/** Yields request bodies of `linesPerRequest` lines until `points` lines have been made. */
+export function* forwarderBodies(
+  gateways: number,
+  points: number,
+  linesPerRequest: number,
+): Generator<string> {
+  const prefixes: string[] = [];
+  for (let g = 0; g < gateways; g++) {
+    for (const m of MEDIA)
+      prefixes.push(
+        `forwarder_data,SN=${serialOf(g)},channel=1,device=${MEDIA.indexOf(m) + 1},medium=${m} value=`,
+      );
+  }
+  let made = 0;
+  let lines: string[] = [];
+  for (let slot = 0; made < points; slot++) {
+    const ns = `${LOAD_START + slot * STEP_MS}000000`;
+    for (let i = 0; i < prefixes.length && made < points; i++, made++) {
+      lines.push(`${prefixes[i]}${valueOf(i % 4, i >> 2, slot)} ${ns}`);
+      if (lines.length === linesPerRequest) {
+        yield lines.join('\n');
+        lines = [];
+      }
+    }
+  }
+  if (lines.length > 0) yield lines.join('\n');
+}
+
+/** Sends the bodies with `writers` concurrent writers; returns elapsed ms. */
+export async function sendAll(
+  url: string,
+  headers: Record<string, string>,
+  bodies: Iterator<string>,
+  writers: number,
+): Promise<number> {
+  const started = performance.now();
+  const worker = async () => {
+    for (;;) {
+      const next = bodies.next();
+      if (next.done) return;
+      const res = await fetch(url, { method: 'POST', headers, body: next.value });
+      if (res.status !== 204) throw new Error(`write refused: ${res.status} ${await res.text()}`);
+    }
+  };
+  await Promise.all(Array.from({ length: writers }, worker));
+  return performance.now() - started;
+}

@@ -1,0 +1,175 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+
+/** A server under benchmark, reachable over HTTP. */
+export interface BenchServer {
+  name: string;
+  url: string;
+  /** Authorization header value for writes. */
+  authorization: string;
+  /** Bytes its data takes on disk now. */
+  diskBytes(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Total size of the files under a folder, bytes. */
+export function folderBytes(folder: string): number {
+  let total = 0;
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    const full = path.join(folder, entry.name);
+    total += entry.isDirectory() ? folderBytes(full) : statSync(full).size;
+  }
+  return total;
+}
+
+async function waitFor(url: string, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > until) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+  });
+}
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const TOKEN = 'bench-ingest-token';
+
+/** A `ciop serve` child process on a fresh SQLite file or PostgreSQL database. */
+export async function startCiop(
+  dialect: 'sqlite' | 'postgres',
+  env: Record<string, string> = {},
+): Promise<BenchServer & { databaseUrl: string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ciop-bench-'));
+  let databaseUrl = `sqlite:${path.join(dir, 'ciop.db')}`;
+  let dropPg: (() => Promise<void>) | undefined;
+  if (dialect === 'postgres') {
+    const admin = process.env.CIOP_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    const name = `ciop_bench_${Date.now()}`;
+    const c = new pg.Client({ connectionString: admin });
+    await c.connect();
+    await c.query(`CREATE DATABASE ${name}`);
+    await c.end();
+    const u = new URL(admin);
+    u.pathname = `/${name}`;
+    databaseUrl = u.toString();
+    dropPg = async () => {
+      const d = new pg.Client({ connectionString: admin });
+      await d.connect();
+      await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await d.end();
+    };
+  }
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'ciop.mjs'), 'serve'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      CIOP_PORT: String(port),
+      CIOP_HOST: '127.0.0.1',
+      CIOP_DATABASE_URL: databaseUrl,
+      CIOP_INGEST_TOKEN: TOKEN,
+      CIOP_MQTT_PORT: '0',
+      CIOP_LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/api/v1/health`, 60_000);
+  return {
+    name: `CIOP (${dialect})`,
+    url,
+    databaseUrl,
+    authorization: `Token ${TOKEN}`,
+    diskBytes: async () => {
+      if (dialect === 'sqlite') return folderBytes(dir);
+      const c = new pg.Client({ connectionString: databaseUrl });
+      await c.connect();
+      const { rows } = await c.query('SELECT pg_database_size(current_database())::bigint AS b');
+      await c.end();
+      return Number(rows[0].b);
+    },
+    stop: async () => {
+      await stopChild(child);
+      await dropPg?.();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** InfluxDB 1.x (Debian package `influxdb`) on a fresh data folder, when installed. */
+export async function startInfluxdb(): Promise<BenchServer | undefined> {
+  if (!existsSync('/usr/bin/influxd')) return undefined;
+  const dir = mkdtempSync(path.join(tmpdir(), 'influx-bench-'));
+  const port = await freePort();
+  const rpcPort = await freePort();
+  mkdirSync(path.join(dir, 'meta'));
+  const conf = path.join(dir, 'influxdb.conf');
+  writeFileSync(
+    conf,
+    `reporting-disabled = true
+bind-address = "127.0.0.1:${rpcPort}"
+[meta]
+  dir = "${dir}/meta"
+[data]
+  dir = "${dir}/data"
+  wal-dir = "${dir}/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:${port}"
+  log-enabled = false
+  max-body-size = 0
+[monitor]
+  store-enabled = false
+[continuous_queries]
+  enabled = false
+`,
+  );
+  const child = spawn('/usr/bin/influxd', ['-config', conf], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/ping`, 30_000);
+  const res = await fetch(`${url}/query`, {
+    method: 'POST',
+    body: new URLSearchParams({ q: 'CREATE DATABASE bench' }),
+  });
+  if (!res.ok) throw new Error(`InfluxDB: cannot create the database: ${await res.text()}`);
+  return {
+    name: 'InfluxDB 1.6',
+    url,
+    authorization: '',
+    diskBytes: async () => folderBytes(path.join(dir, 'data')) + folderBytes(path.join(dir, 'wal')),
+    stop: async () => {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

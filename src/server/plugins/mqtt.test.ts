@@ -1,0 +1,86 @@
+import mqtt from 'mqtt';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestPlatform, type TestPlatform } from '../testing/platform.ts';
+import { eventually } from '../testing/eventually.ts';
+import { MqttIngest } from './mqtt.ts';
+
+const T = Date.UTC(2026, 10, 1, 12);
+
+describe('MQTT ingest through the embedded broker', () => {
+  let t: TestPlatform;
+  let ingest: MqttIngest;
+  let url: string;
+
+  beforeAll(async () => {
+    t = await openTestPlatform();
+    ingest = await MqttIngest.start(
+      { ...t.platform.config, host: '127.0.0.1', mqttPort: 0 },
+      t.platform.ingest,
+      (s) => t.platform.verifySecret(s),
+      pino({ level: 'silent' }),
+      t.platform.ingestToken,
+    );
+    url = `mqtt://127.0.0.1:${ingest.brokerPort}`;
+  });
+  afterAll(async () => {
+    await ingest.stop();
+    await t.close();
+  });
+
+  const readBack = async (sn: string, medium: string) => {
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/readings?sn=${sn}&channel=1&device=1&medium=${medium}&from=${T - 3_600_000}&to=${T + 3_600_000}`,
+      headers: t.readerHeaders,
+    });
+    return res.statusCode === 200 ? res.json().points : [];
+  };
+
+  it('stores line protocol and JSON payloads published with a valid token', async () => {
+    const client = await mqtt.connectAsync(url, { username: 'forwarder', password: t.platform.ingestToken });
+    await client.publishAsync(
+      'ciop/gw/AB00000000000001/ms',
+      `forwarder_data,SN=AB00000000000001,channel=1,device=1,medium=temperature value=21.5 ${T}`,
+      { qos: 1 },
+    );
+    await client.publishAsync(
+      'ciop/json',
+      JSON.stringify({ sn: 'AB00000000000001', channel: 1, device: 1, medium: 'humidity', ts: T, value: 48 }),
+      { qos: 1 },
+    );
+    await client.endAsync();
+    await eventually(async () =>
+      expect(await readBack('AB00000000000001', 'temperature')).toEqual([{ t: T, v: 21.5 }]),
+    );
+    await eventually(async () =>
+      expect(await readBack('AB00000000000001', 'humidity')).toEqual([{ t: T, v: 48 }]),
+    );
+  });
+
+  it('refuses to connect a client without a valid token', async () => {
+    await expect(
+      mqtt.connectAsync(url, { username: 'x', password: 'wrong', reconnectPeriod: 0 }),
+    ).rejects.toThrow(/not authorized|bad user|Connection refused/i);
+  });
+
+  it('drops a bad payload without storing any of it and keeps going', async () => {
+    const before = ingest.rejected;
+    const client = await mqtt.connectAsync(url, { password: t.platform.ingestToken, username: 'f' });
+    await client.publishAsync(
+      'ciop/gw/ms',
+      `forwarder_data,SN=AB00000000000002,channel=1,device=1,medium=co2 value=500 ${T}\nforwarder_data,SN=AB00000000000002,channel=1,device=1,medium=co2 value= ${T}`,
+      { qos: 1 },
+    );
+    await client.publishAsync(
+      'ciop/gw/ms',
+      `forwarder_data,SN=AB00000000000002,channel=1,device=1,medium=co2 value=600 ${T}`,
+      { qos: 1 },
+    );
+    await client.endAsync();
+    await eventually(async () =>
+      expect(await readBack('AB00000000000002', 'co2')).toEqual([{ t: T, v: 600 }]),
+    );
+    expect(ingest.rejected).toBe(before + 1);
+  });
+});
