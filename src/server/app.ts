@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ProblemSchema } from '#common/api/problem.ts';
 import { accessPlugin } from './plugins/access.ts';
@@ -24,7 +24,8 @@ export async function buildApp(platform: Platform): Promise<App> {
     loggerInstance: platform.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     trustProxy: true,
-    disableRequestLogging: true,
+    // Ingest answers hundreds of requests a second: log failures, not every request.
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('platform', platform);

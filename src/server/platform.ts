@@ -3,6 +3,7 @@ import type { Config } from './config.ts';
 import { createTimeSeriesIo, type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.ts';
 import { generateSecret, ingestTokenVerifier, type SecretVerifier } from './modules/auth/ingest-token.ts';
 import type { Principal } from './plugins/access.ts';
+import { Scheduler } from './plugins/scheduler.ts';
 import { IngestService } from './modules/readings/ingest.service.ts';
 import { ReadingsService } from './modules/readings/readings.service.ts';
 import { SeriesCatalog } from './modules/readings/series-catalog.ts';
@@ -23,6 +24,8 @@ export interface Platform {
   /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
   secretVerifiers: SecretVerifier[];
   verifySecret(secret: string): Promise<Principal | undefined>;
+  /** Scheduled jobs; they run once across replicas. */
+  scheduler: Scheduler;
   /** Time the platform opened, epoch ms. */
   startedAt: number;
   close(): Promise<void>;
@@ -55,6 +58,13 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
           'generated an ingest token for this instance (CIOP_INGEST_TOKEN overrides it); `ciop ingest-token` prints it',
         );
     }
+    const scheduler = new Scheduler(database, logger, config.timezone);
+    scheduler.add({
+      name: 'prune-series-changes',
+      everyMs: 3_600_000,
+      // Derived-data jobs read the change feed within minutes; a week is ample.
+      run: async (now) => engine.io.pruneChanges(now - 7 * 86_400_000),
+    });
     const secretVerifiers: SecretVerifier[] = [ingestTokenVerifier(ingestToken)];
     return {
       config,
@@ -76,8 +86,10 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
         }
         return undefined;
       },
+      scheduler,
       startedAt: Date.now(),
       close: async () => {
+        await scheduler.stop();
         await engine.stop();
         await database.close();
       },

@@ -20,6 +20,8 @@ export interface Database {
   ts_text: TsTextTable;
   ts_counter_event: TsCounterEventTable;
   ingest_log: IngestLogTable;
+  ts_change: TsChangeTable;
+  job_cursor: JobCursorTable;
 }
 
 export interface MediumTable {
@@ -159,4 +161,18 @@ export interface IngestLogTable {
   id: Generated<number>;
   received_at: number;
   payload: Uint8Array;
+}
+
+export interface TsChangeTable {
+  id: Generated<number>;
+  series_id: number;
+  hour_from: number;
+  hour_to: number;
+  changed_at: number;
+}
+
+export interface JobCursorTable {
+  name: string;
+  position: number;
+  updated_at: number;
 }

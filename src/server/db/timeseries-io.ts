@@ -51,11 +51,24 @@ export interface LastReading {
   v: number;
 }
 
+/** The hours of a series a compaction changed, epoch ms of their starts, inclusive. */
+export interface SeriesChange {
+  seriesId: number;
+  hourFrom: number;
+  hourTo: number;
+}
+
 /** What a compaction writes. */
 export interface CompactionResult {
   removed: StoredBlock[];
   added: StoredBlock[];
   drops: CounterDrop[];
+  changes: SeriesChange[];
+}
+
+/** A recorded change, with its position in the change feed. */
+export interface RecordedChange extends SeriesChange {
+  id: number;
 }
 
 /**
@@ -85,6 +98,10 @@ export interface TimeSeriesIo {
   lastReadingBeforeBlock(seriesId: number, t0: number): Promise<LastReading | undefined>;
   readTexts(seriesId: number, from: number, to: number, limit: number): Promise<TextReading[]>;
   counterDrops(seriesIds: number[], from: number, to: number, limit: number): Promise<CounterDrop[]>;
+  /** Changes recorded after position `after`, oldest first. */
+  changesSince(after: number, limit: number): Promise<RecordedChange[]>;
+  /** Forgets changes recorded before `before` (epoch ms). */
+  pruneChanges(before: number): Promise<void>;
   /** Bytes the engine's data takes on disk (the whole database file for SQLite). */
   storageBytes(): Promise<number>;
 }

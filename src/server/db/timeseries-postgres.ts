@@ -162,6 +162,18 @@ export function createPostgresTimeSeriesIo(pool: pg.Pool): TimeSeriesIo {
             ],
           );
         }
+        if (result.changes.length > 0) {
+          await client.query(
+            `INSERT INTO ts_change (series_id, hour_from, hour_to, changed_at)
+             SELECT r.*, $4::bigint FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r`,
+            [
+              result.changes.map((c) => c.seriesId),
+              result.changes.map((c) => c.hourFrom),
+              result.changes.map((c) => c.hourTo),
+              Date.now(),
+            ],
+          );
+        }
         await client.query('DELETE FROM ingest_log WHERE id = ANY($1::bigint[])', [
           entries.map((e: { id: number }) => e.id),
         ]);
@@ -225,6 +237,23 @@ export function createPostgresTimeSeriesIo(pool: pg.Pool): TimeSeriesIo {
         previousValue: r.previous_value,
         value: r.value,
       }));
+    },
+
+    changesSince: async (after, limit) => {
+      const { rows } = await pool.query(
+        'SELECT id, series_id, hour_from, hour_to FROM ts_change WHERE id > $1 ORDER BY id LIMIT $2',
+        [after, limit],
+      );
+      return (rows as { id: number; series_id: number; hour_from: number; hour_to: number }[]).map((r) => ({
+        id: r.id,
+        seriesId: r.series_id,
+        hourFrom: r.hour_from,
+        hourTo: r.hour_to,
+      }));
+    },
+
+    pruneChanges: async (before) => {
+      await pool.query('DELETE FROM ts_change WHERE changed_at < $1', [before]);
     },
 
     storageBytes: async () => {

@@ -54,6 +54,13 @@ export function createSqliteTimeSeriesIo(sqlite: SQLite.Database): TimeSeriesIo 
       `INSERT OR IGNORE INTO ts_counter_event (series_id, t, previous_t, previous_value, value)
        VALUES (?, ?, ?, ?, ?)`,
     ),
+    insertChange: sqlite.prepare(
+      'INSERT INTO ts_change (series_id, hour_from, hour_to, changed_at) VALUES (?, ?, ?, ?)',
+    ),
+    changes: sqlite.prepare(
+      'SELECT id, series_id, hour_from, hour_to FROM ts_change WHERE id > ? ORDER BY id LIMIT ?',
+    ),
+    pruneChanges: sqlite.prepare('DELETE FROM ts_change WHERE changed_at < ?'),
     texts: sqlite.prepare(
       'SELECT series_id, t, value FROM ts_text WHERE series_id = ? AND t >= ? AND t <= ? ORDER BY t LIMIT ?',
     ),
@@ -90,6 +97,8 @@ export function createSqliteTimeSeriesIo(sqlite: SQLite.Database): TimeSeriesIo 
     for (const b of result.removed) s.deleteBlock.run(b.seriesId, b.t0);
     for (const b of result.added) s.insertBlock.run(b.seriesId, b.t0, b.t1, b.n, b.lastValue, b.data);
     for (const d of result.drops) s.insertDrop.run(d.seriesId, d.t, d.previousT, d.previousValue, d.value);
+    const at = Date.now();
+    for (const c of result.changes) s.insertChange.run(c.seriesId, c.hourFrom, c.hourTo, at);
     s.deleteLog.run(entries[entries.length - 1].id);
     return entries.length;
   });
@@ -137,6 +146,18 @@ export function createSqliteTimeSeriesIo(sqlite: SQLite.Database): TimeSeriesIo 
         previousValue: r.previous_value,
         value: r.value,
       }));
+    },
+    changesSince: async (after, limit) =>
+      (
+        s.changes.all(after, limit) as { id: number; series_id: number; hour_from: number; hour_to: number }[]
+      ).map((r) => ({
+        id: r.id,
+        seriesId: r.series_id,
+        hourFrom: r.hour_from,
+        hourTo: r.hour_to,
+      })),
+    pruneChanges: async (before) => {
+      s.pruneChanges.run(before);
     },
     storageBytes: async () => (s.pageCount.pluck().get() as number) * (s.pageSize.pluck().get() as number),
   };

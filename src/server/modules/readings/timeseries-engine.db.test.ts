@@ -206,4 +206,23 @@ describe('time-series engine', () => {
     expect(await engine.readingBefore(a, T0 + 5 * HOUR_MS)).toEqual({ t: T0, v: 1 });
     expect(await engine.readingBefore(a, T0)).toBeUndefined();
   });
+
+  it('records the hours each compaction changed, in order, for derived data', async () => {
+    const a = await insertSeries(db.handle, 'a');
+    await engine.write(
+      batch([
+        [a, T0 + 5 * MIN, 1],
+        [a, T0 + 3 * HOUR_MS + 5, 2],
+      ]),
+    );
+    await engine.flush();
+    await engine.write(batch([[a, T0 - HOUR_MS, 0]]));
+    await engine.flush();
+    const changes = await engine.io.changesSince(0, 10);
+    expect(changes.map(({ seriesId, hourFrom, hourTo }) => ({ seriesId, hourFrom, hourTo }))).toEqual([
+      { seriesId: a, hourFrom: T0, hourTo: T0 + 3 * HOUR_MS },
+      { seriesId: a, hourFrom: T0 - HOUR_MS, hourTo: T0 - HOUR_MS },
+    ]);
+    expect(await engine.io.changesSince(changes[0].id, 10)).toHaveLength(1);
+  });
 });

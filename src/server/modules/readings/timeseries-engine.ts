@@ -1,4 +1,5 @@
 import type {
+  BlockRange,
   CompactionResult,
   CompactionWork,
   LastReading,
@@ -140,11 +141,12 @@ export class TimeSeriesEngine {
 
   private work(): CompactionWork {
     let groups: ReturnType<typeof groupBySeries> = new Map();
+    let ranges: BlockRange[] = [];
     const isCumulative = this.options.isCumulative;
     return {
       plan(entries: LogEntry[]) {
         groups = groupBySeries(entries.map((e) => decodeBatch(e.payload)));
-        const ranges = [];
+        ranges = [];
         for (const [seriesId, g] of groups) {
           let from = Infinity;
           let to = -Infinity;
@@ -157,7 +159,14 @@ export class TimeSeriesEngine {
         return ranges;
       },
       merge(loaded: Map<number, StoredBlock[]>, previous: Map<number, LastReading>): CompactionResult {
-        const result: CompactionResult = { removed: [], added: [], drops: [] };
+        const result: CompactionResult = { removed: [], added: [], drops: [], changes: [] };
+        for (const { seriesId, from, to } of ranges) {
+          result.changes.push({
+            seriesId,
+            hourFrom: Math.floor(from / HOUR_MS) * HOUR_MS,
+            hourTo: Math.floor(to / HOUR_MS) * HOUR_MS,
+          });
+        }
         for (const [seriesId, g] of groups) {
           const merge = mergeIntoBlocks(
             seriesId,
