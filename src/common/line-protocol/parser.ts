@@ -1,0 +1,944 @@
+// InfluxDB line protocol, read the way InfluxDB 2.x reads it (models/points.go) and as its
+// reference documents it: https://docs.influxdata.com/influxdb/v2/reference/syntax/line-protocol/
+//
+// This is the hot path of every write, so the scanner walks the body once with charCodeAt, keeps
+// tag positions in a reused typed array and builds strings only for what it returns. Positions
+// for error messages are worked out only when there is an error.
+
+import { errorAt, quote } from './errors.ts';
+import {
+  EXACT_MANTISSA_DIGITS,
+  EXACT_POWERS_OF_TEN,
+  INT64_MAX_DIGITS,
+  INT64_MIN_MAGNITUDE_DIGITS,
+  UINT64_MAX_DIGITS,
+  digitsAtMost,
+} from './numbers.ts';
+import {
+  PRECISION_SPECS,
+  PrecisionError,
+  defaultTimeMs,
+  timestampToMs,
+  type Precision,
+} from './precision.ts';
+
+/** A field value with the type line protocol gave it. */
+export type FieldValue =
+  | { type: 'float'; value: number }
+  /** Signed 64-bit in the line; beyond ±2^53 the number is the nearest double. */
+  | { type: 'integer'; value: number }
+  /** Unsigned 64-bit in the line; beyond 2^53 the number is the nearest double. */
+  | { type: 'unsigned'; value: number }
+  | { type: 'boolean'; value: boolean }
+  | { type: 'string'; value: string };
+
+/** One point of a line protocol body. */
+export interface ParsedPoint {
+  /** Measurement name, unescaped. */
+  measurement: string;
+  /**
+   * Tag keys and values, unescaped, in InfluxDB's order: by escaped key, as in `seriesKey`.
+   * Points of the same series may share one frozen array, hence read-only.
+   */
+  tags: ReadonlyArray<readonly [string, string]>;
+  /**
+   * The series key as InfluxDB writes it: escaped measurement, then `,key=value` for every tag
+   * in escaped form, sorted by escaped key as Go's bytes.Compare sorts (code point order).
+   * No field. Two lines of the same series give the same key whatever their tag order.
+   */
+  seriesKey: string;
+  /** Fields in line order; when a key repeats, the last value wins in the first one's place. */
+  fields: Array<[string, FieldValue]>;
+  /** Epoch milliseconds, sub-millisecond parts truncated toward -infinity. */
+  timeMs: number;
+  /** 1-based line of the body on which the point starts. */
+  line: number;
+}
+
+/** How to read the timestamps of a body. */
+export interface ParseOptions {
+  /** Unit of the timestamps in the body. */
+  precision: Precision;
+  /** Time for lines without a timestamp, epoch milliseconds; truncated to `precision`. */
+  nowMs: number;
+}
+
+const NUL = 0;
+const TAB = 9;
+const LF = 10;
+const CR = 13;
+const SPACE = 32;
+const QUOTE = 34;
+const HASH = 35;
+const PLUS = 43;
+const COMMA = 44;
+const MINUS = 45;
+const DOT = 46;
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+const EQUALS = 61;
+const UPPER_E = 69;
+const UPPER_F = 70;
+const UPPER_T = 84;
+const BACKSLASH = 92;
+const LOWER_E = 101;
+const LOWER_F = 102;
+const LOWER_I = 105;
+const LOWER_T = 116;
+const LOWER_U = 117;
+
+/**
+ * 1 for the ASCII characters that can neither end nor escape a measurement, a key or a tag
+ * value; everything else takes the slow branch. NUL is marked so that `charCodeAt` past the end
+ * (NaN, which `| 0` turns into 0) takes the slow branch too, where the end is checked.
+ */
+const PLAIN = new Uint8Array(128).fill(1);
+for (const c of [NUL, LF, CR, SPACE, COMMA, EQUALS, BACKSLASH]) PLAIN[c] = 0;
+
+const KEY_ESCAPED = 1;
+const VALUE_ESCAPED = 2;
+
+/** The tag keys InfluxDB 2.x refuses (models.reservedTagKeys). */
+const RESERVED_TAG_KEYS = ['_measurement', '_field', 'time'];
+
+/** InfluxDB's models.MaxKeyLength: series key, 4 bytes of separator and field key, in bytes. */
+const MAX_KEY_BYTES = 65_535;
+
+/** Per tag: key start, key end (the `=`), value end, escape flags. Reused between lines. */
+let tagBounds = new Int32Array(4 * 32);
+let tagOrder = new Int32Array(32);
+
+/** The key part of a series, shared (frozen) by every point of that series. */
+interface SeriesEntry {
+  /** The key text as written in the line, measurement to the last tag value. */
+  readonly raw: string;
+  /** `keyHash(raw)`, compared before the text. */
+  readonly hash: number;
+  readonly measurement: string;
+  readonly tags: ReadonlyArray<readonly [string, string]>;
+  readonly seriesKey: string;
+}
+
+// Building the measurement, tag strings and arrays of a point costs more than scanning it, and
+// the garbage they make dominated the profile. Bodies repeat their series line after line and
+// request after request, so the key part is cached, keyed by its text as written, in bounded
+// tables where a newcomer replaces the least recently used entry of its set (16,384 series at
+// most). A short token table (keys, tag values) is direct-mapped. Cached strings are detached
+// copies so that a cache never keeps a request body alive.
+const SERIES_SETS = 8192;
+/** Two entries per set, the more recently used first. */
+const seriesCache: Array<SeriesEntry | undefined> = new Array<SeriesEntry | undefined>(2 * SERIES_SETS).fill(
+  undefined,
+);
+const TOKEN_SLOTS = 4096;
+const TOKEN_MAX_LENGTH = 64;
+const tokenCache: Array<string | undefined> = new Array<string | undefined>(TOKEN_SLOTS).fill(undefined);
+
+/** Lookups per measurement of the cache's miss rate. */
+const CACHE_WINDOW = 1024;
+/** Misses in a window above which the cache is left alone for `CACHE_REST_LINES` lines. */
+const CACHE_WINDOW_MAX_MISSES = 768;
+const CACHE_REST_LINES = 4 * CACHE_WINDOW;
+let cacheLookups = 0;
+let cacheMisses = 0;
+let cacheRest = 0;
+
+/** Longest key text the fast path hashes before scanning it. */
+const FAST_KEY_MAX_LENGTH = 1024;
+
+// Hot copies of imports: when the module is compiled to CommonJS (tsx does), every read of an
+// imported binding is a getter call, which the per-line code should not pay.
+const POW10 = EXACT_POWERS_OF_TEN;
+const MANTISSA_DIGITS = EXACT_MANTISSA_DIGITS;
+const readTimestamp = timestampToMs;
+
+/**
+ * Parses a whole InfluxDB line protocol body, as sent to `POST /write`, `POST /api/v2/write` or
+ * over MQTT, into points.
+ *
+ * Follows InfluxDB 2.x: blank lines and lines whose first non-blank character is `#` are
+ * skipped; lines end with LF or CRLF; a quoted string value may span lines; tags may come in any
+ * order and are returned sorted; a repeated field key keeps its last value; a field named `time`
+ * is dropped, as InfluxDB drops it (a line left without fields then gives no point); the tag keys
+ * `_measurement`, `_field` and `time` are refused. Integers must fit int64, unsigned integers
+ * uint64; NaN and infinities are refused; timestamps must keep the time within ±(2^63 - 2) ns.
+ *
+ * @param body the request body, already decoded as UTF-8.
+ * @param options precision of the timestamps and the time, epoch ms, for lines without one.
+ * @returns the points, in body order.
+ * @throws LineProtocolError for the first offending character of the body; nothing is returned.
+ * @throws PrecisionError when `options.precision` is not a Precision.
+ */
+export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
+  const spec = Object.hasOwn(PRECISION_SPECS, options.precision) ? PRECISION_SPECS[options.precision] : null;
+  if (spec === null) throw new PrecisionError(String(options.precision));
+  const defaultMs = defaultTimeMs(options.nowMs, options.precision);
+
+  const s = body;
+  const n = s.length;
+  const points: ParsedPoint[] = [];
+  let pos = 0;
+  let line = 1;
+
+  while (pos < n) {
+    let c = s.charCodeAt(pos);
+    while (c === SPACE || c === TAB || c === NUL) c = s.charCodeAt(++pos);
+    if (pos >= n) break;
+    if (c === LF) {
+      pos++;
+      line++;
+      continue;
+    }
+    if (c === CR && isCrLineEnd(s, pos, n)) {
+      pos += 2;
+      line++;
+      continue;
+    }
+    if (c === HASH) {
+      const next = s.indexOf('\n', pos);
+      if (next === -1) break;
+      pos = next + 1;
+      line++;
+      continue;
+    }
+    if (c === COMMA) throw errorAt(s, pos, 'missing measurement before the comma');
+    const pointLine = line;
+
+    // Fast path: a key seen before. The text up to the first space, if it equals a cached key,
+    // is that same validated measurement and tag set (a cached key never ends in a backslash,
+    // so the space is not escaped), and the scan of the key is skipped altogether.
+    // While the cache misses on most lines (series never seen, as in a bulk import), keeping it
+    // costs more than it saves, so it is left alone for a while (`cacheRest` lines).
+    const measurementStart = pos;
+    const firstSpace = cacheRest === 0 ? s.indexOf(' ', pos) : -1;
+    let fastHash = 0;
+    let fastHashed = false;
+    let series: SeriesEntry | undefined;
+    if (firstSpace > pos && firstSpace - pos <= FAST_KEY_MAX_LENGTH) {
+      fastHash = keyHash(s, pos, firstSpace);
+      fastHashed = true;
+      series = findSeries(s, pos, firstSpace, fastHash);
+      if (series !== undefined) {
+        pos = firstSpace;
+        c = SPACE;
+      }
+    }
+    if (series === undefined) {
+      // Measurement: up to the first unescaped comma (tags follow) or space (fields follow).
+      let measurementEscaped = false;
+      for (;;) {
+        if (c > 127 || PLAIN[c | 0] === 1) {
+          c = s.charCodeAt(++pos);
+        } else if (c === COMMA || c === SPACE) {
+          break;
+        } else if (c === BACKSLASH) {
+          measurementEscaped = true;
+          const next = s.charCodeAt(pos + 1);
+          pos += next === COMMA || next === SPACE ? 2 : 1;
+          c = s.charCodeAt(pos);
+        } else if (c === EQUALS || c === NUL || (c === CR && !isCrLineEnd(s, pos, n))) {
+          c = s.charCodeAt(++pos);
+        } else {
+          throw errorAt(s, pos, 'missing fields: the line ends after the measurement');
+        }
+      }
+      const measurementEnd = pos;
+
+      // Tag set: `,key=value` pairs up to the first unescaped space.
+      let tagCount = 0;
+      let tagsSorted = true;
+      while (c === COMMA) {
+        const keyStart = ++pos;
+        c = s.charCodeAt(pos);
+        let flags = 0;
+        for (;;) {
+          if (c > 127 || PLAIN[c | 0] === 1) {
+            c = s.charCodeAt(++pos);
+          } else if (c === EQUALS) {
+            break;
+          } else if (c === BACKSLASH) {
+            flags |= KEY_ESCAPED;
+            const next = s.charCodeAt(pos + 1);
+            pos += next === COMMA || next === SPACE || next === EQUALS ? 2 : 1;
+            c = s.charCodeAt(pos);
+          } else if (c === NUL || (c === CR && !isCrLineEnd(s, pos, n))) {
+            c = s.charCodeAt(++pos);
+          } else if (pos === keyStart) {
+            throw errorAt(s, pos, 'missing tag key after the comma');
+          } else {
+            throw errorAt(s, pos, `missing "=" and a value after tag key ${quote(s.slice(keyStart, pos))}`);
+          }
+        }
+        if (pos === keyStart) throw errorAt(s, pos, 'missing tag key before "="');
+        const keyEnd = pos;
+        c = s.charCodeAt(++pos);
+        const valueStart = pos;
+        // InfluxDB lets a tag value start with an unescaped "=" (its scanner checks only the
+        // characters after the first), so such lines are accepted here too.
+        if (c === EQUALS) c = s.charCodeAt(++pos);
+        for (;;) {
+          if (c > 127 || PLAIN[c | 0] === 1) {
+            c = s.charCodeAt(++pos);
+          } else if (c === COMMA || c === SPACE) {
+            break;
+          } else if (c === BACKSLASH) {
+            flags |= VALUE_ESCAPED;
+            const next = s.charCodeAt(pos + 1);
+            pos += next === COMMA || next === SPACE || next === EQUALS ? 2 : 1;
+            c = s.charCodeAt(pos);
+          } else if (c === NUL || (c === CR && !isCrLineEnd(s, pos, n))) {
+            c = s.charCodeAt(++pos);
+          } else if (c === EQUALS) {
+            throw errorAt(
+              s,
+              pos,
+              `unescaped "=" in the value of tag ${quote(s.slice(keyStart, keyEnd))}: write it as \\=`,
+            );
+          } else if (pos === valueStart) {
+            throw errorAt(s, pos, `missing value for tag key ${quote(s.slice(keyStart, keyEnd))}`);
+          } else {
+            throw errorAt(s, pos, 'missing fields: the line ends after the tag set');
+          }
+        }
+        if (pos === valueStart) {
+          throw errorAt(s, pos, `missing value for tag key ${quote(s.slice(keyStart, keyEnd))}`);
+        }
+
+        const keyLength = keyEnd - keyStart;
+        if (keyLength === 4 || keyLength === 6 || keyLength === 12) {
+          for (const reserved of RESERVED_TAG_KEYS) {
+            if (reserved.length === keyLength && s.startsWith(reserved, keyStart)) {
+              throw errorAt(s, keyStart, `cannot use reserved tag key ${quote(reserved)}`);
+            }
+          }
+        }
+        if (tagCount * 4 === tagBounds.length) growTagScratch();
+        const at = tagCount * 4;
+        if (tagCount > 0 && tagsSorted) {
+          const order = compareKeys(s, tagBounds[at - 4], tagBounds[at - 3], keyStart, keyEnd);
+          if (order === 0) throw duplicateTag(s, keyStart, keyEnd);
+          if (order > 0) tagsSorted = false;
+        }
+        tagBounds[at] = keyStart;
+        tagBounds[at + 1] = keyEnd;
+        tagBounds[at + 2] = pos;
+        tagBounds[at + 3] = flags;
+        tagCount++;
+      }
+
+      // Text equal to a cached key was valid before; other text is built (which, for tags out of
+      // order, also checks them for duplicates) and cached.
+      if (cacheRest > 0) {
+        cacheRest--;
+        series = buildSeries(
+          s,
+          measurementStart,
+          measurementEnd,
+          measurementEscaped,
+          pos,
+          0,
+          tagCount,
+          tagsSorted,
+          false,
+        );
+      } else {
+        const fastMissed = pos === firstSpace && fastHashed;
+        const hash = fastMissed ? fastHash : keyHash(s, measurementStart, pos);
+        series = fastMissed ? undefined : findSeries(s, measurementStart, pos, hash);
+        if (series === undefined) {
+          series = buildSeries(
+            s,
+            measurementStart,
+            measurementEnd,
+            measurementEscaped,
+            pos,
+            hash,
+            tagCount,
+            tagsSorted,
+            true,
+          );
+          keepSeries(series);
+          cacheMisses++;
+        }
+      }
+    }
+    if (cacheRest === 0 && ++cacheLookups === CACHE_WINDOW) {
+      if (cacheMisses > CACHE_WINDOW_MAX_MISSES) cacheRest = CACHE_REST_LINES;
+      cacheLookups = 0;
+      cacheMisses = 0;
+    }
+    const seriesKey = series.seriesKey;
+
+    // Field set: one or more `key=value`, comma-separated, after one or more spaces.
+    do c = s.charCodeAt(++pos);
+    while (c === SPACE || c === TAB || c === NUL);
+    if (isLineEnd(c, s, pos, n)) throw errorAt(s, pos, 'missing fields: the line ends after the tag set');
+    const fields: Array<[string, FieldValue]> = [];
+    let fieldIndex: Map<string, number> | null = null;
+    for (;;) {
+      const keyStart = pos;
+      let keyEscaped = false;
+      for (;;) {
+        if (c > 127 || PLAIN[c | 0] === 1) {
+          c = s.charCodeAt(++pos);
+        } else if (c === EQUALS) {
+          break;
+        } else if (c === BACKSLASH) {
+          keyEscaped = true;
+          const next = s.charCodeAt(pos + 1);
+          pos += next === COMMA || next === SPACE || next === EQUALS ? 2 : 1;
+          c = s.charCodeAt(pos);
+        } else if (c === NUL || (c === CR && !isCrLineEnd(s, pos, n))) {
+          c = s.charCodeAt(++pos);
+        } else if (pos === keyStart) {
+          throw errorAt(s, pos, 'missing field key');
+        } else {
+          throw errorAt(s, pos, `missing "=" and a value after field key ${quote(s.slice(keyStart, pos))}`);
+        }
+      }
+      if (pos === keyStart) throw errorAt(s, pos, 'missing field key before "="');
+      const keyEnd = pos;
+      const valueStart = ++pos;
+      c = s.charCodeAt(pos);
+      let value: FieldValue;
+
+      if ((c >= DIGIT_0 && c <= DIGIT_9) || c === MINUS || c === DOT) {
+        const negative = c === MINUS;
+        if (negative) c = s.charCodeAt(++pos);
+        const digitsStart = pos;
+        let mantissa = 0;
+        while (c >= DIGIT_0 && c <= DIGIT_9) {
+          mantissa = mantissa * 10 + (c - DIGIT_0);
+          c = s.charCodeAt(++pos);
+        }
+        const intDigits = pos - digitsStart;
+        if (c === LOWER_I || c === LOWER_U) {
+          const suffix = c;
+          c = s.charCodeAt(++pos);
+          if (intDigits === 0 || !isValueEnd(c, s, pos, n)) throw invalidNumber(s, valueStart, pos, n);
+          if (suffix === LOWER_I) {
+            if (
+              intDigits > MANTISSA_DIGITS &&
+              !digitsAtMost(s, digitsStart, pos - 1, negative ? INT64_MIN_MAGNITUDE_DIGITS : INT64_MAX_DIGITS)
+            ) {
+              throw errorAt(
+                s,
+                valueStart,
+                `integer out of range: ${quote(s.slice(valueStart, pos))} does not fit a signed 64-bit integer`,
+              );
+            }
+            const magnitude = intDigits > MANTISSA_DIGITS ? Number(s.slice(digitsStart, pos - 1)) : mantissa;
+            value = { type: 'integer', value: negative ? 0 - magnitude : magnitude };
+          } else {
+            if (negative) {
+              throw errorAt(
+                s,
+                valueStart,
+                `unsigned integer cannot be negative: ${quote(s.slice(valueStart, pos))}`,
+              );
+            }
+            if (intDigits > MANTISSA_DIGITS && !digitsAtMost(s, digitsStart, pos - 1, UINT64_MAX_DIGITS)) {
+              throw errorAt(
+                s,
+                valueStart,
+                `unsigned integer out of range: ${quote(s.slice(valueStart, pos))} does not fit 64 bits`,
+              );
+            }
+            const magnitude = intDigits > MANTISSA_DIGITS ? Number(s.slice(digitsStart, pos - 1)) : mantissa;
+            value = { type: 'unsigned', value: magnitude };
+          }
+        } else {
+          let fractionDigits = 0;
+          if (c === DOT) {
+            c = s.charCodeAt(++pos);
+            const fractionStart = pos;
+            while (c >= DIGIT_0 && c <= DIGIT_9) {
+              mantissa = mantissa * 10 + (c - DIGIT_0);
+              c = s.charCodeAt(++pos);
+            }
+            fractionDigits = pos - fractionStart;
+          }
+          if (intDigits + fractionDigits === 0) throw invalidNumber(s, valueStart, pos, n);
+          let exponent = 0;
+          if (c === LOWER_E || c === UPPER_E) {
+            c = s.charCodeAt(++pos);
+            const exponentNegative = c === MINUS;
+            if (exponentNegative || c === PLUS) c = s.charCodeAt(++pos);
+            const exponentStart = pos;
+            while (c >= DIGIT_0 && c <= DIGIT_9) {
+              if (exponent < 100_000) exponent = exponent * 10 + (c - DIGIT_0);
+              c = s.charCodeAt(++pos);
+            }
+            if (pos === exponentStart) throw invalidNumber(s, valueStart, pos, n);
+            if (exponentNegative) exponent = -exponent;
+          }
+          if (!isValueEnd(c, s, pos, n)) throw invalidNumber(s, valueStart, pos, n);
+          const scale = exponent - fractionDigits;
+          let magnitude: number;
+          if (intDigits + fractionDigits <= MANTISSA_DIGITS && scale >= -22 && scale <= 22) {
+            magnitude =
+              scale === 0 ? mantissa : scale < 0 ? mantissa / POW10[-scale] : mantissa * POW10[scale];
+          } else {
+            magnitude = Number(s.slice(digitsStart, pos));
+            if (magnitude === Infinity) {
+              throw errorAt(
+                s,
+                valueStart,
+                `float out of range: ${quote(s.slice(valueStart, pos))} is beyond ±1.7976931348623157e308`,
+              );
+            }
+          }
+          value = { type: 'float', value: negative ? -magnitude : magnitude };
+        }
+      } else if (c === QUOTE) {
+        let end = pos + 1;
+        let escaped = false;
+        for (;;) {
+          if (end >= n)
+            throw errorAt(s, valueStart, 'unterminated string: the closing double quote is missing');
+          const d = s.charCodeAt(end);
+          if (d === QUOTE) break;
+          if (d === BACKSLASH) {
+            // A backslash always takes the next character with it, as in InfluxDB's scanner.
+            escaped = true;
+            if (s.charCodeAt(end + 1) === LF) line++;
+            end += 2;
+          } else {
+            if (d === LF) line++;
+            end++;
+          }
+        }
+        value = {
+          type: 'string',
+          value: escaped ? unescapeString(s, pos + 1, end) : s.slice(pos + 1, end),
+        };
+        pos = end + 1;
+        c = s.charCodeAt(pos);
+        if (!isValueEnd(c, s, pos, n)) {
+          throw errorAt(s, pos, `unexpected ${quote(s[pos])} after the closing quote of a string value`);
+        }
+      } else if (c === LOWER_T || c === UPPER_T || c === LOWER_F || c === UPPER_F) {
+        do c = s.charCodeAt(++pos);
+        while (!isValueEnd(c, s, pos, n));
+        const length = pos - valueStart;
+        let truth: boolean;
+        if (length === 1) {
+          truth = s.charCodeAt(valueStart) === LOWER_T || s.charCodeAt(valueStart) === UPPER_T;
+        } else if (
+          length === 4 &&
+          (s.startsWith('true', valueStart) ||
+            s.startsWith('True', valueStart) ||
+            s.startsWith('TRUE', valueStart))
+        ) {
+          truth = true;
+        } else if (
+          length === 5 &&
+          (s.startsWith('false', valueStart) ||
+            s.startsWith('False', valueStart) ||
+            s.startsWith('FALSE', valueStart))
+        ) {
+          truth = false;
+        } else {
+          throw errorAt(
+            s,
+            valueStart,
+            `invalid boolean ${quote(s.slice(valueStart, pos))}: use true or false (also t, T, True, TRUE, f, F, False, FALSE)`,
+          );
+        }
+        value = { type: 'boolean', value: truth };
+      } else if (c === COMMA || c === SPACE || isLineEnd(c, s, pos, n)) {
+        throw errorAt(s, pos, `missing value for field key ${quote(s.slice(keyStart, keyEnd))}`);
+      } else {
+        throw invalidNumber(s, valueStart, pos, n);
+      }
+
+      const key = keyEscaped ? unescapeKey(s, keyStart, keyEnd, true) : token(s, keyStart, keyEnd);
+      if ((seriesKey.length + keyEnd - keyStart) * 3 + 4 > MAX_KEY_BYTES) {
+        const bytes = utf8Length(seriesKey) + 4 + utf8Length(s.slice(keyStart, keyEnd));
+        if (bytes > MAX_KEY_BYTES) {
+          throw errorAt(
+            s,
+            keyStart,
+            `series key and field key ${quote(key)} take ${bytes} bytes; InfluxDB allows ${MAX_KEY_BYTES}`,
+          );
+        }
+      }
+      // InfluxDB 2.x drops a field named "time" and keeps the rest of the point.
+      if (key !== 'time') {
+        if (fieldIndex === null && fields.length < 16) {
+          let f = 0;
+          while (f < fields.length && fields[f][0] !== key) f++;
+          if (f < fields.length) fields[f][1] = value;
+          else fields.push([key, value]);
+        } else {
+          // Many fields: index them so that a huge line cannot make the duplicate check quadratic.
+          if (fieldIndex === null) fieldIndex = new Map(fields.map(([k], i) => [k, i]));
+          const f = fieldIndex.get(key);
+          if (f !== undefined) fields[f][1] = value;
+          else fieldIndex.set(key, fields.push([key, value]) - 1);
+        }
+      }
+
+      if (c !== COMMA) break;
+      c = s.charCodeAt(++pos);
+    }
+
+    // Optional timestamp after one or more spaces, then only blanks up to the end of the line.
+    let timeMs = defaultMs;
+    if (c === SPACE) {
+      do c = s.charCodeAt(++pos);
+      while (c === SPACE || c === TAB || c === NUL);
+      if (!isLineEnd(c, s, pos, n)) {
+        // The rest of the line is the timestamp: find its end natively, then read it in one pass.
+        const timestampStart = pos;
+        let lineEnd = s.indexOf('\n', pos);
+        if (lineEnd === -1) lineEnd = n;
+        let end = lineEnd;
+        if (s.charCodeAt(end - 1) === CR) end--;
+        for (let t = s.charCodeAt(end - 1); t === SPACE || t === TAB || t === NUL; t = s.charCodeAt(end - 1))
+          end--;
+        timeMs = readTimestamp(s, timestampStart, end, spec);
+        if (timeMs !== timeMs) throw timestampError(s, timestampStart, end, options.precision);
+        pos = lineEnd;
+        c = s.charCodeAt(pos);
+      }
+    }
+    if (c === LF) {
+      pos++;
+      line++;
+    } else if (c === CR) {
+      pos += 2;
+      line++;
+    }
+
+    if (fields.length > 0) {
+      points.push({
+        measurement: series.measurement,
+        tags: series.tags,
+        seriesKey,
+        fields,
+        timeMs,
+        line: pointLine,
+      });
+    }
+  }
+  return points;
+}
+
+/** Hash of the key text `s[start, end)`: FNV-1a over pairs of UTF-16 units. */
+function keyHash(s: string, start: number, end: number): number {
+  let hash = 0x811c9dc5;
+  let i = start;
+  // Two units per multiplication: half the dependency chain of one unit at a time.
+  for (; i + 1 < end; i += 2) {
+    hash = Math.imul(hash ^ (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16)), 0x01000193);
+  }
+  if (i < end) hash = Math.imul(hash ^ s.charCodeAt(i), 0x01000193);
+  return hash ^ (hash >>> 15);
+}
+
+/** The cached series whose key text is `s[start, end)`, with hash `hash`, if any. */
+function findSeries(s: string, start: number, end: number, hash: number): SeriesEntry | undefined {
+  const at = 2 * (hash & (SERIES_SETS - 1));
+  const first = seriesCache[at];
+  if (first !== undefined && first.hash === hash && s.slice(start, end) === first.raw) return first;
+  const second = seriesCache[at + 1];
+  if (second !== undefined && second.hash === hash && s.slice(start, end) === second.raw) {
+    seriesCache[at] = second;
+    seriesCache[at + 1] = first;
+    return second;
+  }
+  return undefined;
+}
+
+/** Caches `series` as the most recently used of its set, dropping the least recently used. */
+function keepSeries(series: SeriesEntry): void {
+  const at = 2 * (series.hash & (SERIES_SETS - 1));
+  seriesCache[at + 1] = seriesCache[at];
+  seriesCache[at] = series;
+}
+
+/**
+ * Builds the key part of a point from the bounds the scanner left in `tagBounds`: frozen, with
+ * detached strings, when it is to be `shared` through the cache; plain slices otherwise.
+ */
+function buildSeries(
+  s: string,
+  measurementStart: number,
+  measurementEnd: number,
+  measurementEscaped: boolean,
+  end: number,
+  hash: number,
+  tagCount: number,
+  tagsSorted: boolean,
+  shared: boolean,
+): SeriesEntry {
+  const raw = shared ? detach(s.slice(measurementStart, end)) : s.slice(measurementStart, end);
+  let measurement: string;
+  if (measurementEscaped) {
+    measurement = unescapeKey(s, measurementStart, measurementEnd, false);
+    if (shared) measurement = detach(measurement);
+  } else {
+    measurement = shared
+      ? token(s, measurementStart, measurementEnd)
+      : s.slice(measurementStart, measurementEnd);
+  }
+  const tags: Array<readonly [string, string]> = [];
+  let seriesKey: string;
+  if (tagsSorted) {
+    // Tags already in order: the key is the text as written, which is already escaped.
+    seriesKey = raw;
+    for (let t = 0; t < tagCount; t++) tags.push(tagAt(s, t * 4, shared));
+  } else {
+    sortTags(s, tagCount);
+    seriesKey = s.slice(measurementStart, measurementEnd);
+    for (let t = 0; t < tagCount; t++) {
+      const at = tagOrder[t] * 4;
+      seriesKey += `,${s.slice(tagBounds[at], tagBounds[at + 2])}`;
+      tags.push(tagAt(s, at, shared));
+    }
+    if (shared) seriesKey = detach(seriesKey);
+  }
+  if (!shared) return { raw, hash, measurement, tags, seriesKey };
+  return Object.freeze({ raw, hash, measurement, tags: Object.freeze(tags), seriesKey });
+}
+
+/**
+ * `s.slice(start, end)`, shared with earlier equal slices when short: keys and tag values repeat
+ * endlessly, and a shared string is no garbage.
+ */
+function token(s: string, start: number, end: number): string {
+  const length = end - start;
+  if (length > TOKEN_MAX_LENGTH) return detach(s.slice(start, end));
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ s.charCodeAt(i), 0x01000193);
+  const slot = (hash ^ (hash >>> 15)) & (TOKEN_SLOTS - 1);
+  const cached = tokenCache[slot];
+  if (cached !== undefined && cached.length === length) {
+    // A plain loop: for a few characters it beats startsWith with a position.
+    let i = 0;
+    while (i < length && s.charCodeAt(start + i) === cached.charCodeAt(i)) i++;
+    if (i === length) return cached;
+  }
+  const fresh = detach(s.slice(start, end));
+  tokenCache[slot] = fresh;
+  return fresh;
+}
+
+/**
+ * A copy of `text` that does not keep the string it was sliced from alive: V8 represents long
+ * slices as views of their parent, and a cache must not hold on to request bodies. Prepending a
+ * character forces a flat copy, which the final slice then views.
+ */
+function detach(text: string): string {
+  return ` ${text}`.slice(1);
+}
+
+/** Whether the CR at `pos` ends its line (CRLF, or CR as the body's last character). */
+function isCrLineEnd(s: string, pos: number, n: number): boolean {
+  return pos + 1 >= n || s.charCodeAt(pos + 1) === LF;
+}
+
+/** Whether `c`, the character at `pos`, ends the line (or is past the end of the body). */
+function isLineEnd(c: number, s: string, pos: number, n: number): boolean {
+  return c === LF || pos >= n || (c === CR && isCrLineEnd(s, pos, n));
+}
+
+/** Whether `c`, the character at `pos`, may follow a field value. */
+function isValueEnd(c: number, s: string, pos: number, n: number): boolean {
+  return c === COMMA || c === SPACE || isLineEnd(c, s, pos, n);
+}
+
+/** The error for the timestamp `s[start, end)`, which `timestampToMs` refused. */
+function timestampError(s: string, start: number, end: number, precision: Precision) {
+  let pos = start;
+  if (s.charCodeAt(pos) === MINUS) pos++;
+  const digitsStart = pos;
+  while (pos < end && s.charCodeAt(pos) >= DIGIT_0 && s.charCodeAt(pos) <= DIGIT_9) pos++;
+  if (pos === end && pos > digitsStart) {
+    return errorAt(
+      s,
+      start,
+      `timestamp out of range: ${quote(s.slice(start, end))} with precision ${precision} is beyond ` +
+        `±${PRECISION_SPECS[precision].maxDigits}`,
+    );
+  }
+  const c = s.charCodeAt(pos);
+  if (pos > digitsStart && (c === SPACE || c === TAB || c === NUL)) {
+    while (
+      pos < end &&
+      (s.charCodeAt(pos) === SPACE || s.charCodeAt(pos) === TAB || s.charCodeAt(pos) === NUL)
+    )
+      pos++;
+    return errorAt(s, pos, `unexpected text after the timestamp: ${quote(s.slice(pos, end))}`);
+  }
+  let tokenEnd = start;
+  while (tokenEnd < end && s.charCodeAt(tokenEnd) !== SPACE && s.charCodeAt(tokenEnd) !== TAB) tokenEnd++;
+  return errorAt(
+    s,
+    pos === digitsStart ? start : pos,
+    `timestamp is not an integer: ${quote(s.slice(start, tokenEnd))}`,
+  );
+}
+
+/**
+ * The error for a field value that is not a number, naming NaN and infinities for what they are.
+ * `stop` is where the scanner gave up: the offending character, unless it is the end of the value
+ * (the number is cut short), in which case the error points at the start of the value.
+ */
+function invalidNumber(s: string, start: number, stop: number, n: number) {
+  // Walk to the end of the value; a string value is not a number, so quotes need no care here.
+  let end = start;
+  while (end < n && !isValueEnd(s.charCodeAt(end), s, end, n)) end++;
+  const token = s.slice(start, end);
+  const bare = token.toLowerCase().replace(/^[+-]/, '');
+  if (bare === 'nan' || bare === 'inf' || bare === 'infinity') {
+    return errorAt(s, start, `NaN and infinities are not accepted: ${quote(token)}`);
+  }
+  const first = token.charCodeAt(0);
+  if ((first >= DIGIT_0 && first <= DIGIT_9) || first === MINUS || first === DOT) {
+    const hint = /[.eE].*[iu]$/.test(token)
+      ? ' (an integer has no decimal point or exponent, like 12i)'
+      : ' (write floats like 21.5 or -1.5e-2, integers like 12i, unsigned like 12u)';
+    return errorAt(s, stop < end ? stop : start, `invalid number ${quote(token)}${hint}`);
+  }
+  return errorAt(
+    s,
+    start,
+    `invalid field value ${quote(token)}: expected a number, a double-quoted string or a boolean`,
+  );
+}
+
+function duplicateTag(s: string, keyStart: number, keyEnd: number) {
+  return errorAt(s, keyStart, `duplicate tag key ${quote(unescapeKey(s, keyStart, keyEnd, true))}`);
+}
+
+/**
+ * The unescaped [key, value] of the tag whose bounds start at `tagBounds[at]`; frozen, and of
+ * detached strings, when `shared`.
+ */
+function tagAt(s: string, at: number, shared: boolean): readonly [string, string] {
+  const keyStart = tagBounds[at];
+  const keyEnd = tagBounds[at + 1];
+  const valueEnd = tagBounds[at + 2];
+  const flags = tagBounds[at + 3];
+  if (!shared) {
+    return [
+      flags & KEY_ESCAPED ? unescapeKey(s, keyStart, keyEnd, true) : s.slice(keyStart, keyEnd),
+      flags & VALUE_ESCAPED ? unescapeKey(s, keyEnd + 1, valueEnd, true) : s.slice(keyEnd + 1, valueEnd),
+    ];
+  }
+  return Object.freeze([
+    flags & KEY_ESCAPED ? detach(unescapeKey(s, keyStart, keyEnd, true)) : token(s, keyStart, keyEnd),
+    flags & VALUE_ESCAPED
+      ? detach(unescapeKey(s, keyEnd + 1, valueEnd, true))
+      : token(s, keyEnd + 1, valueEnd),
+  ] as const);
+}
+
+function growTagScratch(): void {
+  const bounds = new Int32Array(tagBounds.length * 2);
+  bounds.set(tagBounds);
+  tagBounds = bounds;
+  tagOrder = new Int32Array(tagOrder.length * 2);
+}
+
+/**
+ * Orders the first `count` tags of `tagBounds` by key into `tagOrder`, and refuses duplicate
+ * keys. Insertion sort: tag sets are small and usually nearly sorted.
+ */
+function sortTags(s: string, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const at = i * 4;
+    let j = i;
+    while (j > 0) {
+      const other = tagOrder[j - 1] * 4;
+      const order = compareKeys(s, tagBounds[other], tagBounds[other + 1], tagBounds[at], tagBounds[at + 1]);
+      if (order === 0) {
+        // Report the later of the two in the line.
+        const later = Math.max(tagBounds[other], tagBounds[at]);
+        throw duplicateTag(s, later, later === tagBounds[at] ? tagBounds[at + 1] : tagBounds[other + 1]);
+      }
+      if (order < 0) break;
+      tagOrder[j] = tagOrder[j - 1];
+      j--;
+    }
+    tagOrder[j] = i;
+  }
+}
+
+/**
+ * Compares two escaped keys of `s` in code point order, which is the UTF-8 byte order that
+ * InfluxDB's bytes.Compare uses. UTF-16 units order differently only when a surrogate meets a
+ * unit above the surrogate range, so those two are moved before comparing.
+ */
+function compareKeys(s: string, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
+  const aLength = aEnd - aStart;
+  const bLength = bEnd - bStart;
+  const length = aLength < bLength ? aLength : bLength;
+  for (let i = 0; i < length; i++) {
+    let a = s.charCodeAt(aStart + i);
+    let b = s.charCodeAt(bStart + i);
+    if (a !== b) {
+      if (a >= 0xd800 && b >= 0xd800) {
+        a = a >= 0xe000 ? a - 0x800 : a + 0x2000;
+        b = b >= 0xe000 ? b - 0x800 : b + 0x2000;
+      }
+      return a - b;
+    }
+  }
+  return aLength - bLength;
+}
+
+/**
+ * Unescapes a measurement (`\,` and `\ `) or a tag key, tag value or field key (also `\=`).
+ * Any other backslash is literal, as the InfluxDB documentation and its parser have it.
+ */
+function unescapeKey(s: string, start: number, end: number, equalsEscapes: boolean): string {
+  let out = '';
+  let from = start;
+  for (let i = start; i < end - 1; i++) {
+    if (s.charCodeAt(i) !== BACKSLASH) continue;
+    const next = s.charCodeAt(i + 1);
+    if (next === COMMA || next === SPACE || (equalsEscapes && next === EQUALS)) {
+      out += s.slice(from, i);
+      from = i + 1;
+      i++;
+    }
+  }
+  return out + s.slice(from, end);
+}
+
+/** Unescapes a string field value: `\"` and `\\`; any other backslash is literal. */
+function unescapeString(s: string, start: number, end: number): string {
+  let out = '';
+  let from = start;
+  for (let i = start; i < end - 1; i++) {
+    if (s.charCodeAt(i) !== BACKSLASH) continue;
+    const next = s.charCodeAt(i + 1);
+    if (next === BACKSLASH || next === QUOTE) {
+      out += s.slice(from, i);
+      from = i + 1;
+    }
+    i++;
+  }
+  return out + s.slice(from, end);
+}
+
+/** Length of `text` in UTF-8 bytes; lone surrogates count as the 3-byte replacement character. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
