@@ -65,11 +65,13 @@ export interface PrecisionSpec {
   readonly maxWhole: number;
 }
 
+/** A PrecisionSpec, deriving `maxWhole` from `maxDigits`. */
 function spec(dropDigits: number, msPerUnit: number, maxDigits: string): PrecisionSpec {
   const maxWhole = Number(maxDigits.slice(0, maxDigits.length - dropDigits));
   return { dropDigits, msPerUnit, maxDigits, maxWhole };
 }
 
+/** The conversion and range of each precision. */
 export const PRECISION_SPECS: Readonly<Record<Precision, PrecisionSpec>> = {
   ns: spec(6, 1, '9223372036854775806'),
   us: spec(3, 1, '9223372036854775'),
