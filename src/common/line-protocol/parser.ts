@@ -37,8 +37,8 @@ export interface ParsedPoint {
   /** Measurement name, unescaped. */
   measurement: string;
   /**
-   * Tag keys and values, unescaped, sorted by key in InfluxDB's order (see `seriesKey`).
-   * Points of the same series share one frozen array, hence read-only.
+   * Tag keys and values, unescaped, in InfluxDB's order: by escaped key, as in `seriesKey`.
+   * Points of the same series may share one frozen array, hence read-only.
    */
   tags: ReadonlyArray<readonly [string, string]>;
   /**
@@ -112,6 +112,8 @@ let tagOrder = new Int32Array(32);
 interface SeriesEntry {
   /** The key text as written in the line, measurement to the last tag value. */
   readonly raw: string;
+  /** `keyHash(raw)`, compared before the text. */
+  readonly hash: number;
   readonly measurement: string;
   readonly tags: ReadonlyArray<readonly [string, string]>;
   readonly seriesKey: string;
@@ -119,22 +121,36 @@ interface SeriesEntry {
 
 // Building the measurement, tag strings and arrays of a point costs more than scanning it, and
 // the garbage they make dominated the profile. Bodies repeat their series line after line and
-// request after request, so the key part is cached, keyed by its text as written. Direct-mapped,
-// bounded tables: a collision simply replaces the older entry. Cached strings are detached
+// request after request, so the key part is cached, keyed by its text as written, in bounded
+// tables where a newcomer replaces the least recently used entry of its set (16,384 series at
+// most). A short token table (keys, tag values) is direct-mapped. Cached strings are detached
 // copies so that a cache never keeps a request body alive.
-const SERIES_SLOTS = 8192;
-const seriesCache: Array<SeriesEntry | undefined> = new Array<SeriesEntry | undefined>(SERIES_SLOTS).fill(
+const SERIES_SETS = 8192;
+/** Two entries per set, the more recently used first. */
+const seriesCache: Array<SeriesEntry | undefined> = new Array<SeriesEntry | undefined>(2 * SERIES_SETS).fill(
   undefined,
 );
 const TOKEN_SLOTS = 4096;
 const TOKEN_MAX_LENGTH = 64;
 const tokenCache: Array<string | undefined> = new Array<string | undefined>(TOKEN_SLOTS).fill(undefined);
 
+/** Lookups per measurement of the cache's miss rate. */
+const CACHE_WINDOW = 1024;
+/** Misses in a window above which the cache is left alone for `CACHE_REST_LINES` lines. */
+const CACHE_WINDOW_MAX_MISSES = 768;
+const CACHE_REST_LINES = 4 * CACHE_WINDOW;
+let cacheLookups = 0;
+let cacheMisses = 0;
+let cacheRest = 0;
+
 /** Longest key text the fast path hashes before scanning it. */
 const FAST_KEY_MAX_LENGTH = 1024;
 
-/** Hot copies of imported constants: module namespace reads cost more inside the loop. */
+// Hot copies of imports: when the module is compiled to CommonJS (tsx does), every read of an
+// imported binding is a getter call, which the per-line code should not pay.
 const POW10 = EXACT_POWERS_OF_TEN;
+const MANTISSA_DIGITS = EXACT_MANTISSA_DIGITS;
+const readTimestamp = timestampToMs;
 
 /**
  * Parses a whole InfluxDB line protocol body, as sent to `POST /write`, `POST /api/v2/write` or
@@ -191,26 +207,24 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
     // Fast path: a key seen before. The text up to the first space, if it equals a cached key,
     // is that same validated measurement and tag set (a cached key never ends in a backslash,
     // so the space is not escaped), and the scan of the key is skipped altogether.
+    // While the cache misses on most lines (series never seen, as in a bulk import), keeping it
+    // costs more than it saves, so it is left alone for a while (`cacheRest` lines).
     const measurementStart = pos;
-    const firstSpace = s.indexOf(' ', pos);
-    let fastSlot = -1;
+    const firstSpace = cacheRest === 0 ? s.indexOf(' ', pos) : -1;
+    let fastHash = 0;
+    let fastHashed = false;
     let series: SeriesEntry | undefined;
     if (firstSpace > pos && firstSpace - pos <= FAST_KEY_MAX_LENGTH) {
-      fastSlot = seriesSlot(s, pos, firstSpace);
-      const cached = seriesCache[fastSlot];
-      if (
-        cached !== undefined &&
-        cached.raw.length === firstSpace - pos &&
-        s.slice(pos, firstSpace) === cached.raw
-      ) {
-        series = cached;
+      fastHash = keyHash(s, pos, firstSpace);
+      fastHashed = true;
+      series = findSeries(s, pos, firstSpace, fastHash);
+      if (series !== undefined) {
         pos = firstSpace;
         c = SPACE;
       }
     }
     if (series === undefined) {
       // Measurement: up to the first unescaped comma (tags follow) or space (fields follow).
-      const measurementStart = pos;
       let measurementEscaped = false;
       for (;;) {
         if (c > 127 || PLAIN[c | 0] === 1) {
@@ -312,26 +326,46 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
         tagCount++;
       }
 
-      const slot = pos === firstSpace && fastSlot !== -1 ? fastSlot : seriesSlot(s, measurementStart, pos);
-      series = seriesCache[slot];
-      if (
-        series === undefined ||
-        series.raw.length !== pos - measurementStart ||
-        s.slice(measurementStart, pos) !== series.raw
-      ) {
-        // The text differs from the cached one, so it has to be built (and, if its tags are out
-        // of order, checked for duplicates by the sort); identical text was valid before.
+      // Text equal to a cached key was valid before; other text is built (which, for tags out of
+      // order, also checks them for duplicates) and cached.
+      if (cacheRest > 0) {
+        cacheRest--;
         series = buildSeries(
           s,
           measurementStart,
           measurementEnd,
           measurementEscaped,
           pos,
+          0,
           tagCount,
           tagsSorted,
+          false,
         );
-        seriesCache[slot] = series;
+      } else {
+        const fastMissed = pos === firstSpace && fastHashed;
+        const hash = fastMissed ? fastHash : keyHash(s, measurementStart, pos);
+        series = fastMissed ? undefined : findSeries(s, measurementStart, pos, hash);
+        if (series === undefined) {
+          series = buildSeries(
+            s,
+            measurementStart,
+            measurementEnd,
+            measurementEscaped,
+            pos,
+            hash,
+            tagCount,
+            tagsSorted,
+            true,
+          );
+          keepSeries(series);
+          cacheMisses++;
+        }
       }
+    }
+    if (cacheRest === 0 && ++cacheLookups === CACHE_WINDOW) {
+      if (cacheMisses > CACHE_WINDOW_MAX_MISSES) cacheRest = CACHE_REST_LINES;
+      cacheLookups = 0;
+      cacheMisses = 0;
     }
     const seriesKey = series.seriesKey;
 
@@ -381,10 +415,10 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
         if (c === LOWER_I || c === LOWER_U) {
           const suffix = c;
           c = s.charCodeAt(++pos);
-          if (intDigits === 0 || !isValueEnd(c, s, pos, n)) throw invalidNumber(s, valueStart, n);
+          if (intDigits === 0 || !isValueEnd(c, s, pos, n)) throw invalidNumber(s, valueStart, pos, n);
           if (suffix === LOWER_I) {
             if (
-              intDigits > EXACT_MANTISSA_DIGITS &&
+              intDigits > MANTISSA_DIGITS &&
               !digitsAtMost(s, digitsStart, pos - 1, negative ? INT64_MIN_MAGNITUDE_DIGITS : INT64_MAX_DIGITS)
             ) {
               throw errorAt(
@@ -393,8 +427,7 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
                 `integer out of range: ${quote(s.slice(valueStart, pos))} does not fit a signed 64-bit integer`,
               );
             }
-            const magnitude =
-              intDigits > EXACT_MANTISSA_DIGITS ? Number(s.slice(digitsStart, pos - 1)) : mantissa;
+            const magnitude = intDigits > MANTISSA_DIGITS ? Number(s.slice(digitsStart, pos - 1)) : mantissa;
             value = { type: 'integer', value: negative ? 0 - magnitude : magnitude };
           } else {
             if (negative) {
@@ -404,18 +437,14 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
                 `unsigned integer cannot be negative: ${quote(s.slice(valueStart, pos))}`,
               );
             }
-            if (
-              intDigits > EXACT_MANTISSA_DIGITS &&
-              !digitsAtMost(s, digitsStart, pos - 1, UINT64_MAX_DIGITS)
-            ) {
+            if (intDigits > MANTISSA_DIGITS && !digitsAtMost(s, digitsStart, pos - 1, UINT64_MAX_DIGITS)) {
               throw errorAt(
                 s,
                 valueStart,
                 `unsigned integer out of range: ${quote(s.slice(valueStart, pos))} does not fit 64 bits`,
               );
             }
-            const magnitude =
-              intDigits > EXACT_MANTISSA_DIGITS ? Number(s.slice(digitsStart, pos - 1)) : mantissa;
+            const magnitude = intDigits > MANTISSA_DIGITS ? Number(s.slice(digitsStart, pos - 1)) : mantissa;
             value = { type: 'unsigned', value: magnitude };
           }
         } else {
@@ -429,7 +458,7 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
             }
             fractionDigits = pos - fractionStart;
           }
-          if (intDigits + fractionDigits === 0) throw invalidNumber(s, valueStart, n);
+          if (intDigits + fractionDigits === 0) throw invalidNumber(s, valueStart, pos, n);
           let exponent = 0;
           if (c === LOWER_E || c === UPPER_E) {
             c = s.charCodeAt(++pos);
@@ -440,13 +469,13 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
               if (exponent < 100_000) exponent = exponent * 10 + (c - DIGIT_0);
               c = s.charCodeAt(++pos);
             }
-            if (pos === exponentStart) throw invalidNumber(s, valueStart, n);
+            if (pos === exponentStart) throw invalidNumber(s, valueStart, pos, n);
             if (exponentNegative) exponent = -exponent;
           }
-          if (!isValueEnd(c, s, pos, n)) throw invalidNumber(s, valueStart, n);
+          if (!isValueEnd(c, s, pos, n)) throw invalidNumber(s, valueStart, pos, n);
           const scale = exponent - fractionDigits;
           let magnitude: number;
-          if (intDigits + fractionDigits <= EXACT_MANTISSA_DIGITS && scale >= -22 && scale <= 22) {
+          if (intDigits + fractionDigits <= MANTISSA_DIGITS && scale >= -22 && scale <= 22) {
             magnitude =
               scale === 0 ? mantissa : scale < 0 ? mantissa / POW10[-scale] : mantissa * POW10[scale];
           } else {
@@ -520,7 +549,7 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
       } else if (c === COMMA || c === SPACE || isLineEnd(c, s, pos, n)) {
         throw errorAt(s, pos, `missing value for field key ${quote(s.slice(keyStart, keyEnd))}`);
       } else {
-        throw invalidNumber(s, valueStart, n);
+        throw invalidNumber(s, valueStart, pos, n);
       }
 
       const key = keyEscaped ? unescapeKey(s, keyStart, keyEnd, true) : token(s, keyStart, keyEnd);
@@ -560,31 +589,18 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
       do c = s.charCodeAt(++pos);
       while (c === SPACE || c === TAB || c === NUL);
       if (!isLineEnd(c, s, pos, n)) {
+        // The rest of the line is the timestamp: find its end natively, then read it in one pass.
         const timestampStart = pos;
-        const negative = c === MINUS;
-        if (negative) c = s.charCodeAt(++pos);
-        const digitsStart = pos;
-        while (c >= DIGIT_0 && c <= DIGIT_9) c = s.charCodeAt(++pos);
-        if (pos === digitsStart || !(c === SPACE || c === TAB || c === NUL || isLineEnd(c, s, pos, n))) {
-          throw errorAt(
-            s,
-            pos === digitsStart ? timestampStart : pos,
-            `timestamp is not an integer: ${quote(tokenAt(s, timestampStart, n))}`,
-          );
-        }
-        timeMs = timestampToMs(s, digitsStart, pos, negative, spec);
-        if (timeMs !== timeMs) {
-          throw errorAt(
-            s,
-            timestampStart,
-            `timestamp out of range: ${quote(s.slice(timestampStart, pos))} with precision ` +
-              `${options.precision} is beyond ±${spec.maxDigits}`,
-          );
-        }
-        while (c === SPACE || c === TAB || c === NUL) c = s.charCodeAt(++pos);
-        if (!isLineEnd(c, s, pos, n)) {
-          throw errorAt(s, pos, `unexpected text after the timestamp: ${quote(tokenAt(s, pos, n))}`);
-        }
+        let lineEnd = s.indexOf('\n', pos);
+        if (lineEnd === -1) lineEnd = n;
+        let end = lineEnd;
+        if (s.charCodeAt(end - 1) === CR) end--;
+        for (let t = s.charCodeAt(end - 1); t === SPACE || t === TAB || t === NUL; t = s.charCodeAt(end - 1))
+          end--;
+        timeMs = readTimestamp(s, timestampStart, end, spec);
+        if (timeMs !== timeMs) throw timestampError(s, timestampStart, end, options.precision);
+        pos = lineEnd;
+        c = s.charCodeAt(pos);
       }
     }
     if (c === LF) {
@@ -609,49 +625,82 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
   return points;
 }
 
-/** Slot of the series cache for the key text `s[start, end)` (FNV-1a over pairs of units). */
-function seriesSlot(s: string, start: number, end: number): number {
+/** Hash of the key text `s[start, end)`: FNV-1a over pairs of UTF-16 units. */
+function keyHash(s: string, start: number, end: number): number {
   let hash = 0x811c9dc5;
   let i = start;
-  // Two UTF-16 units per multiplication: half the dependency chain of one unit at a time.
+  // Two units per multiplication: half the dependency chain of one unit at a time.
   for (; i + 1 < end; i += 2) {
     hash = Math.imul(hash ^ (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16)), 0x01000193);
   }
   if (i < end) hash = Math.imul(hash ^ s.charCodeAt(i), 0x01000193);
-  return (hash ^ (hash >>> 15)) & (SERIES_SLOTS - 1);
+  return hash ^ (hash >>> 15);
 }
 
-/** Builds the shared key part of a point from the bounds the scanner left in `tagBounds`. */
+/** The cached series whose key text is `s[start, end)`, with hash `hash`, if any. */
+function findSeries(s: string, start: number, end: number, hash: number): SeriesEntry | undefined {
+  const at = 2 * (hash & (SERIES_SETS - 1));
+  const first = seriesCache[at];
+  if (first !== undefined && first.hash === hash && s.slice(start, end) === first.raw) return first;
+  const second = seriesCache[at + 1];
+  if (second !== undefined && second.hash === hash && s.slice(start, end) === second.raw) {
+    seriesCache[at] = second;
+    seriesCache[at + 1] = first;
+    return second;
+  }
+  return undefined;
+}
+
+/** Caches `series` as the most recently used of its set, dropping the least recently used. */
+function keepSeries(series: SeriesEntry): void {
+  const at = 2 * (series.hash & (SERIES_SETS - 1));
+  seriesCache[at + 1] = seriesCache[at];
+  seriesCache[at] = series;
+}
+
+/**
+ * Builds the key part of a point from the bounds the scanner left in `tagBounds`: frozen, with
+ * detached strings, when it is to be `shared` through the cache; plain slices otherwise.
+ */
 function buildSeries(
   s: string,
   measurementStart: number,
   measurementEnd: number,
   measurementEscaped: boolean,
   end: number,
+  hash: number,
   tagCount: number,
   tagsSorted: boolean,
+  shared: boolean,
 ): SeriesEntry {
-  const raw = detach(s.slice(measurementStart, end));
-  const measurement = measurementEscaped
-    ? detach(unescapeKey(s, measurementStart, measurementEnd, false))
-    : token(s, measurementStart, measurementEnd);
+  const raw = shared ? detach(s.slice(measurementStart, end)) : s.slice(measurementStart, end);
+  let measurement: string;
+  if (measurementEscaped) {
+    measurement = unescapeKey(s, measurementStart, measurementEnd, false);
+    if (shared) measurement = detach(measurement);
+  } else {
+    measurement = shared
+      ? token(s, measurementStart, measurementEnd)
+      : s.slice(measurementStart, measurementEnd);
+  }
   const tags: Array<readonly [string, string]> = [];
   let seriesKey: string;
   if (tagsSorted) {
     // Tags already in order: the key is the text as written, which is already escaped.
     seriesKey = raw;
-    for (let t = 0; t < tagCount; t++) tags.push(tagAt(s, t * 4));
+    for (let t = 0; t < tagCount; t++) tags.push(tagAt(s, t * 4, shared));
   } else {
     sortTags(s, tagCount);
     seriesKey = s.slice(measurementStart, measurementEnd);
     for (let t = 0; t < tagCount; t++) {
       const at = tagOrder[t] * 4;
       seriesKey += `,${s.slice(tagBounds[at], tagBounds[at + 2])}`;
-      tags.push(tagAt(s, at));
+      tags.push(tagAt(s, at, shared));
     }
-    seriesKey = detach(seriesKey);
+    if (shared) seriesKey = detach(seriesKey);
   }
-  return Object.freeze({ raw, measurement, tags: Object.freeze(tags), seriesKey });
+  if (!shared) return { raw, hash, measurement, tags, seriesKey };
+  return Object.freeze({ raw, hash, measurement, tags: Object.freeze(tags), seriesKey });
 }
 
 /**
@@ -665,7 +714,12 @@ function token(s: string, start: number, end: number): string {
   for (let i = start; i < end; i++) hash = Math.imul(hash ^ s.charCodeAt(i), 0x01000193);
   const slot = (hash ^ (hash >>> 15)) & (TOKEN_SLOTS - 1);
   const cached = tokenCache[slot];
-  if (cached !== undefined && cached.length === length && s.startsWith(cached, start)) return cached;
+  if (cached !== undefined && cached.length === length) {
+    // A plain loop: for a few characters it beats startsWith with a position.
+    let i = 0;
+    while (i < length && s.charCodeAt(start + i) === cached.charCodeAt(i)) i++;
+    if (i === length) return cached;
+  }
   const fresh = detach(s.slice(start, end));
   tokenCache[slot] = fresh;
   return fresh;
@@ -695,19 +749,44 @@ function isValueEnd(c: number, s: string, pos: number, n: number): boolean {
   return c === COMMA || c === SPACE || isLineEnd(c, s, pos, n);
 }
 
-/** The text from `start` to the next blank, comma or end of line, for error messages. */
-function tokenAt(s: string, start: number, n: number): string {
-  let end = start;
-  while (end < n) {
-    const c = s.charCodeAt(end);
-    if (c === SPACE || c === TAB || c === LF || c === CR || c === COMMA) break;
-    end++;
+/** The error for the timestamp `s[start, end)`, which `timestampToMs` refused. */
+function timestampError(s: string, start: number, end: number, precision: Precision) {
+  let pos = start;
+  if (s.charCodeAt(pos) === MINUS) pos++;
+  const digitsStart = pos;
+  while (pos < end && s.charCodeAt(pos) >= DIGIT_0 && s.charCodeAt(pos) <= DIGIT_9) pos++;
+  if (pos === end && pos > digitsStart) {
+    return errorAt(
+      s,
+      start,
+      `timestamp out of range: ${quote(s.slice(start, end))} with precision ${precision} is beyond ` +
+        `±${PRECISION_SPECS[precision].maxDigits}`,
+    );
   }
-  return s.slice(start, end);
+  const c = s.charCodeAt(pos);
+  if (pos > digitsStart && (c === SPACE || c === TAB || c === NUL)) {
+    while (
+      pos < end &&
+      (s.charCodeAt(pos) === SPACE || s.charCodeAt(pos) === TAB || s.charCodeAt(pos) === NUL)
+    )
+      pos++;
+    return errorAt(s, pos, `unexpected text after the timestamp: ${quote(s.slice(pos, end))}`);
+  }
+  let tokenEnd = start;
+  while (tokenEnd < end && s.charCodeAt(tokenEnd) !== SPACE && s.charCodeAt(tokenEnd) !== TAB) tokenEnd++;
+  return errorAt(
+    s,
+    pos === digitsStart ? start : pos,
+    `timestamp is not an integer: ${quote(s.slice(start, tokenEnd))}`,
+  );
 }
 
-/** The error for a field value that is not a number, naming NaN and infinities for what they are. */
-function invalidNumber(s: string, start: number, n: number) {
+/**
+ * The error for a field value that is not a number, naming NaN and infinities for what they are.
+ * `stop` is where the scanner gave up: the offending character, unless it is the end of the value
+ * (the number is cut short), in which case the error points at the start of the value.
+ */
+function invalidNumber(s: string, start: number, stop: number, n: number) {
   // Walk to the end of the value; a string value is not a number, so quotes need no care here.
   let end = start;
   while (end < n && !isValueEnd(s.charCodeAt(end), s, end, n)) end++;
@@ -721,7 +800,7 @@ function invalidNumber(s: string, start: number, n: number) {
     const hint = /[.eE].*[iu]$/.test(token)
       ? ' (an integer has no decimal point or exponent, like 12i)'
       : ' (write floats like 21.5 or -1.5e-2, integers like 12i, unsigned like 12u)';
-    return errorAt(s, start, `invalid number ${quote(token)}${hint}`);
+    return errorAt(s, stop < end ? stop : start, `invalid number ${quote(token)}${hint}`);
   }
   return errorAt(
     s,
@@ -734,12 +813,21 @@ function duplicateTag(s: string, keyStart: number, keyEnd: number) {
   return errorAt(s, keyStart, `duplicate tag key ${quote(unescapeKey(s, keyStart, keyEnd, true))}`);
 }
 
-/** The unescaped [key, value] of the tag whose bounds start at `tagBounds[at]`. */
-function tagAt(s: string, at: number): readonly [string, string] {
+/**
+ * The unescaped [key, value] of the tag whose bounds start at `tagBounds[at]`; frozen, and of
+ * detached strings, when `shared`.
+ */
+function tagAt(s: string, at: number, shared: boolean): readonly [string, string] {
   const keyStart = tagBounds[at];
   const keyEnd = tagBounds[at + 1];
   const valueEnd = tagBounds[at + 2];
   const flags = tagBounds[at + 3];
+  if (!shared) {
+    return [
+      flags & KEY_ESCAPED ? unescapeKey(s, keyStart, keyEnd, true) : s.slice(keyStart, keyEnd),
+      flags & VALUE_ESCAPED ? unescapeKey(s, keyEnd + 1, valueEnd, true) : s.slice(keyEnd + 1, valueEnd),
+    ];
+  }
   return Object.freeze([
     flags & KEY_ESCAPED ? detach(unescapeKey(s, keyStart, keyEnd, true)) : token(s, keyStart, keyEnd),
     flags & VALUE_ESCAPED

@@ -61,15 +61,24 @@ export interface PrecisionSpec {
    * is valid when |t| × (nanoseconds per unit) does not exceed 9223372036854775806.
    */
   readonly maxDigits: string;
+  /** `maxDigits` without its last `dropDigits` digits, as a number (exact: at most 13 digits). */
+  readonly maxWhole: number;
 }
 
+/** A PrecisionSpec, deriving `maxWhole` from `maxDigits`. */
+function spec(dropDigits: number, msPerUnit: number, maxDigits: string): PrecisionSpec {
+  const maxWhole = Number(maxDigits.slice(0, maxDigits.length - dropDigits));
+  return { dropDigits, msPerUnit, maxDigits, maxWhole };
+}
+
+/** The conversion and range of each precision. */
 export const PRECISION_SPECS: Readonly<Record<Precision, PrecisionSpec>> = {
-  ns: { dropDigits: 6, msPerUnit: 1, maxDigits: '9223372036854775806' },
-  us: { dropDigits: 3, msPerUnit: 1, maxDigits: '9223372036854775' },
-  ms: { dropDigits: 0, msPerUnit: 1, maxDigits: '9223372036854' },
-  s: { dropDigits: 0, msPerUnit: 1_000, maxDigits: '9223372036' },
-  m: { dropDigits: 0, msPerUnit: 60_000, maxDigits: '153722867' },
-  h: { dropDigits: 0, msPerUnit: 3_600_000, maxDigits: '2562047' },
+  ns: spec(6, 1, '9223372036854775806'),
+  us: spec(3, 1, '9223372036854775'),
+  ms: spec(0, 1, '9223372036854'),
+  s: spec(0, 1_000, '9223372036'),
+  m: spec(0, 60_000, '153722867'),
+  h: spec(0, 3_600_000, '2562047'),
 };
 
 /**
@@ -83,38 +92,42 @@ export function defaultTimeMs(nowMs: number, precision: Precision): number {
 }
 
 /**
- * Converts the timestamp whose digits are `body[start, end)` (no sign, at least one digit)
- * to epoch milliseconds, truncating sub-millisecond parts toward -infinity.
+ * Converts the timestamp `body[start, end)` (an optional `-`, then decimal digits) to epoch
+ * milliseconds in one pass, truncating sub-millisecond parts toward -infinity.
  *
- * @returns the time in milliseconds, or NaN when the timestamp is outside InfluxDB's range.
+ * @returns the time in milliseconds, or NaN when the text is not an integer or the time is
+ *   outside InfluxDB's range; the caller works out which for its error message.
  */
-export function timestampToMs(
-  body: string,
-  start: number,
-  end: number,
-  negative: boolean,
-  spec: PrecisionSpec,
-): number {
+export function timestampToMs(body: string, start: number, end: number, spec: PrecisionSpec): number {
+  const negative = body.charCodeAt(start) === 45;
+  if (negative) start++;
+  if (start >= end) return Number.NaN;
   // Leading zeros carry no value and must not count against the range.
   while (start < end - 1 && body.charCodeAt(start) === 48) start++;
   const length = end - start;
-  const max = spec.maxDigits;
-  if (length > max.length) return Number.NaN;
-  if (length === max.length && body.slice(start, end) > max) return Number.NaN;
+  if (length > spec.maxDigits.length) return Number.NaN;
 
-  // At most 13 significant digits remain above the millisecond, so the arithmetic is exact.
+  // Digits above the millisecond: at most 13, so the arithmetic is exact.
   const split = end - spec.dropDigits;
   let whole = 0;
-  for (let i = start; i < split; i++) whole = whole * 10 + (body.charCodeAt(i) - 48);
-  let fraction = false;
-  for (let i = split > start ? split : start; i < end; i++) {
-    if (body.charCodeAt(i) !== 48) {
-      fraction = true;
-      break;
-    }
+  let i = start;
+  for (; i < split; i++) {
+    const digit = body.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    whole = whole * 10 + digit;
+  }
+  let fraction = 0;
+  for (; i < end; i++) {
+    const digit = body.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    fraction |= digit;
+  }
+  if (whole >= spec.maxWhole) {
+    if (whole > spec.maxWhole) return Number.NaN;
+    if (length === spec.maxDigits.length && body.slice(start, end) > spec.maxDigits) return Number.NaN;
   }
   const ms = whole * spec.msPerUnit;
   if (!negative) return ms;
   // Floor, not truncation: -1 ns is in the millisecond before the epoch. `0 -` avoids -0.
-  return 0 - ms - (fraction ? 1 : 0);
+  return 0 - ms - (fraction === 0 ? 0 : 1);
 }
