@@ -13,7 +13,7 @@ import { badRequest, forbidden, HttpProblem } from '../../plugins/errors.ts';
 import type { SeriesCatalog, SeriesInfo, SeriesRequest } from './series-catalog.ts';
 import { escapeTag, forwarderIdentity, forwarderKey, seriesKey } from './series-key.ts';
 import type { TimeSeriesEngine } from './timeseries-engine.ts';
-import { createBatch } from './write-batch.ts';
+import { createBatch, sliceBatch, type WriteBatch } from './write-batch.ts';
 
 export interface IngestLimits {
   /** Earliest accepted reading, epoch ms. */
@@ -47,7 +47,11 @@ export class IngestService {
     private readonly limits: IngestLimits,
   ) {}
 
-  /** Stores a line-protocol body (InfluxDB 2.x semantics: all lines or none). */
+  /**
+   * Stores a line-protocol body (InfluxDB 2.x semantics: all lines or none). The hot path:
+   * readings of known numeric series go straight into the batch's columns; only new series and
+   * text fields take the general path.
+   */
   async writeLineProtocol(body: string, precision: Precision, principal?: Principal): Promise<number> {
     const now = Date.now();
     let points: ParsedPoint[];
@@ -61,18 +65,74 @@ export class IngestService {
       }
       throw error;
     }
-    const pending: Pending[] = [];
+    let n = 0;
+    for (const p of points) n += p.fields.length;
+    const batch = createBatch(n);
+    const minTime = this.limits.minTime;
+    const maxTime = now + this.limits.maxFutureS * 1000;
+    let k = 0;
+    let other: Pending[] | undefined;
     for (const p of points) {
+      const t = p.timeMs;
+      if (t < minTime || t > maxTime) this.checkTime(t, `line ${p.line}`, now);
       for (const [field, fv] of p.fields) {
+        const info = this.catalog.getByLine(p.seriesKey, field);
+        if (info !== undefined && info.valueType === 'number' && fv.type !== 'string') {
+          batch.seriesIds[k] = info.id;
+          batch.times[k] = t;
+          batch.values[k] = fv.type === 'boolean' ? (fv.value ? 1 : 0) : fv.value;
+          k++;
+          continue;
+        }
         const value = fv.type === 'boolean' ? (fv.value ? 1 : 0) : fv.value;
-        const key = `${p.seriesKey} ${this.escapeField(field)}`;
-        const entry: Pending = { key, value, t: p.timeMs, where: `line ${p.line}` };
-        if (!this.catalog.get(key))
-          entry.request = this.requestFor(p.measurement, p.tags, field, typeof value === 'string');
-        pending.push(entry);
+        const entry: Pending = {
+          key: `${p.seriesKey} ${this.escapeField(field)}`,
+          value,
+          t,
+          where: `line ${p.line}`,
+        };
+        if (!info) entry.request = this.requestFor(p.measurement, p.tags, field, typeof value === 'string');
+        (other ??= []).push(entry);
       }
     }
-    return this.store(pending, now, principal);
+    if (principal) this.authorizeIds(principal, batch.seriesIds.subarray(0, k));
+    if (!other) {
+      await this.engine.write(k === n ? batch : sliceBatch(batch, k));
+      return n;
+    }
+    return this.store(other, now, principal, sliceBatch(batch, k));
+  }
+
+  private checkTime(t: number, where: string, now: number): void {
+    if (t < this.limits.minTime) {
+      throw invalid([
+        {
+          where,
+          message: `time ${new Date(t).toISOString()} is before ${new Date(this.limits.minTime).toISOString()}, the earliest accepted (is the device's clock set?)`,
+        },
+      ]);
+    }
+    if (t > now + this.limits.maxFutureS * 1000) {
+      throw invalid([
+        {
+          where,
+          message: `time ${new Date(t).toISOString()} is more than ${this.limits.maxFutureS} s in the future`,
+        },
+      ]);
+    }
+  }
+
+  private authorizeIds(principal: Principal, ids: Uint32Array): void {
+    if (principal.kind !== 'machine' || principal.gatewayIds.length === 0) return;
+    const seen = new Set<number>();
+    const infos: SeriesInfo[] = [];
+    for (const id of ids) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const info = this.catalog.getById(id);
+      if (info) infos.push(info);
+    }
+    authorize(principal, infos);
   }
 
   /** Stores readings in the forwarder's terms. */
@@ -245,7 +305,12 @@ export class IngestService {
     };
   }
 
-  private async store(pending: Pending[], now: number, principal?: Principal): Promise<number> {
+  private async store(
+    pending: Pending[],
+    now: number,
+    principal?: Principal,
+    ready?: WriteBatch,
+  ): Promise<number> {
     const maxTime = now + this.limits.maxFutureS * 1000;
     const errors: { where: string; message: string }[] = [];
     for (const p of pending) {
@@ -289,9 +354,15 @@ export class IngestService {
     if (errors.length > 0) throw invalid(errors);
     if (principal) authorize(principal, infos);
 
-    const batch = createBatch(numeric);
+    const done = ready?.seriesIds.length ?? 0;
+    const batch = createBatch(done + numeric);
+    if (ready) {
+      batch.seriesIds.set(ready.seriesIds);
+      batch.times.set(ready.times);
+      batch.values.set(ready.values);
+    }
     const texts: TextReading[] = [];
-    let k = 0;
+    let k = done;
     for (let i = 0; i < pending.length; i++) {
       const p = pending[i];
       if (typeof p.value === 'string') {
@@ -304,7 +375,7 @@ export class IngestService {
       }
     }
     await this.engine.write(batch, texts);
-    return pending.length;
+    return done + pending.length;
   }
 }
 

@@ -7,7 +7,10 @@ import { findSeriesById, findSeriesByKeys, insertSeries, listAllSeries } from '.
 /** What the ingest path needs to know of a series. */
 export interface SeriesInfo {
   id: number;
+  /** Canonical key: `measurement,tags field`, escaped as InfluxDB escapes them. */
   key: string;
+  /** The field key, unescaped. */
+  field: string;
   valueType: 'number' | 'text';
   cumulative: boolean;
   sensorId: number | null;
@@ -32,6 +35,8 @@ export class SeriesCatalog {
   private readonly byKey = new Map<string, SeriesInfo>();
   private readonly byId = new Map<number, SeriesInfo>();
   private readonly bySensor = new Map<number, SeriesInfo>();
+  /** Series key (measurement and tags, as line protocol spells them) → field key → series. */
+  private readonly byLine = new Map<string, Map<string, SeriesInfo>>();
 
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -43,6 +48,24 @@ export class SeriesCatalog {
     this.byKey.set(info.key, info);
     this.byId.set(info.id, info);
     if (info.sensorId !== null) this.bySensor.set(info.sensorId, info);
+    this.rememberLine(seriesPart(info.key), info);
+  }
+
+  private rememberLine(seriesKey: string, info: SeriesInfo): void {
+    let fields = this.byLine.get(seriesKey);
+    if (!fields) {
+      fields = new Map();
+      this.byLine.set(seriesKey, fields);
+    }
+    fields.set(info.field, info);
+  }
+
+  /**
+   * The series of a line-protocol point's field, by its series key exactly as the parser
+   * returns it: the ingest hot path, with no key built per reading.
+   */
+  getByLine(seriesKey: string, field: string): SeriesInfo | undefined {
+    return this.byLine.get(seriesKey)?.get(field);
   }
 
   get(key: string): SeriesInfo | undefined {
@@ -55,7 +78,9 @@ export class SeriesCatalog {
 
   /** Makes a second spelling of a key (a serial number in lower case) find the same series. */
   alias(key: string, info: SeriesInfo): void {
-    if (this.byKey.size < 5_000_000) this.byKey.set(key, info);
+    if (this.byKey.size >= 5_000_000) return;
+    this.byKey.set(key, info);
+    this.rememberLine(seriesPart(key), info);
   }
 
   /** The key of the series a sensor writes to, if it has written. */
@@ -124,4 +149,12 @@ export class SeriesCatalog {
     ))
       this.remember(info);
   }
+}
+
+/** The series key of a full key: everything before the last unescaped space. */
+function seriesPart(key: string): string {
+  for (let i = key.length - 1; i > 0; i--) {
+    if (key.charCodeAt(i) === 32 && key.charCodeAt(i - 1) !== 92) return key.slice(0, i);
+  }
+  return key;
 }

@@ -20,9 +20,12 @@ export function seriesKey(
   tags: ReadonlyArray<readonly [string, string]>,
   field: string,
 ): string {
-  const sorted = [...tags].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  // Sorted by escaped key, as InfluxDB sorts them.
+  const escaped = tags
+    .map(([k, v]) => [escapeTag(k), escapeTag(v)])
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   let key = escapeMeasurement(measurement);
-  for (const [k, v] of sorted) key += `,${escapeTag(k)}=${escapeTag(v)}`;
+  for (const [k, v] of escaped) key += `,${k}=${v}`;
   return `${key} ${escapeTag(field)}`;
 }
 

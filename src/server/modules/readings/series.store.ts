@@ -5,6 +5,7 @@ import type { SeriesInfo } from './series-catalog.ts';
 interface SeriesRow {
   id: number;
   key: string;
+  field: string;
   value_type: 'number' | 'text';
   cumulative: number;
   sensor_id: number | null;
@@ -14,6 +15,7 @@ interface SeriesRow {
 const toInfo = (r: SeriesRow): SeriesInfo => ({
   id: r.id,
   key: r.key,
+  field: r.field,
   valueType: r.value_type,
   cumulative: r.cumulative === 1,
   sensorId: r.sensor_id,
@@ -27,6 +29,7 @@ function selectSeries(db: Kysely<Database>) {
     .select([
       'series.id',
       'series.key',
+      'series.field',
       'series.value_type',
       'series.cumulative',
       'series.sensor_id',

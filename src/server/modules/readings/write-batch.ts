@@ -19,6 +19,15 @@ export function createBatch(size: number): WriteBatch {
   return { seriesIds: new Uint32Array(size), times: new Float64Array(size), values: new Float64Array(size) };
 }
 
+/** The first `n` readings of a batch (a view, no copy). */
+export function sliceBatch(batch: WriteBatch, n: number): WriteBatch {
+  return {
+    seriesIds: batch.seriesIds.subarray(0, n),
+    times: batch.times.subarray(0, n),
+    values: batch.values.subarray(0, n),
+  };
+}
+
 export function encodeBatch(batch: WriteBatch): Uint8Array {
   const n = batch.seriesIds.length;
   const out = new Uint8Array(4 + n * 20);
