@@ -9,6 +9,7 @@ import type { Platform } from './platform.ts';
 import { readingsRoutes } from './modules/readings/readings.routes.ts';
 import { ingestRoutes } from './modules/readings/ingest.routes.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
+import { registryRoutes } from './modules/registry/registry.routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -37,5 +38,6 @@ export async function buildApp(platform: Platform): Promise<App> {
   await app.register(systemRoutes);
   await app.register(ingestRoutes);
   await app.register(readingsRoutes, { prefix: '/api/v1' });
+  await app.register(registryRoutes, { prefix: '/api/v1' });
   return app;
 }

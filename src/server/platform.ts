@@ -5,6 +5,7 @@ import { generateSecret, ingestTokenVerifier, type SecretVerifier } from './modu
 import type { Principal } from './plugins/access.ts';
 import { IngestService } from './modules/readings/ingest.service.ts';
 import { ReadingsService } from './modules/readings/readings.service.ts';
+import { RegistryService } from './modules/registry/registry.service.ts';
 import { SeriesCatalog } from './modules/readings/series-catalog.ts';
 import { TimeSeriesEngine } from './modules/readings/timeseries-engine.ts';
 import { getOrCreateSetting } from './modules/system/instance-settings.store.ts';
@@ -18,6 +19,7 @@ export interface Platform {
   catalog: SeriesCatalog;
   ingest: IngestService;
   readings: ReadingsService;
+  registry: RegistryService;
   /** The token forwarders write with until machine tokens are issued. */
   ingestToken: string;
   /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
@@ -67,6 +69,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
         maxFutureS: config.ingestMaxFutureS,
       }),
       readings: new ReadingsService(database.db, engine, catalog, config.timezone),
+      registry: new RegistryService(database.db),
       ingestToken,
       secretVerifiers,
       verifySecret: async (secret) => {
