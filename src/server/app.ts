@@ -10,6 +10,7 @@ import { readingsRoutes } from './modules/readings/readings.routes.ts';
 import { ingestRoutes } from './modules/readings/ingest.routes.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
 import { registryRoutes } from './modules/registry/registry.routes.ts';
+import { registryImportRoutes } from './modules/registry/registry-import.routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,5 +40,6 @@ export async function buildApp(platform: Platform): Promise<App> {
   await app.register(ingestRoutes);
   await app.register(readingsRoutes, { prefix: '/api/v1' });
   await app.register(registryRoutes, { prefix: '/api/v1' });
+  await app.register(registryImportRoutes, { prefix: '/api/v1' });
   return app;
 }

@@ -5,6 +5,7 @@ import { generateSecret, ingestTokenVerifier, type SecretVerifier } from './modu
 import type { Principal } from './plugins/access.ts';
 import { IngestService } from './modules/readings/ingest.service.ts';
 import { ReadingsService } from './modules/readings/readings.service.ts';
+import { RegistryImportService } from './modules/registry/registry-import.service.ts';
 import { RegistryService } from './modules/registry/registry.service.ts';
 import { SeriesCatalog } from './modules/readings/series-catalog.ts';
 import { TimeSeriesEngine } from './modules/readings/timeseries-engine.ts';
@@ -20,6 +21,7 @@ export interface Platform {
   ingest: IngestService;
   readings: ReadingsService;
   registry: RegistryService;
+  registryImport: RegistryImportService;
   /** The token forwarders write with until machine tokens are issued. */
   ingestToken: string;
   /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
@@ -70,6 +72,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       }),
       readings: new ReadingsService(database.db, engine, catalog, config.timezone),
       registry: new RegistryService(database.db),
+      registryImport: new RegistryImportService(database.db),
       ingestToken,
       secretVerifiers,
       verifySecret: async (secret) => {
