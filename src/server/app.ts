@@ -9,6 +9,8 @@ import type { Platform } from './platform.ts';
 import { readingsRoutes } from './modules/readings/readings.routes.ts';
 import { ingestRoutes } from './modules/readings/ingest.routes.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
+import { registryRoutes } from './modules/registry/registry.routes.ts';
+import { registryImportRoutes } from './modules/registry/registry-import.routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -38,5 +40,7 @@ export async function buildApp(platform: Platform): Promise<App> {
   await app.register(systemRoutes);
   await app.register(ingestRoutes);
   await app.register(readingsRoutes, { prefix: '/api/v1' });
+  await app.register(registryRoutes, { prefix: '/api/v1' });
+  await app.register(registryImportRoutes, { prefix: '/api/v1' });
   return app;
 }

@@ -6,6 +6,8 @@ import type { Principal } from './plugins/access.ts';
 import { Scheduler } from './plugins/scheduler.ts';
 import { IngestService } from './modules/readings/ingest.service.ts';
 import { ReadingsService } from './modules/readings/readings.service.ts';
+import { RegistryImportService } from './modules/registry/registry-import.service.ts';
+import { RegistryService } from './modules/registry/registry.service.ts';
 import { SeriesCatalog } from './modules/readings/series-catalog.ts';
 import { TimeSeriesEngine } from './modules/readings/timeseries-engine.ts';
 import { getOrCreateSetting } from './modules/system/instance-settings.store.ts';
@@ -19,6 +21,8 @@ export interface Platform {
   catalog: SeriesCatalog;
   ingest: IngestService;
   readings: ReadingsService;
+  registry: RegistryService;
+  registryImport: RegistryImportService;
   /** The token forwarders write with until machine tokens are issued. */
   ingestToken: string;
   /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
@@ -77,6 +81,8 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
         maxFutureS: config.ingestMaxFutureS,
       }),
       readings: new ReadingsService(database.db, engine, catalog, config.timezone),
+      registry: new RegistryService(database.db),
+      registryImport: new RegistryImportService(database.db),
       ingestToken,
       secretVerifiers,
       verifySecret: async (secret) => {

@@ -41,9 +41,18 @@ function problem(status: number, detail: string | undefined, instance: string, e
 function validationErrors(error: FastifyError): { where: string; message: string }[] {
   return (error.validation ?? []).map((v) => {
     const path = v.instancePath ? v.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
-    const missing = (v.params as { missingProperty?: string }).missingProperty;
-    const where = [error.validationContext, path, missing].filter(Boolean).join('.');
-    return { where: where || 'request', message: v.message ?? 'is not valid' };
+    const params = v.params as {
+      missingProperty?: string;
+      additionalProperty?: string;
+      allowedValues?: unknown[];
+    };
+    const where = [error.validationContext, path, params.missingProperty ?? params.additionalProperty]
+      .filter(Boolean)
+      .join('.');
+    let message = v.message ?? 'is not valid';
+    if (params.additionalProperty) message = 'is not a field this request takes';
+    if (params.allowedValues) message += `: ${params.allowedValues.filter((a) => a !== null).join(', ')}`;
+    return { where: where || 'request', message };
   });
 }
 
