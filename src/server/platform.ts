@@ -10,6 +10,8 @@ import { RegistryImportService } from './modules/registry/registry-import.servic
 import { RegistryService } from './modules/registry/registry.service.ts';
 import { SeriesCatalog } from './modules/readings/series-catalog.ts';
 import { TimeSeriesEngine } from './modules/readings/timeseries-engine.ts';
+import { inProcessLogWriter } from './modules/readings/compaction.ts';
+import { workerLogWriter } from './modules/readings/worker-log-writer.ts';
 import { getOrCreateSetting } from './modules/system/instance-settings.store.ts';
 
 /** Everything a running CIOP holds: configuration, database, engine and services. */
@@ -46,12 +48,21 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
     await migrateToLatest(database);
     const catalog = new SeriesCatalog(database.db);
     await catalog.load();
-    const engine = new TimeSeriesEngine(createTimeSeriesIo(database), {
-      flushIntervalMs: config.flushIntervalMs,
-      isCumulative: (id) => catalog.isCumulative(id),
-      onError: (error) =>
-        logger.error({ err: error }, 'compaction failed; the readings stay in the log and are retried'),
-    });
+    const io = createTimeSeriesIo(database);
+    const isCumulative = (id: number) => catalog.isCumulative(id);
+    const engine = new TimeSeriesEngine(
+      io,
+      {
+        flushIntervalMs: config.flushIntervalMs,
+        isCumulative,
+        onError: (error) =>
+          logger.error({ err: error }, 'compaction failed; the readings stay in the log and are retried'),
+      },
+      // SQLite statements are synchronous: appends and compactions run in a storage thread.
+      database.sqliteFile
+        ? workerLogWriter(database.sqliteFile, config.sqliteSync)
+        : inProcessLogWriter(io, isCumulative),
+    );
     await engine.start();
     let ingestToken = config.ingestToken;
     if (!ingestToken) {
@@ -97,6 +108,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       close: async () => {
         await scheduler.stop();
         await engine.stop();
+        io.close();
         await database.close();
       },
     };

@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { Database } from './schema.ts';
 import type { TimeSeriesIo } from './timeseries-io.ts';
 import { createPostgresTimeSeriesIo } from './timeseries-postgres.ts';
-import { createSqliteTimeSeriesIo } from './timeseries-sqlite.ts';
+import { createSqliteTimeSeriesIo, logFileOf, openSqliteLog } from './timeseries-sqlite.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -17,6 +17,9 @@ export interface DatabaseHandle {
   dialect: DialectName;
   /** The raw SQLite connection, for the time-series engine's prepared statements. */
   sqlite?: SQLite.Database;
+  /** The SQLite file and its durability setting. */
+  sqliteFile?: string;
+  sqliteSync?: 'full' | 'normal';
   /** The PostgreSQL pool, for the time-series engine's batched statements. */
   pool?: pg.Pool;
   close(): Promise<void>;
@@ -50,6 +53,8 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
       db,
       dialect: 'sqlite',
       sqlite,
+      sqliteFile: file,
+      sqliteSync: options.sqliteSync ?? 'full',
       close: async () => {
         await db.destroy();
       },
@@ -101,8 +106,11 @@ export async function ping(handle: DatabaseHandle): Promise<void> {
 }
 
 /** The time-series storage for this database's engine. */
-export function createTimeSeriesIo(handle: DatabaseHandle): TimeSeriesIo {
-  if (handle.sqlite) return createSqliteTimeSeriesIo(handle.sqlite);
-  if (handle.pool) return createPostgresTimeSeriesIo(handle.pool);
-  throw new Error('database handle has no connection');
+export function createTimeSeriesIo(handle: DatabaseHandle): TimeSeriesIo & { close(): void } {
+  if (handle.sqlite && handle.sqliteFile) {
+    const log = openSqliteLog(logFileOf(handle.sqliteFile), handle.sqliteSync ?? 'full');
+    return { ...createSqliteTimeSeriesIo(handle.sqlite, log), close: () => log.close() };
+  }
+  if (handle.pool) return { ...createPostgresTimeSeriesIo(handle.pool), close: () => undefined };
+  throw new Error('an in-memory SQLite database cannot hold time series: use a file');
 }

@@ -161,6 +161,8 @@ export interface IngestLogTable {
   id: Generated<number>;
   received_at: number;
   payload: Uint8Array;
+  /** JSON array of the batch's text readings, if any. */
+  texts: string | null;
 }
 
 export interface TsChangeTable {

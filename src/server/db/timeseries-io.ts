@@ -32,9 +32,17 @@ export interface TextReading {
   value: string;
 }
 
+/** A batch on its way into the log: its encoded readings and its text readings. */
+export interface LogAppend {
+  payload: Uint8Array | undefined;
+  texts: TextReading[];
+}
+
 export interface LogEntry {
   id: number;
   payload: Uint8Array;
+  /** JSON array of TextReading, or null. */
+  texts: string | null;
 }
 
 /** The blocks a compaction must load for one series: those covering readings in [from, to]. */
@@ -64,6 +72,7 @@ export interface CompactionResult {
   added: StoredBlock[];
   drops: CounterDrop[];
   changes: SeriesChange[];
+  texts: TextReading[];
 }
 
 /** A recorded change, with its position in the change feed. */
@@ -81,13 +90,17 @@ export interface CompactionWork {
 }
 
 export interface TimeSeriesIo {
-  /** Appends one batch to the log (and its text readings to their table); durable on return. */
-  appendLog(payload: Uint8Array | undefined, texts: TextReading[], receivedAt: number): Promise<void>;
   /**
-   * Compacts up to `maxEntries` log entries into blocks in one transaction; returns how many
-   * were compacted (0 when the log is empty), or -1 when another replica is compacting.
+   * Appends batches (their readings and text readings) to the log in one transaction; durable
+   * on return. Returns each batch's log id.
    */
-  compact(work: CompactionWork, maxEntries: number): Promise<number>;
+  appendLog(entries: LogAppend[], receivedAt: number): Promise<number[]>;
+  /**
+   * Compacts up to `maxEntries` log entries into blocks in one transaction; returns the ids of
+   * the entries compacted (none when the log is empty), or undefined when another replica is
+   * compacting.
+   */
+  compact(work: CompactionWork, maxEntries: number): Promise<number[] | undefined>;
   /** Entries waiting in the log. */
   logSize(): Promise<number>;
   /** Blocks of a series that may hold readings in [from, to], in time order. */

@@ -60,38 +60,20 @@ export function createPostgresTimeSeriesIo(pool: pg.Pool): TimeSeriesIo {
   };
 
   return {
-    appendLog: async (payload, texts, receivedAt) => {
-      if (texts.length === 0 && payload) {
-        await pool.query('INSERT INTO ingest_log (received_at, payload) VALUES ($1, $2)', [
+    appendLog: async (entries, receivedAt) => {
+      const { rows } = await pool.query(
+        `INSERT INTO ingest_log (received_at, payload, texts)
+         SELECT $1, p, t FROM unnest($2::bytea[], $3::text[]) WITH ORDINALITY AS e(p, t, n) ORDER BY n
+         RETURNING id`,
+        [
           receivedAt,
-          Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
-        ]);
-        return;
-      }
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        if (payload) {
-          await client.query('INSERT INTO ingest_log (received_at, payload) VALUES ($1, $2)', [
-            receivedAt,
-            Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
-          ]);
-        }
-        if (texts.length > 0) {
-          await client.query(
-            `INSERT INTO ts_text (series_id, t, value)
-             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[])
-             ON CONFLICT (series_id, t) DO UPDATE SET value = excluded.value`,
-            [texts.map((t) => t.seriesId), texts.map((t) => t.t), texts.map((t) => t.value)],
-          );
-        }
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw error;
-      } finally {
-        client.release();
-      }
+          entries.map(({ payload }) =>
+            payload ? Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength) : Buffer.alloc(4),
+          ),
+          entries.map(({ texts }) => (texts.length > 0 ? JSON.stringify(texts) : null)),
+        ],
+      );
+      return (rows as { id: number }[]).map((r) => r.id).sort((a, b) => a - b);
     },
 
     compact: async (work: CompactionWork, maxEntries: number) => {
@@ -101,15 +83,15 @@ export function createPostgresTimeSeriesIo(pool: pg.Pool): TimeSeriesIo {
         const lock = await client.query('SELECT pg_try_advisory_xact_lock($1) AS ok', [COMPACTION_LOCK]);
         if (!lock.rows[0].ok) {
           await client.query('ROLLBACK');
-          return -1;
+          return undefined;
         }
         const { rows: entries } = await client.query(
-          'SELECT id, payload FROM ingest_log ORDER BY id LIMIT $1',
+          'SELECT id, payload, texts FROM ingest_log ORDER BY id LIMIT $1',
           [maxEntries],
         );
         if (entries.length === 0) {
           await client.query('ROLLBACK');
-          return 0;
+          return [];
         }
         const ranges = work.plan(entries);
         const { rows } = await client.query(BLOCKS_IN_RANGE, [
@@ -174,11 +156,24 @@ export function createPostgresTimeSeriesIo(pool: pg.Pool): TimeSeriesIo {
             ],
           );
         }
+        if (result.texts.length > 0) {
+          await client.query(
+            `INSERT INTO ts_text (series_id, t, value)
+             SELECT DISTINCT ON (s, t) s, t, v FROM unnest($1::bigint[], $2::bigint[], $3::text[]) WITH ORDINALITY AS r(s, t, v, n)
+             ORDER BY s, t, n DESC
+             ON CONFLICT (series_id, t) DO UPDATE SET value = excluded.value`,
+            [
+              result.texts.map((x) => x.seriesId),
+              result.texts.map((x) => x.t),
+              result.texts.map((x) => x.value),
+            ],
+          );
+        }
         await client.query('DELETE FROM ingest_log WHERE id = ANY($1::bigint[])', [
           entries.map((e: { id: number }) => e.id),
         ]);
         await client.query('COMMIT');
-        return entries.length;
+        return entries.map((e: { id: number }) => e.id);
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;

@@ -1,11 +1,11 @@
-import type SQLite from 'better-sqlite3';
+import SQLite from 'better-sqlite3';
 import type {
   CompactionWork,
   CounterDrop,
   LastReading,
+  LogAppend,
   LogEntry,
   StoredBlock,
-  TextReading,
   TimeSeriesIo,
 } from './timeseries-io.ts';
 import { MIN_TIME } from './timeseries-io.ts';
@@ -28,14 +28,78 @@ const toBlock = (r: BlockRow): StoredBlock => ({
   data: r.data,
 });
 
+/**
+ * The ingest log on SQLite, in a file of its own beside the database: appends (one writer)
+ * never wait for a compaction's transaction on the database, and the other way round.
+ */
+export interface SqliteLog {
+  append(entries: LogAppend[], receivedAt: number): number[];
+  /** Entries after `afterId`, oldest first. */
+  read(afterId: number, limit: number): LogEntry[];
+  deleteThrough(id: number): void;
+  /** Entries after `afterId`. */
+  size(afterId: number): number;
+  /** Makes new ids start above `id` (after the log file was replaced). */
+  continueAfter(id: number): void;
+  close(): void;
+}
+
+/** The log file of a database file: `ciop.db` → `ciop.db-ingest-log`. */
+export function logFileOf(databaseFile: string): string {
+  return `${databaseFile}-ingest-log`;
+}
+
+export function openSqliteLog(file: string, sync: 'full' | 'normal'): SqliteLog {
+  const db = new SQLite(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${sync === 'normal' ? 'NORMAL' : 'FULL'}`);
+  db.pragma('busy_timeout = 10000');
+  db.pragma('journal_size_limit = 67108864');
+  db.exec(`CREATE TABLE IF NOT EXISTS ingest_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    received_at INTEGER NOT NULL,
+    payload BLOB NOT NULL,
+    texts TEXT
+  )`);
+  const insert = db.prepare('INSERT INTO ingest_log (received_at, payload, texts) VALUES (?, ?, ?)');
+  const read = db.prepare('SELECT id, payload, texts FROM ingest_log WHERE id > ? ORDER BY id LIMIT ?');
+  const remove = db.prepare('DELETE FROM ingest_log WHERE id <= ?');
+  const size = db.prepare('SELECT count(*) AS n FROM ingest_log WHERE id > ?');
+  const append = db.transaction((entries: LogAppend[], at: number): number[] =>
+    entries.map(({ payload, texts }) =>
+      Number(
+        insert.run(at, payload ?? new Uint8Array(4), texts.length > 0 ? JSON.stringify(texts) : null)
+          .lastInsertRowid,
+      ),
+    ),
+  );
+  return {
+    append: (entries, at) => append(entries, at),
+    read: (afterId, limit) => read.all(afterId, limit) as LogEntry[],
+    deleteThrough: (id) => {
+      remove.run(id);
+    },
+    size: (afterId) => (size.get(afterId) as { n: number }).n,
+    continueAfter: (id) => {
+      const row = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'ingest_log'").get() as
+        { seq: number } | undefined;
+      if ((row?.seq ?? 0) >= id) return;
+      if (row) db.prepare("UPDATE sqlite_sequence SET seq = ? WHERE name = 'ingest_log'").run(id);
+      else db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('ingest_log', ?)").run(id);
+    },
+    close: () => db.close(),
+  };
+}
+
 /** The time-series storage on SQLite: synchronous statements, one compaction at a time. */
-export function createSqliteTimeSeriesIo(sqlite: SQLite.Database): TimeSeriesIo {
+export function createSqliteTimeSeriesIo(sqlite: SQLite.Database, log: SqliteLog): TimeSeriesIo {
   const s = {
-    appendLog: sqlite.prepare('INSERT INTO ingest_log (received_at, payload) VALUES (?, ?)'),
     upsertText: sqlite.prepare('INSERT OR REPLACE INTO ts_text (series_id, t, value) VALUES (?, ?, ?)'),
-    readLog: sqlite.prepare('SELECT id, payload FROM ingest_log ORDER BY id LIMIT ?'),
-    deleteLog: sqlite.prepare('DELETE FROM ingest_log WHERE id <= ?'),
-    logSize: sqlite.prepare('SELECT count(*) AS n FROM ingest_log'),
+    watermark: sqlite.prepare("SELECT position FROM job_cursor WHERE name = 'ingest-log'"),
+    setWatermark: sqlite.prepare(
+      `INSERT INTO job_cursor (name, position, updated_at) VALUES ('ingest-log', ?, ?)
+       ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
+    ),
     blocks: sqlite.prepare(
       `SELECT series_id, t0, t1, n, last_v, data FROM ts_block
        WHERE series_id = ? AND t0 <= ?
@@ -68,19 +132,18 @@ export function createSqliteTimeSeriesIo(sqlite: SQLite.Database): TimeSeriesIo 
     pageSize: sqlite.prepare('PRAGMA page_size'),
   };
 
-  const append = sqlite.transaction((payload: Uint8Array | undefined, texts: TextReading[], at: number) => {
-    if (payload) s.appendLog.run(at, payload);
-    for (const t of texts) s.upsertText.run(t.seriesId, t.t, t.value);
-  });
-
   const readingBefore = (seriesId: number, t: number): LastReading | undefined => {
     const row = s.lastBefore.get(seriesId, t) as { t1: number; last_v: number } | undefined;
     return row && { t: row.t1, v: row.last_v };
   };
 
-  const compact = sqlite.transaction((work: CompactionWork, maxEntries: number): number => {
-    const entries = s.readLog.all(maxEntries) as LogEntry[];
-    if (entries.length === 0) return 0;
+  const watermark = () => (s.watermark.get() as { position: number } | undefined)?.position ?? 0;
+  log.continueAfter(watermark());
+
+  // The blocks and the watermark (the last log entry compacted) change together; the log
+  // entries are deleted after the commit, and an entry at or below the watermark is never
+  // compacted twice.
+  const compactEntries = sqlite.transaction((work: CompactionWork, entries: LogEntry[]): void => {
     const loaded = new Map<number, StoredBlock[]>();
     const previous = new Map<number, LastReading>();
     for (const range of work.plan(entries)) {
@@ -97,18 +160,26 @@ export function createSqliteTimeSeriesIo(sqlite: SQLite.Database): TimeSeriesIo 
     for (const b of result.removed) s.deleteBlock.run(b.seriesId, b.t0);
     for (const b of result.added) s.insertBlock.run(b.seriesId, b.t0, b.t1, b.n, b.lastValue, b.data);
     for (const d of result.drops) s.insertDrop.run(d.seriesId, d.t, d.previousT, d.previousValue, d.value);
+    for (const t of result.texts) s.upsertText.run(t.seriesId, t.t, t.value);
     const at = Date.now();
     for (const c of result.changes) s.insertChange.run(c.seriesId, c.hourFrom, c.hourTo, at);
-    s.deleteLog.run(entries[entries.length - 1].id);
-    return entries.length;
+    s.setWatermark.run(entries[entries.length - 1].id, at);
   });
 
+  const compact = (work: CompactionWork, maxEntries: number): number[] => {
+    const mark = watermark();
+    log.deleteThrough(mark);
+    const entries = log.read(mark, maxEntries);
+    if (entries.length === 0) return [];
+    compactEntries.immediate(work, entries);
+    log.deleteThrough(entries[entries.length - 1].id);
+    return entries.map((e) => e.id);
+  };
+
   return {
-    appendLog: async (payload, texts, receivedAt) => {
-      append(payload, texts, receivedAt);
-    },
-    compact: async (work, maxEntries) => compact.immediate(work, maxEntries),
-    logSize: async () => (s.logSize.get() as { n: number }).n,
+    appendLog: async (entries, receivedAt) => log.append(entries, receivedAt),
+    compact: async (work, maxEntries) => compact(work, maxEntries),
+    logSize: async () => log.size(watermark()),
     readBlocks: async (seriesId, from, to) =>
       (s.blocks.all(seriesId, to, seriesId, from) as BlockRow[]).map(toBlock),
     latest: async (seriesIds) => {

@@ -85,7 +85,16 @@ class Writer {
   result(): Uint8Array {
     return this.buf.slice(0, this.pos);
   }
+
+  reset(): this {
+    this.pos = 0;
+    return this;
+  }
 }
+
+// Scratch space reused by every encode (the event loop runs one at a time).
+const scratchBody = new Writer();
+const scratchOut = new Writer();
 
 class Reader {
   pos = 0;
@@ -174,7 +183,7 @@ export function encodeBlock(t0: number, points: BlockPoints, cumulative: boolean
   const scale = decimalScale(values);
   const factor = scale === FLOAT_MODE ? 1 : POW10[scale];
 
-  const body = new Writer();
+  const body = scratchBody.reset();
   let prevT = t0;
   let prevDelta = 0;
   for (let i = 0; i < n; i++) {
@@ -194,7 +203,7 @@ export function encodeBlock(t0: number, points: BlockPoints, cumulative: boolean
     }
   }
 
-  const out = new Writer();
+  const out = scratchOut.reset();
   out.byte(VERSION);
   out.byte(scale);
   out.byte(cumulative ? 1 : 0);

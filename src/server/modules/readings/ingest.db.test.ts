@@ -115,6 +115,7 @@ describe('ingest over HTTP', () => {
       expect(t.platform.catalog.get(key(f))?.valueType).toBe('number');
     const text = t.platform.catalog.get(key('state'));
     expect(text?.valueType).toBe('text');
+    await t.platform.engine.flush();
     const stored = await t.platform.engine.io.readTexts(text!.id, T, T, 10);
     expect(stored).toEqual([{ seriesId: text!.id, t: T, value: 'running' }]);
     const conflict = await writeV2('cpu,host=server01,region=eu state=3 ' + (T + 1));

@@ -90,3 +90,15 @@ export async function insertSeries(
     .onConflict((oc) => oc.column('key').doNothing())
     .execute();
 }
+
+/** Ids of the cumulative series, and the newest series id. */
+export async function listCumulativeSeriesIds(
+  db: Kysely<Database>,
+): Promise<{ cumulative: number[]; maxId: number }> {
+  const rows = await db.selectFrom('series').select('id').where('cumulative', '=', 1).execute();
+  const max = await db
+    .selectFrom('series')
+    .select((eb) => eb.fn.max('id').as('max'))
+    .executeTakeFirst();
+  return { cumulative: rows.map((r) => r.id), maxId: Number(max?.max ?? 0) };
+}

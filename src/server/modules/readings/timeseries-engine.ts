@@ -1,13 +1,4 @@
-import type {
-  BlockRange,
-  CompactionResult,
-  CompactionWork,
-  LastReading,
-  LogEntry,
-  StoredBlock,
-  TextReading,
-  TimeSeriesIo,
-} from '../../db/timeseries-io.ts';
+import type { LastReading, StoredBlock, TextReading, TimeSeriesIo } from '../../db/timeseries-io.ts';
 import {
   type BlockPoints,
   decodeHours,
@@ -16,19 +7,26 @@ import {
   type HourRollup,
   rollupHours,
 } from './block-codec.ts';
-import { mergeIntoBlocks, mergePoints, sortUnique } from './block-merge.ts';
-import { decodeBatch, encodeBatch, groupBySeries, type WriteBatch } from './write-batch.ts';
+import { mergePoints, sortUnique } from './block-merge.ts';
+import { inProcessLogWriter, type LogWriter } from './compaction.ts';
+import { encodeBatch, type WriteBatch } from './write-batch.ts';
 
-/** Readings acknowledged but not yet compacted, per series, in arrival order. */
-type Head = Map<number, { times: number[]; values: number[] }>;
+/**
+ * Readings acknowledged but not yet compacted: the batches as written, in arrival order, with
+ * their log ids. Keeping the batches (typed arrays, off the JavaScript heap) makes a write O(1)
+ * and spares the garbage collector; a read scans them for its series, which is cheap for a
+ * second or two of writes.
+ */
+interface HeadEntry {
+  logId: number;
+  batch: WriteBatch;
+}
 
 export interface EngineOptions {
   /** How often the log is compacted, ms. */
   flushIntervalMs: number;
   /** Compact early once this many readings wait in memory. */
   maxHeadPoints?: number;
-  /** Log entries compacted per transaction. */
-  entriesPerCompaction?: number;
   /** Whether a series is a cumulative meter (its hourly rollups then carry the increase). */
   isCumulative: (seriesId: number) => boolean;
   onError?: (error: unknown) => void;
@@ -41,20 +39,22 @@ export interface EngineOptions {
  * reader on the same process sees a write as soon as it is acknowledged.
  */
 export class TimeSeriesEngine {
-  private current: Head = new Map();
-  private flushing: Head | undefined;
+  private head: HeadEntry[] = [];
   private headPoints = 0;
   private flushRunning: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly maxHeadPoints: number;
-  private readonly entriesPerCompaction: number;
 
+  /**
+   * `io` serves reads; `writer` takes appends and compactions (by default in the process,
+   * through `io`).
+   */
   constructor(
     readonly io: TimeSeriesIo,
     private readonly options: EngineOptions,
+    private readonly writer: LogWriter = inProcessLogWriter(io, options.isCumulative),
   ) {
     this.maxHeadPoints = options.maxHeadPoints ?? 1_000_000;
-    this.entriesPerCompaction = options.entriesPerCompaction ?? 100;
   }
 
   /** Compacts what an earlier run left in the log, then compacts on a timer. */
@@ -66,28 +66,23 @@ export class TimeSeriesEngine {
     this.timer.unref();
   }
 
-  /** Stops the timer and compacts what is left. */
+  /** Stops the timer, compacts what is left and stops the writer. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.flush();
+    try {
+      await this.flush();
+    } finally {
+      await this.writer.close();
+    }
   }
 
   /** Stores a batch durably. Resolves once it would survive a crash. */
   async write(batch: WriteBatch, texts: TextReading[] = []): Promise<void> {
     const n = batch.seriesIds.length;
     if (n === 0 && texts.length === 0) return;
-    await this.io.appendLog(n > 0 ? encodeBatch(batch) : undefined, texts, Date.now());
-    for (let i = 0; i < n; i++) {
-      const id = batch.seriesIds[i];
-      let series = this.current.get(id);
-      if (!series) {
-        series = { times: [], values: [] };
-        this.current.set(id, series);
-      }
-      series.times.push(batch.times[i]);
-      series.values.push(batch.values[i]);
-    }
+    const logId = await this.writer.append(encodeBatch(batch), texts);
+    if (n > 0) this.head.push({ logId, batch });
     this.headPoints += n;
     if (this.headPoints >= this.maxHeadPoints && !this.flushRunning) {
       this.flush().catch((error) => this.options.onError?.(error));
@@ -104,98 +99,33 @@ export class TimeSeriesEngine {
   }
 
   private async runFlush(): Promise<void> {
-    this.flushing = this.current;
-    this.current = new Map();
-    const flushed = this.headPoints;
-    this.headPoints = 0;
-    let done = false;
-    try {
-      for (;;) {
-        const compacted = await this.io.compact(this.work(), this.entriesPerCompaction);
-        if (compacted < 0) break; // another replica is compacting; our readings stay in memory
-        if (compacted < this.entriesPerCompaction) {
-          done = true;
-          break;
-        }
-      }
-    } finally {
-      if (!done) this.restoreFlushing(flushed);
-      this.flushing = undefined;
-    }
+    const ids = await this.writer.compactAll();
+    if (!ids || ids.length === 0) return; // nothing to do, or another replica is compacting
+    // Forget what is now in the blocks; batches compacted by another replica stay (harmless) until
+    // this replica compacts again.
+    const compacted = new Set(ids);
+    const kept = this.head.filter((e) => !compacted.has(e.logId));
+    this.head = kept;
+    this.headPoints = kept.reduce((sum, e) => sum + e.batch.seriesIds.length, 0);
   }
 
-  /** Puts readings back in memory when a compaction did not run to the end. */
-  private restoreFlushing(count: number): void {
-    const older = this.flushing;
-    if (!older) return;
-    for (const [id, newer] of this.current) {
-      const series = older.get(id);
-      if (series) {
-        series.times.push(...newer.times);
-        series.values.push(...newer.values);
-      } else older.set(id, newer);
-    }
-    this.current = older;
-    this.headPoints += count;
-  }
-
-  private work(): CompactionWork {
-    let groups: ReturnType<typeof groupBySeries> = new Map();
-    let ranges: BlockRange[] = [];
-    const isCumulative = this.options.isCumulative;
-    return {
-      plan(entries: LogEntry[]) {
-        groups = groupBySeries(entries.map((e) => decodeBatch(e.payload)));
-        ranges = [];
-        for (const [seriesId, g] of groups) {
-          let from = Infinity;
-          let to = -Infinity;
-          for (const t of g.times) {
-            if (t < from) from = t;
-            if (t > to) to = t;
-          }
-          ranges.push({ seriesId, from, to, withPrevious: isCumulative(seriesId) });
-        }
-        return ranges;
-      },
-      merge(loaded: Map<number, StoredBlock[]>, previous: Map<number, LastReading>): CompactionResult {
-        const result: CompactionResult = { removed: [], added: [], drops: [], changes: [] };
-        for (const { seriesId, from, to } of ranges) {
-          result.changes.push({
-            seriesId,
-            hourFrom: Math.floor(from / HOUR_MS) * HOUR_MS,
-            hourTo: Math.floor(to / HOUR_MS) * HOUR_MS,
-          });
-        }
-        for (const [seriesId, g] of groups) {
-          const merge = mergeIntoBlocks(
-            seriesId,
-            loaded.get(seriesId) ?? [],
-            sortUnique(g.times, g.values),
-            isCumulative(seriesId),
-            previous.get(seriesId),
-          );
-          result.removed.push(...merge.removed);
-          result.added.push(...merge.added);
-          result.drops.push(...merge.drops);
-        }
-        return result;
-      },
-    };
+  /** Batches not yet compacted, oldest first. */
+  private headBatches(): WriteBatch[] {
+    return this.head.map((e) => e.batch);
   }
 
   /** Readings in memory for a series within [from, to], sorted, last write winning. */
   private headPointsOf(seriesId: number, from: number, to: number): BlockPoints | undefined {
     const times: number[] = [];
     const values: number[] = [];
-    for (const head of [this.flushing, this.current]) {
-      const series = head?.get(seriesId);
-      if (!series) continue;
-      for (let i = 0; i < series.times.length; i++) {
-        const t = series.times[i];
+    for (const batch of this.headBatches()) {
+      const ids = batch.seriesIds;
+      for (let i = 0; i < ids.length; i++) {
+        if (ids[i] !== seriesId) continue;
+        const t = batch.times[i];
         if (t >= from && t <= to) {
           times.push(t);
-          values.push(series.values[i]);
+          values.push(batch.values[i]);
         }
       }
     }
@@ -236,14 +166,13 @@ export class TimeSeriesEngine {
   /** The latest reading of each series, compacted or not. */
   async latest(seriesIds: number[]): Promise<Map<number, LastReading>> {
     const out = await this.io.latest(seriesIds);
-    for (const id of seriesIds) {
-      for (const head of [this.flushing, this.current]) {
-        const series = head?.get(id);
-        if (!series) continue;
-        for (let i = 0; i < series.times.length; i++) {
-          const known = out.get(id);
-          if (!known || series.times[i] >= known.t) out.set(id, { t: series.times[i], v: series.values[i] });
-        }
+    const wanted = new Set(seriesIds);
+    for (const batch of this.headBatches()) {
+      for (let i = 0; i < batch.seriesIds.length; i++) {
+        const id = batch.seriesIds[i];
+        if (!wanted.has(id)) continue;
+        const known = out.get(id);
+        if (!known || batch.times[i] >= known.t) out.set(id, { t: batch.times[i], v: batch.values[i] });
       }
     }
     return out;
