@@ -121,3 +121,22 @@ export interface TimeSeriesIo {
 
 /** Earliest time any query can name, epoch ms. */
 export const MIN_TIME = -8_640_000_000_000_000;
+
+/** A ts_block row as both engines return it. */
+export interface BlockRow {
+  series_id: number;
+  t0: number;
+  t1: number;
+  n: number;
+  last_v: number;
+  data: Uint8Array;
+}
+
+export const toBlock = (r: BlockRow): StoredBlock => ({
+  seriesId: r.series_id,
+  t0: r.t0,
+  t1: r.t1,
+  n: r.n,
+  lastValue: r.last_v,
+  data: r.data,
+});

@@ -1,27 +1,9 @@
 import type pg from 'pg';
 import type { CompactionWork, LastReading, StoredBlock, TimeSeriesIo } from './timeseries-io.ts';
-import { MIN_TIME } from './timeseries-io.ts';
+import { type BlockRow, MIN_TIME, toBlock } from './timeseries-io.ts';
 
 /** Advisory lock key under which one replica at a time compacts the shared ingest log. */
 const COMPACTION_LOCK = 0x43494f50; // "CIOP"
-
-interface BlockRow {
-  series_id: number;
-  t0: number;
-  t1: number;
-  n: number;
-  last_v: number;
-  data: Uint8Array;
-}
-
-const toBlock = (r: BlockRow): StoredBlock => ({
-  seriesId: r.series_id,
-  t0: r.t0,
-  t1: r.t1,
-  n: r.n,
-  lastValue: r.last_v,
-  data: r.data,
-});
 
 const BLOCKS_IN_RANGE = `
   SELECT b.series_id, b.t0, b.t1, b.n, b.last_v, b.data

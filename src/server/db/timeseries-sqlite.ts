@@ -8,25 +8,7 @@ import type {
   StoredBlock,
   TimeSeriesIo,
 } from './timeseries-io.ts';
-import { MIN_TIME } from './timeseries-io.ts';
-
-interface BlockRow {
-  series_id: number;
-  t0: number;
-  t1: number;
-  n: number;
-  last_v: number;
-  data: Uint8Array;
-}
-
-const toBlock = (r: BlockRow): StoredBlock => ({
-  seriesId: r.series_id,
-  t0: r.t0,
-  t1: r.t1,
-  n: r.n,
-  lastValue: r.last_v,
-  data: r.data,
-});
+import { type BlockRow, MIN_TIME, toBlock } from './timeseries-io.ts';
 
 /**
  * The ingest log on SQLite, in a file of its own beside the database: appends (one writer)
