@@ -2,6 +2,8 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { createTimeSeriesIo, type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.ts';
 import { generateSecret, ingestTokenVerifier, type SecretVerifier } from './modules/auth/ingest-token.ts';
+import { type AuthServices, openAuth } from './modules/auth/auth.services.ts';
+import { buildingsOfGateways } from './modules/auth/machine-tokens.store.ts';
 import type { Principal } from './plugins/access.ts';
 import { IngestService } from './modules/readings/ingest.service.ts';
 import { ReadingsService } from './modules/readings/readings.service.ts';
@@ -18,6 +20,8 @@ export interface Platform {
   catalog: SeriesCatalog;
   ingest: IngestService;
   readings: ReadingsService;
+  /** Accounts, sessions, machine tokens, account requests, e-mail and the audit log. */
+  auth: AuthServices;
   /** The token forwarders write with until machine tokens are issued. */
   ingestToken: string;
   /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
@@ -55,18 +59,25 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
           'generated an ingest token for this instance (CIOP_INGEST_TOKEN overrides it); `ciop ingest-token` prints it',
         );
     }
-    const secretVerifiers: SecretVerifier[] = [ingestTokenVerifier(ingestToken)];
+    const auth = await openAuth(database.db, config, logger);
+    const secretVerifiers: SecretVerifier[] = [
+      ingestTokenVerifier(ingestToken),
+      (secret) => auth.machineTokens.verify(secret),
+    ];
     return {
       config,
       logger,
       database,
       engine,
       catalog,
-      ingest: new IngestService(catalog, engine, {
-        minTime: config.ingestMinTime,
-        maxFutureS: config.ingestMaxFutureS,
-      }),
+      ingest: new IngestService(
+        catalog,
+        engine,
+        { minTime: config.ingestMinTime, maxFutureS: config.ingestMaxFutureS },
+        (gatewayIds) => buildingsOfGateways(database.db, gatewayIds),
+      ),
       readings: new ReadingsService(database.db, engine, catalog, config.timezone),
+      auth,
       ingestToken,
       secretVerifiers,
       verifySecret: async (secret) => {
@@ -78,6 +89,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       },
       startedAt: Date.now(),
       close: async () => {
+        await auth.close();
         await engine.stop();
         await database.close();
       },

@@ -25,6 +25,33 @@ export interface Principal {
   buildingIds: readonly number[];
   /** Gateways a machine token is restricted to (empty = all). */
   gatewayIds: readonly number[];
+  /** The login session of a person's access token. */
+  sessionId?: number;
+}
+
+/**
+ * What one dwelling, building or sensor a route is about, so that the access tests check that
+ * it is narrowed to whom may see it (a resident: their dwellings; an ESCO: its buildings):
+ * - `'dwelling' | 'building' | 'sensor'`: the id is, in this order, the path parameter
+ *   `<kind>Id` or `id`, the query parameter `<kind>` or `<kind>Id`, or the body field `<kind>Id`;
+ * - `{ kind, in, name }` says where exactly.
+ * The route's service must then answer 403 or 404 to whom may not see it.
+ */
+export type RouteScope = ScopeKind | { kind: ScopeKind; in: 'params' | 'query' | 'body'; name: string };
+export type ScopeKind = 'dwelling' | 'building' | 'sensor';
+
+/** A route as the access plugin saw it registered (the route table the access tests walk). */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: Access;
+  scope?: RouteScope;
+  schema?: {
+    params?: unknown;
+    querystring?: unknown;
+    body?: unknown;
+    hide?: boolean;
+  };
 }
 
 /**
@@ -36,12 +63,15 @@ export type Authenticator = (request: FastifyRequest) => Promise<Principal | und
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    scope?: RouteScope;
   }
   interface FastifyRequest {
     principal?: Principal;
   }
   interface FastifyInstance {
     authenticators: Authenticator[];
+    /** Every route registered, with its declared access. */
+    routeTable: RouteEntry[];
   }
 }
 
@@ -65,14 +95,23 @@ export function principalOf(request: FastifyRequest): Principal {
  */
 export const accessPlugin = fp(async (app: FastifyInstance) => {
   app.decorate('authenticators', [] as Authenticator[]);
+  app.decorate('routeTable', [] as RouteEntry[]);
 
   app.addHook('onRoute', (route) => {
-    if (route.config?.access) return;
-    if (route.url.startsWith('/api/docs')) {
+    if (!route.config?.access) {
+      if (!route.url.startsWith('/api/docs'))
+        throw new Error(`route ${String(route.method)} ${route.url} declares no access`);
       route.config = { ...route.config, access: 'public' };
-      return;
     }
-    throw new Error(`route ${String(route.method)} ${route.url} declares no access`);
+    for (const method of [route.method].flat()) {
+      app.routeTable.push({
+        method: String(method),
+        url: route.url,
+        access: route.config.access!,
+        scope: route.config.scope,
+        schema: route.schema as RouteEntry['schema'],
+      });
+    }
   });
 
   app.addHook('onRequest', async (request) => {
