@@ -75,6 +75,10 @@ declare module 'fastify' {
   }
 }
 
+/** The answers of the access check itself (tests tell them from a service's own 401 and 403). */
+export const NEEDS_CREDENTIAL = 'This endpoint needs a credential: log in or send a token.';
+export const refusal = (name: string, method: string, url: string) => `${name} may not ${method} ${url}.`;
+
 /** Whether a principal satisfies a route's declared access. */
 export function isAllowed(access: Access, principal: Principal | undefined): boolean {
   if (access === 'public') return true;
@@ -125,7 +129,7 @@ export const accessPlugin = fp(async (app: FastifyInstance) => {
       }
     }
     if (isAllowed(access, request.principal)) return;
-    if (!request.principal) throw unauthorized('This endpoint needs a credential: log in or send a token.');
-    throw forbidden(`${request.principal.name} may not ${request.method} ${request.routeOptions.url}.`);
+    if (!request.principal) throw unauthorized(NEEDS_CREDENTIAL);
+    throw forbidden(refusal(request.principal.name, request.method, request.routeOptions.url ?? request.url));
   });
 });
