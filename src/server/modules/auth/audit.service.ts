@@ -48,9 +48,10 @@ export class AuditService {
     private readonly clock: Clock,
   ) {}
 
-  async record(entry: AuditEntry): Promise<void> {
+  /** Records an event, within `db` when it is a transaction the event belongs to. */
+  async record(entry: AuditEntry, db: Kysely<Database> = this.db): Promise<void> {
     const actor = entry.actor ?? { kind: 'anonymous' as const, name: 'anonymous' };
-    await insertAuditEvent(this.db, {
+    await insertAuditEvent(db, {
       at: this.clock.now(),
       actor_kind: actor.kind,
       actor_id: actor.id ?? null,

@@ -98,7 +98,7 @@ export class SessionsService {
     const now = this.clock.now();
     const accountKey = `account:${emailKey(email)}`;
     const addressKey = `address:${client.ip}`;
-    await this.refuseIfLocked([accountKey, addressKey], now, email, client);
+    const locks = await this.refuseIfLocked([accountKey, addressKey], now, email, client);
 
     const user = await findUserByEmail(this.db, email);
     const ok = await verifyPassword(user?.password_hash, password);
@@ -121,31 +121,37 @@ export class SessionsService {
       if (reason === 'inactive') throw unauthorized('This account is deactivated; ask an administrator.');
       throw unauthorized('The e-mail or the password is wrong.');
     }
-    await clearKey(this.db, accountKey);
-    if (needsRehash(user.password_hash!))
-      await updateUser(this.db, user.id, { password_hash: await hashPassword(password) }, now);
-    await updateUser(this.db, user.id, { last_login_at: now }, now);
-    const session = await this.startSession(user.id, client, now);
-    await this.audit.record({
-      action: 'auth.login',
-      actor: { kind: 'user', id: user.id, name: user.name },
-      target: { type: 'session', id: session.sessionId },
-      ip: client.ip,
+    const rehashed = needsRehash(user.password_hash!) ? await hashPassword(password) : undefined;
+    // One transaction: one durable write per login.
+    const session = await this.db.transaction().execute(async (trx) => {
+      if (locks.some((r) => r.key === accountKey)) await clearKey(trx, accountKey);
+      await updateUser(
+        trx,
+        user.id,
+        { last_login_at: now, ...(rehashed ? { password_hash: rehashed } : {}) },
+        now,
+      );
+      const started = await this.startSession(trx, user.id, client, now);
+      await this.audit.record(
+        {
+          action: 'auth.login',
+          actor: { kind: 'user', id: user.id, name: user.name },
+          target: { type: 'session', id: started.sessionId },
+          ip: client.ip,
+        },
+        trx,
+      );
+      return started;
     });
     await this.purgeNowAndThen(now);
     return this.grant(user.id, session.sessionId, session.refreshToken, session.csrfToken);
   }
 
-  private async refuseIfLocked(
-    keys: string[],
-    now: number,
-    email: string,
-    client: ClientInfo,
-  ): Promise<void> {
-    const locked = (await throttleState(this.db, keys)).filter(
-      (r) => r.locked_until !== null && r.locked_until > now,
-    );
-    if (locked.length === 0) return;
+  /** Refuses (429) when a key is locked; returns the keys' counts otherwise. */
+  private async refuseIfLocked(keys: string[], now: number, email: string, client: ClientInfo) {
+    const rows = await throttleState(this.db, keys);
+    const locked = rows.filter((r) => r.locked_until !== null && r.locked_until > now);
+    if (locked.length === 0) return rows;
     const until = Math.max(...locked.map((r) => r.locked_until!));
     const seconds = Math.ceil((until - now) / 1000);
     const byAccount = locked.some((r) => r.key.startsWith('account:'));
@@ -192,10 +198,10 @@ export class SessionsService {
     await clearKey(this.db, `account:${emailKey(email)}`);
   }
 
-  private async startSession(userId: number, client: ClientInfo, now: number) {
+  private async startSession(db: Kysely<Database>, userId: number, client: ClientInfo, now: number) {
     const csrfToken = newSecret();
     const refreshToken = newSecret();
-    const sessionId = await insertSession(this.db, {
+    const sessionId = await insertSession(db, {
       user_id: userId,
       csrf_hash: sha256(csrfToken),
       created_at: now,
@@ -204,7 +210,7 @@ export class SessionsService {
       ip: client.ip,
       user_agent: (client.userAgent ?? '').slice(0, 300),
     });
-    await insertRefreshToken(this.db, {
+    await insertRefreshToken(db, {
       session_id: sessionId,
       token_hash: sha256(refreshToken),
       created_at: now,
