@@ -352,7 +352,7 @@ export const SETTINGS = [
   }),
   setting({
     key: 'loginMaxFailuresPerAddress',
-    env: 'CIOP_LOGIN_MAX_FAILURES_PER_ADDRESS',
+    env: 'CIOP_LOGIN_MAX_PER_ADDRESS',
     default: 30,
     parse: integer(1, 100_000),
     doc: 'Failed logins from one address within the lock-out time before the address is locked for that time.',
@@ -380,7 +380,7 @@ export const SETTINGS = [
   }),
   setting({
     key: 'accountRequestsPerHour',
-    env: 'CIOP_ACCOUNT_REQUESTS_PER_HOUR',
+    env: 'CIOP_SIGNUP_RATE_PER_HOUR',
     default: 5,
     parse: integer(0, 1_000_000),
     doc: 'Account requests per hour from one address; 0 = unlimited.',

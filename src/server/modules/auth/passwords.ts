@@ -156,7 +156,13 @@ export function passwordProblems(password: string, email?: string): string[] {
   if (chars < PASSWORD_MIN_LENGTH) problems.push(`it needs at least ${PASSWORD_MIN_LENGTH} characters`);
   if (chars > PASSWORD_MAX_LENGTH) problems.push(`it may have at most ${PASSWORD_MAX_LENGTH} characters`);
   const lower = password.toLowerCase();
-  const core = lower.replace(/^[\d\W_]+|[\d\W_]+$/gu, '');
+  const core = lower
+    .replace(/^[\d\W_]+|[\d\W_]+$/gu, '')
+    .replace(/[@4]/g, 'a')
+    .replace(/0/g, 'o')
+    .replace(/[$5]/g, 's')
+    .replace(/3/g, 'e')
+    .replace(/[1!]/g, 'i');
   if (COMMON.has(lower) || COMMON_WORDS.has(core) || /^(.)\1+$/u.test(password)) {
     problems.push('it is one of the most common passwords');
   }
