@@ -5,7 +5,8 @@ import { forbidden, unauthorized } from './errors.ts';
 
 /**
  * Who may call a route, declared on the route (`config: { access }`):
- * - `'public'`: anyone; a valid credential, when sent, is still read (for scoping).
+ * - `'public'`: anyone; a valid credential, when sent, is still read (for scoping), an
+ *   invalid one is ignored.
  * - `{ roles, scopes }`: a person holding one of `roles`, or a machine token holding one of
  *   `scopes`. Scoping to the caller's own dwellings or buildings is then done by the service,
  *   in the query.
@@ -122,7 +123,15 @@ export const accessPlugin = fp(async (app: FastifyInstance) => {
     const access = request.routeOptions.config.access;
     if (!access) return; // the not-found handler
     for (const authenticate of app.authenticators) {
-      const principal = await authenticate(request);
+      let principal: Principal | undefined;
+      try {
+        principal = await authenticate(request);
+      } catch (error) {
+        // A public endpoint answers anyone: a stale credential (an expired access token sent
+        // along to /auth/refresh) does not stand in the way.
+        if (access === 'public') break;
+        throw error;
+      }
       if (principal) {
         request.principal = principal;
         break;

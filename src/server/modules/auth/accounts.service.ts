@@ -345,7 +345,7 @@ export class AccountsService {
     await this.sessions.revokeUser(user.id, 'password reset');
     await this.sessions.unlock(user.email);
     await this.audit.record({
-      actor: { kind: 'anonymous', id: user.id, name: user.email },
+      actor: { kind: 'user', id: user.id, name: user.name },
       ip: client.ip,
       action: row.purpose === 'invite' ? 'auth.password_set' : 'auth.password_reset',
       target: { type: 'user', id: user.id },

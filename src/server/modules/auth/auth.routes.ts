@@ -57,6 +57,14 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app.platform;
   const sensitive = routeLimit(config.authRatePerMinute, MINUTE);
 
+  // Refresh and logout carry no body; a client that still says `application/json` is not refused.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else json(request, body as string, done);
+  });
+
   app.post(
     '/auth/login',
     {

@@ -117,7 +117,12 @@ describe('logins and sessions', () => {
   it('rotates the refresh token, and a replayed one ends the whole session', async () => {
     const user = await newUser();
     const b = await browser(user.email);
-    const first = await refresh(b);
+    const first = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      cookies: { ciop_refresh: b.refresh, ciop_csrf: b.csrf },
+      headers: { 'x-csrf-token': b.csrf, 'content-type': 'application/json' },
+    });
     expect(first.statusCode).toBe(200);
     const next = { ...b, refresh: cookie(first, 'ciop_refresh')!.value, access: first.json().accessToken };
     expect(next.refresh).not.toBe(b.refresh);
@@ -131,7 +136,28 @@ describe('logins and sessions', () => {
     expect((await me(next.access)).statusCode).toBe(401);
     expect((await me(b.access)).statusCode).toBe(401);
     const audit = await t.platform.auth.audit.list({ action: 'auth.refresh_replayed' });
-    expect(audit.items[0].actor.id).toBe(user.id);
+    expect(audit.items[0].detail).toEqual({ userId: user.id, sessionRevoked: true });
+  });
+
+  it('refreshes even when the web sends its expired access token along', async () => {
+    const user = await newUser();
+    const b = await browser(user.email);
+    const clock = t.platform.auth.clock;
+    const realNow = clock.now;
+    clock.now = () => realNow() + 20 * 60_000;
+    try {
+      expect((await me(b.access)).statusCode).toBe(401);
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/refresh',
+        cookies: { ciop_refresh: b.refresh, ciop_csrf: b.csrf },
+        headers: { 'x-csrf-token': b.csrf, authorization: `Bearer ${b.access}` },
+      });
+      expect(res.statusCode).toBe(200);
+      expect((await me(res.json().accessToken)).statusCode).toBe(200);
+    } finally {
+      clock.now = realNow;
+    }
   });
 
   it('refuses a refresh without the CSRF header, or with another one, and keeps the session', async () => {

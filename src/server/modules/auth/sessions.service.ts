@@ -113,7 +113,6 @@ export class SessionsService {
       await this.countFailure(accountKey, addressKey, now);
       await this.audit.record({
         action: 'auth.login_failed',
-        actor: user ? { kind: 'anonymous', id: user.id, name: user.email } : undefined,
         target: user ? { type: 'user', id: user.id } : undefined,
         ip: client.ip,
         detail: { email, reason },
@@ -267,10 +266,9 @@ export class SessionsService {
       if (await revokeSession(this.db, row.sessionId, 'refresh token replayed', now)) {
         await this.audit.record({
           action: 'auth.refresh_replayed',
-          actor: { kind: 'anonymous', id: row.userId, name: `user ${row.userId}` },
           target: { type: 'session', id: row.sessionId },
           ip: client.ip,
-          detail: { sessionRevoked: true },
+          detail: { userId: row.userId, sessionRevoked: true },
         });
       }
       throw unauthorized(
@@ -329,7 +327,7 @@ export class SessionsService {
     if (await revokeSession(this.db, sessionId, 'logout', now)) {
       await this.audit.record({
         action: 'auth.logout',
-        actor: principal ?? { kind: 'anonymous', id: userId, name: `user ${userId}` },
+        actor: principal ?? { kind: 'user', id: userId, name: `user ${userId}` },
         target: { type: 'session', id: sessionId },
         ip: client.ip,
       });
