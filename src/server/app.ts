@@ -2,7 +2,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ProblemSchema } from '#common/api/problem.ts';
 import { accessPlugin } from './plugins/access.ts';
-import { machineAuthenticator } from './modules/auth/credentials.ts';
+import { jwtAuthenticator, machineAuthenticator } from './modules/auth/credentials.ts';
+import { adminRoutes } from './modules/auth/admin.routes.ts';
+import { authRoutes } from './modules/auth/auth.routes.ts';
+import { securityPlugin } from './plugins/security.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import type { Platform } from './platform.ts';
@@ -20,21 +23,28 @@ declare module 'fastify' {
 
 export type App = FastifyInstance;
 
+/** CIOP_TRUST_PROXY as Fastify takes it: a number of hops becomes a function of the hop. */
+function trustProxyOption(value: boolean | number | string) {
+  return typeof value === 'number' ? (_address: string, hop: number) => hop < value : value;
+}
+
 /** Builds the HTTP application over an open platform; never listens by itself. */
 export async function buildApp(platform: Platform): Promise<App> {
   const app = Fastify({
     loggerInstance: platform.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
     // Ingest answers hundreds of requests a second: log failures, not every request.
     logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: trustProxyOption(platform.config.trustProxy),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('platform', platform);
   app.addSchema(ProblemSchema);
   await app.register(errorsPlugin);
+  await app.register(securityPlugin, { config: platform.config });
   await app.register(accessPlugin);
   await app.register(openapiPlugin);
+  app.authenticators.push(jwtAuthenticator(platform));
   app.authenticators.push(machineAuthenticator(platform));
 
   await app.register(systemRoutes);
@@ -42,5 +52,7 @@ export async function buildApp(platform: Platform): Promise<App> {
   await app.register(readingsRoutes, { prefix: '/api/v1' });
   await app.register(registryRoutes, { prefix: '/api/v1' });
   await app.register(registryImportRoutes, { prefix: '/api/v1' });
+  await app.register(authRoutes, { prefix: '/api/v1' });
+  await app.register(adminRoutes, { prefix: '/api/v1/admin' });
   return app;
 }

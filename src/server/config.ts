@@ -34,6 +34,38 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Public base URL of this instance, used in links sent by e-mail. */
   publicUrl: string;
+  /** Which proxies' X-Forwarded-* headers are believed (Fastify `trustProxy`). */
+  trustProxy: boolean | number | string;
+  /** E-mail of the first admin, created on an empty database. */
+  adminEmail: string | undefined;
+  /** Password of the first admin; unset, a random one is printed once. */
+  adminPassword: string | undefined;
+  /** SMTP server for outgoing e-mail (`smtp://user:pass@host:587`); unset, e-mail waits in the outbox. */
+  smtpUrl: string | undefined;
+  /** Sender of outgoing e-mail. */
+  mailFrom: string;
+  /** Lifetime of an access token, s. */
+  accessTokenTtlS: number;
+  /** A session unused for this many days ends. */
+  sessionIdleDays: number;
+  /** A session ends this many days after its login, used or not. */
+  sessionMaxDays: number;
+  /** Lifetime of a password-reset link, s. */
+  passwordResetTtlS: number;
+  /** Lifetime of the link that sets the first password of a new account, days. */
+  inviteTtlDays: number;
+  /** Failed logins of one account within CIOP_LOGIN_LOCKOUT_S before it is locked for that long. */
+  loginMaxFailures: number;
+  /** Failed logins from one address within CIOP_LOGIN_LOCKOUT_S before it is locked for that long. */
+  loginMaxFailuresPerAddress: number;
+  /** Window and length of a login lock-out, s. */
+  loginLockoutS: number;
+  /** Requests per minute from one address to any endpoint; 0 = unlimited. */
+  rateLimitPerMinute: number;
+  /** Requests per minute from one address to login, refresh and password reset; 0 = unlimited. */
+  authRatePerMinute: number;
+  /** Account requests per hour from one address; 0 = unlimited. */
+  accountRequestsPerHour: number;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -44,6 +76,8 @@ interface Setting<K extends keyof Config> {
   default: Config[K];
   parse: Parser<Config[K]>;
   doc: string;
+  /** Printed as `(set)` by `ciop config`. */
+  secret?: true;
 }
 
 class ConfigValueError extends Error {}
@@ -102,6 +136,33 @@ const isoDate: Parser<number> = (raw) => {
 const httpUrl: Parser<string> = (raw) => {
   if (!/^https?:\/\/[^/]+/.test(raw)) throw new ConfigValueError(`expected an http(s) URL, got "${raw}"`);
   return raw.replace(/\/+$/, '');
+};
+
+const trustProxy: Parser<boolean | number | string> = (raw) => {
+  const v = raw.trim();
+  if (v === 'true') return true;
+  if (v === 'false' || v === '') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  if (!/^[\w.:/, -]+$/.test(v))
+    throw new ConfigValueError(
+      `expected true, false, a number of hops, or addresses/CIDRs such as "loopback, 10.0.0.0/8", got "${raw}"`,
+    );
+  return v;
+};
+
+const email: Parser<string | undefined> = (raw) => {
+  const v = raw.trim();
+  if (v === '') return undefined;
+  if (!/^[^@\s]+@[^@\s]+$/.test(v)) throw new ConfigValueError(`expected an e-mail address, got "${raw}"`);
+  return v;
+};
+
+const smtpUrl: Parser<string | undefined> = (raw) => {
+  const v = raw.trim();
+  if (v === '') return undefined;
+  if (!/^smtps?:\/\/[^/]+/.test(v))
+    throw new ConfigValueError('expected smtp://user:password@host:587 or smtps://…:465');
+  return v;
 };
 
 function setting<K extends keyof Config>(s: Setting<K>): Setting<K> {
@@ -209,6 +270,120 @@ export const SETTINGS = [
     default: 'http://localhost:8080',
     parse: httpUrl,
     doc: 'Public base URL of this instance, used in links sent by e-mail.',
+  }),
+  setting({
+    key: 'trustProxy',
+    env: 'CIOP_TRUST_PROXY',
+    default: 'loopback',
+    parse: trustProxy,
+    doc: 'Proxies whose X-Forwarded-For/-Proto are believed: `loopback`, addresses or CIDRs, a number of hops, `true` or `false`.',
+  }),
+  setting({
+    key: 'adminEmail',
+    env: 'CIOP_ADMIN_EMAIL',
+    default: undefined,
+    parse: email,
+    doc: 'E-mail of the first admin, created when there are no accounts.',
+  }),
+  setting({
+    key: 'adminPassword',
+    env: 'CIOP_ADMIN_PASSWORD',
+    default: undefined,
+    parse: optionalText,
+    doc: 'Password of the first admin; unset, a random one is printed once on the console.',
+    secret: true,
+  }),
+  setting({
+    key: 'smtpUrl',
+    env: 'CIOP_SMTP_URL',
+    default: undefined,
+    parse: smtpUrl,
+    doc: 'SMTP server for e-mail; unset, e-mail waits in the outbox (`GET /api/v1/admin/outbox`).',
+    secret: true,
+  }),
+  setting({
+    key: 'mailFrom',
+    env: 'CIOP_MAIL_FROM',
+    default: 'CIOP <ciop@localhost>',
+    parse: text,
+    doc: 'Sender of e-mail.',
+  }),
+  setting({
+    key: 'accessTokenTtlS',
+    env: 'CIOP_ACCESS_TOKEN_TTL_S',
+    default: 900,
+    parse: integer(60, 3600),
+    doc: 'Lifetime of an access token, s.',
+  }),
+  setting({
+    key: 'sessionIdleDays',
+    env: 'CIOP_SESSION_IDLE_DAYS',
+    default: 14,
+    parse: integer(1, 365),
+    doc: 'A login session unused for this many days ends.',
+  }),
+  setting({
+    key: 'sessionMaxDays',
+    env: 'CIOP_SESSION_MAX_DAYS',
+    default: 90,
+    parse: integer(1, 3650),
+    doc: 'A login session ends this many days after the login, used or not.',
+  }),
+  setting({
+    key: 'passwordResetTtlS',
+    env: 'CIOP_PASSWORD_RESET_TTL_S',
+    default: 3600,
+    parse: integer(300, 7 * 86400),
+    doc: 'Lifetime of a password-reset link, s.',
+  }),
+  setting({
+    key: 'inviteTtlDays',
+    env: 'CIOP_INVITE_TTL_DAYS',
+    default: 7,
+    parse: integer(1, 60),
+    doc: 'Lifetime of the link that sets the first password of a new account, days.',
+  }),
+  setting({
+    key: 'loginMaxFailures',
+    env: 'CIOP_LOGIN_MAX_FAILURES',
+    default: 5,
+    parse: integer(1, 1000),
+    doc: 'Failed logins of one account within the lock-out time before the account is locked for that time.',
+  }),
+  setting({
+    key: 'loginMaxFailuresPerAddress',
+    env: 'CIOP_LOGIN_MAX_PER_ADDRESS',
+    default: 30,
+    parse: integer(1, 100_000),
+    doc: 'Failed logins from one address within the lock-out time before the address is locked for that time.',
+  }),
+  setting({
+    key: 'loginLockoutS',
+    env: 'CIOP_LOGIN_LOCKOUT_S',
+    default: 900,
+    parse: integer(1, 86400),
+    doc: 'Window in which failed logins count, and length of a lock-out, s.',
+  }),
+  setting({
+    key: 'rateLimitPerMinute',
+    env: 'CIOP_RATE_LIMIT_PER_MINUTE',
+    default: 3000,
+    parse: integer(0, 10_000_000),
+    doc: 'Requests per minute from one address to any endpoint (429 above); 0 = unlimited.',
+  }),
+  setting({
+    key: 'authRatePerMinute',
+    env: 'CIOP_AUTH_RATE_PER_MINUTE',
+    default: 20,
+    parse: integer(0, 1_000_000),
+    doc: 'Requests per minute from one address to login, refresh and password reset; 0 = unlimited.',
+  }),
+  setting({
+    key: 'accountRequestsPerHour',
+    env: 'CIOP_SIGNUP_RATE_PER_HOUR',
+    default: 5,
+    parse: integer(0, 1_000_000),
+    doc: 'Account requests per hour from one address; 0 = unlimited.',
   }),
 ] as const;
 

@@ -1,4 +1,12 @@
 import { parseArgs } from 'node:util';
+import { ROLES, type Role } from '#common/api/access.ts';
+import { LANGUAGES, type Language } from '#common/api/auth.ts';
+import { randomPassword } from './modules/auth/accounts.service.ts';
+import { BY_SYSTEM } from './modules/auth/by.ts';
+import { generateSecret } from './modules/auth/ingest-token.ts';
+import { revokeAllSessions } from './modules/auth/sessions.store.ts';
+import { setSetting } from './modules/system/instance-settings.store.ts';
+import { HttpProblem } from './plugins/errors.ts';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, SETTINGS } from './config.ts';
 import { migrateToLatest, openDatabase } from './db/database.ts';
@@ -15,16 +23,39 @@ Commands:
   migrate          Bring the database schema up to date
   demo             Seed the demo district (options: --days N, --no-history)
   ingest-token     Print this instance's ingest token
+  user add         Create an account: --email E --name N --roles a,b [--dwelling ID]… [--language en|es|eu] [--password P]
+                   (without --password, a random one is printed)
+  user password E  Set a new password for the account with e-mail E and print it (or --password P)
+  rotate-secrets   New signing key for access tokens (every access token stops working);
+                   --sessions also ends every login session, --ingest-token replaces a generated ingest token
   config           Check the configuration and print it (secrets hidden)
   help             This text
 
 Configuration is read from CIOP_* environment variables (see README.md).`;
+
+/**
+ * On a database without accounts, creates the first admin; a generated password is printed
+ * once, on the console only (never in the log).
+ */
+async function ensureFirstAdmin(platform: Platform): Promise<void> {
+  const { adminEmail, adminPassword } = platform.config;
+  const created = await platform.auth.accounts.ensureFirstAdmin({ adminEmail, adminPassword });
+  if (!created) return;
+  if (created.password) {
+    console.log(
+      `\nCIOP created the first admin account. Its password is shown only this once:\n` +
+        `  e-mail:   ${created.email}\n  password: ${created.password}\n` +
+        `Log in and change it (or set CIOP_ADMIN_EMAIL and CIOP_ADMIN_PASSWORD before the first start).\n`,
+    );
+  } else platform.logger.info({ email: created.email }, 'created the first admin from CIOP_ADMIN_EMAIL');
+}
 
 /** Runs the HTTP server and MQTT ingest until SIGINT/SIGTERM. */
 async function serve(
   platform: Platform,
   onReady?: (platform: Platform, mqttUrl: string) => Promise<() => Promise<void>>,
 ): Promise<void> {
+  await ensureFirstAdmin(platform);
   const app = await buildApp(platform);
   const mqttIngest = await MqttIngest.start(
     platform.config,
@@ -32,6 +63,7 @@ async function serve(
     (s) => platform.verifySecret(s),
     platform.logger,
     platform.ingestToken,
+    { onRevoked: (listener) => platform.auth.machineTokens.onRevoked(listener) },
   );
   await app.listen({ port: platform.config.port, host: platform.config.host });
   platform.scheduler.start();
@@ -55,9 +87,20 @@ async function serve(
 
 export async function main(argv: string[]): Promise<void> {
   const [command = 'help', ...rest] = argv;
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
-    options: { days: { type: 'string' }, 'no-history': { type: 'boolean' } },
+    options: {
+      days: { type: 'string' },
+      'no-history': { type: 'boolean' },
+      email: { type: 'string' },
+      name: { type: 'string' },
+      roles: { type: 'string' },
+      dwelling: { type: 'string', multiple: true },
+      language: { type: 'string' },
+      password: { type: 'string' },
+      sessions: { type: 'boolean' },
+      'ingest-token': { type: 'boolean' },
+    },
     allowPositionals: true,
     strict: false,
   });
@@ -72,12 +115,110 @@ export async function main(argv: string[]): Promise<void> {
     throw error;
   }
   const logger = createLogger(config);
+  try {
+    await run(command, positionals, values, config, logger);
+  } catch (error) {
+    if (error instanceof HttpProblem) {
+      console.error(`ciop ${command}: ${error.detail}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+type Values = ReturnType<typeof parseArgs>['values'];
+
+function text(values: Values, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function usage(message: string): never {
+  console.error(`ciop: ${message}\n\n${HELP}`);
+  process.exit(2);
+}
+
+async function userCommand(platform: Platform, positionals: string[], values: Values): Promise<void> {
+  const [sub, arg] = positionals;
+  const { accounts } = platform.auth;
+  if (sub === 'add') {
+    const email = text(values, 'email');
+    const name = text(values, 'name');
+    const roles = (text(values, 'roles') ?? '')
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean);
+    if (!email || !name || roles.length === 0) usage('user add needs --email, --name and --roles');
+    const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+    if (unknown.length > 0) usage(`unknown role(s) ${unknown.join(', ')}; roles are ${ROLES.join(', ')}`);
+    const language = text(values, 'language') ?? 'en';
+    if (!(LANGUAGES as readonly string[]).includes(language))
+      usage(`--language is one of ${LANGUAGES.join(', ')}`);
+    const dwellings = ((values.dwelling as string[] | undefined) ?? []).map(Number);
+    if (dwellings.some((d) => !Number.isSafeInteger(d) || d < 1)) usage('--dwelling takes a dwelling id');
+    const password = text(values, 'password') ?? randomPassword();
+    const user = await accounts.create(
+      {
+        email,
+        name,
+        roles: roles as Role[],
+        language: language as Language,
+        dwellingIds: dwellings,
+        password,
+      },
+      BY_SYSTEM,
+    );
+    console.log(`created user ${user.id} <${user.email}> with roles ${user.roles.join(', ')}`);
+    if (!text(values, 'password')) console.log(`password: ${password}`);
+    return;
+  }
+  if (sub === 'password') {
+    if (!arg) usage('user password needs the e-mail of the account');
+    const password = await accounts.setPassword(arg, text(values, 'password'));
+    if (!text(values, 'password')) console.log(password);
+    else console.log(`password of ${arg} set; its sessions ended`);
+    return;
+  }
+  usage('user takes add or password');
+}
+
+async function rotateSecrets(platform: Platform, values: Values): Promise<void> {
+  const kid = await platform.auth.accessTokens.rotate();
+  await platform.auth.audit.record({
+    ...BY_SYSTEM,
+    action: 'secrets.rotated',
+    detail: { kid, sessions: !!values.sessions },
+  });
+  console.log('new signing key for access tokens: every access token issued before stops working');
+  if (values.sessions) {
+    const n = await revokeAllSessions(platform.database.db, 'secrets rotated', Date.now());
+    console.log(`ended ${n} login session(s)`);
+  }
+  if (values['ingest-token']) {
+    if (platform.config.ingestToken) {
+      console.log('the ingest token comes from CIOP_INGEST_TOKEN: change it there');
+    } else {
+      const token = generateSecret();
+      await setSetting(platform.database.db, 'ingest_token', token);
+      console.log(`new ingest token (restart CIOP for it to take effect): ${token}`);
+    }
+  }
+}
+
+async function run(
+  command: string,
+  positionals: string[],
+  values: Values,
+  config: ReturnType<typeof loadConfig>,
+  logger: ReturnType<typeof createLogger>,
+): Promise<void> {
   switch (command) {
     case 'serve':
       await serve(await openPlatform(config, logger));
       return;
     case 'start': {
       const platform = await openPlatform(config, logger);
+      await ensureFirstAdmin(platform);
       const { seedDemoIfEmpty, startSimulator } = await import('./demo/demo.ts');
       await seedDemoIfEmpty(platform);
       await serve(platform, startSimulator);
@@ -101,6 +242,24 @@ export async function main(argv: string[]): Promise<void> {
       await platform.close();
       return;
     }
+    case 'user': {
+      const platform = await openPlatform(config, logger);
+      try {
+        await userCommand(platform, positionals, values);
+      } finally {
+        await platform.close();
+      }
+      return;
+    }
+    case 'rotate-secrets': {
+      const platform = await openPlatform(config, logger);
+      try {
+        await rotateSecrets(platform, values);
+      } finally {
+        await platform.close();
+      }
+      return;
+    }
     case 'ingest-token': {
       const platform = await openPlatform(config, logger);
       console.log(platform.ingestToken);
@@ -111,7 +270,7 @@ export async function main(argv: string[]): Promise<void> {
       for (const s of SETTINGS) {
         const value = config[s.key];
         const shown =
-          s.key === 'ingestToken' && value
+          (s.key === 'ingestToken' || ('secret' in s && s.secret)) && value
             ? '(set)'
             : s.key === 'ingestMinTime'
               ? new Date(value as number).toISOString()

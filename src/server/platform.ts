@@ -2,6 +2,8 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { createTimeSeriesIo, type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.ts';
 import { generateSecret, ingestTokenVerifier, type SecretVerifier } from './modules/auth/ingest-token.ts';
+import { type AuthServices, openAuth } from './modules/auth/auth.services.ts';
+import { buildingsOfGateways } from './modules/auth/machine-tokens.store.ts';
 import type { Principal } from './plugins/access.ts';
 import { Scheduler } from './plugins/scheduler.ts';
 import { IngestService } from './modules/readings/ingest.service.ts';
@@ -25,6 +27,8 @@ export interface Platform {
   readings: ReadingsService;
   registry: RegistryService;
   registryImport: RegistryImportService;
+  /** Accounts, sessions, machine tokens, account requests, e-mail and the audit log. */
+  auth: AuthServices;
   /** The token forwarders write with until machine tokens are issued. */
   ingestToken: string;
   /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
@@ -80,20 +84,27 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       // Derived-data jobs read the change feed within minutes; a week is ample.
       run: async (now) => engine.io.pruneChanges(now - 7 * 86_400_000),
     });
-    const secretVerifiers: SecretVerifier[] = [ingestTokenVerifier(ingestToken)];
+    const auth = await openAuth(database.db, config, logger);
+    const secretVerifiers: SecretVerifier[] = [
+      ingestTokenVerifier(ingestToken),
+      (secret) => auth.machineTokens.verify(secret),
+    ];
     return {
       config,
       logger,
       database,
       engine,
       catalog,
-      ingest: new IngestService(catalog, engine, {
-        minTime: config.ingestMinTime,
-        maxFutureS: config.ingestMaxFutureS,
-      }),
+      ingest: new IngestService(
+        catalog,
+        engine,
+        { minTime: config.ingestMinTime, maxFutureS: config.ingestMaxFutureS },
+        (gatewayIds) => buildingsOfGateways(database.db, gatewayIds),
+      ),
       readings: new ReadingsService(database.db, engine, catalog, config.timezone),
       registry: new RegistryService(database.db),
       registryImport: new RegistryImportService(database.db),
+      auth,
       ingestToken,
       secretVerifiers,
       verifySecret: async (secret) => {
@@ -107,6 +118,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       startedAt: Date.now(),
       close: async () => {
         await scheduler.stop();
+        await auth.close();
         await engine.stop();
         io.close();
         await database.close();

@@ -100,6 +100,16 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]>
   return (results ?? []).map((r) => r.migrationName);
 }
 
+/** Whether a failed statement broke a unique constraint (SQLite or PostgreSQL). */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return (
+    e?.code === '23505' ||
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
+}
+
 /** Whether the connection answers; for health checks. */
 export async function ping(handle: DatabaseHandle): Promise<void> {
   await sql`select 1`.execute(handle.db);

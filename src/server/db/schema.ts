@@ -22,6 +22,19 @@ export interface Database {
   ingest_log: IngestLogTable;
   ts_change: TsChangeTable;
   job_cursor: JobCursorTable;
+  organisation: OrganisationTable;
+  organisation_building: OrganisationBuildingTable;
+  app_user: AppUserTable;
+  user_role: UserRoleTable;
+  user_dwelling: UserDwellingTable;
+  auth_session: AuthSessionTable;
+  refresh_token: RefreshTokenTable;
+  password_token: PasswordTokenTable;
+  machine_token: MachineTokenTable;
+  account_request: AccountRequestTable;
+  mail_outbox: MailOutboxTable;
+  login_throttle: LoginThrottleTable;
+  audit_event: AuditEventTable;
 }
 
 export interface MediumTable {
@@ -177,4 +190,139 @@ export interface JobCursorTable {
   name: string;
   position: number;
   updated_at: number;
+}
+
+export interface OrganisationTable {
+  id: Generated<number>;
+  name: string;
+  name_key: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface OrganisationBuildingTable {
+  organisation_id: number;
+  building_id: number;
+}
+
+export interface AppUserTable {
+  id: Generated<number>;
+  email: string;
+  email_key: string;
+  name: string;
+  language: string;
+  password_hash: string | null;
+  active: number;
+  organisation_id: number | null;
+  authz_version: Generated<number>;
+  password_changed_at: number | null;
+  last_login_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UserRoleTable {
+  user_id: number;
+  role: string;
+}
+
+export interface UserDwellingTable {
+  user_id: number;
+  dwelling_id: number;
+}
+
+export interface AuthSessionTable {
+  id: Generated<number>;
+  user_id: number;
+  csrf_hash: string;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+  ip: string;
+  user_agent: string;
+}
+
+export interface RefreshTokenTable {
+  id: Generated<number>;
+  session_id: number;
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface PasswordTokenTable {
+  id: Generated<number>;
+  user_id: number;
+  purpose: 'reset' | 'invite';
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface MachineTokenTable {
+  id: Generated<number>;
+  name: string;
+  prefix: string;
+  token_hash: string;
+  scopes: string;
+  gateway_ids: string;
+  building_ids: string;
+  created_by: number | null;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+export interface AccountRequestTable {
+  id: Generated<number>;
+  name: string;
+  email: string;
+  organisation: string;
+  role: string;
+  reason: string;
+  language: string;
+  status: 'pending' | 'approved' | 'rejected';
+  ip: string;
+  created_at: number;
+  decided_at: number | null;
+  decided_by: number | null;
+  decision_note: string | null;
+  user_id: number | null;
+}
+
+export interface MailOutboxTable {
+  id: Generated<number>;
+  to_address: string;
+  subject: string;
+  body: string;
+  template: string;
+  created_at: number;
+  sent_at: number | null;
+  error: string | null;
+}
+
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  window_start: number;
+  locked_until: number | null;
+  updated_at: number;
+}
+
+export interface AuditEventTable {
+  id: Generated<number>;
+  at: number;
+  actor_kind: 'user' | 'machine' | 'anonymous' | 'system';
+  actor_id: number | null;
+  actor_name: string;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string;
+  detail: string;
 }

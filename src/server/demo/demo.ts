@@ -1,6 +1,7 @@
 import mqtt from 'mqtt';
 import { MIN_TIME } from '../db/timeseries-io.ts';
 import type { Platform } from '../platform.ts';
+import { seedDemoAccounts } from './demo-accounts.ts';
 import type { SeriesRequest } from '../modules/readings/series-catalog.ts';
 import { forwarderKey } from '../modules/readings/series-key.ts';
 import { createBatch } from '../modules/readings/write-batch.ts';
@@ -254,6 +255,8 @@ export async function seedDemo(
       }
     }
   });
+
+  await seedDemoAccounts(platform);
 
   const gateways = simGateways(start, now).filter((g) => !g.sim.gateway.neverReported);
   await platform.catalog.resolve(

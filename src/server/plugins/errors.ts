@@ -22,6 +22,8 @@ export class HttpProblem extends Error {
     readonly status: number,
     readonly detail: string,
     readonly extra: Partial<Problem> & Record<string, unknown> = {},
+    /** Response headers that go with the problem (e.g. Retry-After). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail);
   }
@@ -62,6 +64,7 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     let body: Problem;
     if (error instanceof HttpProblem) {
       body = problem(error.status, error.detail, request.url, error.extra);
+      reply.headers(error.headers);
     } else if ((error as FastifyError).validation) {
       const errors = validationErrors(error as FastifyError);
       body = problem(400, errors.map((e) => `${e.where}: ${e.message}`).join('; '), request.url, { errors });

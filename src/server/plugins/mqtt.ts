@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:net';
-import { Aedes } from 'aedes';
+import { Aedes, type Client } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
@@ -32,26 +32,44 @@ export class MqttIngest {
     verify: (secret: string) => ReturnType<SecretVerifier>,
     logger: Logger,
     subscriberSecret: string,
+    options: {
+      /** Subscribes to revocations of machine tokens: the embedded broker closes their connections. */
+      onRevoked?: (listener: (tokenId: number) => void) => void;
+    } = {},
   ): Promise<MqttIngest> {
     let broker: Aedes | undefined;
+    // Connections of the embedded broker by the machine token they authenticated with.
+    const byToken = new Map<number, Set<Client>>();
     let server: Server | undefined;
     let url = config.mqttUrl;
     let brokerPort: number | undefined;
     if (!url) {
       broker = await Aedes.createBroker({
-        authenticate: (_client, _username, password, done) => {
+        authenticate: (client, _username, password, done) => {
           const secret = password?.toString('utf8') ?? '';
           verify(secret).then(
             (principal) => {
               const ok =
                 principal !== undefined &&
                 (principal.scopes.includes('ingest:write') || principal.scopes.includes('admin'));
-              if (ok) done(null, true);
-              else done(Object.assign(new Error('bad credentials'), { returnCode: 4 as const }), false);
+              if (ok) {
+                if (principal.id > 0) {
+                  if (!byToken.has(principal.id)) byToken.set(principal.id, new Set());
+                  byToken.get(principal.id)!.add(client);
+                }
+                done(null, true);
+              } else done(Object.assign(new Error('bad credentials'), { returnCode: 4 as const }), false);
             },
             (error: Error) => done(Object.assign(error, { returnCode: 3 as const }), false),
           );
         },
+      });
+      broker.on('clientDisconnect', (client) => {
+        for (const clients of byToken.values()) clients.delete(client);
+      });
+      options.onRevoked?.((tokenId) => {
+        for (const client of byToken.get(tokenId) ?? []) client.close();
+        byToken.delete(tokenId);
       });
       server = createServer(broker.handle);
       await new Promise<void>((resolve, reject) => {

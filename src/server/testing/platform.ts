@@ -2,9 +2,8 @@ import pino from 'pino';
 import { buildApp, type App } from '../app.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { openPlatform, type Platform } from '../platform.ts';
+import { BY_SYSTEM } from '../modules/auth/by.ts';
 import { openTestDatabase } from './databases.ts';
-
-const READER_SECRET = 'test-reader-token';
 
 export interface TestPlatform {
   platform: Platform;
@@ -28,23 +27,17 @@ export async function openTestPlatform(overrides: Partial<Config> = {}): Promise
       flushIntervalMs: 60_000,
       ingestToken: 'test-ingest-token',
       mqttPort: 0,
+      // Tests log in many times from one address; the rate-limit tests set their own limits.
+      rateLimitPerMinute: 0,
+      authRatePerMinute: 0,
+      accountRequestsPerHour: 0,
       ...overrides,
     },
   );
   const platform = await openPlatform(config, pino({ level: 'silent' }));
-  platform.secretVerifiers.push(async (secret) =>
-    secret === READER_SECRET
-      ? {
-          kind: 'machine',
-          id: -1,
-          name: 'test reader',
-          roles: [],
-          scopes: ['read'],
-          dwellingIds: [],
-          buildingIds: [],
-          gatewayIds: [],
-        }
-      : undefined,
+  const reader = await platform.auth.machineTokens.issue(
+    { name: 'test reader', scopes: ['read'] },
+    BY_SYSTEM,
   );
   const app = await buildApp(platform);
   await app.ready();
@@ -52,7 +45,7 @@ export async function openTestPlatform(overrides: Partial<Config> = {}): Promise
     platform,
     app,
     ingestHeaders: { authorization: `Bearer ${platform.ingestToken}` },
-    readerHeaders: { authorization: `Bearer ${READER_SECRET}` },
+    readerHeaders: { authorization: `Bearer ${reader.token}` },
     close: async () => {
       await app.close();
       await platform.close();

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Authenticator } from '../../plugins/access.ts';
 import { unauthorized } from '../../plugins/errors.ts';
 import type { Platform } from '../../platform.ts';
+import { looksLikeJwt } from './access-tokens.ts';
 
 /**
  * The secret a request presents, in any of the ways HTTP clients of CIOP send one:
@@ -33,5 +34,17 @@ export function machineAuthenticator(platform: Platform): Authenticator {
     const principal = await platform.verifySecret(secret);
     if (!principal) throw unauthorized('The token is not valid (unknown, revoked or expired).');
     return principal;
+  };
+}
+
+/**
+ * Access tokens of people: a presented secret shaped like a JWT is judged here, before the
+ * machine authenticator; a bad one is refused (401) with the reason.
+ */
+export function jwtAuthenticator(platform: Platform): Authenticator {
+  return async (request) => {
+    const secret = presentedSecret(request);
+    if (secret === undefined || !looksLikeJwt(secret)) return undefined;
+    return platform.auth.sessions.authenticate(secret);
   };
 }

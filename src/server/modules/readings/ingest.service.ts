@@ -45,6 +45,8 @@ export class IngestService {
     private readonly catalog: SeriesCatalog,
     private readonly engine: TimeSeriesEngine,
     private readonly limits: IngestLimits,
+    /** The building each gateway serves now, for tokens restricted to buildings. */
+    private readonly buildingsOf?: (gatewayIds: number[]) => Promise<Map<number, number | null>>,
   ) {}
 
   /**
@@ -247,6 +249,24 @@ export class IngestService {
     return this.store(pending, Date.now(), principal);
   }
 
+  /** A token restricted to buildings writes only to gateways serving a dwelling in them. */
+  private async authorizeBuildings(principal: Principal, infos: SeriesInfo[]): Promise<void> {
+    if (principal.kind !== 'machine' || principal.buildingIds.length === 0) return;
+    if (!this.buildingsOf)
+      throw forbidden(`Token "${principal.name}" is restricted to buildings. Nothing was stored.`);
+    const gatewayIds = [...new Set(infos.map((i) => i.gatewayId).filter((g): g is number => g !== null))];
+    const buildings = await this.buildingsOf(gatewayIds);
+    const allowed = new Set(principal.buildingIds);
+    for (const info of infos) {
+      const building = info.gatewayId === null ? null : (buildings.get(info.gatewayId) ?? null);
+      if (building === null || !allowed.has(building)) {
+        throw forbidden(
+          `Token "${principal.name}" may not write to series "${info.key}": it is restricted to other buildings. Nothing was stored.`,
+        );
+      }
+    }
+  }
+
   private forwarderPending(r: JsonReading, t: number, where: string): Pending {
     const channel = String(r.channel);
     const device = String(r.device);
@@ -353,6 +373,7 @@ export class IngestService {
     }
     if (errors.length > 0) throw invalid(errors);
     if (principal) authorize(principal, infos);
+    if (principal) await this.authorizeBuildings(principal, infos);
 
     const done = ready?.seriesIds.length ?? 0;
     const batch = createBatch(done + numeric);

@@ -69,7 +69,7 @@ export const readingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }),
         response: { 200: RawReadingsSchema },
       },
-      config: { access: READ_READINGS },
+      config: { access: READ_READINGS, scope: 'sensor' },
     },
     async (request) =>
       readings.raw(
@@ -92,7 +92,7 @@ export const readingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: Type.Object({ ...SensorSelectorQuery, ...RangeQuery, interval: IntervalSchema }),
         response: { 200: AggregateSchema },
       },
-      config: { access: READ_READINGS },
+      config: { access: READ_READINGS, scope: 'sensor' },
     },
     async (request) =>
       readings.aggregate(
@@ -120,7 +120,7 @@ export const readingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }),
         response: { 200: GroupSchema },
       },
-      config: { access: READ_READINGS },
+      config: { access: READ_READINGS, scope: 'dwelling' },
     },
     async (request) =>
       readings.group(
@@ -142,7 +142,7 @@ export const readingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: Type.Object(ScopeQuery),
         response: { 200: LatestSchema },
       },
-      config: { access: READ_READINGS },
+      config: { access: READ_READINGS, scope: 'dwelling' },
     },
     async (request) => readings.latest(scopeOf(request.query), principalOf(request)),
   );
@@ -168,7 +168,7 @@ export const readingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }),
         response: { 200: CoverageSchema },
       },
-      config: { access: READ_READINGS },
+      config: { access: READ_READINGS, scope: 'dwelling' },
     },
     async (request) =>
       readings.coverage(

@@ -213,7 +213,8 @@ export class ReadingsService {
    * (a resident compares with them); a single dwelling or gateway only to whom may see it.
    */
   private async checkScope(principal: Principal, scope: Scope): Promise<void> {
-    if (principal.kind === 'machine' || principal.roles.some((r) => SEE_ALL.has(r))) return;
+    if (principal.kind === 'machine') return this.checkMachineScope(principal, scope);
+    if (principal.roles.some((r) => SEE_ALL.has(r))) return;
     if ('dwellingId' in scope) {
       if (principal.roles.includes('resident') && principal.dwellingIds.includes(scope.dwellingId)) return;
       const buildingId = await findDwellingBuilding(this.db, scope.dwellingId);
@@ -226,6 +227,20 @@ export class ReadingsService {
       throw forbidden(`You may not read dwelling ${scope.dwellingId}.`);
     }
     if ('gatewayId' in scope) throw forbidden(`You may not read gateway ${scope.gatewayId}.`);
+  }
+
+  /** A machine token restricted to gateways or buildings reads only within them. */
+  private async checkMachineScope(principal: Principal, scope: Scope): Promise<void> {
+    if (principal.gatewayIds.length === 0 && principal.buildingIds.length === 0) return;
+    let inside = false;
+    if ('gatewayId' in scope) inside = principal.gatewayIds.includes(scope.gatewayId);
+    else if (principal.gatewayIds.length === 0 && 'buildingId' in scope)
+      inside = principal.buildingIds.includes(scope.buildingId);
+    else if (principal.gatewayIds.length === 0 && 'dwellingId' in scope) {
+      const buildingId = await findDwellingBuilding(this.db, scope.dwellingId);
+      inside = buildingId !== undefined && principal.buildingIds.includes(buildingId);
+    }
+    if (!inside) throw forbidden(`Token "${principal.name}" is restricted to other gateways or buildings.`);
   }
 
   private boundaries(from: number, to: number, interval: Interval): number[] {
