@@ -44,6 +44,19 @@ export async function buildApp(platform: Platform): Promise<App> {
   await app.register(securityPlugin, { config: platform.config });
   await app.register(accessPlugin);
   await app.register(openapiPlugin);
+  // Changes made through routes that ask for it land in the audit log: who, what, when, from where.
+  app.addHook('onResponse', async (request, reply) => {
+    const area = request.routeOptions.config.audit;
+    if (!area || reply.statusCode >= 400 || request.method === 'GET') return;
+    const id = (request.params as { id?: string | number } | undefined)?.id;
+    await platform.auth.audit.record({
+      action: `${area}.${request.method.toLowerCase()}`,
+      actor: request.principal,
+      ip: request.ip,
+      target: { type: request.routeOptions.url ?? request.url, id: id ?? '' },
+      detail: { status: reply.statusCode },
+    });
+  });
   app.authenticators.push(jwtAuthenticator(platform));
   app.authenticators.push(machineAuthenticator(platform));
 

@@ -10,6 +10,7 @@ import { IngestService } from './modules/readings/ingest.service.ts';
 import { ReadingsService } from './modules/readings/readings.service.ts';
 import { RegistryImportService } from './modules/registry/registry-import.service.ts';
 import { RegistryService } from './modules/registry/registry.service.ts';
+import { findGatewaysBySerial } from './modules/registry/registry.store.ts';
 import { SeriesCatalog } from './modules/readings/series-catalog.ts';
 import { TimeSeriesEngine } from './modules/readings/timeseries-engine.ts';
 import { inProcessLogWriter } from './modules/readings/compaction.ts';
@@ -99,7 +100,10 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
         catalog,
         engine,
         { minTime: config.ingestMinTime, maxFutureS: config.ingestMaxFutureS },
-        (gatewayIds) => buildingsOfGateways(database.db, gatewayIds),
+        {
+          buildingsOf: (gatewayIds) => buildingsOfGateways(database.db, gatewayIds),
+          bySerial: (serials) => findGatewaysBySerial(database.db, serials),
+        },
       ),
       readings: new ReadingsService(database.db, engine, catalog, config.timezone),
       registry: new RegistryService(database.db),

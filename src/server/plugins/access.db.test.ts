@@ -86,9 +86,9 @@ function asPrincipal(as: As): Principal {
     name: '',
     roles: as.roles ?? [],
     scopes: as.scopes ?? [],
-    dwellingIds: [],
-    buildingIds: [],
-    gatewayIds: [],
+    dwellingIds: as.dwellingIds ?? [],
+    buildingIds: as.buildingIds ?? [],
+    gatewayIds: as.gatewayIds ?? [],
   };
 }
 

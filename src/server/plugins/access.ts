@@ -11,7 +11,14 @@ import { forbidden, unauthorized } from './errors.ts';
  *   `scopes`. Scoping to the caller's own dwellings or buildings is then done by the service,
  *   in the query.
  */
-export type Access = 'public' | { roles: readonly Role[]; scopes?: readonly MachineScope[] };
+export type Access =
+  | 'public'
+  | {
+      roles: readonly Role[];
+      scopes?: readonly MachineScope[];
+      /** Machine tokens restricted to some buildings or gateways may not call it (changes to shared data). */
+      unrestrictedMachinesOnly?: boolean;
+    };
 
 /** The caller of a request, once authenticated. */
 export interface Principal {
@@ -65,6 +72,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
     scope?: RouteScope;
+    /** Successful calls are recorded in the audit log under this area (`registry` → `registry.post`). */
+    audit?: string;
   }
   interface FastifyRequest {
     principal?: Principal;
@@ -85,6 +94,8 @@ export function isAllowed(access: Access, principal: Principal | undefined): boo
   if (access === 'public') return true;
   if (!principal) return false;
   if (principal.kind === 'user') return principal.roles.some((r) => access.roles.includes(r));
+  const restricted = principal.buildingIds.length > 0 || principal.gatewayIds.length > 0;
+  if (restricted && access.unrestrictedMachinesOnly) return false;
   return principal.scopes.some((s) => access.scopes?.includes(s));
 }
 

@@ -45,8 +45,8 @@ export class IngestService {
     private readonly catalog: SeriesCatalog,
     private readonly engine: TimeSeriesEngine,
     private readonly limits: IngestLimits,
-    /** The building each gateway serves now, for tokens restricted to buildings. */
-    private readonly buildingsOf?: (gatewayIds: number[]) => Promise<Map<number, number | null>>,
+    /** Where gateways are now (by id or serial number), for tokens restricted to some of them. */
+    private readonly gateways?: GatewayLookup,
   ) {}
 
   /**
@@ -97,7 +97,8 @@ export class IngestService {
         (other ??= []).push(entry);
       }
     }
-    if (principal) this.authorizeIds(principal, batch.seriesIds.subarray(0, k));
+    if (principal && isRestricted(principal))
+      await this.authorizeIds(principal, batch.seriesIds.subarray(0, k));
     if (!other) {
       await this.engine.write(k === n ? batch : sliceBatch(batch, k));
       return n;
@@ -124,8 +125,7 @@ export class IngestService {
     }
   }
 
-  private authorizeIds(principal: Principal, ids: Uint32Array): void {
-    if (principal.kind !== 'machine' || principal.gatewayIds.length === 0) return;
+  private async authorizeIds(principal: Principal, ids: Uint32Array): Promise<void> {
     const seen = new Set<number>();
     const infos: SeriesInfo[] = [];
     for (const id of ids) {
@@ -134,7 +134,7 @@ export class IngestService {
       const info = this.catalog.getById(id);
       if (info) infos.push(info);
     }
-    authorize(principal, infos);
+    await this.authorize(principal, infos);
   }
 
   /** Stores readings in the forwarder's terms. */
@@ -249,21 +249,54 @@ export class IngestService {
     return this.store(pending, Date.now(), principal);
   }
 
-  /** A token restricted to buildings writes only to gateways serving a dwelling in them. */
-  private async authorizeBuildings(principal: Principal, infos: SeriesInfo[]): Promise<void> {
-    if (principal.kind !== 'machine' || principal.buildingIds.length === 0) return;
-    if (!this.buildingsOf)
-      throw forbidden(`Token "${principal.name}" is restricted to buildings. Nothing was stored.`);
+  /**
+   * A token restricted to some gateways or buildings writes only to sensors of those gateways,
+   * or of gateways serving a dwelling in those buildings.
+   */
+  private async authorize(principal: Principal, infos: SeriesInfo[]): Promise<void> {
+    if (!isRestricted(principal)) return;
     const gatewayIds = [...new Set(infos.map((i) => i.gatewayId).filter((g): g is number => g !== null))];
-    const buildings = await this.buildingsOf(gatewayIds);
-    const allowed = new Set(principal.buildingIds);
+    const buildings =
+      principal.buildingIds.length > 0 && this.gateways
+        ? await this.gateways.buildingsOf(gatewayIds)
+        : new Map<number, number | null>();
     for (const info of infos) {
       const building = info.gatewayId === null ? null : (buildings.get(info.gatewayId) ?? null);
-      if (building === null || !allowed.has(building)) {
+      const why = refusal(principal, info.gatewayId, building);
+      if (why)
         throw forbidden(
-          `Token "${principal.name}" may not write to series "${info.key}": it is restricted to other buildings. Nothing was stored.`,
+          `Token "${principal.name}" may not write to series "${info.key}": ${why}. Nothing was stored.`,
         );
-      }
+    }
+  }
+
+  /**
+   * A restricted token creates no series, gateway or sensor for others: before anything new is
+   * made, each new forwarder series must belong to a gateway the token may write to.
+   */
+  private async authorizeNew(principal: Principal, requests: SeriesRequest[]): Promise<void> {
+    if (!isRestricted(principal)) return;
+    const serials = new Map<string, SeriesRequest>();
+    for (const r of requests) {
+      const forwarder = forwarderIdentity(r.measurement, r.tags, r.field);
+      if (!forwarder)
+        throw forbidden(
+          `Token "${principal.name}" is restricted to some gateways or buildings and may only write their forwarder readings ("${r.key}" is not one). Nothing was stored.`,
+        );
+      serials.set(forwarder.sn, r);
+    }
+    const found = this.gateways
+      ? await this.gateways.bySerial([...serials.keys()])
+      : new Map<string, { gatewayId: number; buildingId: number | null }>();
+    for (const [sn, r] of serials) {
+      const place = found.get(sn);
+      const why = place
+        ? refusal(principal, place.gatewayId, place.buildingId)
+        : 'its gateway is not registered, and the token is restricted to other gateways or buildings';
+      if (why)
+        throw forbidden(
+          `Token "${principal.name}" may not write to series "${r.key}": ${why}. Nothing was stored.`,
+        );
     }
   }
 
@@ -351,7 +384,10 @@ export class IngestService {
 
     const requests = new Map<string, SeriesRequest>();
     for (const p of pending) if (p.request) requests.set(p.request.key, p.request);
-    if (requests.size > 0) await this.catalog.resolve([...requests.values()], now);
+    if (requests.size > 0) {
+      if (principal) await this.authorizeNew(principal, [...requests.values()]);
+      await this.catalog.resolve([...requests.values()], now);
+    }
 
     let numeric = 0;
     const infos: SeriesInfo[] = new Array(pending.length);
@@ -372,8 +408,7 @@ export class IngestService {
       if (!isText) numeric++;
     }
     if (errors.length > 0) throw invalid(errors);
-    if (principal) authorize(principal, infos);
-    if (principal) await this.authorizeBuildings(principal, infos);
+    if (principal) await this.authorize(principal, infos);
 
     const done = ready?.seriesIds.length ?? 0;
     const batch = createBatch(done + numeric);
@@ -407,15 +442,32 @@ function invalid(errors: { where: string; message: string }[]): HttpProblem {
   return badRequest(`Nothing was stored: ${first.where}: ${first.message}${more}.`, { errors });
 }
 
-/** A machine token restricted to some gateways writes only to their sensors. */
-function authorize(principal: Principal, infos: SeriesInfo[]): void {
-  if (principal.kind !== 'machine' || principal.gatewayIds.length === 0) return;
-  const allowed = new Set(principal.gatewayIds);
-  for (const info of infos) {
-    if (info.gatewayId === null || !allowed.has(info.gatewayId)) {
-      throw forbidden(
-        `Token "${principal.name}" may not write to series "${info.key}": it is restricted to other gateways. Nothing was stored.`,
-      );
-    }
-  }
+/** Where gateways are, for restricted tokens. */
+export interface GatewayLookup {
+  /** The building each gateway serves now (null: none). */
+  buildingsOf(gatewayIds: number[]): Promise<Map<number, number | null>>;
+  /** Gateways by serial number (upper case). */
+  bySerial(serials: string[]): Promise<Map<string, { gatewayId: number; buildingId: number | null }>>;
+}
+
+function isRestricted(principal: Principal): boolean {
+  return (
+    principal.kind === 'machine' && (principal.gatewayIds.length > 0 || principal.buildingIds.length > 0)
+  );
+}
+
+/** Why a restricted token may not write to a gateway's sensors, or undefined when it may. */
+function refusal(
+  principal: Principal,
+  gatewayId: number | null,
+  buildingId: number | null,
+): string | undefined {
+  if (principal.gatewayIds.length > 0 && (gatewayId === null || !principal.gatewayIds.includes(gatewayId)))
+    return 'it is restricted to other gateways';
+  if (
+    principal.buildingIds.length > 0 &&
+    (buildingId === null || !principal.buildingIds.includes(buildingId))
+  )
+    return 'it is restricted to other buildings';
+  return undefined;
 }

@@ -70,7 +70,7 @@ export const registryImportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ImportReportSchema },
       },
       bodyLimit: MAX_IMPORT_BYTES,
-      config: { access: WRITE_REGISTRY },
+      config: { access: WRITE_REGISTRY, audit: 'registry' },
     },
     async (request) =>
       imports.importBuildings(
@@ -98,7 +98,7 @@ export const registryImportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ImportReportSchema },
       },
       bodyLimit: MAX_IMPORT_BYTES,
-      config: { access: WRITE_REGISTRY },
+      config: { access: WRITE_REGISTRY, audit: 'registry' },
     },
     async (request) =>
       imports.importDwellings(

@@ -29,6 +29,23 @@ describe('registry over HTTP', () => {
   const get = (url: string, headers = admin) => t.app.inject({ method: 'GET', url, headers });
   const del = (url: string, headers = admin) => t.app.inject({ method: 'DELETE', url, headers });
 
+  it('records registry changes in the audit log, with who made them', async () => {
+    const created = (
+      await post('/api/v1/districts', { code: 'VG-AUDIT', name: 'Audited', city: 'Vitoria-Gasteiz' }, admin)
+    ).json();
+    const res = await get('/api/v1/admin/audit?action=registry.');
+    expect(res.statusCode, res.body).toBe(200);
+    const event = res
+      .json()
+      .items.find(
+        (e: { action: string; targetType: string }) =>
+          e.action === 'registry.post' && e.targetType === '/api/v1/districts',
+      );
+    expect(event, res.body).toBeDefined();
+    expect(event.actor.kind).toBe('user');
+    expect(created.id).toBeGreaterThan(0);
+  });
+
   let codeSeq = 0;
   async function building(extra: Record<string, unknown> = {}, headers = admin) {
     const res = await post(

@@ -51,9 +51,13 @@ export const READ_REGISTRY: Access = {
   scopes: ['read', 'admin'],
 };
 /** Who places things: buildings, dwellings, gateways, sensors and weather stations. */
-export const WRITE_REGISTRY: Access = { roles: ['admin', 'installer'], scopes: ['admin'] };
+export const WRITE_REGISTRY: Access = {
+  roles: ['admin', 'installer'],
+  scopes: ['admin'],
+  unrestrictedMachinesOnly: true,
+};
 /** Who changes what the registry is made of: districts, media, feature definitions. */
-export const ADMIN_REGISTRY: Access = { roles: ['admin'], scopes: ['admin'] };
+export const ADMIN_REGISTRY: Access = { roles: ['admin'], scopes: ['admin'], unrestrictedMachinesOnly: true };
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 const NameParams = Type.Object({ name: Type.String({ pattern: NAME_PATTERN }) });
@@ -102,7 +106,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           body: DistrictCreateSchema,
           response: { 201: DistrictSchema },
         },
-        config: { access: ADMIN_REGISTRY },
+        config: { access: ADMIN_REGISTRY, audit: 'registry' },
       },
       async (request, reply) =>
         reply.code(201).send(await registry.createDistrict(request.body, principalOf(request))),
@@ -117,7 +121,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           body: DistrictPatchSchema,
           response: { 200: DistrictSchema },
         },
-        config: { access: ADMIN_REGISTRY },
+        config: { access: ADMIN_REGISTRY, audit: 'registry' },
       },
       async (request) => registry.updateDistrict(request.params.id, request.body, principalOf(request)),
     );
@@ -131,7 +135,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           params: IdParams,
           response: { 204: Deleted },
         },
-        config: { access: ADMIN_REGISTRY },
+        config: { access: ADMIN_REGISTRY, audit: 'registry' },
       },
       async (request, reply) => {
         await registry.deleteDistrict(request.params.id, principalOf(request));
@@ -176,7 +180,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           body: BuildingCreateSchema,
           response: { 201: BuildingSchema },
         },
-        config: { access: WRITE_REGISTRY },
+        config: { access: WRITE_REGISTRY, audit: 'registry' },
       },
       async (request, reply) =>
         reply.code(201).send(await registry.createBuilding(request.body, principalOf(request))),
@@ -193,7 +197,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           body: BuildingPatchSchema,
           response: { 200: BuildingSchema },
         },
-        config: { access: WRITE_REGISTRY },
+        config: { access: WRITE_REGISTRY, audit: 'registry' },
       },
       async (request) => registry.updateBuilding(request.params.id, request.body, principalOf(request)),
     );
@@ -207,7 +211,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           params: IdParams,
           response: { 204: Deleted },
         },
-        config: { access: WRITE_REGISTRY },
+        config: { access: WRITE_REGISTRY, audit: 'registry' },
       },
       async (request, reply) => {
         await registry.deleteBuilding(request.params.id, principalOf(request));
@@ -250,7 +254,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           body: DwellingCreateSchema,
           response: { 201: DwellingSchema },
         },
-        config: { access: WRITE_REGISTRY },
+        config: { access: WRITE_REGISTRY, audit: 'registry' },
       },
       async (request, reply) =>
         reply.code(201).send(await registry.createDwelling(request.body, principalOf(request))),
@@ -265,7 +269,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           body: DwellingPatchSchema,
           response: { 200: DwellingSchema },
         },
-        config: { access: WRITE_REGISTRY },
+        config: { access: WRITE_REGISTRY, audit: 'registry' },
       },
       async (request) => registry.updateDwelling(request.params.id, request.body, principalOf(request)),
     );
@@ -279,7 +283,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           params: IdParams,
           response: { 204: Deleted },
         },
-        config: { access: WRITE_REGISTRY },
+        config: { access: WRITE_REGISTRY, audit: 'registry' },
       },
       async (request, reply) => {
         await registry.deleteDwelling(request.params.id, principalOf(request));
@@ -337,7 +341,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           body: GatewayCreateSchema,
           response: { 201: GatewaySchema },
         },
-        config: { access: WRITE_REGISTRY },
+        config: { access: WRITE_REGISTRY, audit: 'registry' },
       },
       async (request, reply) =>
         reply.code(201).send(await registry.createGateway(request.body, principalOf(request))),
@@ -354,7 +358,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           body: GatewayPatchSchema,
           response: { 200: GatewaySchema },
         },
-        config: { access: WRITE_REGISTRY },
+        config: { access: WRITE_REGISTRY, audit: 'registry' },
       },
       async (request) => registry.updateGateway(request.params.id, request.body, principalOf(request)),
     );
@@ -368,7 +372,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           params: IdParams,
           response: { 204: Deleted },
         },
-        config: { access: WRITE_REGISTRY },
+        config: { access: WRITE_REGISTRY, audit: 'registry' },
       },
       async (request, reply) => {
         await registry.deleteGateway(request.params.id, principalOf(request));
@@ -413,7 +417,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           body: SensorCreateSchema,
           response: { 201: SensorSchema },
         },
-        config: { access: WRITE_REGISTRY },
+        config: { access: WRITE_REGISTRY, audit: 'registry' },
       },
       async (request, reply) =>
         reply.code(201).send(await registry.createSensor(request.body, principalOf(request))),
@@ -428,7 +432,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           body: SensorPatchSchema,
           response: { 200: SensorSchema },
         },
-        config: { access: WRITE_REGISTRY },
+        config: { access: WRITE_REGISTRY, audit: 'registry' },
       },
       async (request) => registry.updateSensor(request.params.id, request.body, principalOf(request)),
     );
@@ -442,7 +446,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           params: IdParams,
           response: { 204: Deleted },
         },
-        config: { access: WRITE_REGISTRY },
+        config: { access: WRITE_REGISTRY, audit: 'registry' },
       },
       async (request, reply) => {
         await registry.deleteSensor(request.params.id, principalOf(request));
@@ -492,7 +496,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           body: WeatherStationCreateSchema,
           response: { 201: WeatherStationSchema },
         },
-        config: { access: WRITE_REGISTRY },
+        config: { access: WRITE_REGISTRY, audit: 'registry' },
       },
       async (request, reply) =>
         reply.code(201).send(await registry.createWeatherStation(request.body, principalOf(request))),
@@ -507,7 +511,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           body: WeatherStationPatchSchema,
           response: { 200: WeatherStationSchema },
         },
-        config: { access: WRITE_REGISTRY },
+        config: { access: WRITE_REGISTRY, audit: 'registry' },
       },
       async (request) => registry.updateWeatherStation(request.params.id, request.body, principalOf(request)),
     );
@@ -522,7 +526,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           params: IdParams,
           response: { 204: Deleted },
         },
-        config: { access: WRITE_REGISTRY },
+        config: { access: WRITE_REGISTRY, audit: 'registry' },
       },
       async (request, reply) => {
         await registry.deleteWeatherStation(request.params.id, principalOf(request));
@@ -561,7 +565,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       '/media',
       {
         schema: { tags, summary: 'Add a medium', body: MediumCreateSchema, response: { 201: MediumSchema } },
-        config: { access: ADMIN_REGISTRY },
+        config: { access: ADMIN_REGISTRY, audit: 'registry' },
       },
       async (request, reply) =>
         reply.code(201).send(await registry.createMedium(request.body, principalOf(request))),
@@ -578,7 +582,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           body: MediumPatchSchema,
           response: { 200: MediumSchema },
         },
-        config: { access: ADMIN_REGISTRY },
+        config: { access: ADMIN_REGISTRY, audit: 'registry' },
       },
       async (request) => registry.updateMedium(request.params.name, request.body, principalOf(request)),
     );
@@ -592,7 +596,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           params: NameParams,
           response: { 204: Deleted },
         },
-        config: { access: ADMIN_REGISTRY },
+        config: { access: ADMIN_REGISTRY, audit: 'registry' },
       },
       async (request, reply) => {
         await registry.deleteMedium(request.params.name, principalOf(request));
@@ -640,7 +644,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           body: FeatureDefinitionCreateSchema,
           response: { 201: FeatureDefinitionSchema },
         },
-        config: { access: ADMIN_REGISTRY },
+        config: { access: ADMIN_REGISTRY, audit: 'registry' },
       },
       async (request, reply) =>
         reply.code(201).send(await registry.createFeatureDefinition(request.body, principalOf(request))),
@@ -656,7 +660,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           body: FeatureDefinitionPatchSchema,
           response: { 200: FeatureDefinitionSchema },
         },
-        config: { access: ADMIN_REGISTRY },
+        config: { access: ADMIN_REGISTRY, audit: 'registry' },
       },
       async (request) =>
         registry.updateFeatureDefinition(request.params.key, request.body, principalOf(request)),
@@ -671,7 +675,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           params: KeyParams,
           response: { 204: Deleted },
         },
-        config: { access: ADMIN_REGISTRY },
+        config: { access: ADMIN_REGISTRY, audit: 'registry' },
       },
       async (request, reply) => {
         await registry.deleteFeatureDefinition(request.params.key, principalOf(request));

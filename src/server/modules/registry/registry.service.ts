@@ -38,7 +38,7 @@ import { brokenConstraint } from '../../db/constraint-errors.ts';
 import type { Database, FeatureDefinitionTable, MediumTable } from '../../db/schema.ts';
 import { MIN_TIME } from '../../db/timeseries-io.ts';
 import type { Principal } from '../../plugins/access.ts';
-import { badRequest, conflict, forbidden, HttpProblem, notFound } from '../../plugins/errors.ts';
+import { badRequest, conflict, HttpProblem, notFound } from '../../plugins/errors.ts';
 import { decodeCursor, pageLimit, pageOf } from './pagination.ts';
 import * as store from './registry.store.ts';
 import type { Visibility, VisibilityClause } from './registry.store.ts';
@@ -71,17 +71,6 @@ export function visibilityOf(principal: Principal): Visibility {
   if (principal.roles.includes('resident') && principal.dwellingIds.length > 0)
     clauses.push({ dwellingIds: principal.dwellingIds });
   return clauses;
-}
-
-/**
- * Registry changes are made by people whose role allows them (the routes say which) and by
- * unrestricted machine tokens: a token restricted to some buildings or gateways only reads.
- */
-export function checkWriter(principal: Principal): void {
-  if (principal.kind === 'machine' && (principal.buildingIds.length > 0 || principal.gatewayIds.length > 0))
-    throw forbidden(
-      `${principal.name} is restricted to some buildings or gateways; registry changes need an unrestricted token.`,
-    );
 }
 
 const listed = (names: string[], total: number) =>
@@ -222,8 +211,7 @@ export class RegistryService {
     return row;
   }
 
-  async createDistrict(body: DistrictCreate, principal: Principal): Promise<District> {
-    checkWriter(principal);
+  async createDistrict(body: DistrictCreate, _principal: Principal): Promise<District> {
     const id = await guarded('district', () =>
       this.db.transaction().execute(async (trx) => {
         const same = await store.findDistrictByCode(trx, body.code);
@@ -244,8 +232,7 @@ export class RegistryService {
     return this.getDistrict(id);
   }
 
-  async updateDistrict(id: number, body: DistrictPatch, principal: Principal): Promise<District> {
-    checkWriter(principal);
+  async updateDistrict(id: number, body: DistrictPatch, _principal: Principal): Promise<District> {
     await guarded(`district ${id}`, () =>
       this.db.transaction().execute(async (trx) => {
         const current = await store.findDistrict(trx, id);
@@ -260,8 +247,7 @@ export class RegistryService {
     return this.getDistrict(id);
   }
 
-  async deleteDistrict(id: number, principal: Principal): Promise<void> {
-    checkWriter(principal);
+  async deleteDistrict(id: number, _principal: Principal): Promise<void> {
     await guarded(`district ${id}`, () =>
       this.db.transaction().execute(async (trx) => {
         const current = await store.findDistrict(trx, id);
@@ -303,7 +289,6 @@ export class RegistryService {
   }
 
   async createBuilding(body: BuildingCreate, principal: Principal): Promise<Building> {
-    checkWriter(principal);
     const values = {
       carrier1: body.carrier1 ?? null,
       area1M2: body.area1M2 ?? null,
@@ -342,7 +327,6 @@ export class RegistryService {
   }
 
   async updateBuilding(id: number, body: BuildingPatch, principal: Principal): Promise<Building> {
-    checkWriter(principal);
     await guarded(`building ${id}`, () =>
       this.db.transaction().execute(async (trx) => {
         const current = await store.findBuilding(trx, id);
@@ -389,8 +373,7 @@ export class RegistryService {
     return this.getBuilding(id, principal);
   }
 
-  async deleteBuilding(id: number, principal: Principal): Promise<void> {
-    checkWriter(principal);
+  async deleteBuilding(id: number, _principal: Principal): Promise<void> {
     await guarded(`building ${id}`, () =>
       this.db.transaction().execute(async (trx) => {
         const current = await store.findBuilding(trx, id);
@@ -430,7 +413,6 @@ export class RegistryService {
   }
 
   async createDwelling(body: DwellingCreate, principal: Principal): Promise<Dwelling> {
-    checkWriter(principal);
     const id = await guarded('dwelling', () =>
       this.db.transaction().execute(async (trx) => {
         const building = await store.findBuilding(trx, body.buildingId);
@@ -456,7 +438,6 @@ export class RegistryService {
   }
 
   async updateDwelling(id: number, body: DwellingPatch, principal: Principal): Promise<Dwelling> {
-    checkWriter(principal);
     await guarded(`dwelling ${id}`, () =>
       this.db.transaction().execute(async (trx) => {
         const current = await store.findDwelling(trx, id);
@@ -484,8 +465,7 @@ export class RegistryService {
     return this.getDwelling(id, principal);
   }
 
-  async deleteDwelling(id: number, principal: Principal): Promise<void> {
-    checkWriter(principal);
+  async deleteDwelling(id: number, _principal: Principal): Promise<void> {
     await guarded(`dwelling ${id}`, () =>
       this.db.transaction().execute(async (trx) => {
         const current = await store.findDwelling(trx, id);
@@ -538,7 +518,6 @@ export class RegistryService {
   }
 
   async createGateway(body: GatewayCreate, principal: Principal): Promise<Gateway> {
-    checkWriter(principal);
     const sn = body.sn.toUpperCase();
     const id = await guarded('gateway', () =>
       this.db.transaction().execute(async (trx) => {
@@ -566,7 +545,6 @@ export class RegistryService {
    * now), so readings before it stay with the dwelling of their time.
    */
   async updateGateway(id: number, body: GatewayPatch, principal: Principal): Promise<Gateway> {
-    checkWriter(principal);
     if (body.since !== undefined && body.dwellingId === undefined)
       throw badRequest(
         'since: only means something with dwellingId (a registration, move or unregistration).',
@@ -611,8 +589,7 @@ export class RegistryService {
     return this.getGateway(id, principal);
   }
 
-  async deleteGateway(id: number, principal: Principal): Promise<void> {
-    checkWriter(principal);
+  async deleteGateway(id: number, _principal: Principal): Promise<void> {
     await guarded(`gateway ${id}`, () =>
       this.db.transaction().execute(async (trx) => {
         const current = await store.findGateway(trx, id);
@@ -657,7 +634,6 @@ export class RegistryService {
   }
 
   async createSensor(body: SensorCreate, principal: Principal): Promise<Sensor> {
-    checkWriter(principal);
     const id = await guarded('sensor', () =>
       this.db.transaction().execute(async (trx) => {
         const gateway = await store.findGateway(trx, body.gatewayId);
@@ -683,15 +659,13 @@ export class RegistryService {
   }
 
   async updateSensor(id: number, body: SensorPatch, principal: Principal): Promise<Sensor> {
-    checkWriter(principal);
     const current = await store.findSensor(this.db, id);
     if (!current) throw notFound(`There is no sensor ${id}.`);
     await store.updateSensor(this.db, id, body);
     return this.getSensor(id, principal);
   }
 
-  async deleteSensor(id: number, principal: Principal): Promise<void> {
-    checkWriter(principal);
+  async deleteSensor(id: number, _principal: Principal): Promise<void> {
     await guarded(`sensor ${id}`, () =>
       this.db.transaction().execute(async (trx) => {
         const current = await store.findSensor(trx, id);
@@ -741,8 +715,7 @@ export class RegistryService {
       throw conflict(`gatewayId: gateway ${gateway.sn} already carries weather station ${other.code}.`);
   }
 
-  async createWeatherStation(body: WeatherStationCreate, principal: Principal): Promise<WeatherStation> {
-    checkWriter(principal);
+  async createWeatherStation(body: WeatherStationCreate, _principal: Principal): Promise<WeatherStation> {
     const id = await guarded('weather station', () =>
       this.db.transaction().execute(async (trx) => {
         if (!(await store.findDistrict(trx, body.districtId)))
@@ -770,9 +743,8 @@ export class RegistryService {
   async updateWeatherStation(
     id: number,
     body: WeatherStationPatch,
-    principal: Principal,
+    _principal: Principal,
   ): Promise<WeatherStation> {
-    checkWriter(principal);
     await guarded(`weather station ${id}`, () =>
       this.db.transaction().execute(async (trx) => {
         const current = await store.findWeatherStation(trx, id);
@@ -803,8 +775,7 @@ export class RegistryService {
     return this.getWeatherStation(id);
   }
 
-  async deleteWeatherStation(id: number, principal: Principal): Promise<void> {
-    checkWriter(principal);
+  async deleteWeatherStation(id: number, _principal: Principal): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const current = await store.findWeatherStation(trx, id);
       if (!current) throw notFound(`There is no weather station ${id}.`);
@@ -830,8 +801,7 @@ export class RegistryService {
     return toMedium(row);
   }
 
-  async createMedium(body: MediumCreate, principal: Principal): Promise<Medium> {
-    checkWriter(principal);
+  async createMedium(body: MediumCreate, _principal: Principal): Promise<Medium> {
     await guarded('medium', () =>
       this.db.transaction().execute(async (trx) => {
         if (await store.findMedium(trx, body.name))
@@ -851,8 +821,7 @@ export class RegistryService {
    * Edits a medium. Whether it is cumulative is fixed once readings of it are stored: the
    * hourly rollups of those readings were computed one way or the other.
    */
-  async updateMedium(name: string, body: MediumPatch, principal: Principal): Promise<Medium> {
-    checkWriter(principal);
+  async updateMedium(name: string, body: MediumPatch, _principal: Principal): Promise<Medium> {
     await this.db.transaction().execute(async (trx) => {
       const current = await store.findMedium(trx, name);
       if (!current) throw notFound(`There is no medium ${name}.`);
@@ -873,8 +842,7 @@ export class RegistryService {
     return this.getMedium(name);
   }
 
-  async deleteMedium(name: string, principal: Principal): Promise<void> {
-    checkWriter(principal);
+  async deleteMedium(name: string, _principal: Principal): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       if (!(await store.findMedium(trx, name))) throw notFound(`There is no medium ${name}.`);
       const used = await store.countSensorsOfMedium(trx, name);
@@ -910,9 +878,8 @@ export class RegistryService {
 
   async createFeatureDefinition(
     body: FeatureDefinitionCreate,
-    principal: Principal,
+    _principal: Principal,
   ): Promise<FeatureDefinition> {
-    checkWriter(principal);
     await guarded('feature definition', () =>
       this.db.transaction().execute(async (trx) => {
         if ((await store.findFeatureDefinitions(trx, [body.key])).length > 0)
@@ -931,9 +898,8 @@ export class RegistryService {
   async updateFeatureDefinition(
     key: string,
     body: FeatureDefinitionPatch,
-    principal: Principal,
+    _principal: Principal,
   ): Promise<FeatureDefinition> {
-    checkWriter(principal);
     await this.db.transaction().execute(async (trx) => {
       const [current] = await store.findFeatureDefinitions(trx, [key]);
       if (!current) throw notFound(`There is no feature definition ${key}.`);
@@ -954,8 +920,7 @@ export class RegistryService {
     return this.getFeatureDefinition(key);
   }
 
-  async deleteFeatureDefinition(key: string, principal: Principal): Promise<void> {
-    checkWriter(principal);
+  async deleteFeatureDefinition(key: string, _principal: Principal): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const [current] = await store.findFeatureDefinitions(trx, [key]);
       if (!current) throw notFound(`There is no feature definition ${key}.`);

@@ -1152,3 +1152,18 @@ export async function deleteFeatureDefinition(db: Db, key: string): Promise<bool
   const r = await db.deleteFrom('feature_definition').where('key', '=', key).executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
+
+/** Gateways by serial number, with the building each serves now. */
+export async function findGatewaysBySerial(
+  db: Db,
+  serials: string[],
+): Promise<Map<string, { gatewayId: number; buildingId: number | null }>> {
+  if (serials.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('gateway')
+    .leftJoin('dwelling', 'dwelling.id', 'gateway.dwelling_id')
+    .select(['gateway.sn as sn', 'gateway.id as gatewayId', 'dwelling.building_id as buildingId'])
+    .where('gateway.sn', 'in', serials)
+    .execute();
+  return new Map(rows.map((r) => [r.sn, { gatewayId: r.gatewayId, buildingId: r.buildingId }]));
+}
