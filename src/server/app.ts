@@ -9,6 +9,9 @@ import type { Platform } from './platform.ts';
 import { readingsRoutes } from './modules/readings/readings.routes.ts';
 import { ingestRoutes } from './modules/readings/ingest.routes.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
+import { newsRoutes } from './modules/news/news.routes.ts';
+import { portalRoutes } from './modules/portal/portal.routes.ts';
+import { webRoutes, type WebOptions } from './modules/web/web.routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,8 +21,13 @@ declare module 'fastify' {
 
 export type App = FastifyInstance;
 
+export interface AppOptions {
+  /** Where the built web applications are (default `dist/web`). */
+  web?: WebOptions;
+}
+
 /** Builds the HTTP application over an open platform; never listens by itself. */
-export async function buildApp(platform: Platform): Promise<App> {
+export async function buildApp(platform: Platform, options: AppOptions = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: platform.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
@@ -37,5 +45,8 @@ export async function buildApp(platform: Platform): Promise<App> {
   await app.register(systemRoutes);
   await app.register(ingestRoutes);
   await app.register(readingsRoutes, { prefix: '/api/v1' });
+  await app.register(newsRoutes, { prefix: '/api/v1' });
+  await app.register(portalRoutes, { prefix: '/api/v1' });
+  await app.register(webRoutes, options.web ?? {});
   return app;
 }

@@ -34,6 +34,10 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Public base URL of this instance, used in links sent by e-mail. */
   publicUrl: string;
+  /** News headlines are kept this many days. */
+  newsRetentionDays: number;
+  /** Seconds between two fetches of the news feeds. */
+  newsFetchIntervalS: number;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -209,6 +213,20 @@ export const SETTINGS = [
     default: 'http://localhost:8080',
     parse: httpUrl,
     doc: 'Public base URL of this instance, used in links sent by e-mail.',
+  }),
+  setting({
+    key: 'newsRetentionDays',
+    env: 'CIOP_NEWS_RETENTION_DAYS',
+    default: 30,
+    parse: integer(1, 3650),
+    doc: 'News headlines older than this many days are dropped.',
+  }),
+  setting({
+    key: 'newsFetchIntervalS',
+    env: 'CIOP_NEWS_FETCH_INTERVAL_S',
+    default: 900,
+    parse: integer(60, 86400),
+    doc: 'Seconds between two fetches of the news feeds (each with a conditional request).',
   }),
 ] as const;
 

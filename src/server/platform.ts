@@ -8,6 +8,8 @@ import { ReadingsService } from './modules/readings/readings.service.ts';
 import { SeriesCatalog } from './modules/readings/series-catalog.ts';
 import { TimeSeriesEngine } from './modules/readings/timeseries-engine.ts';
 import { getOrCreateSetting } from './modules/system/instance-settings.store.ts';
+import { NewsService } from './modules/news/news.service.ts';
+import { PortalService } from './modules/portal/portal.service.ts';
 
 /** Everything a running CIOP holds: configuration, database, engine and services. */
 export interface Platform {
@@ -18,6 +20,10 @@ export interface Platform {
   catalog: SeriesCatalog;
   ingest: IngestService;
   readings: ReadingsService;
+  /** The local news channel (its periodic fetch starts with `news.start()`, in `ciop serve`). */
+  news: NewsService;
+  /** Headline figures of the landing portal. */
+  portal: PortalService;
   /** The token forwarders write with until machine tokens are issued. */
   ingestToken: string;
   /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
@@ -56,6 +62,10 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
         );
     }
     const secretVerifiers: SecretVerifier[] = [ingestTokenVerifier(ingestToken)];
+    const news = new NewsService(database.db, logger, {
+      retentionDays: config.newsRetentionDays,
+      fetchIntervalS: config.newsFetchIntervalS,
+    });
     return {
       config,
       logger,
@@ -67,6 +77,8 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
         maxFutureS: config.ingestMaxFutureS,
       }),
       readings: new ReadingsService(database.db, engine, catalog, config.timezone),
+      news,
+      portal: new PortalService(database.db, engine, logger),
       ingestToken,
       secretVerifiers,
       verifySecret: async (secret) => {
@@ -78,6 +90,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       },
       startedAt: Date.now(),
       close: async () => {
+        await news.stop();
         await engine.stop();
         await database.close();
       },

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { buildApp, type App } from '../app.ts';
+import { type AppOptions, buildApp, type App } from '../app.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { openPlatform, type Platform } from '../platform.ts';
 import { openTestDatabase } from './databases.ts';
@@ -17,7 +17,10 @@ export interface TestPlatform {
 }
 
 /** A whole CIOP over a fresh database of the tier's dialect, for tests over HTTP (`app.inject`). */
-export async function openTestPlatform(overrides: Partial<Config> = {}): Promise<TestPlatform> {
+export async function openTestPlatform(
+  overrides: Partial<Config> = {},
+  appOptions: AppOptions = {},
+): Promise<TestPlatform> {
   const db = await openTestDatabase();
   await db.handle.close();
   const config = loadConfig(
@@ -46,7 +49,7 @@ export async function openTestPlatform(overrides: Partial<Config> = {}): Promise
         }
       : undefined,
   );
-  const app = await buildApp(platform);
+  const app = await buildApp(platform, appOptions);
   await app.ready();
   return {
     platform,
