@@ -80,5 +80,9 @@ export type NewsList = Static<typeof NewsListSchema>;
 
 export const NewsQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-  lang: Type.Optional(languageSchema('Only items in this language or in no declared language.')),
+  lang: Type.Optional(
+    languageSchema(
+      'Items in this language or in no declared language; items of every language when none is in this one.',
+    ),
+  ),
 });

@@ -99,10 +99,15 @@ export class NewsService {
     if (!(await store.deleteFeed(this.db, id))) throw notFound(`There is no news feed ${id}.`);
   }
 
-  /** The newest headlines for the carousel and the TV. */
+  /**
+   * The newest headlines for the carousel and the TV. With `lang`, those in that language or in
+   * none declared; when no headline is in that language at all (an English page in a city whose
+   * feeds are Spanish and Basque), those of every language, rather than an empty channel.
+   */
   async listItems(limit: number, lang?: Language): Promise<NewsList> {
+    let rows = await store.listItems(this.db, limit + 20, lang);
+    if (lang && rows.length === 0) rows = await store.listItems(this.db, limit + 20);
     // Two feeds may carry the same story: show it once, from the first feed that had it.
-    const rows = await store.listItems(this.db, limit + 20, lang);
     const seen = new Set<string>();
     const items = rows
       .filter((r) => {
