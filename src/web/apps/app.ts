@@ -19,13 +19,34 @@ export const APP_TAGS = [
 ] as const;
 export type AppTag = (typeof APP_TAGS)[number];
 
+/** The i18n keys of an application's texts. */
+export interface AppText {
+  /** Its name. */
+  name: string;
+  /** One line, on its catalogue card. */
+  summary: string;
+  /** What it does. */
+  description: string;
+  /** For whom. */
+  audience: string;
+  /** Text alternative of its picture. */
+  picture: string;
+}
+
+/** The conventional keys of an application's texts: `apps.<id>.name`, `.summary`, and so on. */
+export const appText = (id: string): AppText => ({
+  name: `apps.${id}.name`,
+  summary: `apps.${id}.summary`,
+  description: `apps.${id}.description`,
+  audience: `apps.${id}.audience`,
+  picture: `apps.${id}.picture`,
+});
+
 /**
  * What an application tells the shell about itself. Each `apps/<id>/index.ts` exports one as
- * `app`; the shell finds them all (apps/registry.ts), builds the router from their routes, shows
- * each user the menu entries they may open, and lists them in the portal's catalogue.
- *
- * Texts are i18n keys under `apps.<id>.`: `name`, `summary` (one line, on the card), `description`
- * (what it does), `audience` (for whom) and `picture` (the illustration's text alternative).
+ * `app` (made with `defineApp`); the shell finds them all (apps/registry.ts), builds the router
+ * from their routes, shows each user the menu entries they may open, and lists them in the
+ * portal's catalogue.
  */
 export interface AppDefinition {
   /** The folder name; also its catalogue page, `/apps/<id>`. */
@@ -41,20 +62,16 @@ export interface AppDefinition {
   icon: IconName;
   picture: IllustrationName;
   tags: readonly AppTag[];
+  /** i18n keys of its name, summary, description, audience and picture text (default `appText(id)`). */
+  text: AppText;
   /** Full screen, without the shell's header and footer (kiosk pages such as the TV). */
   fullScreen?: boolean;
   /** Listed in the portal's catalogue (default true). */
   catalogue?: boolean;
 }
 
-/** Declares an application (identity function, for type checking). */
-export const defineApp = (app: AppDefinition): AppDefinition => app;
-
-/** The i18n keys of an application's texts. */
-export const appText = (id: string) => ({
-  name: `apps.${id}.name`,
-  summary: `apps.${id}.summary`,
-  description: `apps.${id}.description`,
-  audience: `apps.${id}.audience`,
-  picture: `apps.${id}.picture`,
+/** Declares an application; its texts default to the keys under `apps.<id>.`. */
+export const defineApp = (app: Omit<AppDefinition, 'text'> & { text?: AppText }): AppDefinition => ({
+  ...app,
+  text: app.text ?? appText(app.id),
 });

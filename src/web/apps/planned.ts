@@ -1,7 +1,7 @@
 import type { Role } from '#common/api/access.ts';
 import type { IconName } from '../components/icons.ts';
 import type { IllustrationName } from '../components/illustrations.ts';
-import type { AppTag } from './app.ts';
+import { type AppTag, type AppText, appText } from './app.ts';
 
 /** A card of the catalogue; `entry` null = the application is still to come. */
 export interface CatalogueEntry {
@@ -10,11 +10,12 @@ export interface CatalogueEntry {
   icon: IconName;
   picture: IllustrationName;
   tags: readonly AppTag[];
+  text: AppText;
   entry: string | null;
 }
 
 /** Applications the platform will offer, shown in the catalogue as "coming" until they exist. */
-export const PLANNED_APPS: readonly Omit<CatalogueEntry, 'entry'>[] = [
+const PLANNED: readonly Omit<CatalogueEntry, 'entry' | 'text'>[] = [
   {
     id: 'home',
     roles: ['resident'],
@@ -60,3 +61,9 @@ export const PLANNED_APPS: readonly Omit<CatalogueEntry, 'entry'>[] = [
   },
   { id: 'city-3d', roles: [], icon: 'cube', picture: 'city3d', tags: ['public', 'maps'] },
 ];
+
+/** Applications the platform will offer, with their texts under `apps.<id>.`. */
+export const PLANNED_APPS: readonly Omit<CatalogueEntry, 'entry'>[] = PLANNED.map((p) => ({
+  ...p,
+  text: appText(p.id),
+}));

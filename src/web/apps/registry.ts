@@ -28,6 +28,7 @@ export function catalogue(): CatalogueEntry[] {
     icon: a.icon,
     picture: a.picture,
     tags: a.tags,
+    text: a.text,
     entry: a.entry,
   }));
   const ids = new Set(APPS.map((a) => a.id));

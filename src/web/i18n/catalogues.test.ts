@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ROLES } from '#common/api/access.ts';
-import { APP_TAGS, appText } from '../apps/app.ts';
+import { APP_TAGS } from '../apps/app.ts';
 import { APPS, catalogue } from '../apps/registry.ts';
 import en from './en.json';
 import es from './es.json';
@@ -59,7 +59,7 @@ describe('the i18n catalogues', () => {
 
   it('name every application of the catalogue, every topic and every role', () => {
     for (const entry of catalogue())
-      for (const key of Object.values(appText(entry.id))) expect(flat.en.has(key), key).toBe(true);
+      for (const key of Object.values(entry.text)) expect(flat.en.has(key), key).toBe(true);
     for (const app of APPS)
       if (app.menu) expect(flat.en.has(app.menu.labelKey), app.menu.labelKey).toBe(true);
     for (const tag of APP_TAGS) expect(flat.en.has(`tags.${tag}`), tag).toBe(true);
