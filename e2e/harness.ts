@@ -79,7 +79,12 @@ export function demoStories(base: string): { rss: TestStory[]; atom: TestStory[]
  * stay fast) and a local feed server with an RSS and an Atom feed, listening on a free port.
  */
 export async function startPlatform(
-  options: { days?: number; feeds?: boolean } = {},
+  options: {
+    days?: number;
+    feeds?: boolean;
+    /** Adds routes before the platform listens (stand-ins for services not built yet). */
+    beforeListen?: (app: App, platform: Platform) => void;
+  } = {},
 ): Promise<Platform4Browser> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ciop-e2e-'));
   const config = loadConfig(
@@ -105,6 +110,7 @@ export async function startPlatform(
     await platform.news.fetchAll();
   }
   const app = await buildApp(platform);
+  options.beforeListen?.(app, platform);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
