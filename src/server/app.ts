@@ -14,6 +14,9 @@ import { ingestRoutes } from './modules/readings/ingest.routes.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
 import { registryRoutes } from './modules/registry/registry.routes.ts';
 import { registryImportRoutes } from './modules/registry/registry-import.routes.ts';
+import { newsRoutes } from './modules/news/news.routes.ts';
+import { portalRoutes } from './modules/portal/portal.routes.ts';
+import { webRoutes, type WebOptions } from './modules/web/web.routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -28,8 +31,13 @@ function trustProxyOption(value: boolean | number | string) {
   return typeof value === 'number' ? (_address: string, hop: number) => hop < value : value;
 }
 
+export interface AppOptions {
+  /** Where the built web applications are (default `dist/web`). */
+  web?: WebOptions;
+}
+
 /** Builds the HTTP application over an open platform; never listens by itself. */
-export async function buildApp(platform: Platform): Promise<App> {
+export async function buildApp(platform: Platform, options: AppOptions = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: platform.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
@@ -67,5 +75,8 @@ export async function buildApp(platform: Platform): Promise<App> {
   await app.register(registryImportRoutes, { prefix: '/api/v1' });
   await app.register(authRoutes, { prefix: '/api/v1' });
   await app.register(adminRoutes, { prefix: '/api/v1/admin' });
+  await app.register(newsRoutes, { prefix: '/api/v1' });
+  await app.register(portalRoutes, { prefix: '/api/v1' });
+  await app.register(webRoutes, options.web ?? {});
   return app;
 }

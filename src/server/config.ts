@@ -66,6 +66,10 @@ export interface Config {
   authRatePerMinute: number;
   /** Account requests per hour from one address; 0 = unlimited. */
   accountRequestsPerHour: number;
+  /** News headlines are kept this many days. */
+  newsRetentionDays: number;
+  /** Seconds between two fetches of the news feeds. */
+  newsFetchIntervalS: number;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -384,6 +388,20 @@ export const SETTINGS = [
     default: 5,
     parse: integer(0, 1_000_000),
     doc: 'Account requests per hour from one address; 0 = unlimited.',
+  }),
+  setting({
+    key: 'newsRetentionDays',
+    env: 'CIOP_NEWS_RETENTION_DAYS',
+    default: 30,
+    parse: integer(1, 3650),
+    doc: 'News headlines older than this many days are dropped.',
+  }),
+  setting({
+    key: 'newsFetchIntervalS',
+    env: 'CIOP_NEWS_FETCH_INTERVAL_S',
+    default: 900,
+    parse: integer(60, 86400),
+    doc: 'Seconds between two fetches of the news feeds (each with a conditional request).',
   }),
 ] as const;
 

@@ -67,6 +67,7 @@ async function serve(
   );
   await app.listen({ port: platform.config.port, host: platform.config.host });
   platform.scheduler.start();
+  platform.news.start();
   const stopExtra = onReady
     ? await onReady(platform, platform.config.mqttUrl ?? `mqtt://127.0.0.1:${mqttIngest.brokerPort}`)
     : undefined;

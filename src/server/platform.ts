@@ -16,6 +16,8 @@ import { TimeSeriesEngine } from './modules/readings/timeseries-engine.ts';
 import { inProcessLogWriter } from './modules/readings/compaction.ts';
 import { workerLogWriter } from './modules/readings/worker-log-writer.ts';
 import { getOrCreateSetting } from './modules/system/instance-settings.store.ts';
+import { NewsService } from './modules/news/news.service.ts';
+import { PortalService } from './modules/portal/portal.service.ts';
 
 /** Everything a running CIOP holds: configuration, database, engine and services. */
 export interface Platform {
@@ -30,6 +32,10 @@ export interface Platform {
   registryImport: RegistryImportService;
   /** Accounts, sessions, machine tokens, account requests, e-mail and the audit log. */
   auth: AuthServices;
+  /** The local news channel (its periodic fetch starts with `news.start()`, in `ciop serve`). */
+  news: NewsService;
+  /** Headline figures of the landing portal. */
+  portal: PortalService;
   /** The token forwarders write with until machine tokens are issued. */
   ingestToken: string;
   /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
@@ -90,6 +96,10 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       ingestTokenVerifier(ingestToken),
       (secret) => auth.machineTokens.verify(secret),
     ];
+    const news = new NewsService(database.db, logger, {
+      retentionDays: config.newsRetentionDays,
+      fetchIntervalS: config.newsFetchIntervalS,
+    });
     return {
       config,
       logger,
@@ -109,6 +119,8 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       registry: new RegistryService(database.db),
       registryImport: new RegistryImportService(database.db),
       auth,
+      news,
+      portal: new PortalService(database.db, engine, logger),
       ingestToken,
       secretVerifiers,
       verifySecret: async (secret) => {
@@ -123,6 +135,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       close: async () => {
         await scheduler.stop();
         await auth.close();
+        await news.stop();
         await engine.stop();
         io.close();
         await database.close();

@@ -35,6 +35,8 @@ export interface Database {
   mail_outbox: MailOutboxTable;
   login_throttle: LoginThrottleTable;
   audit_event: AuditEventTable;
+  news_feed: NewsFeedTable;
+  news_item: NewsItemTable;
 }
 
 export interface MediumTable {
@@ -325,4 +327,39 @@ export interface AuditEventTable {
   target_id: string | null;
   ip: string;
   detail: string;
+}
+
+export interface NewsFeedTable {
+  id: Generated<number>;
+  url: string;
+  /** The name an admin gave the feed; empty = the feed's own title. */
+  title: string;
+  /** Language an admin set (en, es, eu); null = the feed's own, if any. */
+  language: string | null;
+  enabled: number;
+  etag: string | null;
+  last_modified: string | null;
+  feed_title: string | null;
+  feed_language: string | null;
+  last_fetched_at: number | null;
+  last_status: 'ok' | 'not-modified' | 'error' | null;
+  last_success_at: number | null;
+  last_error: string | null;
+  last_error_at: number | null;
+  consecutive_failures: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface NewsItemTable {
+  id: Generated<number>;
+  feed_id: number;
+  item_key: string;
+  title: string;
+  link: string | null;
+  summary: string;
+  image_url: string | null;
+  language: string | null;
+  published_at: number;
+  fetched_at: number;
 }

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { buildApp, type App } from '../app.ts';
+import { type AppOptions, buildApp, type App } from '../app.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { openPlatform, type Platform } from '../platform.ts';
 import { BY_SYSTEM } from '../modules/auth/by.ts';
@@ -16,7 +16,10 @@ export interface TestPlatform {
 }
 
 /** A whole CIOP over a fresh database of the tier's dialect, for tests over HTTP (`app.inject`). */
-export async function openTestPlatform(overrides: Partial<Config> = {}): Promise<TestPlatform> {
+export async function openTestPlatform(
+  overrides: Partial<Config> = {},
+  appOptions: AppOptions = {},
+): Promise<TestPlatform> {
   const db = await openTestDatabase();
   await db.handle.close();
   const config = loadConfig(
@@ -39,7 +42,7 @@ export async function openTestPlatform(overrides: Partial<Config> = {}): Promise
     { name: 'test reader', scopes: ['read'] },
     BY_SYSTEM,
   );
-  const app = await buildApp(platform);
+  const app = await buildApp(platform, appOptions);
   await app.ready();
   return {
     platform,

@@ -10,7 +10,7 @@ const HealthSchema = Type.Object({
   }),
 });
 
-/** Health, and the plain page at `/` until the web applications are built. */
+/** Health. (The page at `/` is the web applications': modules/web.) */
 export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const platform = app.platform;
 
@@ -39,16 +39,4 @@ export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
       });
     },
   );
-
-  app.get('/', { schema: { hide: true }, config: { access: 'public' } }, async (_request, reply) => {
-    reply.type('text/html; charset=utf-8');
-    return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>CIOP — City Information Open Platform</title>
-<style>body{font-family:system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a}a{color:#0b5394}</style></head>
-<body><h1>CIOP — City Information Open Platform</h1>
-<p>This CIOP instance is running on ${platform.database.dialect === 'sqlite' ? 'its embedded SQLite database' : 'PostgreSQL'}.</p>
-<ul><li><a href="/api/docs">API documentation (OpenAPI, Swagger UI)</a></li><li><a href="/api/v1/health">Health</a></li></ul>
-</body></html>`;
-  });
 };

@@ -1,0 +1,75 @@
+import type { Problem } from '#common/api/problem.ts';
+
+/** A failed API call: the HTTP status (0 when the server could not be reached) and its problem. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Partial<Problem> = {},
+  ) {
+    super(problem.detail ?? problem.title ?? `HTTP ${status}`);
+  }
+}
+
+interface AuthHooks {
+  /** The access token, when someone is logged in. */
+  token(): string | undefined;
+  /** Gets a new access token through the refresh cookie; false when the session is over. */
+  refresh(): Promise<boolean>;
+}
+
+let auth: AuthHooks = { token: () => undefined, refresh: async () => false };
+
+/** The session plugs its token and refresh in here (composables/useSession.ts). */
+export function configureAuth(hooks: AuthHooks): void {
+  auth = hooks;
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Send the access token and refresh it once on 401 (default true). */
+  auth?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The value of a cookie readable by scripts (the CSRF token). */
+export function readCookie(name: string): string | undefined {
+  const prefix = `${name}=`;
+  for (const part of document.cookie.split(';')) {
+    const c = part.trim();
+    if (c.startsWith(prefix)) return decodeURIComponent(c.slice(prefix.length));
+  }
+  return undefined;
+}
+
+/** Calls `/api/v1${path}` and returns its JSON body (undefined for 204). Throws ApiError. */
+export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const send = async (): Promise<Response> => {
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    const token = options.auth === false ? undefined : auth.token();
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    try {
+      return await fetch(`/api/v1${path}`, {
+        method: options.method ?? 'GET',
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        credentials: 'same-origin',
+        signal: options.signal,
+      });
+    } catch (error) {
+      if ((error as Error).name === 'AbortError') throw error;
+      throw new ApiError(0, { title: 'network' });
+    }
+  };
+  let response = await send();
+  if (response.status === 401 && options.auth !== false && auth.token() && (await auth.refresh())) {
+    response = await send();
+  }
+  if (response.status === 204) return undefined as T;
+  const type = response.headers.get('content-type') ?? '';
+  const body = type.includes('json') ? await response.json().catch(() => undefined) : undefined;
+  if (!response.ok) throw new ApiError(response.status, (body as Partial<Problem>) ?? {});
+  return body as T;
+}

@@ -1,0 +1,44 @@
+import { onBeforeUnmount, ref, shallowRef, type Ref, type ShallowRef } from 'vue';
+import { ApiError } from '../api/http.ts';
+
+export interface AsyncState<T> {
+  data: ShallowRef<T | undefined>;
+  error: Ref<ApiError | Error | undefined>;
+  loading: Ref<boolean>;
+  /** Loads again; a load still running is cancelled. */
+  reload(): Promise<void>;
+}
+
+/**
+ * Loads something for a component and tracks loading / error / data, the three states every
+ * page shows (components/AsyncState.vue). Cancels the request when the component goes away.
+ */
+export function useAsync<T>(
+  load: (signal: AbortSignal) => Promise<T>,
+  options: { immediate?: boolean } = {},
+) {
+  const data = shallowRef<T>();
+  const error = ref<ApiError | Error>();
+  const loading = ref(false);
+  let controller: AbortController | undefined;
+
+  async function reload(): Promise<void> {
+    controller?.abort();
+    const current = new AbortController();
+    controller = current;
+    loading.value = true;
+    error.value = undefined;
+    try {
+      data.value = await load(current.signal);
+    } catch (e) {
+      if ((e as Error).name !== 'AbortError') error.value = e as Error;
+    } finally {
+      if (controller === current) loading.value = false;
+    }
+  }
+
+  onBeforeUnmount(() => controller?.abort());
+  if (options.immediate !== false) void reload();
+  const state: AsyncState<T> = { data, error, loading, reload };
+  return state;
+}
