@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { ROLES } from '#common/api/access.ts';
 import { APP_TAGS } from '../apps/app.ts';
 import { APPS, catalogue } from '../apps/registry.ts';
-import en from './en.json';
-import es from './es.json';
-import eu from './eu.json';
+import { loadMessages, type Tree } from './catalogues.ts';
 
-type Tree = { [key: string]: string | Tree };
-const CATALOGUES: Record<string, Tree> = { en, es, eu };
+// Every catalogue as the shell loads it: its own and every application's, merged.
+const CATALOGUES: Record<string, Tree> = {
+  en: await loadMessages('en'),
+  es: await loadMessages('es'),
+  eu: await loadMessages('eu'),
+};
 
 function flatten(tree: Tree, prefix = ''): Map<string, string> {
   const out = new Map<string, string>();
@@ -79,5 +81,17 @@ describe('the i18n catalogues', () => {
     }
     expect(used.size).toBeGreaterThan(100);
     for (const key of used) expect(flat.en.has(key), key).toBe(true);
+  });
+});
+
+describe('merging the catalogues of the applications', () => {
+  it('joins branches and refuses a key defined twice', async () => {
+    const { mergeCatalogues } = await import('./catalogues.ts');
+    expect(mergeCatalogues({ apps: { a: { name: 'A' } } }, { apps: { b: { name: 'B' } } })).toEqual({
+      apps: { a: { name: 'A' }, b: { name: 'B' } },
+    });
+    expect(() => mergeCatalogues({ apps: { a: { name: 'A' } } }, { apps: { a: { name: 'again' } } })).toThrow(
+      'apps.a.name is defined twice',
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { createI18n } from 'vue-i18n';
 import type { Language } from '#common/api/news.ts';
-import en from './en.json';
+import { englishMessages as en, loadMessages } from './catalogues.ts';
 
 /** The languages CIOP speaks, each named in itself (as language pickers do). */
 export const LANGUAGES: readonly { code: Language; name: string }[] = [
@@ -20,13 +20,6 @@ export const i18n = createI18n({
   missingWarn: false,
   fallbackWarn: false,
 });
-
-// English ships with the page; the other catalogues load when first chosen.
-const loaders: Record<Language, () => Promise<{ default: typeof en }>> = {
-  en: async () => ({ default: en }),
-  es: () => import('./es.json'),
-  eu: () => import('./eu.json'),
-};
 
 export const isLanguage = (value: unknown): value is Language =>
   typeof value === 'string' && LANGUAGES.some((l) => l.code === value);
@@ -58,8 +51,8 @@ export function hasChosenLanguage(): boolean {
 /** Switches the interface language, loading its catalogue when needed; `remember` keeps the choice. */
 export async function setLanguage(language: Language, remember = true): Promise<void> {
   if (!i18n.global.availableLocales.includes(language)) {
-    const messages = await loaders[language]();
-    i18n.global.setLocaleMessage(language, messages.default);
+    // English ships with the page; the other catalogues load when first chosen.
+    i18n.global.setLocaleMessage(language, (await loadMessages(language)) as typeof en);
   }
   i18n.global.locale.value = language;
   document.documentElement.lang = language;
