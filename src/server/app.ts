@@ -9,6 +9,7 @@ import type { Platform } from './platform.ts';
 import { readingsRoutes } from './modules/readings/readings.routes.ts';
 import { ingestRoutes } from './modules/readings/ingest.routes.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
+import { comfortRoutes } from './modules/comfort/comfort.routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -38,5 +39,6 @@ export async function buildApp(platform: Platform): Promise<App> {
   await app.register(systemRoutes);
   await app.register(ingestRoutes);
   await app.register(readingsRoutes, { prefix: '/api/v1' });
+  await app.register(comfortRoutes, { prefix: '/api/v1' });
   return app;
 }

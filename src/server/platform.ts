@@ -9,6 +9,8 @@ import { ReadingsService } from './modules/readings/readings.service.ts';
 import { SeriesCatalog } from './modules/readings/series-catalog.ts';
 import { TimeSeriesEngine } from './modules/readings/timeseries-engine.ts';
 import { getOrCreateSetting } from './modules/system/instance-settings.store.ts';
+import { comfortJob } from './modules/comfort/comfort.jobs.ts';
+import { ComfortService } from './modules/comfort/comfort.service.ts';
 
 /** Everything a running CIOP holds: configuration, database, engine and services. */
 export interface Platform {
@@ -19,6 +21,8 @@ export interface Platform {
   catalog: SeriesCatalog;
   ingest: IngestService;
   readings: ReadingsService;
+  /** Stored comfort: comfort points, their hourly PMV/PPD, dwelling, building and district views. */
+  comfort: ComfortService;
   /** The token forwarders write with until machine tokens are issued. */
   ingestToken: string;
   /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
@@ -65,6 +69,8 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       // Derived-data jobs read the change feed within minutes; a week is ample.
       run: async (now) => engine.io.pruneChanges(now - 7 * 86_400_000),
     });
+    const comfort = new ComfortService(database.db, engine, config, logger);
+    scheduler.add(comfortJob(comfort, config.comfortIntervalS * 1000));
     const secretVerifiers: SecretVerifier[] = [ingestTokenVerifier(ingestToken)];
     return {
       config,
@@ -77,6 +83,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
         maxFutureS: config.ingestMaxFutureS,
       }),
       readings: new ReadingsService(database.db, engine, catalog, config.timezone),
+      comfort,
       ingestToken,
       secretVerifiers,
       verifySecret: async (secret) => {

@@ -22,6 +22,9 @@ export interface Database {
   ingest_log: IngestLogTable;
   ts_change: TsChangeTable;
   job_cursor: JobCursorTable;
+  comfort_point: ComfortPointTable;
+  comfort_hour: ComfortHourTable;
+  comfort_setting: ComfortSettingTable;
 }
 
 export interface MediumTable {
@@ -174,5 +177,50 @@ export interface TsChangeTable {
 export interface JobCursorTable {
   name: string;
   position: number;
+  updated_at: number;
+}
+
+export interface ComfortPointTable {
+  id: Generated<number>;
+  temperature_sensor_id: number;
+  humidity_sensor_id: number;
+  pairing: 'channel' | 'dwelling' | 'manual';
+  label: string;
+  needs_backfill: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ComfortHourTable {
+  point_id: number;
+  hour: number;
+  tdb: number;
+  tr: number;
+  rh: number;
+  tdb_count: number;
+  rh_count: number;
+  season: 'winter' | 'summer';
+  clo: number;
+  met: number;
+  v: number;
+  wme: number;
+  standard: string;
+  pmv: number | null;
+  ppd: number | null;
+  category: 'I' | 'II' | 'III' | null;
+  status: 'green' | 'yellow' | 'red' | null;
+  within_validity: number;
+  job_version: number;
+  computed_at: number;
+}
+
+export interface ComfortSettingTable {
+  building_id: number;
+  winter_clo: number | null;
+  summer_clo: number | null;
+  met: number | null;
+  air_speed: number | null;
+  summer_start: string | null;
+  summer_end: string | null;
   updated_at: number;
 }
