@@ -258,10 +258,11 @@ export function coolingEffectBatch(input: CoolingEffectBatchInput): CoolingEffec
     last.rows.push(i);
   }
 
+  // Rows searched one by one, of every group; identical rows copy the first of them at the end.
+  const alone: { row: number; group: Group }[] = [];
+  const copies: [number, number][] = [];
   for (const group of groups.values()) {
     const single: number[] = [];
-    // Identical rows: the first of each is answered, the others copy it at the end.
-    const copies: [number, number][] = [];
     const unique: number[] = [];
     const seen = new Map<number, Map<number, Map<number, number>>>();
     for (const i of group.rows) {
@@ -290,32 +291,45 @@ export function coolingEffectBatch(input: CoolingEffectBatchInput): CoolingEffec
       const fallback = interpolateOnLattice(rows, offset, group, { solve, tdb, rh, ce, status, stats });
       single.push(...fallback);
     }
-    searchOneByOne(single, group, tdb, tr, rh, solve, store);
-    for (const [i, first] of copies) {
-      ce[i] = ce[first];
-      status[i] = status[first];
-      const reason = reasons.get(first);
-      if (reason !== undefined) reasons.set(i, reason);
-    }
+    for (const row of single) alone.push({ row, group });
+  }
+  searchOneByOne(alone, tdb, tr, rh, solve, store);
+  for (const [i, first] of copies) {
+    ce[i] = ce[first];
+    status[i] = status[first];
+    const reason = reasons.get(first);
+    if (reason !== undefined) reasons.set(i, reason);
   }
   return { ce, status, reasons, stats };
 }
 
-/** Searches rows one by one, in air-temperature order, each starting from the previous answer. */
+/**
+ * Searches rows one by one, each starting from the answer of the row before it in the order of
+ * air speed, clothing, activity, work, then temperatures and humidity: the same group's nearest
+ * row where there is one, otherwise a row of a similar group.
+ */
 function searchOneByOne(
-  rows: number[],
-  group: Group,
+  rows: { row: number; group: Group }[],
   tdb: Float64Array,
   tr: Float64Array,
   rh: Float64Array,
   solve: Solver,
   store: (i: number, result: CoolingEffectResult) => void,
 ): void {
-  rows.sort((a, b) => tdb[a] - tdb[b] || tr[a] - tr[b] || rh[a] - rh[b]);
+  rows.sort(
+    (a, b) =>
+      a.group.vr - b.group.vr ||
+      a.group.clo - b.group.clo ||
+      a.group.met - b.group.met ||
+      a.group.wme - b.group.wme ||
+      tdb[a.row] - tdb[b.row] ||
+      tr[a.row] - tr[b.row] ||
+      rh[a.row] - rh[b.row],
+  );
   let guess: CoolingEffectGuess | undefined;
-  for (const i of rows) {
-    const result = solve(tdb[i], tr[i], rh[i], group, guess);
-    store(i, result);
+  for (const { row, group } of rows) {
+    const result = solve(tdb[row], tr[row], rh[row], group, guess);
+    store(row, result);
     if (result.status === 'converged') guess = { ce: result.ce, slope: result.slope };
   }
 }
