@@ -65,6 +65,12 @@ const optionFields = {
         'Refuse (400) an input outside the standard’s validity range, a PMV that cannot be computed or an uncertain cooling effect, naming the input and field; otherwise they are computed and reported. Default false.',
     }),
   ),
+  layout: Type.Optional(
+    Type.Union([Type.Literal('rows'), Type.Literal('columns')], {
+      description:
+        'Batches only. `rows` (default): `results`, one object per input. `columns`: `columns`, one array per output field (as pythermalcomfort answers arrays), about a third of the size, with the violations and failures listed apart by input index.',
+    }),
+  ),
 };
 
 export const PmvConditionsSchema = Type.Object(conditionFields, { additionalProperties: false });
@@ -183,7 +189,65 @@ export const PmvBatchResponseSchema = Type.Object({
   results: Type.Array(PmvResultSchema, { description: 'One result per input, in the order of `inputs`.' }),
 });
 
-export const PmvResponseSchema = Type.Union([PmvSingleResponseSchema, PmvBatchResponseSchema]);
+const column = <T extends TSchema>(t: T, description: string) => Type.Array(t, { description });
+
+export const PmvColumnsResponseSchema = Type.Object({
+  standard: StandardApplied,
+  units: UnitsApplied,
+  columns: Type.Object(
+    {
+      pmv: column(
+        Nullable(Type.Number()),
+        'PMV of each input, unrounded; null when it could not be computed.',
+      ),
+      ppd: column(Nullable(Type.Number()), 'PPD of each input, %.'),
+      category: column(
+        Nullable(Type.Union([Type.Literal('I'), Type.Literal('II'), Type.Literal('III')])),
+        'ISO 7730 category (EN 16798-1 numbering).',
+      ),
+      isoCategory: column(
+        Nullable(Type.Union([Type.Literal('A'), Type.Literal('B'), Type.Literal('C')])),
+        'ISO 7730 letter.',
+      ),
+      ashraeCompliant: column(Nullable(Type.Boolean()), 'Inside ASHRAE 55’s ±0.5.'),
+      status: column(
+        Nullable(Type.Union([Type.Literal('green'), Type.Literal('yellow'), Type.Literal('red')])),
+        'Resident colour.',
+      ),
+      withinValidity: column(Type.Boolean(), 'Inside the standard’s validity range.'),
+      coolingEffect: column(
+        Nullable(Type.Number()),
+        'ASHRAE 55 cooling effect: K, or °F (a difference) with IP.',
+      ),
+      coolingEffectStatus: column(
+        Type.Union([
+          Type.Literal('not-applicable'),
+          Type.Literal('converged'),
+          Type.Literal('uncertain'),
+          Type.Literal('failed'),
+        ]),
+        'How the cooling-effect search ended.',
+      ),
+    },
+    { description: 'One array per field, each as long as `inputs`, in its order.' },
+  ),
+  violations: Type.Array(
+    Type.Object({
+      input: Type.Integer({ description: 'Index in `inputs`.' }),
+      ...RangeViolationSchema.properties,
+    }),
+    { description: 'The ranges each input left, by input index.' },
+  ),
+  failures: Type.Array(Type.Object({ input: Type.Integer(), failure: Type.String() }), {
+    description: 'Why a PMV could not be computed, by input index.',
+  }),
+});
+
+export const PmvResponseSchema = Type.Union([
+  PmvSingleResponseSchema,
+  PmvBatchResponseSchema,
+  PmvColumnsResponseSchema,
+]);
 
 // ---------------------------------------------------------------- stored comfort
 

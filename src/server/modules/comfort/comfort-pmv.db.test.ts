@@ -78,6 +78,30 @@ describe('POST /api/v1/comfort/pmv', () => {
     expect(body.results[6]).toMatchObject({ category: 'II', ashraeCompliant: true, status: 'green' });
   });
 
+  it('answers a batch in columns when asked, with the same values and the violations by input', async () => {
+    const inputs = [
+      { tdb: 22, vr: 0.1, rh: 60, met: 1.2, clo: 0.5 },
+      { tdb: 35, vr: 0.1, rh: 40, met: 1.2, clo: 0.5 },
+      { tdb: 27, vr: 0.3, rh: 60, met: 1.6, clo: 0.5 },
+    ];
+    const rows = (await post({ inputs })).json();
+    const res = await post({ inputs, layout: 'columns' });
+    expect(res.statusCode, res.body).toBe(200);
+    const { columns, violations, failures, standard } = res.json();
+    expect(standard).toBe('ISO 7730:2005');
+    expect(columns.pmv).toEqual(rows.results.map((r: { pmv: number }) => r.pmv));
+    expect(columns.category).toEqual(rows.results.map((r: { category: string }) => r.category));
+    expect(columns.withinValidity).toEqual([true, false, true]);
+    expect(violations).toEqual([
+      { input: 1, field: 'tdb', quantity: 'tdb', value: 35, min: 10, max: 30, unit: '°C' },
+      ...rows.results[1].violations.slice(1).map((v: object) => ({ input: 1, ...v })),
+    ]);
+    expect(failures).toEqual([]);
+    const single = await post({ ...inputs[0], layout: 'columns' });
+    expect(single.statusCode).toBe(400);
+    expect(single.json().errors[0].where).toBe('body.layout');
+  });
+
   it('takes and gives I-P units: °F and fpm, the cooling effect as a °F difference', async () => {
     // ASHRAE 55 PMV validation table, I-P row 2: 75.0 °F, 66 %, 20 fpm, 1.1 met, 1.0 clo → 0.5.
     const res = await post({

@@ -1,7 +1,10 @@
 import type { PmvConditions, PmvRequest, PmvResultBody } from '#common/api/comfort.ts';
 import {
-  classifyPmv,
+  ashraeCompliant,
+  comfortCategory,
   COOLING_EFFECT_STATUS_CODES,
+  ISO_7730_CATEGORY_LETTERS,
+  residentStatus,
   PMV_BATCH_FLAGS,
   pmvPpdBatch,
   type PmvBatchInput,
@@ -14,11 +17,32 @@ import { badRequest } from '../../plugins/errors.ts';
 
 /** Answer to one input. */
 export type PmvSingleAnswer = PmvResultBody & { standard: StandardEdition; units: 'SI' | 'IP' };
-/** Answer to a batch. */
+/** Answer to a batch, one object per input. */
 export interface PmvBatchAnswer {
   standard: StandardEdition;
   units: 'SI' | 'IP';
   results: PmvResultBody[];
+}
+
+type Column<K extends keyof PmvResultBody> = PmvResultBody[K][];
+
+/** Answer to a batch, one array per field. */
+export interface PmvColumnsAnswer {
+  standard: StandardEdition;
+  units: 'SI' | 'IP';
+  columns: {
+    pmv: Column<'pmv'>;
+    ppd: Column<'ppd'>;
+    category: Column<'category'>;
+    isoCategory: Column<'isoCategory'>;
+    ashraeCompliant: Column<'ashraeCompliant'>;
+    status: Column<'status'>;
+    withinValidity: Column<'withinValidity'>;
+    coolingEffect: Column<'coolingEffect'>;
+    coolingEffectStatus: Column<'coolingEffectStatus'>;
+  };
+  violations: ({ input: number } & PmvResultBody['violations'][number])[];
+  failures: { input: number; failure: string }[];
 }
 
 interface Problem {
@@ -61,7 +85,7 @@ function fieldOf(v: RangeViolation, input: PmvConditions): string | null {
   }
 }
 
-function describe(v: RangeViolation): string {
+function describe(v: Omit<RangeViolation, 'quantity'> & { quantity: string }): string {
   const unit = v.unit === '' ? '' : ` ${v.unit}`;
   const what = v.quantity === 'pa' ? 'water vapour pressure' : v.quantity;
   return `${what} = ${format(v.value)}${unit} is outside the validity range of ${v.standard} (${format(v.min)} to ${format(v.max)}${unit})`;
@@ -119,44 +143,70 @@ function runColumns(
   return pmvPpdBatch(columns, options);
 }
 
-function resultOf(batch: PmvBatchResult, k: number, input: PmvConditions): PmvResultBody {
-  const pmv = batch.pmv[k];
-  const detail = batch.details.get(k);
-  const status = COOLING_EFFECT_STATUS_CODES[batch.coolingEffectStatus[k]];
-  const ce = batch.coolingEffect[k];
-  const result: PmvResultBody = {
-    pmv: null,
-    ppd: null,
-    category: null,
-    isoCategory: null,
-    ashraeCompliant: null,
-    status: null,
-    withinValidity: (batch.flags[k] & PMV_BATCH_FLAGS.outOfRange) === 0,
-    violations: [],
-    coolingEffect: Number.isNaN(ce) ? null : ce,
-    coolingEffectStatus: status,
+type Columns = PmvColumnsAnswer['columns'];
+
+function newColumns(n: number): Columns {
+  // Filled, not holey: V8 writes and serialises packed arrays faster.
+  const column = () => new Array(n).fill(null);
+  return {
+    pmv: column(),
+    ppd: column(),
+    category: column(),
+    isoCategory: column(),
+    ashraeCompliant: column(),
+    status: column(),
+    withinValidity: column(),
+    coolingEffect: column(),
+    coolingEffectStatus: column(),
   };
+}
+
+/** Writes row `k` of a library batch into input `i` of the answer's columns. */
+function fill(c: Columns, i: number, batch: PmvBatchResult, k: number): void {
+  const pmv = batch.pmv[k];
+  const ce = batch.coolingEffect[k];
+  c.withinValidity[i] = (batch.flags[k] & PMV_BATCH_FLAGS.outOfRange) === 0;
+  c.coolingEffect[i] = Number.isNaN(ce) ? null : ce;
+  c.coolingEffectStatus[i] = COOLING_EFFECT_STATUS_CODES[batch.coolingEffectStatus[k]];
   if (Number.isFinite(pmv)) {
-    const c = classifyPmv(pmv);
-    result.pmv = pmv;
-    result.ppd = batch.ppd[k];
-    result.category = c.category;
-    result.isoCategory = c.isoCategory;
-    result.ashraeCompliant = c.ashraeCompliant;
-    result.status = c.status;
+    const category = comfortCategory(pmv);
+    c.pmv[i] = pmv;
+    c.ppd[i] = batch.ppd[k];
+    c.category[i] = category;
+    c.isoCategory[i] = category === null ? null : ISO_7730_CATEGORY_LETTERS[category];
+    c.ashraeCompliant[i] = ashraeCompliant(pmv);
+    c.status[i] = residentStatus(pmv);
+  } else {
+    c.pmv[i] = null;
+    c.ppd[i] = null;
+    c.category[i] = null;
+    c.isoCategory[i] = null;
+    c.ashraeCompliant[i] = null;
+    c.status[i] = null;
   }
-  if (detail) {
-    result.violations = detail.violations.map((v) => ({
-      field: fieldOf(v, input),
-      quantity: v.quantity,
-      value: v.value,
-      min: v.min,
-      max: v.max,
-      unit: v.unit,
-    }));
-    if (detail.failure !== undefined) result.failure = detail.failure;
-  }
-  return result;
+}
+
+/** Input `i` as one object. */
+function rowOf(
+  c: Columns,
+  i: number,
+  violations: PmvResultBody['violations'],
+  failure?: string,
+): PmvResultBody {
+  const row: PmvResultBody = {
+    pmv: c.pmv[i],
+    ppd: c.ppd[i],
+    category: c.category[i],
+    isoCategory: c.isoCategory[i],
+    ashraeCompliant: c.ashraeCompliant[i],
+    status: c.status[i],
+    withinValidity: c.withinValidity[i],
+    violations,
+    coolingEffect: c.coolingEffect[i],
+    coolingEffectStatus: c.coolingEffectStatus[i],
+  };
+  if (failure !== undefined) row.failure = failure;
+  return row;
 }
 
 /**
@@ -164,7 +214,7 @@ function resultOf(batch: PmvBatchResult, k: number, input: PmvConditions): PmvRe
  * classification residents and ESCOs see. Pure computation: nothing is read or stored.
  * Errors name the input (`body.inputs.N`) and the field.
  */
-export function answerPmv(body: PmvRequest): PmvSingleAnswer | PmvBatchAnswer {
+export function answerPmv(body: PmvRequest): PmvSingleAnswer | PmvBatchAnswer | PmvColumnsAnswer {
   const standard = body.standard ?? 'iso';
   const units = body.units ?? 'SI';
   const options = { standard, units, airspeedControl: body.airspeed_control ?? true } as const;
@@ -184,6 +234,9 @@ export function answerPmv(body: PmvRequest): PmvSingleAnswer | PmvBatchAnswer {
     inputs = body.inputs as PmvConditions[];
     prefix = (i) => `body.inputs.${i}`;
   } else {
+    if (body.layout !== undefined) {
+      refuse([{ where: 'body.layout', message: 'applies to a batch (`inputs`) only' }]);
+    }
     const missing = (['tdb', 'rh', 'met', 'clo'] as const).filter((f) => body[f] === undefined);
     if (missing.length > 0) {
       refuse(
@@ -199,7 +252,11 @@ export function answerPmv(body: PmvRequest): PmvSingleAnswer | PmvBatchAnswer {
   const relative: number[] = [];
   const measured: number[] = [];
   for (let i = 0; i < inputs.length; i++) (inputs[i].vr === undefined ? measured : relative).push(i);
-  const results: PmvResultBody[] = new Array(inputs.length);
+  const n = inputs.length;
+  const columns = newColumns(n);
+  // What only some inputs have: their violations (in the caller's terms) and failures.
+  const violations: (PmvResultBody['violations'] | undefined)[] = new Array(n);
+  const failures: (string | undefined)[] = new Array(n);
   const problems: Problem[] = [];
   let unlistedRows = 0;
   for (const [rows, isMeasured] of [
@@ -210,16 +267,32 @@ export function answerPmv(body: PmvRequest): PmvSingleAnswer | PmvBatchAnswer {
     const out = runColumns(inputs, rows, isMeasured, options);
     for (let k = 0; k < rows.length; k++) {
       const i = rows[k];
-      results[i] = resultOf(out, k, inputs[i]);
-      if (!body.strict || out.flags[k] === 0) continue;
+      fill(columns, i, out, k);
+      if (out.flags[k] === 0) continue;
+      const detail = out.details.get(k);
+      if (detail) {
+        if (detail.violations.length > 0) {
+          violations[i] = detail.violations.map((v) => ({
+            field: fieldOf(v, inputs[i]),
+            quantity: v.quantity,
+            value: v.value,
+            min: v.min,
+            max: v.max,
+            unit: v.unit,
+          }));
+        }
+        if (detail.failure !== undefined) failures[i] = detail.failure;
+      }
+      if (!body.strict) continue;
       if (problems.length >= MAX_LISTED_PROBLEMS) {
         unlistedRows++;
         continue;
       }
-      const detail = out.details.get(k);
-      for (const v of detail?.violations ?? []) {
-        const field = fieldOf(v, inputs[i]);
-        problems.push({ where: field === null ? prefix(i) : `${prefix(i)}.${field}`, message: describe(v) });
+      for (const v of violations[i] ?? []) {
+        problems.push({
+          where: v.field === null ? prefix(i) : `${prefix(i)}.${v.field}`,
+          message: describe({ ...v, standard: STANDARD_EDITIONS[standard] }),
+        });
       }
       if (detail?.failure !== undefined) problems.push({ where: prefix(i), message: detail.failure });
       else if ((out.flags[k] & PMV_BATCH_FLAGS.uncertain) !== 0) {
@@ -236,8 +309,25 @@ export function answerPmv(body: PmvRequest): PmvSingleAnswer | PmvBatchAnswer {
     refuse(problems, unlistedRows);
   }
   const edition = STANDARD_EDITIONS[standard];
-  if (batch) return { standard: edition, units, results };
-  return { ...results[0], standard: edition, units };
+  const noViolations: PmvResultBody['violations'] = [];
+  if (!batch)
+    return {
+      ...rowOf(columns, 0, violations[0] ?? noViolations, failures[0]),
+      standard: edition,
+      units,
+    };
+  if (body.layout === 'columns') {
+    return {
+      standard: edition,
+      units,
+      columns,
+      violations: violations.flatMap((list, input) => (list ?? []).map((v) => ({ input, ...v }))),
+      failures: failures.flatMap((failure, input) => (failure === undefined ? [] : [{ input, failure }])),
+    };
+  }
+  const results = new Array<PmvResultBody>(n);
+  for (let i = 0; i < n; i++) results[i] = rowOf(columns, i, violations[i] ?? noViolations, failures[i]);
+  return { standard: edition, units, results };
 }
 
 function inputIndex(where: string): number {
