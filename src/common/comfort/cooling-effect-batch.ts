@@ -258,27 +258,13 @@ export function coolingEffectBatch(input: CoolingEffectBatchInput): CoolingEffec
     last.rows.push(i);
   }
 
-  // Rows searched one by one, of every group; identical rows copy the first of them at the end.
+  // Rows searched one by one, of every group.
   const alone: { row: number; group: Group }[] = [];
-  const copies: [number, number][] = [];
   for (const group of groups.values()) {
     const single: number[] = [];
-    const unique: number[] = [];
-    const seen = new Map<number, Map<number, Map<number, number>>>();
-    for (const i of group.rows) {
-      let byRh = seen.get(tdb[i]);
-      if (!byRh) seen.set(tdb[i], (byRh = new Map()));
-      let byTr = byRh.get(rh[i]);
-      if (!byTr) byRh.set(rh[i], (byTr = new Map()));
-      const first = byTr.get(tr[i]);
-      if (first === undefined) {
-        byTr.set(tr[i], i);
-        unique.push(i);
-      } else copies.push([i, first]);
-    }
     // Rows on a plane of radiant minus air temperature, by plane.
     const planes = new Map<number, number[]>();
-    for (const i of unique) {
+    for (const i of group.rows) {
       const offset = tr[i] - tdb[i];
       const plane = offset / RADIANT_PLANE_K;
       if (Number.isInteger(plane)) {
@@ -294,12 +280,6 @@ export function coolingEffectBatch(input: CoolingEffectBatchInput): CoolingEffec
     for (const row of single) alone.push({ row, group });
   }
   searchOneByOne(alone, tdb, tr, rh, solve, store);
-  for (const [i, first] of copies) {
-    ce[i] = ce[first];
-    status[i] = status[first];
-    const reason = reasons.get(first);
-    if (reason !== undefined) reasons.set(i, reason);
-  }
   return { ce, status, reasons, stats };
 }
 
@@ -327,9 +307,22 @@ function searchOneByOne(
       rh[a.row] - rh[b.row],
   );
   let guess: CoolingEffectGuess | undefined;
+  let previous: { row: number; group: Group; result: CoolingEffectResult } | undefined;
   for (const { row, group } of rows) {
+    // Identical rows are neighbours in this order: searched once.
+    if (
+      previous &&
+      previous.group === group &&
+      tdb[row] === tdb[previous.row] &&
+      tr[row] === tr[previous.row] &&
+      rh[row] === rh[previous.row]
+    ) {
+      store(row, previous.result);
+      continue;
+    }
     const result = solve(tdb[row], tr[row], rh[row], group, guess);
     store(row, result);
+    previous = { row, group, result };
     if (result.status === 'converged') guess = { ce: result.ce, slope: result.slope };
   }
 }
@@ -361,7 +354,11 @@ function interpolateOnLattice(
   // Rows by coarse cell; the top humidity edge belongs to the cell below it.
   const topCell = Math.ceil(100 / CELL_RH) - 1;
   const cells = new Map<number, Map<number, number[]>>();
+  const temperatures = new Set<number>();
+  const humidities = new Set<number>();
   for (const i of rows) {
+    temperatures.add(tdb[i]);
+    humidities.add(rh[i]);
     const cx = Math.floor(tdb[i] / CELL_TDB_K);
     const cy = Math.max(0, Math.min(topCell, Math.floor(rh[i] / CELL_RH)));
     let column = cells.get(cx);
@@ -383,8 +380,11 @@ function interpolateOnLattice(
     }
   }
   // A lattice point costs about as much as a row searched alone, and cells that fail their check
-  // cost their points and their rows: the lattice pays when each new point serves several rows.
-  if (missing.size * ROWS_PER_POINT > rows.length) {
+  // cost their points and their rows: the lattice pays when each new point serves several rows
+  // that differ (identical rows are searched once anyway).
+  // Rows repeat (sensor resolution, copied conditions): at most this many differ.
+  const distinct = Math.min(rows.length, temperatures.size * humidities.size);
+  if (missing.size * ROWS_PER_POINT > distinct) {
     settle(plane);
     return rows;
   }
