@@ -17,6 +17,7 @@ import { registryImportRoutes } from './modules/registry/registry-import.routes.
 import { newsRoutes } from './modules/news/news.routes.ts';
 import { portalRoutes } from './modules/portal/portal.routes.ts';
 import { webRoutes, type WebOptions } from './modules/web/web.routes.ts';
+import { comfortRoutes } from './modules/comfort/comfort.routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -78,5 +79,6 @@ export async function buildApp(platform: Platform, options: AppOptions = {}): Pr
   await app.register(newsRoutes, { prefix: '/api/v1' });
   await app.register(portalRoutes, { prefix: '/api/v1' });
   await app.register(webRoutes, options.web ?? {});
+  await app.register(comfortRoutes, { prefix: '/api/v1' });
   return app;
 }

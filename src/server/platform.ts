@@ -18,6 +18,8 @@ import { workerLogWriter } from './modules/readings/worker-log-writer.ts';
 import { getOrCreateSetting } from './modules/system/instance-settings.store.ts';
 import { NewsService } from './modules/news/news.service.ts';
 import { PortalService } from './modules/portal/portal.service.ts';
+import { comfortJob } from './modules/comfort/comfort.jobs.ts';
+import { ComfortService } from './modules/comfort/comfort.service.ts';
 
 /** Everything a running CIOP holds: configuration, database, engine and services. */
 export interface Platform {
@@ -36,6 +38,8 @@ export interface Platform {
   news: NewsService;
   /** Headline figures of the landing portal. */
   portal: PortalService;
+  /** Stored comfort: comfort points, their hourly PMV/PPD, dwelling, building and district views. */
+  comfort: ComfortService;
   /** The token forwarders write with until machine tokens are issued. */
   ingestToken: string;
   /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
@@ -100,6 +104,8 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       retentionDays: config.newsRetentionDays,
       fetchIntervalS: config.newsFetchIntervalS,
     });
+    const comfort = new ComfortService(database.db, engine, config, logger);
+    scheduler.add(comfortJob(comfort, config.comfortIntervalS * 1000));
     return {
       config,
       logger,
@@ -121,6 +127,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       auth,
       news,
       portal: new PortalService(database.db, engine, logger),
+      comfort,
       ingestToken,
       secretVerifiers,
       verifySecret: async (secret) => {
