@@ -34,7 +34,7 @@ export interface Platform {
   registryImport: RegistryImportService;
   /** Accounts, sessions, machine tokens, account requests, e-mail and the audit log. */
   auth: AuthServices;
-  /** The local news channel (its periodic fetch starts with `news.start()`, in `ciop serve`). */
+  /** The local news channel (fetched by the `news-fetch` job). */
   news: NewsService;
   /** Headline figures of the landing portal. */
   portal: PortalService;
@@ -102,7 +102,13 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
     ];
     const news = new NewsService(database.db, logger, {
       retentionDays: config.newsRetentionDays,
-      fetchIntervalS: config.newsFetchIntervalS,
+    });
+    scheduler.add({
+      name: 'news-fetch',
+      everyMs: config.newsFetchIntervalS * 1000,
+      run: async () => {
+        await news.fetchAll();
+      },
     });
     const comfort = new ComfortService(database.db, engine, config, logger);
     scheduler.add(comfortJob(comfort, config.comfortIntervalS * 1000));
@@ -142,7 +148,6 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       close: async () => {
         await scheduler.stop();
         await auth.close();
-        await news.stop();
         await engine.stop();
         io.close();
         await database.close();
