@@ -144,8 +144,9 @@ export function demoBuildings(): DemoBuilding[] {
       floors,
       carrier1: gasShare < 0.75 ? 'natural_gas' : 'district_heating',
       area1: heated,
+      // Some homes heat with electricity (heat pumps, radiators): the secondary carrier's area.
       carrier2: 'electricity',
-      area2: heated,
+      area2: Math.round(heated * (0.08 + hash01(i, 11) * 0.17)),
       features: {
         orientation: ORIENTATIONS[Math.floor(hash01(i, 6) * 8)],
         adjacent_blocks: 1 + Math.floor(hash01(i, 7) * 2),

@@ -16,7 +16,11 @@ const YEAR_MS = 365 * 86_400_000;
 /** Paths the API and the ingest endpoints own: an unknown one there is a problem+json 404, never a page. */
 const isApiPath = (url: string) => /^\/(api|write)(\/|\?|$)/.test(url);
 
-const acceptsHtml = (request: FastifyRequest) => (request.headers.accept ?? '').includes('text/html');
+/** A page request: a browser asks for HTML; a plain client (curl) takes anything. */
+const acceptsHtml = (request: FastifyRequest) => {
+  const accept = request.headers.accept ?? '*/*';
+  return accept.includes('text/html') || accept.includes('*/*');
+};
 
 /**
  * Serves the built single-page application at `/`: hashed assets with a long cache, `index.html`
