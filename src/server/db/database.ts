@@ -61,6 +61,9 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
     };
   }
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  // An idle connection the server closes (restart, failover, administrator) must not end the
+  // process: the pool drops it and opens a new one on the next query.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
