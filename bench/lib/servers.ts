@@ -62,6 +62,20 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const TOKEN = 'bench-ingest-token';
+/** The first admin of a benchmark instance. */
+export const ADMIN = { email: 'bench@ciop.example', password: 'bench admin password 2026' };
+
+/** An admin's bearer headers on a CIOP under benchmark. */
+export async function adminHeaders(url: string): Promise<Record<string, string>> {
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
+  });
+  if (!res.ok) throw new Error(`cannot log in as the benchmark admin: ${res.status} ${await res.text()}`);
+  const { accessToken } = (await res.json()) as { accessToken: string };
+  return { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' };
+}
 
 /** A `ciop serve` child process on a fresh SQLite file or PostgreSQL database. */
 export async function startCiop(
@@ -99,6 +113,9 @@ export async function startCiop(
       CIOP_INGEST_TOKEN: TOKEN,
       CIOP_MQTT_PORT: '0',
       CIOP_LOG_LEVEL: 'warn',
+      CIOP_ADMIN_EMAIL: ADMIN.email,
+      CIOP_ADMIN_PASSWORD: ADMIN.password,
+      CIOP_RATE_LIMIT_PER_MINUTE: '0',
       ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -76,7 +76,7 @@ export interface LogWriter {
 }
 
 /** Log entries compacted per transaction: bounds memory and how long a transaction holds locks. */
-export const ENTRIES_PER_COMPACTION = 50;
+export const ENTRIES_PER_COMPACTION = 20;
 
 /** Compacts the whole log through `io`, a transaction at a time. */
 export async function compactAll(
