@@ -84,6 +84,15 @@ describe('ingest over HTTP', () => {
     ]);
     const bad = await writeV2(line(SN, 'humidity', 50), {}, 'fortnights');
     expect(bad.statusCode).toBe(400);
+    // Hours exist in the 1.x API only, as in InfluxDB.
+    expect((await writeV2(line(SN, 'humidity', 52, T / 3_600_000 + 1), {}, 'h')).statusCode).toBe(400);
+    const v1 = await t.app.inject({
+      method: 'POST',
+      url: '/write?db=ciop&precision=h',
+      headers: t.ingestHeaders,
+      body: line(SN, 'humidity', 52, T / 3_600_000 + 1),
+    });
+    expect(v1.statusCode, v1.body).toBe(204);
   });
 
   it('keeps readings of an unregistered gateway and creates it as unregistered', async () => {

@@ -5,7 +5,7 @@ import {
   Type,
   type TypeBoxTypeProvider,
 } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IngestBodySchema, IngestResultSchema } from '#common/api/readings.ts';
 import { parsePrecision, type Precision } from '#common/line-protocol/index.ts';
 import { type Access, principalOf } from '../../plugins/access.ts';
@@ -41,12 +41,21 @@ async function bodyText(request: FastifyRequest, limit: number): Promise<string>
   return buffer.toString('utf8');
 }
 
-function precisionOf(raw: string | undefined, fallback: Precision): Precision {
+/** The precisions each InfluxDB API takes: 2.x has no minutes or hours. */
+const V2_PRECISIONS: readonly Precision[] = ['ns', 'us', 'ms', 's'];
+const V1_PRECISIONS: readonly Precision[] = ['ns', 'us', 'ms', 's', 'm', 'h'];
+
+function precisionOf(raw: string | undefined, allowed: readonly Precision[]): Precision {
+  let precision: Precision;
   try {
-    return parsePrecision(raw, fallback);
+    precision = parsePrecision(raw, 'ns');
   } catch (error) {
     throw badRequest((error as Error).message);
   }
+  if (!allowed.includes(precision)) {
+    throw badRequest(`precision "${raw}" is not taken here; use one of ${allowed.join(', ')}.`);
+  }
+  return precision;
 }
 
 /**
@@ -56,6 +65,17 @@ function precisionOf(raw: string | undefined, fallback: Precision): Precision {
 export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { ingest, config } = app.platform;
   const limit = config.ingestMaxBodyBytes;
+
+  /** Both InfluxDB-compatible writes: all lines or none, 204 once durable. */
+  const writeLines = async (
+    request: FastifyRequest<{ Querystring: { precision?: string } }>,
+    reply: FastifyReply,
+    precisions: readonly Precision[],
+  ) => {
+    const precision = precisionOf(request.query.precision, precisions);
+    await ingest.writeLineProtocol(await bodyText(request, limit), precision, principalOf(request));
+    return reply.status(204).send(null);
+  };
 
   app.post(
     '/api/v1/ingest',
@@ -124,11 +144,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
         bodyLimit: limit,
         config: { access: WRITE_READINGS },
       },
-      async (request, reply) => {
-        const precision = precisionOf(request.query.precision, 'ns');
-        await ingest.writeLineProtocol(await bodyText(request, limit), precision, principalOf(request));
-        return reply.status(204).send(null);
-      },
+      async (request, reply) => writeLines(request, reply, V2_PRECISIONS),
     );
 
     raw.post(
@@ -152,11 +168,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
         bodyLimit: limit,
         config: { access: WRITE_READINGS },
       },
-      async (request, reply) => {
-        const precision = precisionOf(request.query.precision, 'ns');
-        await ingest.writeLineProtocol(await bodyText(request, limit), precision, principalOf(request));
-        return reply.status(204).send(null);
-      },
+      async (request, reply) => writeLines(request, reply, V1_PRECISIONS),
     );
   });
 
