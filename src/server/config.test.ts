@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, SETTINGS } from './config.ts';
@@ -29,5 +30,50 @@ describe('configuration', () => {
     expect(() => loadConfig({ CIOP_SMTP_URL: 'mail.city.example', CIOP_ADMIN_EMAIL: 'root' })).toThrow(
       ConfigError,
     );
+  });
+
+  it('has a default for every value', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      databaseUrl: 'sqlite:./data/ciop.db',
+      timezone: 'Europe/Madrid',
+      mqttUrl: undefined,
+      ingestMinTime: Date.UTC(2000, 0, 1),
+      ingestMaxFutureS: 86400,
+    });
+  });
+
+  it('lists every wrong value at once, naming the variable and what it expects', () => {
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({
+        CIOP_PORT: 'eighty',
+        CIOP_DATABASE_URL: 'mysql://x',
+        CIOP_TIMEZONE: 'Mars/Olympus',
+        CIOP_MQTT_URL: 'broker',
+      });
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.problems).toHaveLength(4);
+    expect(error!.message).toContain('CIOP_PORT: expected a whole number, got "eighty"');
+    expect(error!.message).toContain('CIOP_DATABASE_URL: expected "sqlite:PATH" or "postgres://');
+    expect(error!.message).toContain('CIOP_TIMEZONE: "Mars/Olympus" is not an IANA time zone');
+    expect(error!.message).toContain('CIOP_MQTT_URL: expected a broker URL');
+  });
+
+  it('reads a JSON config file, which the environment overrides, and refuses unknown keys in it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ciop-config-'));
+    const file = path.join(dir, 'ciop.json');
+    writeFileSync(file, JSON.stringify({ CIOP_PORT: 9090, CIOP_TIMEZONE: 'Europe/Lisbon' }));
+    expect(loadConfig({ CIOP_CONFIG_FILE: file, CIOP_TIMEZONE: 'Europe/Madrid' })).toMatchObject({
+      port: 9090,
+      timezone: 'Europe/Madrid',
+    });
+    writeFileSync(file, JSON.stringify({ CIOP_PROT: 9090 }));
+    expect(() => loadConfig({ CIOP_CONFIG_FILE: file })).toThrow('unknown setting "CIOP_PROT"');
+    rmSync(dir, { recursive: true });
   });
 });
