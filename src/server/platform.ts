@@ -18,6 +18,7 @@ import { workerLogWriter } from './modules/readings/worker-log-writer.ts';
 import { getOrCreateSetting } from './modules/system/instance-settings.store.ts';
 import { NewsService } from './modules/news/news.service.ts';
 import { PortalService } from './modules/portal/portal.service.ts';
+import { type InstallationServices, openInstallations } from './modules/installations/installations.jobs.ts';
 
 /** Everything a running CIOP holds: configuration, database, engine and services. */
 export interface Platform {
@@ -36,6 +37,13 @@ export interface Platform {
   news: NewsService;
   /** Headline figures of the landing portal. */
   portal: PortalService;
+  /** Registration of installations, their live status and the missing-data heatmap. */
+  installations: InstallationServices['installations'];
+  /** Incidents of silent gateways and sensors (job `silent-devices`). */
+  alarms: InstallationServices['alarms'];
+  alarmSettings: InstallationServices['alarmSettings'];
+  /** Streamed data downloads. */
+  exports: InstallationServices['exports'];
   /** The token forwarders write with until machine tokens are issued. */
   ingestToken: string;
   /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
@@ -100,6 +108,16 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       retentionDays: config.newsRetentionDays,
       fetchIntervalS: config.newsFetchIntervalS,
     });
+    const operations = openInstallations({
+      db: database.db,
+      engine,
+      catalog,
+      registry: new RegistryService(database.db),
+      auth,
+      scheduler,
+      config,
+      logger,
+    });
     return {
       config,
       logger,
@@ -121,6 +139,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       auth,
       news,
       portal: new PortalService(database.db, engine, logger),
+      ...operations,
       ingestToken,
       secretVerifiers,
       verifySecret: async (secret) => {
