@@ -155,6 +155,24 @@ describe('data download and re-import', () => {
     });
   });
 
+  it('expects each medium at its own interval on the heatmap, as the alarm settings say', async () => {
+    const before = await coverage();
+    const energy = () => before.sensors.find((s) => s.medium === 'energy')!;
+    expect(energy().expectedIntervalS).toBe(600);
+    expect(energy().days.map((d) => d.share)).toEqual([1, 0, 1]);
+    await t.platform.alarmSettings.update(
+      { media: [{ medium: 'energy', silentAfterS: null, expectedIntervalS: 300 }] },
+      Date.now(),
+    );
+    const after = (await coverage()).sensors.find((s) => s.medium === 'energy')!;
+    expect(after.expectedIntervalS).toBe(300);
+    expect(after.days.map((d) => d.share)).toEqual([0.5, 0, 0.5]);
+    await t.platform.alarmSettings.update(
+      { media: [{ medium: 'energy', silentAfterS: null, expectedIntervalS: null }] },
+      Date.now(),
+    );
+  });
+
   it('gives hourly means and daily consumption of a cumulative meter, beside count, min and max', async () => {
     const hourly = (await exportOf(`media=temperature&from=${DAYS[2]}&to=${DAYS[2]}&interval=hour`)).body
       .trimEnd()
@@ -298,7 +316,7 @@ describe('data download and re-import', () => {
     for await (const piece of t.platform.exports.csv(plan)) {
       pieces++;
       largest = Math.max(largest, piece.length);
-      if (pieces === 2) firstRows = piece.split('\n').length - 1;
+      if (pieces === 2) firstRows = piece.toString().split('\n').length - 1;
     }
     expect(firstRows).toBeGreaterThan(0);
     expect(firstRows).toBeLessThan(slots * SENSORS * 0.02);

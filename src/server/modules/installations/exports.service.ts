@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
+import { type EventEmitter, once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { Kysely } from 'kysely';
@@ -21,6 +21,7 @@ import type { SeriesCatalog } from '../readings/series-catalog.ts';
 import type { TimeSeriesEngine } from '../readings/timeseries-engine.ts';
 import * as registryStore from '../registry/registry.store.ts';
 import type { ScopedSeries } from '../registry/registry.store.ts';
+import { CsvBytes } from './csv-bytes.ts';
 import { hoursWithin } from './hours-within.ts';
 import { describeSensors } from './installations.store.ts';
 
@@ -29,6 +30,17 @@ const SEE_ALL = new Set(['admin', 'installer', 'municipal', 'kpi', 'planner']);
 const DAY_MS = 86_400_000;
 /** A download link works this long, once. */
 export const LINK_TTL_MS = 60_000;
+/** Bytes of sheet XML that may wait for the zip before the writer waits for it. */
+const ZIP_BACKLOG_BYTES = 4 << 20;
+
+/**
+ * What the streaming writer of exceljs keeps of a sheet: its XML stream, piped into the zip.
+ * Read only to wait for the zip, which exceljs does not do.
+ */
+interface SheetInternals {
+  stream?: { pipes?: (EventEmitter & { _writableState?: { length: number } })[] };
+}
+
 /** Rows a sheet of an XLSX export holds before the next sheet begins (Excel stops at 1,048,576). */
 export const XLSX_ROWS_PER_SHEET = 1_000_000;
 
@@ -43,7 +55,7 @@ export interface ExportPlan {
   to: number;
   interval: ExportInterval;
   format: ExportFormat;
-  members: (ScopedSeries & { prefix: string; cumulative: boolean; csvPrefix: string })[];
+  members: (ScopedSeries & { prefix: string; cumulative: boolean; csvPrefixBytes: Buffer })[];
   filename: string;
   contentType: string;
 }
@@ -51,7 +63,8 @@ export interface ExportPlan {
 /** The rows of one window of one sensor: columns, not objects, so a large export stays cheap. */
 interface Block {
   prefix: readonly [string, string, string, string];
-  csvPrefix: string;
+  /** `sn,channel,device,medium,` as CSV bytes. */
+  csvPrefixBytes: Buffer;
   times: ArrayLike<number>;
   values: ArrayLike<number>;
   counts?: number[];
@@ -174,7 +187,7 @@ export class ExportsService {
           return {
             ...m,
             prefix: prefix.join(','),
-            csvPrefix: `${prefix.map(csvField).join(',')},`,
+            csvPrefixBytes: Buffer.from(`${prefix.map(csvField).join(',')},`),
             cumulative: this.catalog.isCumulative(m.seriesId),
           };
         }),
@@ -191,18 +204,30 @@ export class ExportsService {
     return plan.format === 'csv' ? Readable.from(this.csv(plan), { objectMode: false }) : this.xlsx(plan);
   }
 
-  /** CSV text, a window at a time. */
-  async *csv(plan: ExportPlan): AsyncGenerator<string> {
+  /**
+   * CSV, a window at a time, as bytes: each window's text is encoded at once, so its strings
+   * die young and what waits in the socket's buffer is off the JavaScript heap.
+   */
+  async *csv(plan: ExportPlan): AsyncGenerator<Buffer> {
     const aggregate = plan.interval !== 'raw';
-    yield `${[...EXPORT_COLUMNS, ...(aggregate ? AGGREGATE_COLUMNS : [])].join(',')}\n`;
+    yield Buffer.from(`${[...EXPORT_COLUMNS, ...(aggregate ? AGGREGATE_COLUMNS : [])].join(',')}\n`);
     for await (const b of this.blocks(plan)) {
-      const lines: string[] = new Array(b.times.length);
-      for (let i = 0; i < b.times.length; i++) {
-        lines[i] = aggregate
-          ? `${b.csvPrefix}${iso(b.times[i])},${b.values[i]},${b.counts![i]},${b.mins![i]},${b.maxs![i]}`
-          : `${b.csvPrefix}${iso(b.times[i])},${b.values[i]}`;
+      const n = b.times.length;
+      if (n === 0) continue;
+      const prefix = b.csvPrefixBytes;
+      const out = new CsvBytes(CsvBytes.sizeFor(n, prefix.length, aggregate ? 4 : 1));
+      for (let i = 0; i < n; i++) {
+        out.bytes(prefix);
+        out.time(b.times[i]);
+        out.number(b.values[i]);
+        if (aggregate) {
+          out.number(b.counts![i]);
+          out.number(b.mins![i]);
+          out.number(b.maxs![i]);
+        }
+        out.newline();
       }
-      if (lines.length > 0) yield `${lines.join('\n')}\n`;
+      yield out.take();
     }
   }
 
@@ -237,8 +262,11 @@ export class ExportsService {
           sheet.addRow(row).commit();
           rows++;
         }
-        // Let the zip catch up, and wait while the receiver is behind.
-        await new Promise((resolve) => setImmediate(resolve));
+        // Wait while the zip is behind (exceljs writes a sheet into it without waiting) and while
+        // the receiver is.
+        const zipInput = (sheet as unknown as SheetInternals).stream?.pipes?.[0];
+        if ((zipInput?._writableState?.length ?? 0) > ZIP_BACKLOG_BYTES)
+          await once(zipInput as EventEmitter, 'drain');
         if (out.writableNeedDrain) await once(out, 'drain');
       }
       sheet.commit();
@@ -262,7 +290,7 @@ export class ExportsService {
         while (start <= to) {
           const end = Math.min(to, start + span - 1);
           const points = await this.engine.readPoints(m.seriesId, start, end);
-          yield { prefix, csvPrefix: m.csvPrefix, times: points.times, values: points.values };
+          yield { prefix, csvPrefixBytes: m.csvPrefixBytes, times: points.times, values: points.values };
           start = end + 1;
           if (points.times.length < 5_000 && span < 32 * DAY_MS) span *= 2;
           else if (points.times.length > 20_000 && span > HOUR_MS)
@@ -298,7 +326,7 @@ export class ExportsService {
       const buckets = foldHours(inSpan, boundaries, m.cumulative, before).filter((b) => b.count > 0);
       yield {
         prefix,
-        csvPrefix: m.csvPrefix,
+        csvPrefixBytes: m.csvPrefixBytes,
         times: buckets.map((b) => b.start),
         values: buckets.map((b) => (m.cumulative ? (b.consumption ?? 0) : (b.avg as number))),
         counts: buckets.map((b) => b.count),
