@@ -108,6 +108,13 @@ describe('an installer registering an installation', () => {
 
     await page.click('[data-coverage]');
     await page.waitForSelector('.chart canvas');
+    // The day the reading came is incomplete (one reading of 144): opening it shows it.
+    await page.click('.ops-gaps summary');
+    await page
+      .locator('.ops-gaps li', { hasText: 'temperature 1/1' })
+      .locator('button', { hasText: '(1 %)' })
+      .click();
+    await expect.poll(() => page.textContent('.ops-day')).toContain('1 readings of 144 expected');
     await screenshot(page, 'installations-data');
     const audit = await ciop.platform.auth.audit.list({ action: 'data.export' });
     expect(audit.items[0]).toMatchObject({ actor: { name: 'Itziar Installer' }, targetType: 'dwelling' });

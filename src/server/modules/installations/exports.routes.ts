@@ -53,6 +53,7 @@ export const exportsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         produces: ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
       },
       config: { access: READ_READINGS, scope: 'dwelling' },
+      exposeHeadRoute: false,
     },
     async (request, reply) => send(request, reply, request.query, principalOf(request)),
   );
@@ -83,8 +84,10 @@ export const exportsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: DESCRIPTION,
         params: Type.Object({ token: Type.String({ minLength: 1, maxLength: 100 }) }),
       },
-      // The link is the credential: made by someone allowed, for this export only, once.
+      // The link is the credential: made by someone allowed, for this export only, once (a HEAD
+      // request, such as a link preview, must not spend it).
       config: { access: 'public' },
+      exposeHeadRoute: false,
     },
     async (request, reply) => {
       const { query, principal } = await exports.redeemLink(request.params.token);
