@@ -18,6 +18,9 @@ import { newsRoutes } from './modules/news/news.routes.ts';
 import { portalRoutes } from './modules/portal/portal.routes.ts';
 import { webRoutes, type WebOptions } from './modules/web/web.routes.ts';
 import { comfortRoutes } from './modules/comfort/comfort.routes.ts';
+import { installationsRoutes } from './modules/installations/installations.routes.ts';
+import { alarmsRoutes } from './modules/installations/alarms.routes.ts';
+import { exportsRoutes } from './modules/installations/exports.routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -78,6 +81,9 @@ export async function buildApp(platform: Platform, options: AppOptions = {}): Pr
   await app.register(adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(newsRoutes, { prefix: '/api/v1' });
   await app.register(portalRoutes, { prefix: '/api/v1' });
+  await app.register(installationsRoutes, { prefix: '/api/v1' });
+  await app.register(alarmsRoutes, { prefix: '/api/v1' });
+  await app.register(exportsRoutes, { prefix: '/api/v1' });
   await app.register(webRoutes, options.web ?? {});
   await app.register(comfortRoutes, { prefix: '/api/v1' });
   return app;

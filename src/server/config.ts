@@ -83,6 +83,16 @@ export interface Config {
   comfortAirSpeed: number;
   /** How often the comfort job looks for new readings, s. */
   comfortIntervalS: number;
+  /** A gateway or sensor silent for longer than this many days raises an alarm (default; admins override it). */
+  silentAfterDays: number;
+  /** Seconds between two looks for silent gateways and sensors. */
+  alarmCheckIntervalS: number;
+  /** Who is told of silent devices, until admins set the contacts. */
+  alarmEmails: string[];
+  /** Where silent-device incidents are POSTed as JSON, until admins set it. */
+  alarmWebhookUrl: string | undefined;
+  /** How often sensors report, s: what the missing-data heatmap expects (admins override it per medium). */
+  expectedIntervalS: number;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -200,6 +210,20 @@ const monthDayRange: Parser<{ start: string; end: string }> = (raw) => {
   }
   return { start, end };
 };
+
+const emailList: Parser<string[]> = (raw) => {
+  const list = raw
+    .split(/[,;\s]+/)
+    .map((e) => e.trim())
+    .filter(Boolean);
+  const bad = list.filter((e) => !/^[^@\s]+@[^@\s]+$/.test(e));
+  if (bad.length > 0)
+    throw new ConfigValueError(`expected e-mail addresses separated by commas, got "${bad[0]}"`);
+  return list;
+};
+
+const optionalHttpUrl: Parser<string | undefined> = (raw) =>
+  raw.trim() === '' ? undefined : httpUrl(raw.trim());
 
 function setting<K extends keyof Config>(s: Setting<K>): Setting<K> {
   return s;
@@ -483,6 +507,41 @@ export const SETTINGS = [
     default: 60,
     parse: integer(1, 86_400),
     doc: 'How often the comfort job turns new hourly readings into PMV/PPD, s.',
+  }),
+  setting({
+    key: 'silentAfterDays',
+    env: 'CIOP_SILENT_AFTER_DAYS',
+    default: 14,
+    parse: integer(1, 3650),
+    doc: 'A gateway or sensor silent for longer than this many days raises an alarm (admins override it, also per medium).',
+  }),
+  setting({
+    key: 'alarmCheckIntervalS',
+    env: 'CIOP_ALARM_CHECK_INTERVAL_S',
+    default: 600,
+    parse: integer(10, 86400),
+    doc: 'Seconds between two looks for silent gateways and sensors (job `silent-devices`).',
+  }),
+  setting({
+    key: 'alarmEmails',
+    env: 'CIOP_ALARM_EMAILS',
+    default: [],
+    parse: emailList,
+    doc: 'Maintenance contacts told of silent devices, separated by commas, until admins set them.',
+  }),
+  setting({
+    key: 'alarmWebhookUrl',
+    env: 'CIOP_ALARM_WEBHOOK_URL',
+    default: undefined,
+    parse: optionalHttpUrl,
+    doc: 'URL to which incidents are POSTed as JSON, until admins set it.',
+  }),
+  setting({
+    key: 'expectedIntervalS',
+    env: 'CIOP_EXPECTED_INTERVAL_S',
+    default: 600,
+    parse: integer(1, 86400),
+    doc: 'How often sensors report, s, for the missing-data heatmap (admins override it per medium).',
   }),
 ] as const;
 

@@ -20,6 +20,7 @@ import { NewsService } from './modules/news/news.service.ts';
 import { PortalService } from './modules/portal/portal.service.ts';
 import { comfortJob } from './modules/comfort/comfort.jobs.ts';
 import { ComfortService } from './modules/comfort/comfort.service.ts';
+import { type InstallationServices, openInstallations } from './modules/installations/installations.jobs.ts';
 
 /** Everything a running CIOP holds: configuration, database, engine and services. */
 export interface Platform {
@@ -40,6 +41,13 @@ export interface Platform {
   portal: PortalService;
   /** Stored comfort: comfort points, their hourly PMV/PPD, dwelling, building and district views. */
   comfort: ComfortService;
+  /** Registration of installations, their live status and the missing-data heatmap. */
+  installations: InstallationServices['installations'];
+  /** Incidents of silent gateways and sensors (job `silent-devices`). */
+  alarms: InstallationServices['alarms'];
+  alarmSettings: InstallationServices['alarmSettings'];
+  /** Streamed data downloads. */
+  exports: InstallationServices['exports'];
   /** The token forwarders write with until machine tokens are issued. */
   ingestToken: string;
   /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
@@ -112,6 +120,16 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
     });
     const comfort = new ComfortService(database.db, engine, config, logger);
     scheduler.add(comfortJob(comfort, config.comfortIntervalS * 1000));
+    const operations = openInstallations({
+      db: database.db,
+      engine,
+      catalog,
+      registry: new RegistryService(database.db),
+      auth,
+      scheduler,
+      config,
+      logger,
+    });
     return {
       config,
       logger,
@@ -134,6 +152,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       news,
       portal: new PortalService(database.db, engine, logger),
       comfort,
+      ...operations,
       ingestToken,
       secretVerifiers,
       verifySecret: async (secret) => {

@@ -40,6 +40,11 @@ export interface Database {
   comfort_point: ComfortPointTable;
   comfort_hour: ComfortHourTable;
   comfort_setting: ComfortSettingTable;
+  alarm_setting: AlarmSettingTable;
+  medium_alarm_setting: MediumAlarmSettingTable;
+  incident: IncidentTable;
+  incident_event: IncidentEventTable;
+  export_link: ExportLinkTable;
 }
 
 export interface MediumTable {
@@ -409,4 +414,73 @@ export interface ComfortSettingTable {
   summer_start: string | null;
   summer_end: string | null;
   updated_at: number;
+}
+
+export interface AlarmSettingTable {
+  id: number;
+  silent_after_s: number;
+  /** JSON array of e-mail addresses. */
+  contacts: string;
+  mail_language: string;
+  webhook_url: string | null;
+  expected_interval_s: number;
+  updated_at: number;
+}
+
+export interface MediumAlarmSettingTable {
+  medium: string;
+  silent_after_s: number | null;
+  expected_interval_s: number | null;
+  updated_at: number;
+}
+
+export interface IncidentTable {
+  id: Generated<number>;
+  device_key: string;
+  kind: 'gateway' | 'sensor';
+  gateway_id: number;
+  sensor_id: number | null;
+  dwelling_id: number | null;
+  building_id: number | null;
+  medium: string | null;
+  status: 'open' | 'closed';
+  last_seen_at: number | null;
+  /** When the silence began: its last reading, or its registration when it never reported. */
+  silent_since: number;
+  silent_after_s: number;
+  opened_at: number;
+  notified_at: number | null;
+  mail_sent_at: number | null;
+  webhook_sent_at: number | null;
+  notify_attempts: Generated<number>;
+  assignee_id: number | null;
+  closed_at: number | null;
+  close_reason: 'recovered' | 'manual' | 'unmonitored' | 'threshold' | null;
+  returned_at: number | null;
+  outage_ms: number | null;
+  updated_at: number;
+}
+
+export interface IncidentEventTable {
+  id: Generated<number>;
+  incident_id: number;
+  at: number;
+  kind: string;
+  actor_kind: 'user' | 'machine' | 'anonymous' | 'system';
+  actor_id: number | null;
+  actor_name: string;
+  text: string;
+  detail: string;
+}
+
+export interface ExportLinkTable {
+  id: Generated<number>;
+  token_hash: string;
+  /** JSON of the principal who asked for the link. */
+  principal: string;
+  /** JSON of the export query. */
+  query: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
 }

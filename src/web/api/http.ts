@@ -49,12 +49,19 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     const token = options.auth === false ? undefined : auth.token();
     if (token) headers.authorization = `Bearer ${token}`;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    // A Blob (a file to upload) goes as it is, with its own content type; anything else as JSON.
+    const raw = options.body instanceof Blob;
+    if (options.body !== undefined && !raw) headers['content-type'] = 'application/json';
     try {
       return await fetch(`/api/v1${path}`, {
         method: options.method ?? 'GET',
         headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        body:
+          options.body === undefined
+            ? undefined
+            : raw
+              ? (options.body as Blob)
+              : JSON.stringify(options.body),
         credentials: 'same-origin',
         signal: options.signal,
       });

@@ -24,13 +24,6 @@ const PLANNED: readonly Omit<CatalogueEntry, 'entry' | 'text'>[] = [
     tags: ['residents', 'energy', 'comfort'],
   },
   {
-    id: 'installations',
-    roles: ['installer', 'admin'],
-    icon: 'wrench',
-    picture: 'installations',
-    tags: ['operations'],
-  },
-  {
     id: 'comfort-dashboards',
     roles: ['esco', 'admin'],
     icon: 'thermometer',

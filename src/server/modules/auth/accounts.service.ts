@@ -71,52 +71,70 @@ export class AccountsService {
   // Users.
 
   async create(body: CreateUserBody, by: By): Promise<AdminUser> {
-    const now = this.clock.now();
-    if (await findUserByEmail(this.db, body.email))
-      throw conflict(`email: there is already an account with the e-mail ${body.email}.`);
-    if (body.password !== undefined) checkPassword(body.password, body.email, 'password');
-    const roles = [...new Set(body.roles)];
-    const dwellingIds = body.dwellingIds ?? [];
-    await this.checkLinks(dwellingIds, body.organisationId ?? null);
-    const passwordHash = body.password !== undefined ? await hashPassword(body.password) : null;
-    let id: number;
+    let created: { id: number; invite: () => Promise<void> };
     try {
-      id = await this.db.transaction().execute(async (trx) => {
-        const userId = await insertUser(
-          trx,
-          {
-            email: body.email,
-            name: body.name.trim(),
-            language: body.language ?? 'en',
-            password_hash: passwordHash,
-            organisation_id: body.organisationId ?? null,
-          },
-          now,
-        );
-        await setUserRoles(trx, userId, roles);
-        await setUserDwellings(trx, userId, dwellingIds);
-        return userId;
-      });
+      created = await this.db.transaction().execute((trx) => this.createIn(trx, body, by));
     } catch (error) {
       if (isUniqueViolation(error))
         throw conflict(`email: there is already an account with the e-mail ${body.email}.`);
       throw error;
     }
-    await this.audit.record({
-      ...by,
-      action: 'user.created',
-      target: { type: 'user', id },
-      detail: { email: body.email, roles, dwellingIds, organisationId: body.organisationId ?? null },
-    });
-    if (passwordHash === null) await this.sendInvite(id);
-    return this.get(id);
+    await created.invite();
+    return this.get(created.id);
   }
 
-  private async checkLinks(dwellingIds: readonly number[], organisationId: number | null): Promise<void> {
-    const found = await existingIds(this.db, 'dwelling', dwellingIds);
+  /**
+   * Creates an account within the caller's transaction (with the audit event), for work that
+   * creates an account along with other things. Call `invite()` once the transaction has
+   * committed: an account without a password then gets its link to set one.
+   */
+  async createIn(
+    trx: Kysely<Database>,
+    body: CreateUserBody,
+    by: By,
+  ): Promise<{ id: number; invite: () => Promise<void> }> {
+    const now = this.clock.now();
+    if (await findUserByEmail(trx, body.email))
+      throw conflict(`email: there is already an account with the e-mail ${body.email}.`);
+    if (body.password !== undefined) checkPassword(body.password, body.email, 'password');
+    const roles = [...new Set(body.roles)];
+    const dwellingIds = body.dwellingIds ?? [];
+    await this.checkLinks(dwellingIds, body.organisationId ?? null, trx);
+    const passwordHash = body.password !== undefined ? await hashPassword(body.password) : null;
+    const id = await insertUser(
+      trx,
+      {
+        email: body.email,
+        name: body.name.trim(),
+        language: body.language ?? 'en',
+        password_hash: passwordHash,
+        organisation_id: body.organisationId ?? null,
+      },
+      now,
+    );
+    await setUserRoles(trx, id, roles);
+    await setUserDwellings(trx, id, dwellingIds);
+    await this.audit.record(
+      {
+        ...by,
+        action: 'user.created',
+        target: { type: 'user', id },
+        detail: { email: body.email, roles, dwellingIds, organisationId: body.organisationId ?? null },
+      },
+      trx,
+    );
+    return { id, invite: async () => (passwordHash === null ? this.sendInvite(id) : undefined) };
+  }
+
+  private async checkLinks(
+    dwellingIds: readonly number[],
+    organisationId: number | null,
+    db: Kysely<Database> = this.db,
+  ): Promise<void> {
+    const found = await existingIds(db, 'dwelling', dwellingIds);
     const missing = dwellingIds.filter((d) => !found.has(d));
     if (missing.length > 0) throw badRequest(`dwellingIds: there is no dwelling ${missing.join(', ')}.`);
-    if (organisationId !== null && (await existingIds(this.db, 'organisation', [organisationId])).size === 0)
+    if (organisationId !== null && (await existingIds(db, 'organisation', [organisationId])).size === 0)
       throw badRequest(`organisationId: there is no organisation ${organisationId}.`);
   }
 

@@ -38,7 +38,15 @@ export class MailService {
     language: Language,
     fields: Record<string, string | number>,
   ): Promise<void> {
-    const { subject, body } = renderMail(template, language, fields);
+    await this.sendMessage(to, renderMail(template, language, fields), template);
+  }
+
+  /**
+   * Sends a message another module rendered itself (`template` names it in the outbox), the
+   * same way: outbox first, then SMTP when configured.
+   */
+  async sendMessage(to: string, message: { subject: string; body: string }, template: string): Promise<void> {
+    const { subject, body } = message;
     const id = await insertOutboxMessage(this.db, {
       to_address: to,
       subject,

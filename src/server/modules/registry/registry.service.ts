@@ -414,27 +414,30 @@ export class RegistryService {
 
   async createDwelling(body: DwellingCreate, principal: Principal): Promise<Dwelling> {
     const id = await guarded('dwelling', () =>
-      this.db.transaction().execute(async (trx) => {
-        const building = await store.findBuilding(trx, body.buildingId);
-        if (!building) throw badRequest(`buildingId: there is no building ${body.buildingId}.`);
-        const same = await store.findDwellingByLabel(trx, body.buildingId, body.label);
-        if (same)
-          throw conflict(
-            `label: building ${building.code} already has a dwelling labelled ${body.label} (${same.id}).`,
-          );
-        return store.insertDwelling(
-          trx,
-          {
-            building_id: body.buildingId,
-            label: body.label,
-            floor: body.floor ?? null,
-            area_m2: body.areaM2 ?? null,
-          },
-          Date.now(),
-        );
-      }),
+      this.db.transaction().execute((trx) => this.createDwellingIn(trx, body)),
     );
     return this.getDwelling(id, principal);
+  }
+
+  /** Creates a dwelling within the caller's transaction; returns its id. */
+  async createDwellingIn(trx: Trx, body: DwellingCreate): Promise<number> {
+    const building = await store.findBuilding(trx, body.buildingId);
+    if (!building) throw badRequest(`buildingId: there is no building ${body.buildingId}.`);
+    const same = await store.findDwellingByLabel(trx, body.buildingId, body.label);
+    if (same)
+      throw conflict(
+        `label: building ${building.code} already has a dwelling labelled ${body.label} (${same.id}).`,
+      );
+    return store.insertDwelling(
+      trx,
+      {
+        building_id: body.buildingId,
+        label: body.label,
+        floor: body.floor ?? null,
+        area_m2: body.areaM2 ?? null,
+      },
+      Date.now(),
+    );
   }
 
   async updateDwelling(id: number, body: DwellingPatch, principal: Principal): Promise<Dwelling> {
@@ -518,25 +521,28 @@ export class RegistryService {
   }
 
   async createGateway(body: GatewayCreate, principal: Principal): Promise<Gateway> {
-    const sn = body.sn.toUpperCase();
     const id = await guarded('gateway', () =>
-      this.db.transaction().execute(async (trx) => {
-        const same = await store.findGatewayBySn(trx, sn);
-        if (same)
-          throw conflict(
-            `sn: gateway ${sn} already exists (id ${same.id}, ${toGateway(same).status}); to register it, PATCH /api/v1/gateways/${same.id} with dwellingId.`,
-          );
-        const now = Date.now();
-        const gatewayId = await store.insertGateway(trx, { sn, notes: body.notes ?? '' }, now);
-        if (body.dwellingId != null) {
-          if (!(await store.findDwelling(trx, body.dwellingId)))
-            throw badRequest(`dwellingId: there is no dwelling ${body.dwellingId}.`);
-          await store.assignGateway(trx, gatewayId, body.dwellingId, MIN_TIME, now);
-        }
-        return gatewayId;
-      }),
+      this.db.transaction().execute((trx) => this.createGatewayIn(trx, body)),
     );
     return this.getGateway(id, principal);
+  }
+
+  /** Creates a gateway (registered when `dwellingId` is given) within the caller's transaction. */
+  async createGatewayIn(trx: Trx, body: GatewayCreate): Promise<number> {
+    const sn = body.sn.toUpperCase();
+    const same = await store.findGatewayBySn(trx, sn);
+    if (same)
+      throw conflict(
+        `sn: gateway ${sn} already exists (id ${same.id}, ${toGateway(same).status}); to register it, PATCH /api/v1/gateways/${same.id} with dwellingId.`,
+      );
+    const now = Date.now();
+    const gatewayId = await store.insertGateway(trx, { sn, notes: body.notes ?? '' }, now);
+    if (body.dwellingId != null) {
+      if (!(await store.findDwelling(trx, body.dwellingId)))
+        throw badRequest(`dwellingId: there is no dwelling ${body.dwellingId}.`);
+      await store.assignGateway(trx, gatewayId, body.dwellingId, MIN_TIME, now);
+    }
+    return gatewayId;
   }
 
   /**
@@ -545,48 +551,53 @@ export class RegistryService {
    * now), so readings before it stay with the dwelling of their time.
    */
   async updateGateway(id: number, body: GatewayPatch, principal: Principal): Promise<Gateway> {
+    await guarded(`gateway ${id}`, () =>
+      this.db.transaction().execute((trx) => this.updateGatewayIn(trx, id, body)),
+    );
+    return this.getGateway(id, principal);
+  }
+
+  /**
+   * Registers, moves or unregisters a gateway (and edits its notes) within the caller's
+   * transaction, by the rules of `updateGateway`.
+   */
+  async updateGatewayIn(trx: Trx, id: number, body: GatewayPatch): Promise<void> {
     if (body.since !== undefined && body.dwellingId === undefined)
       throw badRequest(
         'since: only means something with dwellingId (a registration, move or unregistration).',
       );
-    await guarded(`gateway ${id}`, () =>
-      this.db.transaction().execute(async (trx) => {
-        const current = await store.findGateway(trx, id);
-        if (!current) throw notFound(`There is no gateway ${id}.`);
-        const now = Date.now();
-        const target = body.dwellingId;
-        if (target !== undefined && target !== current.dwellingId) {
-          if (target !== null) {
-            if (!(await store.findDwelling(trx, target)))
-              throw badRequest(`dwellingId: there is no dwelling ${target}.`);
-            const station = await store.findWeatherStationOfGateway(trx, id);
-            if (station)
-              throw conflict(
-                `Gateway ${current.sn} carries weather station ${station.code}; point the station at another gateway first (PATCH /api/v1/weather-stations/${station.id}).`,
-              );
-          }
-          if (body.since !== undefined && body.since > now)
-            throw badRequest('since: cannot be in the future.');
-          const latest = await store.latestGatewayAssignment(trx, id);
-          let validFrom: number;
-          if (!latest) {
-            validFrom = body.since ?? MIN_TIME;
-          } else {
-            validFrom = body.since ?? now;
-            // Assignments follow one another without overlapping.
-            if (latest.validTo === null ? validFrom <= latest.validFrom : validFrom < latest.validTo)
-              throw badRequest(
-                latest.validTo === null
-                  ? `since: must be after ${new Date(latest.validFrom).toISOString()}, when the gateway's current assignment began.`
-                  : `since: must not be before ${new Date(latest.validTo).toISOString()}, when the gateway was unregistered.`,
-              );
-          }
-          await store.assignGateway(trx, id, target, validFrom, now);
-        }
-        if (body.notes !== undefined) await store.updateGatewayNotes(trx, id, body.notes, now);
-      }),
-    );
-    return this.getGateway(id, principal);
+    const current = await store.findGateway(trx, id);
+    if (!current) throw notFound(`There is no gateway ${id}.`);
+    const now = Date.now();
+    const target = body.dwellingId;
+    if (target !== undefined && target !== current.dwellingId) {
+      if (target !== null) {
+        if (!(await store.findDwelling(trx, target)))
+          throw badRequest(`dwellingId: there is no dwelling ${target}.`);
+        const station = await store.findWeatherStationOfGateway(trx, id);
+        if (station)
+          throw conflict(
+            `Gateway ${current.sn} carries weather station ${station.code}; point the station at another gateway first (PATCH /api/v1/weather-stations/${station.id}).`,
+          );
+      }
+      if (body.since !== undefined && body.since > now) throw badRequest('since: cannot be in the future.');
+      const latest = await store.latestGatewayAssignment(trx, id);
+      let validFrom: number;
+      if (!latest) {
+        validFrom = body.since ?? MIN_TIME;
+      } else {
+        validFrom = body.since ?? now;
+        // Assignments follow one another without overlapping.
+        if (latest.validTo === null ? validFrom <= latest.validFrom : validFrom < latest.validTo)
+          throw badRequest(
+            latest.validTo === null
+              ? `since: must be after ${new Date(latest.validFrom).toISOString()}, when the gateway's current assignment began.`
+              : `since: must not be before ${new Date(latest.validTo).toISOString()}, when the gateway was unregistered.`,
+          );
+      }
+      await store.assignGateway(trx, id, target, validFrom, now);
+    }
+    if (body.notes !== undefined) await store.updateGatewayNotes(trx, id, body.notes, now);
   }
 
   async deleteGateway(id: number, _principal: Principal): Promise<void> {
@@ -635,27 +646,28 @@ export class RegistryService {
 
   async createSensor(body: SensorCreate, principal: Principal): Promise<Sensor> {
     const id = await guarded('sensor', () =>
-      this.db.transaction().execute(async (trx) => {
-        const gateway = await store.findGateway(trx, body.gatewayId);
-        if (!gateway) throw badRequest(`gatewayId: there is no gateway ${body.gatewayId}.`);
-        const medium = await store.findMedium(trx, body.medium);
-        if (!medium)
-          throw badRequest(
-            `medium: there is no medium ${body.medium}; an admin adds media under /api/v1/media.`,
-          );
-        const same = await store.findSensorByIdentity(trx, body.gatewayId, body);
-        if (same)
-          throw conflict(
-            `Gateway ${gateway.sn} already has sensor ${same.id} on channel ${body.channel}, device ${body.device}, medium ${body.medium}.`,
-          );
-        return store.insertSensor(
-          trx,
-          { ...body, unit: body.unit ?? medium.unit, label: body.label ?? '' },
-          Date.now(),
-        );
-      }),
+      this.db.transaction().execute((trx) => this.createSensorIn(trx, body)),
     );
     return this.getSensor(id, principal);
+  }
+
+  /** Creates a sensor within the caller's transaction; returns its id. */
+  async createSensorIn(trx: Trx, body: SensorCreate): Promise<number> {
+    const gateway = await store.findGateway(trx, body.gatewayId);
+    if (!gateway) throw badRequest(`gatewayId: there is no gateway ${body.gatewayId}.`);
+    const medium = await store.findMedium(trx, body.medium);
+    if (!medium)
+      throw badRequest(`medium: there is no medium ${body.medium}; an admin adds media under /api/v1/media.`);
+    const same = await store.findSensorByIdentity(trx, body.gatewayId, body);
+    if (same)
+      throw conflict(
+        `Gateway ${gateway.sn} already has sensor ${same.id} on channel ${body.channel}, device ${body.device}, medium ${body.medium}.`,
+      );
+    return store.insertSensor(
+      trx,
+      { ...body, unit: body.unit ?? medium.unit, label: body.label ?? '' },
+      Date.now(),
+    );
   }
 
   async updateSensor(id: number, body: SensorPatch, principal: Principal): Promise<Sensor> {

@@ -1,0 +1,144 @@
+import { readFile } from 'node:fs/promises';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BY_SYSTEM } from '#server/modules/auth/by.ts';
+import {
+  launchBrowser,
+  type Platform4Browser,
+  screenshot,
+  startPlatform,
+  type TestBrowser,
+} from './harness.ts';
+
+const SN = 'E2E0000000000001';
+const EMAIL = 'installer.e2e@city.example';
+const PASSWORD = 'a password for the browser test';
+
+describe('an installer registering an installation', () => {
+  let ciop: Platform4Browser;
+  let browser: TestBrowser;
+  let page: Page;
+  let buildingId: string;
+
+  beforeAll(async () => {
+    [ciop, browser] = await Promise.all([startPlatform({ days: 1, feeds: false }), launchBrowser()]);
+    await ciop.platform.auth.accounts.create(
+      { email: EMAIL, name: 'Itziar Installer', roles: ['installer'], password: PASSWORD },
+      BY_SYSTEM,
+    );
+    page = await browser.page();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await ciop?.close();
+  });
+
+  const row = () => page.locator('tr[data-dwelling]', { hasText: '9 Ezk.' });
+
+  it('logs in and registers a dwelling, its gateway and two sensors in one step', async () => {
+    await page.goto(`${ciop.url}/login?next=/installations/register`);
+    await page.fill('#login-email', EMAIL);
+    await page.fill('#login-password', PASSWORD);
+    await page.press('#login-password', 'Enter');
+    await page.waitForURL((u) => u.pathname === '/installations/register');
+
+    await expect.poll(() => page.locator('#reg-building option').count()).toBeGreaterThan(2);
+    await page.selectOption('#reg-building', { index: 1 });
+    buildingId = await page.inputValue('#reg-building');
+    await page.fill('#reg-floor', '9');
+    await page.fill('#reg-door', 'Ezk.');
+    await expect.poll(() => page.textContent('.hint.field-wide')).toContain('9 Ezk.');
+    await page.fill('#reg-sn', SN);
+    await expect.poll(() => page.textContent('[data-preview]')).toContain('never heard from this gateway');
+    await page.click('text=Add a sensor');
+    await page.click('text=Add a sensor');
+    await page.selectOption('[data-sensor-row="1"] select', 'humidity');
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('[data-registered]');
+    expect(await page.textContent('[data-registered]')).toContain(
+      `dwelling 9 Ezk., gateway ${SN}, 2 sensors`,
+    );
+    await screenshot(page, 'installations-registered');
+  });
+
+  it('sees it black on the status monitor, then green once data arrives, without reloading the page', async () => {
+    await page.goto(`${ciop.url}/installations?building=${buildingId}`);
+    await expect.poll(() => row().getAttribute('data-status')).toBe('never');
+    expect(await row().locator(`[data-gateway="${SN}"]`).getAttribute('data-status')).toBe('never');
+    expect(await row().textContent()).toContain('Never reported');
+    await screenshot(page, 'installations-status-black');
+    await page.evaluate('window.__stillTheSamePage = true');
+
+    const now = Date.now();
+    const res = await fetch(`${ciop.url}/api/v2/write?precision=ms`, {
+      method: 'POST',
+      headers: { authorization: `Token ${ciop.platform.ingestToken}` },
+      body: [
+        `forwarder_data,SN=${SN},channel=1,device=1,medium=temperature value=21.5 ${now - 60_000}`,
+        `forwarder_data,SN=${SN},channel=1,device=2,medium=humidity value=48 ${now - 60_000}`,
+      ].join('\n'),
+    });
+    expect(res.status).toBe(204);
+
+    await expect.poll(() => row().getAttribute('data-status'), { timeout: 25_000 }).toBe('reporting');
+    expect(await row().locator(`[data-gateway="${SN}"]`).getAttribute('data-status')).toBe('reporting');
+    expect(await row().locator('[data-sensor][data-status="reporting"]').count()).toBe(2);
+    expect(await page.evaluate('window.__stillTheSamePage')).toBe(true);
+    await screenshot(page, 'installations-status-green');
+  });
+
+  it('downloads the dwelling’s readings as CSV, in the columns the back-fill takes', async () => {
+    await page.goto(`${ciop.url}/installations/data`);
+    await expect.poll(() => page.locator('#data-building option').count()).toBeGreaterThan(2);
+    await page.selectOption('#data-building', buildingId);
+    await expect.poll(() => page.locator('#data-dwelling option', { hasText: '9 Ezk.' }).count()).toBe(1);
+    await page.selectOption('#data-dwelling', { label: '9 Ezk.' });
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await page.fill('#data-to', tomorrow);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-download]')]);
+    expect(download.suggestedFilename()).toMatch(/^ciop_.*_raw\.csv$/);
+    const csv = await readFile((await download.path()) as string, 'utf8');
+    const lines = csv.trimEnd().split('\n');
+    expect(lines[0]).toBe('sn,channel,device,medium,time,value');
+    expect(lines.slice(1).sort()).toEqual([
+      expect.stringMatching(new RegExp(`^${SN},1,1,temperature,\\d{4}-\\d{2}-\\d{2}T[\\d:.]+Z,21\\.5$`)),
+      expect.stringMatching(new RegExp(`^${SN},1,2,humidity,\\d{4}-\\d{2}-\\d{2}T[\\d:.]+Z,48$`)),
+    ]);
+
+    await page.click('[data-coverage]');
+    await page.waitForSelector('.chart canvas');
+    // The day the reading came is incomplete (one reading of 144): opening it shows it.
+    await page.click('.ops-gaps summary');
+    await page
+      .locator('.ops-gaps li', { hasText: 'temperature 1/1' })
+      .locator('button', { hasText: '(1 %)' })
+      .click();
+    await expect.poll(() => page.textContent('.ops-day')).toContain('1 readings of 144 expected');
+    await screenshot(page, 'installations-data');
+    const audit = await ciop.platform.auth.audit.list({ action: 'data.export' });
+    expect(audit.items[0]).toMatchObject({ actor: { name: 'Itziar Installer' }, targetType: 'dwelling' });
+  });
+
+  it('has pages that assistive technology can read: status, registration, incidents, alarm settings', async () => {
+    for (const [path, heading] of [
+      [`/installations?building=${buildingId}`, 'Status of the installations'],
+      ['/installations/register', 'Register an installation'],
+      ['/installations/incidents', 'Incidents'],
+      ['/installations/settings', 'Alarm settings'],
+    ]) {
+      await page.goto(`${ciop.url}${path}`);
+      await expect.poll(() => page.textContent('h2')).toBe(heading);
+      await page.waitForLoadState('networkidle');
+      const results = await new AxeBuilder({ page })
+        .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+        .analyze();
+      const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      expect(
+        serious.map(
+          (v) => `${path} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
+        ),
+      ).toEqual([]);
+    }
+  });
+});

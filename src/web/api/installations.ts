@@ -1,0 +1,96 @@
+import type { PageOf } from '#common/api/pagination.ts';
+import type {
+  AlarmSettings,
+  AlarmSettingsUpdate,
+  DwellingStatus,
+  ExportQuery,
+  GatewayPreview,
+  Incident,
+  IncidentDetail,
+  IncidentStatus,
+  Installation,
+  InstallationCoverage,
+  InstallationCreate,
+  StatusPage,
+} from '#common/api/installations.ts';
+import type { Building, Dwelling, Medium } from '#common/api/registry.ts';
+import { api } from './http.ts';
+
+const query = (params: Record<string, string | number | undefined | null>) => {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== null && v !== '') search.set(k, String(v));
+  const s = search.toString();
+  return s ? `?${s}` : '';
+};
+
+/** Every item of a paginated registry list. */
+async function all<T>(path: string, signal?: AbortSignal): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const sep = path.includes('?') ? '&' : '?';
+    const page = await api<PageOf<T>>(`${path}${sep}limit=500${cursor ? `&cursor=${cursor}` : ''}`, {
+      signal,
+    });
+    items.push(...page.items);
+    cursor = page.next;
+  } while (cursor);
+  return items;
+}
+
+export const listBuildings = (signal?: AbortSignal) => all<Building>('/buildings', signal);
+export const listDwellings = (buildingId: number, signal?: AbortSignal) =>
+  all<Dwelling>(`/dwellings?building=${buildingId}`, signal);
+export const listMedia = (signal?: AbortSignal) => all<Medium>('/media', signal);
+
+export const previewGateway = (sn: string, signal?: AbortSignal) =>
+  api<GatewayPreview>(`/installations/gateway-preview?sn=${encodeURIComponent(sn)}`, { signal });
+export const registerInstallation = (body: InstallationCreate) =>
+  api<Installation>('/installations', { method: 'POST', body });
+
+export const getStatus = (
+  params: { building?: number; status?: DwellingStatus; limit?: number; cursor?: string },
+  signal?: AbortSignal,
+) => api<StatusPage>(`/installations/status${query(params)}`, { signal });
+
+export const getCoverage = (
+  params: { dwelling?: number; building?: number; from: string; to: string },
+  signal?: AbortSignal,
+) => api<InstallationCoverage>(`/installations/coverage${query(params)}`, { signal });
+
+export const getRawDay = (sensorId: number, from: number, to: number, signal?: AbortSignal) =>
+  api<{ unit: string; points: { t: number; v: number }[] }>(
+    `/readings?sensor=${sensorId}&from=${from}&to=${to}&limit=10000`,
+    { signal },
+  );
+
+/** A single-use link that downloads the export straight to a file. */
+export const exportLink = (body: ExportQuery) =>
+  api<{ url: string; expiresAt: number }>('/exports/links', { method: 'POST', body });
+
+/** Back-fills readings from a CSV file with the columns of the export. */
+export const importCsv = (file: Blob) =>
+  api<{ stored: number }>('/ingest/csv', {
+    method: 'POST',
+    body: file.type ? file : new Blob([file], { type: 'text/csv' }),
+  });
+
+export const getAlarmSettings = (signal?: AbortSignal) => api<AlarmSettings>('/alarm-settings', { signal });
+export const saveAlarmSettings = (body: AlarmSettingsUpdate) =>
+  api<AlarmSettings>('/alarm-settings', { method: 'PUT', body });
+
+export const listIncidents = (
+  params: { status?: IncidentStatus; building?: number; cursor?: string; limit?: number },
+  signal?: AbortSignal,
+) => api<PageOf<Incident>>(`/incidents${query(params)}`, { signal });
+export const getIncident = (id: number, signal?: AbortSignal) =>
+  api<IncidentDetail>(`/incidents/${id}`, { signal });
+export const assignIncident = (id: number, assigneeId: number | null) =>
+  api<IncidentDetail>(`/incidents/${id}`, { method: 'PATCH', body: { assigneeId } });
+export const commentIncident = (id: number, text: string) =>
+  api<IncidentDetail>(`/incidents/${id}/comments`, { method: 'POST', body: { text } });
+export const closeIncident = (id: number, comment?: string) =>
+  api<IncidentDetail>(`/incidents/${id}/close`, { method: 'POST', body: comment ? { comment } : {} });
+export const listAssignees = (signal?: AbortSignal) =>
+  api<{ items: { id: number; name: string; email: string }[] }>('/installations/assignees', { signal });
