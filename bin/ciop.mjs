@@ -1,8 +1,15 @@
 #!/usr/bin/env node
-// The `ciop` command: runs the TypeScript sources through tsx so that no build step stands
-// between a clone and a running platform.
-import { register } from 'tsx/esm/api';
+// The `ciop` command. It runs the built server (dist/server, made by `npm start` or
+// `npm run build:server`) when that is current, and otherwise the TypeScript sources through
+// tsx, so that no build step stands between a clone, or an edit, and a running platform.
+import { serverStaleReason } from '../scripts/build-server.mjs';
 
-register();
-const { main } = await import('../src/server/main.ts');
+let main;
+if (serverStaleReason() === null) {
+  ({ main } = await import('../dist/server/main.js'));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../src/server/main.ts'));
+}
 await main(process.argv.slice(2));

@@ -13,7 +13,12 @@ interface Pending {
 
 /** One storage thread and its request/reply channel. */
 function storageThread(data: StorageWorkerData) {
-  const worker = new Worker(new URL('./storage-worker-boot.mjs', import.meta.url), { workerData: data });
+  // Built (dist/server), the thread runs storage-worker.js; from the sources, through tsx.
+  const built = import.meta.url.endsWith('.js');
+  const entry = new URL(built ? './storage-worker.js' : './storage-worker-boot.mjs', import.meta.url);
+  // The append thread holds a batch or two at a time; the compaction thread a slice of the log.
+  const resourceLimits = { maxYoungGenerationSizeMb: data.role === 'append' ? 4 : 16 };
+  const worker = new Worker(entry, { workerData: data, resourceLimits });
   const pending = new Map<number, Pending>();
   let next = 1;
   let failure: Error | undefined;

@@ -4,7 +4,10 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 
 /** Where `npm run build` puts the web applications. */
-export const DEFAULT_WEB_ROOT = path.resolve(import.meta.dirname, '..', '..', '..', '..', 'dist', 'web');
+// Beside the built server (dist/server → dist/web), or from src/server/modules/web in the sources.
+export const DEFAULT_WEB_ROOT = import.meta.url.endsWith('.js')
+  ? path.resolve(import.meta.dirname, '..', 'web')
+  : path.resolve(import.meta.dirname, '..', '..', '..', '..', 'dist', 'web');
 
 export interface WebOptions {
   /** Folder of the built web applications (default `dist/web`). */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain ES module script, without type declarations.
-import { staleReason } from './build-web-if-needed.mjs';
+import { staleReason } from './build-if-needed.mjs';
 
 describe('deciding whether the web applications need building', () => {
   let root: string;

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Builds the web applications (dist/web) when they are missing or older than their sources, so
-// `npm start` on a fresh clone, or after a pull, serves the current pages.
+// Builds the server (dist/server) and the web applications (dist/web) when they are missing or
+// older than their sources, so `npm start` on a fresh clone, or after a pull, runs the current code.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { buildServer, serverStaleReason } from './build-server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -35,7 +37,12 @@ export function staleReason(root = ROOT) {
   return null;
 }
 
-function main() {
+async function main() {
+  const serverReason = serverStaleReason();
+  if (serverReason) {
+    console.log(`Building the server (${serverReason})…`);
+    await buildServer();
+  }
   const reason = staleReason();
   if (!reason) return;
   console.log(`Building the web applications (${reason})…`);
@@ -49,4 +56,4 @@ function main() {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
