@@ -16,6 +16,7 @@ import { registryRoutes } from './modules/registry/registry.routes.ts';
 import { registryImportRoutes } from './modules/registry/registry-import.routes.ts';
 import { newsRoutes } from './modules/news/news.routes.ts';
 import { portalRoutes } from './modules/portal/portal.routes.ts';
+import { homeRoutes } from './modules/home/home.routes.ts';
 import { webRoutes, type WebOptions } from './modules/web/web.routes.ts';
 
 declare module 'fastify' {
@@ -77,6 +78,7 @@ export async function buildApp(platform: Platform, options: AppOptions = {}): Pr
   await app.register(adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(newsRoutes, { prefix: '/api/v1' });
   await app.register(portalRoutes, { prefix: '/api/v1' });
+  await app.register(homeRoutes, { prefix: '/api/v1' });
   await app.register(webRoutes, options.web ?? {});
   return app;
 }

@@ -18,6 +18,7 @@ import { workerLogWriter } from './modules/readings/worker-log-writer.ts';
 import { getOrCreateSetting } from './modules/system/instance-settings.store.ts';
 import { NewsService } from './modules/news/news.service.ts';
 import { PortalService } from './modules/portal/portal.service.ts';
+import { HomeService } from './modules/home/home.service.ts';
 
 /** Everything a running CIOP holds: configuration, database, engine and services. */
 export interface Platform {
@@ -36,6 +37,8 @@ export interface Platform {
   news: NewsService;
   /** Headline figures of the landing portal. */
   portal: PortalService;
+  /** The resident's home views computed on the server: before and after, tips. */
+  home: HomeService;
   /** The token forwarders write with until machine tokens are issued. */
   ingestToken: string;
   /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
@@ -100,6 +103,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       retentionDays: config.newsRetentionDays,
       fetchIntervalS: config.newsFetchIntervalS,
     });
+    const readings = new ReadingsService(database.db, engine, catalog, config.timezone);
     return {
       config,
       logger,
@@ -115,12 +119,13 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
           bySerial: (serials) => findGatewaysBySerial(database.db, serials),
         },
       ),
-      readings: new ReadingsService(database.db, engine, catalog, config.timezone),
+      readings,
       registry: new RegistryService(database.db),
       registryImport: new RegistryImportService(database.db),
       auth,
       news,
       portal: new PortalService(database.db, engine, logger),
+      home: new HomeService(database.db, readings, config.timezone),
       ingestToken,
       secretVerifiers,
       verifySecret: async (secret) => {
