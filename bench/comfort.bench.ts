@@ -6,8 +6,26 @@
  *
  * The conditions are drawn (seeded, so every run sees the same ones) from ISO 7730's validity range:
  * 10–30 °C air, 10–40 °C radiant, 0–1 m/s, 0.8–4 met, 0–2 clo, water vapour pressure ≤ 2700 Pa.
+ *
+ * Then the API: `POST /api/v1/comfort/pmv` with 10,000 inputs, through Fastify (`app.inject`: JSON
+ * parsing, schema validation, computation, serialisation), for ISO 7730 and for ASHRAE 55 at
+ * elevated air speed (the SET cooling-effect search on every row).
  */
-import { fangerPmv, fangerPmvBatch, pmvPpdBatch, ppdFromPmv } from '../src/common/comfort/index.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import {
+  clearCoolingEffectCache,
+  coolingEffectBatch,
+  fangerPmv,
+  fangerPmvBatch,
+  pmvPpdBatch,
+  ppdFromPmv,
+} from '../src/common/comfort/index.ts';
+import { buildApp } from '../src/server/app.ts';
+import { loadConfig } from '../src/server/config.ts';
+import { openPlatform } from '../src/server/platform.ts';
 import { annexDPmvPpd } from '../src/common/comfort/reference/iso7730-annex-d.ts';
 
 const N = 1_000_000;
@@ -151,16 +169,42 @@ for (let run = 0; run < 30; run++) {
     time(() => pmvPpdBatch({ ...small, vr: small.vr.map((v) => 0.1 * v) }, { standard: 'ashrae' })),
   );
 }
-// ASHRAE 55 at elevated air speed: every row needs the SET cooling-effect search (about ten
-// 60-minute two-node simulations), so it is timed once, for the record.
-const homes = {
-  tdb: small.tdb,
-  rh: small.rh.map((x) => Math.min(x, 70)),
-  v: new Float64Array(BATCH).fill(0.1),
-  met: new Float64Array(BATCH).fill(1.2),
-  clo: new Float64Array(BATCH).fill(0.5),
+// ASHRAE 55 at elevated air speed: every row needs the SET cooling-effect search. Homes: measured
+// 0.1 m/s at 1.2 met is a relative 0.16 m/s, so the cooling effect applies to every row.
+const homes = (seed: number) => {
+  const rows = conditions(BATCH, seed);
+  return {
+    tdb: rows.tdb,
+    rh: rows.rh.map((x) => Math.min(x, 70)),
+    v: new Float64Array(BATCH).fill(0.1),
+    met: new Float64Array(BATCH).fill(1.2),
+    clo: new Float64Array(BATCH).fill(0.5),
+  };
 };
-const ashraeElevatedMs = time(() => pmvPpdBatch(homes, { standard: 'ashrae' }));
+const rowByRowMs = time(() => pmvPpdBatch(homes(8), { standard: 'ashrae', shareCoolingEffect: false }));
+const coldTimes: number[] = [];
+const warmTimes: number[] = [];
+let setRuns: number;
+for (let run = 0; run < 10; run++) {
+  const rows = homes(100 + run);
+  clearCoolingEffectCache();
+  coldTimes.push(time(() => pmvPpdBatch(rows, { standard: 'ashrae' })));
+  warmTimes.push(time(() => pmvPpdBatch(homes(200 + run), { standard: 'ashrae' })));
+}
+{
+  clearCoolingEffectCache();
+  const rows = homes(300);
+  const clo = 0.5 * (0.6 + 0.4 / 1.2);
+  setRuns = coolingEffectBatch({
+    tdb: rows.tdb,
+    tr: rows.tdb,
+    vr: new Float64Array(BATCH).fill(0.16),
+    rh: rows.rh,
+    met: rows.met,
+    clo: new Float64Array(BATCH).fill(clo),
+    wme: new Float64Array(BATCH),
+  }).stats.setRuns;
+}
 
 console.log('');
 console.log(`${BATCH.toLocaleString('en-US')}-row batch (median of 30):`);
@@ -171,6 +215,121 @@ console.log(`  pmvPpdBatch, ISO 7730                        ${median(isoTimes).t
 console.log(
   `  pmvPpdBatch, ASHRAE 55, still air            ${median(ashraeStillTimes).toFixed(2).padStart(8)} ms`,
 );
+console.log('  pmvPpdBatch, ASHRAE 55, homes: 0.1 m/s measured at 1.2 met (cooling effect on every row):');
+console.log(`    row by row (shareCoolingEffect: false), one run ${rowByRowMs.toFixed(1).padStart(8)} ms`);
 console.log(
-  `  pmvPpdBatch, ASHRAE 55, 0.1 m/s measured at 1.2 met (vr 0.16 m/s: cooling effect on every row, one run) ${ashraeElevatedMs.toFixed(0)} ms`,
+  `    shared searches, cold lattice (median of 10)  ${median(coldTimes).toFixed(1).padStart(8)} ms  (${setRuns} SET runs)`,
 );
+console.log(
+  `    shared searches, lattice kept (median of 10)  ${median(warmTimes).toFixed(1).padStart(8)} ms`,
+);
+
+// ---------------------------------------------------------------- the API
+
+const round = (x: number, decimals: number): number => Number(x.toFixed(decimals));
+/** A request body as a client sends it: measured values with a few decimals. */
+function body(kind: 'iso' | 'ashrae-homes' | 'ashrae-mixed', seed: number, layout = 'rows'): string {
+  const random = seededRandom(seed);
+  const inputs = [];
+  for (let i = 0; i < BATCH; i++) {
+    if (kind === 'iso') {
+      const tdb = 10 + 20 * random();
+      const rhMax = Math.min(100, 2700 / (10 * Math.exp(16.6536 - 4030.183 / (tdb + 235))));
+      inputs.push({
+        tdb: round(tdb, 2),
+        tr: round(10 + 30 * random(), 2),
+        vr: round(random(), 2),
+        rh: round(rhMax * random(), 1),
+        met: round(0.8 + 3.2 * random(), 2),
+        clo: round(2 * random(), 2),
+      });
+    } else if (kind === 'ashrae-homes') {
+      inputs.push({
+        tdb: round(10 + 20 * random(), 2),
+        rh: round(70 * random(), 1),
+        v: 0.1,
+        met: 1.2,
+        clo: 0.5,
+      });
+    } else {
+      // Every row its own air speed, activity and clothing: nothing to share but warm starts.
+      inputs.push({
+        tdb: round(18 + 10 * random(), 2),
+        vr: round(0.15 + random(), 2),
+        rh: round(20 + 50 * random(), 1),
+        met: round(1 + random(), 2),
+        clo: round(0.3 + random(), 2),
+      });
+    }
+  }
+  return JSON.stringify({ standard: kind === 'iso' ? 'iso' : 'ashrae', layout, inputs });
+}
+
+const folder = mkdtempSync(path.join(tmpdir(), 'ciop-bench-comfort-'));
+const platform = await openPlatform(
+  loadConfig(
+    {},
+    {
+      databaseUrl: `sqlite:${path.join(folder, 'ciop.db')}`,
+      logLevel: 'silent',
+      mqttPort: 0,
+      comfortRateLimit: 1_000_000,
+    },
+  ),
+  pino({ level: 'silent' }),
+);
+const app = await buildApp(platform);
+await app.ready();
+async function post(payload: string): Promise<number> {
+  const start = performance.now();
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/comfort/pmv',
+    payload,
+    headers: { 'content-type': 'application/json' },
+  });
+  const ms = performance.now() - start;
+  if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${res.body.slice(0, 300)}`);
+  return ms;
+}
+const httpRuns = async (kind: Parameters<typeof body>[0], runs: number, cold: boolean, layout = 'rows') => {
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const payload = body(kind, 1000 + run, layout);
+    if (cold) clearCoolingEffectCache();
+    times.push(await post(payload));
+  }
+  return times;
+};
+// Warm the JIT on a few requests first.
+await httpRuns('iso', 5, false);
+await httpRuns('ashrae-homes', 3, false);
+const isoHttp = await httpRuns('iso', 30, false);
+const isoColumns = await httpRuns('iso', 30, false, 'columns');
+const homesCold = await httpRuns('ashrae-homes', 10, true);
+const homesColdColumns = await httpRuns('ashrae-homes', 10, true, 'columns');
+const homesWarm = await httpRuns('ashrae-homes', 30, false);
+const homesWarmColumns = await httpRuns('ashrae-homes', 30, false, 'columns');
+const mixed = await httpRuns('ashrae-mixed', 3, true);
+await app.close();
+await platform.close();
+rmSync(folder, { recursive: true, force: true });
+
+const sizeKb = (kind: Parameters<typeof body>[0]) => Math.round(body(kind, 1).length / 1024);
+const line = (label: string, times: number[]) =>
+  console.log(
+    `  ${label.padEnd(62)} median ${median(times).toFixed(1).padStart(6)} ms, fastest ${Math.min(...times)
+      .toFixed(1)
+      .padStart(6)} ms`,
+  );
+console.log('');
+console.log(
+  `POST /api/v1/comfort/pmv with ${BATCH.toLocaleString('en-US')} inputs (app.inject, whole request):`,
+);
+line(`ISO 7730 (${sizeKb('iso')} KB of JSON), answer in rows`, isoHttp);
+line('ISO 7730, answer in columns (layout: columns)', isoColumns);
+line(`ASHRAE 55, homes at elevated speed, lattice cold (${sizeKb('ashrae-homes')} KB), rows`, homesCold);
+line('ASHRAE 55, homes at elevated speed, lattice cold, columns', homesColdColumns);
+line('ASHRAE 55, homes, lattice kept from earlier requests, rows', homesWarm);
+line('ASHRAE 55, homes, lattice kept from earlier requests, columns', homesWarmColumns);
+line('ASHRAE 55, every row a different speed/activity/clothing', mixed);

@@ -18,6 +18,7 @@ import { newsRoutes } from './modules/news/news.routes.ts';
 import { portalRoutes } from './modules/portal/portal.routes.ts';
 import { homeRoutes } from './modules/home/home.routes.ts';
 import { webRoutes, type WebOptions } from './modules/web/web.routes.ts';
+import { comfortRoutes } from './modules/comfort/comfort.routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -80,5 +81,6 @@ export async function buildApp(platform: Platform, options: AppOptions = {}): Pr
   await app.register(portalRoutes, { prefix: '/api/v1' });
   await app.register(homeRoutes, { prefix: '/api/v1' });
   await app.register(webRoutes, options.web ?? {});
+  await app.register(comfortRoutes, { prefix: '/api/v1' });
   return app;
 }

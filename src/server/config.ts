@@ -70,6 +70,19 @@ export interface Config {
   newsRetentionDays: number;
   /** Seconds between two fetches of the news feeds. */
   newsFetchIntervalS: number;
+  /** Requests a minute one anonymous caller may make to the PMV calculator (ten times that signed in). */
+  comfortRateLimit: number;
+  /** Summer clothing season of the comfort job, first and last local day (MM-DD), inclusive. */
+  comfortSummer: { start: string; end: string };
+  /** Default clothing insulation of the comfort job, clo, per season. */
+  comfortWinterClo: number;
+  comfortSummerClo: number;
+  /** Default metabolic rate of the comfort job, met. */
+  comfortMet: number;
+  /** Default average room air speed of the comfort job, m/s. */
+  comfortAirSpeed: number;
+  /** How often the comfort job looks for new readings, s. */
+  comfortIntervalS: number;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -167,6 +180,25 @@ const smtpUrl: Parser<string | undefined> = (raw) => {
   if (!/^smtps?:\/\/[^/]+/.test(v))
     throw new ConfigValueError('expected smtp://user:password@host:587 or smtps://…:465');
   return v;
+};
+
+const decimal =
+  (min: number, max: number): Parser<number> =>
+  (raw) => {
+    if (!/^\s*-?\d+(\.\d+)?\s*$/.test(raw)) throw new ConfigValueError(`expected a number, got "${raw}"`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new ConfigValueError(`expected ${min}…${max}, got ${value}`);
+    return value;
+  };
+
+const MONTH_DAY = /^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+const monthDayRange: Parser<{ start: string; end: string }> = (raw) => {
+  const [start, end, ...rest] = raw.split('..').map((s) => s.trim());
+  if (rest.length > 0 || !MONTH_DAY.test(start ?? '') || !MONTH_DAY.test(end ?? '')) {
+    throw new ConfigValueError(`expected two month-days such as 06-01..09-30, got "${raw}"`);
+  }
+  return { start, end };
 };
 
 function setting<K extends keyof Config>(s: Setting<K>): Setting<K> {
@@ -402,6 +434,55 @@ export const SETTINGS = [
     default: 900,
     parse: integer(60, 86400),
     doc: 'Seconds between two fetches of the news feeds (each with a conditional request).',
+  }),
+  setting({
+    key: 'comfortRateLimit',
+    env: 'CIOP_COMFORT_RATE_LIMIT',
+    default: 120,
+    parse: integer(1, 1_000_000),
+    doc: 'Requests a minute one caller without a credential may make to `POST /api/v1/comfort/pmv` (ten times that with one).',
+  }),
+  setting({
+    key: 'comfortSummer',
+    env: 'CIOP_COMFORT_SUMMER',
+    default: { start: '06-01', end: '09-30' },
+    parse: monthDayRange,
+    doc: 'Days of summer clothing for stored comfort, `MM-DD..MM-DD` local dates inclusive; the rest of the year is winter.',
+  }),
+  setting({
+    key: 'comfortWinterClo',
+    env: 'CIOP_COMFORT_WINTER_CLO',
+    default: 1.0,
+    parse: decimal(0, 4),
+    doc: 'Clothing insulation assumed in winter, clo (ISO 7730 Annex C: trousers, shirt, sweater).',
+  }),
+  setting({
+    key: 'comfortSummerClo',
+    env: 'CIOP_COMFORT_SUMMER_CLO',
+    default: 0.5,
+    parse: decimal(0, 4),
+    doc: 'Clothing insulation assumed in summer, clo (light trousers, short-sleeved shirt).',
+  }),
+  setting({
+    key: 'comfortMet',
+    env: 'CIOP_COMFORT_MET',
+    default: 1.2,
+    parse: decimal(0.5, 6),
+    doc: 'Metabolic rate assumed at home, met (ISO 7730 Annex B: sedentary activity).',
+  }),
+  setting({
+    key: 'comfortAirSpeed',
+    env: 'CIOP_COMFORT_AIR_SPEED',
+    default: 0.1,
+    parse: decimal(0, 5),
+    doc: 'Average room air speed assumed, m/s (still air).',
+  }),
+  setting({
+    key: 'comfortIntervalS',
+    env: 'CIOP_COMFORT_INTERVAL_S',
+    default: 60,
+    parse: integer(1, 86_400),
+    doc: 'How often the comfort job turns new hourly readings into PMV/PPD, s.',
   }),
 ] as const;
 

@@ -67,7 +67,9 @@ async function serve(
   );
   await app.listen({ port: platform.config.port, host: platform.config.host });
   platform.scheduler.start();
-  platform.news.start();
+  platform.news.live = true;
+  // Headlines for the first visitors, without waiting a whole fetch interval.
+  setTimeout(() => void platform.scheduler.run('news-fetch').catch(() => undefined), 3000).unref();
   const stopExtra = onReady
     ? await onReady(platform, platform.config.mqttUrl ?? `mqtt://127.0.0.1:${mqttIngest.brokerPort}`)
     : undefined;

@@ -18,6 +18,8 @@ import { workerLogWriter } from './modules/readings/worker-log-writer.ts';
 import { getOrCreateSetting } from './modules/system/instance-settings.store.ts';
 import { NewsService } from './modules/news/news.service.ts';
 import { PortalService } from './modules/portal/portal.service.ts';
+import { comfortJob } from './modules/comfort/comfort.jobs.ts';
+import { ComfortService } from './modules/comfort/comfort.service.ts';
 import { HomeService } from './modules/home/home.service.ts';
 
 /** Everything a running CIOP holds: configuration, database, engine and services. */
@@ -33,10 +35,12 @@ export interface Platform {
   registryImport: RegistryImportService;
   /** Accounts, sessions, machine tokens, account requests, e-mail and the audit log. */
   auth: AuthServices;
-  /** The local news channel (its periodic fetch starts with `news.start()`, in `ciop serve`). */
+  /** The local news channel (fetched by the `news-fetch` job). */
   news: NewsService;
   /** Headline figures of the landing portal. */
   portal: PortalService;
+  /** Stored comfort: comfort points, their hourly PMV/PPD, dwelling, building and district views. */
+  comfort: ComfortService;
   /** The resident's home views computed on the server: before and after, tips. */
   home: HomeService;
   /** The token forwarders write with until machine tokens are issued. */
@@ -101,8 +105,16 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
     ];
     const news = new NewsService(database.db, logger, {
       retentionDays: config.newsRetentionDays,
-      fetchIntervalS: config.newsFetchIntervalS,
     });
+    scheduler.add({
+      name: 'news-fetch',
+      everyMs: config.newsFetchIntervalS * 1000,
+      run: async () => {
+        await news.fetchAll();
+      },
+    });
+    const comfort = new ComfortService(database.db, engine, config, logger);
+    scheduler.add(comfortJob(comfort, config.comfortIntervalS * 1000));
     const readings = new ReadingsService(database.db, engine, catalog, config.timezone);
     return {
       config,
@@ -125,6 +137,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       auth,
       news,
       portal: new PortalService(database.db, engine, logger),
+      comfort,
       home: new HomeService(database.db, readings, config.timezone),
       ingestToken,
       secretVerifiers,
@@ -140,7 +153,6 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       close: async () => {
         await scheduler.stop();
         await auth.close();
-        await news.stop();
         await engine.stop();
         io.close();
         await database.close();

@@ -14,8 +14,9 @@ import { standardEffectiveTemperatureDetailed } from './set.ts';
  * - `converged`: a root was found. CE may be exactly 0 (both air speeds are below the two-node
  *   model's natural-convection floor, so the moving air does not cool in SET terms) or negative
  *   (air warmer than the skin: moving it heats). Both are real answers of ASHRAE's definition.
- * - `uncertain`: a root was found, but some SET on the way was read at the two-node model's
- *   skin-wettedness limit (see `SetResult.atWettednessLimit`), where ASHRAE 55's program is
+ * - `uncertain`: a root was found, but one of the two SETs it rests on (at the elevated speed, and
+ *   in still air at the root) was read at, or within 1 % of, the two-node model's skin-wettedness
+ *   limit (see `SetResult.atWettednessLimit`), where ASHRAE 55's program is
  *   discontinuous and cycles: the CE is then only known to within about 1 K. This happens in hot,
  *   sweating conditions only (PMV above about 1.2 to 2). The value is kept, flagged, so that a hot
  *   dwelling still shows as hot; strict callers refuse it.
@@ -26,6 +27,14 @@ import { standardEffectiveTemperatureDetailed } from './set.ts';
 /** How the cooling-effect search ended. */
 export type CoolingEffectStatus = 'not-applicable' | 'converged' | 'uncertain' | 'failed';
 
+/** The statuses in a fixed order, for columns of codes (index = code). */
+export const COOLING_EFFECT_STATUS_CODES = [
+  'not-applicable',
+  'converged',
+  'uncertain',
+  'failed',
+] as const satisfies readonly CoolingEffectStatus[];
+
 /** Result of {@link coolingEffect}. */
 export interface CoolingEffectResult {
   /** Cooling effect, K; NaN when `status` is `failed`, 0 when `not-applicable`. */
@@ -35,16 +44,55 @@ export interface CoolingEffectResult {
   setElevated: number;
   /** Number of SET evaluations the search made. */
   evaluations: number;
+  /**
+   * dg/dx at the root, where g(x) is the still-air SET with both temperatures lowered by x minus
+   * the elevated-speed SET (about −1): what a search for nearby conditions can start from. NaN
+   * when not found.
+   */
+  slope: number;
+  /**
+   * The higher skin-wettedness ratio of the two SETs the answer rests on (elevated speed, and
+   * still air at the root); 1 or more is the model's limit (see `SetResult.wettednessRatio`).
+   */
+  wettednessRatio: number;
+  /**
+   * Thermoregulation regimes of the two SETs the answer rests on (`SetResult.regime`): the
+   * elevated-speed SET's bits, and the still-air SET's shifted left by 8. The cooling effect is
+   * smooth in the conditions only while this stays the same.
+   */
+  regime: number;
   /** Why the search failed or is uncertain, in words a person can act on; undefined otherwise. */
   reason?: string;
+}
+
+/** A starting point for {@link coolingEffect}, e.g. the answer for nearby conditions. */
+export interface CoolingEffectGuess {
+  /** Expected cooling effect, K. */
+  ce: number;
+  /** Expected dg/dx at the root (see {@link CoolingEffectResult.slope}); default −1. */
+  slope?: number;
 }
 
 /** ASHRAE 55's still air, m/s: below it the PMV model applies without correction. */
 export const STILL_AIR_SPEED = 0.1;
 /** The search looks for CE within ±this many kelvin (the reference tools use [0, 40]). */
 const SEARCH_LIMIT_K = 40;
-const ROOT_TOLERANCE_K = 1e-4;
+/**
+ * The search stops once the root is known to within this many kelvin: when the secant step from
+ * the last evaluation, |g(x)/g'|, is below it, or two successive estimates differ by less.
+ */
+export const COOLING_EFFECT_TOLERANCE_K = 1e-4;
 const MAX_EVALUATIONS = 100;
+/** Plausible magnitudes of dg/dx, for trusting a guessed slope. */
+const MIN_SLOPE = 0.05;
+const MAX_SLOPE = 5;
+/**
+ * An answer whose SETs come within this share of the wettedness limit is flagged too: about 0.1 K
+ * of air temperature away, the limit is reached and the answer jumps.
+ */
+const WETTEDNESS_MARGIN = 0.01;
+const UNCERTAIN_REASON =
+  'the SET model reached its skin-wettedness limit (hot, sweating conditions), where ASHRAE 55’s program jumps and cycles: the cooling effect is uncertain by up to about 1 K';
 
 function clampToSearch(x: number): number {
   return Math.min(Math.max(x, -SEARCH_LIMIT_K), SEARCH_LIMIT_K);
@@ -55,6 +103,11 @@ function clampToSearch(x: number): number {
  * The SETs are computed for the cooling effect (see {@link SetOptions.forCoolingEffect}): `vr` and
  * `clo` must already hold the relative air speed and the dynamic clothing insulation.
  *
+ * The answer is the root of g(x) = SET(still air, tdb − x, tr − x) − SET(vr, tdb, tr) to within
+ * {@link COOLING_EFFECT_TOLERANCE_K}; a `guess` (the answer for nearby conditions) only changes
+ * how quickly it is found. The status is read from the two SETs the answer rests on: `uncertain`
+ * when either is at the wettedness limit.
+ *
  * @param tdb air temperature, °C
  * @param tr mean radiant temperature, °C
  * @param vr relative air speed, m/s; at or below 0.1 m/s the CE is not applicable
@@ -62,6 +115,7 @@ function clampToSearch(x: number): number {
  * @param met metabolic rate, met
  * @param clo clothing insulation, clo
  * @param wme external work, met
+ * @param guess where to start looking (K) and the expected slope; default: at 0
  * @returns the cooling effect in K and how the search ended
  */
 export function coolingEffect(
@@ -72,38 +126,58 @@ export function coolingEffect(
   met: number,
   clo: number,
   wme = 0,
+  guess?: CoolingEffectGuess,
 ): CoolingEffectResult {
   if (!(vr > STILL_AIR_SPEED)) {
-    return { ce: 0, status: 'not-applicable', setElevated: Number.NaN, evaluations: 0 };
+    return {
+      ce: 0,
+      status: 'not-applicable',
+      setElevated: Number.NaN,
+      evaluations: 0,
+      slope: Number.NaN,
+      wettednessRatio: 0,
+      regime: 0,
+    };
   }
   const setOptions = { forCoolingEffect: true } as const;
   const elevated = standardEffectiveTemperatureDetailed(tdb, tr, vr, rh, met, clo, wme, setOptions);
   const setElevated = elevated.set;
   let evaluations = 1;
-  let atLimit = elevated.atWettednessLimit;
-  const found = (ce: number): CoolingEffectResult =>
-    atLimit
+  // The still-air SET at the latest point evaluated: its flags describe the answer.
+  let lastAtLimit = false;
+  let lastRatio = 0;
+  let lastRegime = 0;
+  const found = (ce: number, slope: number): CoolingEffectResult => {
+    const wettednessRatio = Math.max(elevated.wettednessRatio, lastRatio);
+    const regime = elevated.regime | (lastRegime << 8);
+    return elevated.atWettednessLimit || lastAtLimit || wettednessRatio >= 1 - WETTEDNESS_MARGIN
       ? {
           ce,
           status: 'uncertain',
           setElevated,
           evaluations,
-          reason:
-            'the SET model reached its skin-wettedness limit (hot, sweating conditions), where ASHRAE 55’s program jumps and cycles: the cooling effect is uncertain by up to about 1 K',
+          slope: Number.NaN,
+          wettednessRatio,
+          regime,
+          reason: UNCERTAIN_REASON,
         }
-      : { ce, status: 'converged', setElevated, evaluations };
+      : { ce, status: 'converged', setElevated, evaluations, slope, wettednessRatio, regime };
+  };
   const fail = (reason: string): CoolingEffectResult => ({
     ce: Number.NaN,
     status: 'failed',
     setElevated,
     evaluations,
+    slope: Number.NaN,
+    wettednessRatio: Math.max(elevated.wettednessRatio, lastRatio),
+    regime: 0,
     reason,
   });
   if (!Number.isFinite(setElevated)) {
     return fail('the SET model did not converge at the elevated air speed');
   }
 
-  // g(x) = SET in still air with both temperatures lowered by x, minus the target; g decreases in x.
+  // g decreases in x: SET moves roughly one to one with air and radiant temperature together.
   const g = (x: number): number => {
     evaluations++;
     const still = standardEffectiveTemperatureDetailed(
@@ -116,38 +190,47 @@ export function coolingEffect(
       wme,
       setOptions,
     );
-    atLimit ||= still.atWettednessLimit;
+    lastAtLimit = still.atWettednessLimit;
+    lastRatio = still.wettednessRatio;
+    lastRegime = still.regime;
     return still.set - setElevated;
   };
+  const close = (gx: number, slope: number): boolean =>
+    gx === 0 || (slope < 0 && Math.abs(gx / slope) < COOLING_EFFECT_TOLERANCE_K);
 
-  const g0 = g(0);
-  if (!Number.isFinite(g0)) return fail('the SET model did not converge in still air');
-  if (g0 === 0) return found(0);
+  // A guessed slope is only believed within what SET equivalence allows (g' is about −0.3 to −1.5;
+  // across the wettedness limit a secant can read thousands).
+  const slopeGuess =
+    guess?.slope !== undefined && guess.slope <= -MIN_SLOPE && guess.slope >= -MAX_SLOPE ? guess.slope : -1;
+  let a = guess === undefined || !Number.isFinite(guess.ce) ? 0 : clampToSearch(guess.ce);
+  let ga = g(a);
+  if (!Number.isFinite(ga)) return fail('the SET model did not converge in still air');
+  if (ga === 0) return found(a, slopeGuess);
 
-  // Bracket the root. SET moves roughly one to one with air and radiant temperature together, so
-  // g(0) itself is a good first guess of CE; then extrapolate along the secant, overshooting a little
-  // so that the next point usually lands beyond the root.
-  let a = 0;
-  let ga = g0;
-  let b = clampToSearch(g0);
+  // Bracket the root: a Newton step with the expected slope, then along the secant, overshooting a
+  // little so that the next point usually lands beyond the root.
+  const first = ga;
+  let b = clampToSearch(a - ga / slopeGuess);
   let gb = g(b);
+  let slope = (gb - ga) / (b - a);
   while (Number.isFinite(gb) && Math.sign(gb) === Math.sign(ga)) {
+    if (close(gb, slope)) return found(b, slope);
     if (Math.abs(b) >= SEARCH_LIMIT_K) {
       return fail(
         `no air and radiant temperature shift within ±${SEARCH_LIMIT_K} K gives the same SET in still air`,
       );
     }
-    const slope = (gb - ga) / (b - a);
     const secantStep = slope < 0 ? (-1.5 * gb) / slope : Number.NaN;
     // A secant pointing the wrong way (g not decreasing there) falls back to doubling the distance.
-    const step = secantStep * Math.sign(g0) > 0 ? secantStep : b - a;
+    const step = secantStep * Math.sign(first) > 0 ? secantStep : b - a;
     a = b;
     ga = gb;
     b = clampToSearch(b + step);
     gb = g(b);
+    slope = (gb - ga) / (b - a);
   }
   if (!Number.isFinite(gb)) return fail('the SET model did not converge while bracketing the cooling effect');
-  if (gb === 0) return found(b);
+  if (close(gb, slope)) return found(b, slope);
 
   // Illinois variant of regula falsi: keeps the bracket, converges superlinearly on this smooth g.
   let side = 0;
@@ -156,7 +239,8 @@ export function coolingEffect(
     const c = (a * gb - b * ga) / (gb - ga);
     const gc = g(c);
     if (!Number.isFinite(gc)) return fail('the SET model did not converge during the cooling-effect search');
-    if (gc === 0 || Math.abs(c - previous) < ROOT_TOLERANCE_K) return found(c);
+    slope = (gb - ga) / (b - a);
+    if (close(gc, slope) || Math.abs(c - previous) < COOLING_EFFECT_TOLERANCE_K) return found(c, slope);
     previous = c;
     if (Math.sign(gc) === Math.sign(gb)) {
       b = c;

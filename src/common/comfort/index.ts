@@ -29,11 +29,21 @@ export {
   type ResidentStatus,
 } from './classification.ts';
 export {
+  COOLING_EFFECT_STATUS_CODES,
+  COOLING_EFFECT_TOLERANCE_K,
   coolingEffect,
   STILL_AIR_SPEED,
+  type CoolingEffectGuess,
   type CoolingEffectResult,
   type CoolingEffectStatus,
 } from './cooling-effect.ts';
+export {
+  clearCoolingEffectCache,
+  coolingEffectBatch,
+  LATTICE_CHECK_TOLERANCE_K,
+  type CoolingEffectBatchInput,
+  type CoolingEffectBatchOutput,
+} from './cooling-effect-batch.ts';
 export {
   comfortAssumptions,
   measuredComfortInput,
@@ -65,11 +75,13 @@ export {
   type PmvInput,
   type PmvOptions,
   type PmvResult,
+  type PmvRowDetail,
   type RangeViolation,
   type RelativeAirSpeedInput,
   type StandardEdition,
 } from './pmv.ts';
 export {
+  SET_REGIME,
   standardEffectiveTemperature,
   standardEffectiveTemperatureDetailed,
   type SetOptions,

@@ -320,7 +320,8 @@ describe('batch', () => {
 
   for (const standard of ['iso', 'ashrae'] as const) {
     it(`gives the single-row answers and flags (${standard})`, () => {
-      const batch = pmvPpdBatch(input, { standard });
+      // Searched row by row, as pmvPpd does, the answers are the same to the bit.
+      const batch = pmvPpdBatch(input, { standard, shareCoolingEffect: false });
       rows.forEach((row, i) => {
         const single = pmvPpd(row, { standard });
         expect(batch.pmv[i]).toBe(single.pmv);
@@ -329,6 +330,13 @@ describe('batch', () => {
         expect((batch.flags[i] & PMV_BATCH_FLAGS.outOfRange) !== 0).toBe(!single.withinValidity);
       });
       expect(batch.standard).toBe(standard === 'iso' ? 'ISO 7730:2005' : 'ANSI/ASHRAE 55-2023');
+      // Sharing the searches (the default) moves the cooling effect within the search tolerance.
+      const shared = pmvPpdBatch(input, { standard });
+      rows.forEach((row, i) => {
+        expect(Math.abs(shared.coolingEffect[i] - batch.coolingEffect[i])).toBeLessThanOrEqual(2e-4);
+        expect(Math.abs(shared.pmv[i] - batch.pmv[i])).toBeLessThanOrEqual(1e-4);
+        expect(shared.flags[i]).toBe(batch.flags[i]);
+      });
     });
   }
 

@@ -1,4 +1,10 @@
-import { coolingEffect, STILL_AIR_SPEED, type CoolingEffectStatus } from './cooling-effect.ts';
+import {
+  COOLING_EFFECT_STATUS_CODES,
+  coolingEffect,
+  STILL_AIR_SPEED,
+  type CoolingEffectStatus,
+} from './cooling-effect.ts';
+import { coolingEffectBatch, type CoolingEffectBatchOutput } from './cooling-effect-batch.ts';
 import { fangerPmv, ppdFromPmv } from './fanger.ts';
 import {
   airSpeedFromSi,
@@ -97,6 +103,13 @@ export interface PmvOptions {
    * and an uncertain cooling effect. Default false.
    */
   strict?: boolean;
+  /**
+   * {@link pmvPpdBatch} under ASHRAE 55 only: share the cooling-effect searches between rows
+   * (identical rows once, warm starts, a checked lattice for dense groups; see
+   * `cooling-effect-batch.ts`), which agrees with the row-by-row search within a few thousandths of
+   * a kelvin. False searches every row as {@link pmvPpd} does, for bit-identical answers. Default true.
+   */
+  shareCoolingEffect?: boolean;
 }
 
 /** An input (or the PMV) outside the applied standard's validity range, in the caller's units. */
@@ -248,22 +261,27 @@ const FANGER_FAILURE = 'the clothing surface temperature iteration of ISO 7730 A
 
 /** Evaluates the standard's procedure on `s` (SI, corrections done); writes pmv, ce, failure into it. */
 function evaluate(s: SiState, standard: ComfortStandard): void {
-  s.ce = 0;
-  s.ceStatus = 'not-applicable';
-  s.vrApplied = s.vr;
-  s.failure = undefined;
-  s.ceReason = undefined;
   if (standard === 'ashrae' && s.vr > STILL_AIR_SPEED) {
     const result = coolingEffect(s.tdb, s.tr, s.vr, s.rh, s.met, s.clo, s.wme);
-    s.ceStatus = result.status;
-    s.ceReason = result.reason;
-    if (result.status === 'failed') {
-      s.ce = Number.NaN;
-      s.pmv = Number.NaN;
-      s.failure = `cooling effect of elevated air speed not found: ${result.reason ?? 'unknown reason'}`;
-      return;
-    }
-    s.ce = result.ce;
+    evaluateWith(s, result.status, result.ce, result.reason);
+  } else evaluateWith(s, 'not-applicable', 0, undefined);
+}
+
+/** Fanger's PMV on `s` after the cooling effect found for it (`not-applicable` under ISO 7730). */
+function evaluateWith(s: SiState, status: CoolingEffectStatus, ce: number, reason: string | undefined): void {
+  s.ce = 0;
+  s.ceStatus = status;
+  s.vrApplied = s.vr;
+  s.failure = undefined;
+  s.ceReason = reason;
+  if (status === 'failed') {
+    s.ce = Number.NaN;
+    s.pmv = Number.NaN;
+    s.failure = `cooling effect of elevated air speed not found: ${reason ?? 'unknown reason'}`;
+    return;
+  }
+  if (status !== 'not-applicable') {
+    s.ce = ce;
     s.vrApplied = STILL_AIR_SPEED;
   }
   s.pmv = fangerPmv(s.tdb - s.ce, s.tr - s.ce, s.vrApplied, s.rh, s.met, s.clo, s.wme);
@@ -557,6 +575,16 @@ export const PMV_BATCH_FLAGS = {
   uncertain: 4,
 } as const;
 
+/** What a batch row that carries a flag has to say, in the caller's units. */
+export interface PmvRowDetail {
+  /** The ranges the row left; empty when only the cooling effect is flagged. */
+  violations: readonly RangeViolation[];
+  /** Why the row's PMV is NaN. */
+  failure?: string;
+  /** Why the row's cooling effect is uncertain or failed. */
+  coolingEffectReason?: string;
+}
+
 /** Column-wise output of {@link pmvPpdBatch}. */
 export interface PmvBatchResult {
   /** Predicted mean vote, dimensionless, unrounded. */
@@ -567,6 +595,10 @@ export interface PmvBatchResult {
   coolingEffect: Float64Array;
   /** Bit set per row: {@link PMV_BATCH_FLAGS}. */
   flags: Uint8Array;
+  /** How each row's cooling-effect search ended: an index into {@link COOLING_EFFECT_STATUS_CODES}. */
+  coolingEffectStatus: Uint8Array;
+  /** For every row with a flag, what it is about (violations with their values, failure reasons). */
+  details: Map<number, PmvRowDetail>;
   /** Standard and edition applied. */
   standard: StandardEdition;
 }
@@ -610,8 +642,10 @@ export function pmvPpdBatch(input: PmvBatchInput, options: PmvOptions = {}): Pmv
   const ppd = new Float64Array(n);
   const ce = new Float64Array(n);
   const flags = new Uint8Array(n);
+  const ceStatus = new Uint8Array(n);
+  const details = new Map<number, PmvRowDetail>();
   const s = newState();
-  for (let i = 0; i < n; i++) {
+  const loadRow = (i: number): void => {
     try {
       load(
         s,
@@ -630,7 +664,36 @@ export function pmvPpdBatch(input: PmvBatchInput, options: PmvOptions = {}): Pmv
       if (error instanceof ComfortInputError) throw new ComfortInputError(`row ${i}: ${error.message}`);
       throw error;
     }
-    evaluate(s, standard);
+  };
+  // ASHRAE 55 at elevated air speed: the cooling effects of all rows first, sharing the work.
+  let shared: CoolingEffectBatchOutput | undefined;
+  if (standard === 'ashrae' && (options.shareCoolingEffect ?? true)) {
+    const columns = {
+      tdb: new Float64Array(n),
+      tr: new Float64Array(n),
+      vr: new Float64Array(n),
+      rh: new Float64Array(n),
+      met: new Float64Array(n),
+      clo: new Float64Array(n),
+      wme: new Float64Array(n),
+    };
+    for (let i = 0; i < n; i++) {
+      loadRow(i);
+      columns.tdb[i] = s.tdb;
+      columns.tr[i] = s.tr;
+      columns.vr[i] = s.vr;
+      columns.rh[i] = s.rh;
+      columns.met[i] = s.met;
+      columns.clo[i] = s.clo;
+      columns.wme[i] = s.wme;
+    }
+    shared = coolingEffectBatch(columns);
+  }
+  for (let i = 0; i < n; i++) {
+    loadRow(i);
+    if (shared) {
+      evaluateWith(s, COOLING_EFFECT_STATUS_CODES[shared.status[i]], shared.ce[i], shared.reasons.get(i));
+    } else evaluate(s, standard);
     const mask = violationMask(s, ranges, standard, airspeedControl);
     if (options.strict) {
       if (mask !== 0) {
@@ -647,10 +710,28 @@ export function pmvPpdBatch(input: PmvBatchInput, options: PmvOptions = {}): Pmv
     pmv[i] = s.pmv;
     ppd[i] = ppdFromPmv(s.pmv);
     ce[i] = temperatureDeltaFromSi(s.ce, units);
-    flags[i] =
+    const rowFlags =
       (mask !== 0 ? PMV_BATCH_FLAGS.outOfRange : 0) |
       (s.failure !== undefined ? PMV_BATCH_FLAGS.failed : 0) |
       (s.ceStatus === 'uncertain' ? PMV_BATCH_FLAGS.uncertain : 0);
+    flags[i] = rowFlags;
+    ceStatus[i] = COOLING_EFFECT_STATUS_CODES.indexOf(s.ceStatus);
+    if (rowFlags !== 0) {
+      const detail: PmvRowDetail = {
+        violations: mask === 0 ? [] : violationsFromMask(mask, s, ranges, standard, units),
+      };
+      if (s.failure !== undefined) detail.failure = s.failure;
+      if (s.ceReason !== undefined) detail.coolingEffectReason = s.ceReason;
+      details.set(i, detail);
+    }
   }
-  return { pmv, ppd, coolingEffect: ce, flags, standard: STANDARD_EDITIONS[standard] };
+  return {
+    pmv,
+    ppd,
+    coolingEffect: ce,
+    flags,
+    coolingEffectStatus: ceStatus,
+    details,
+    standard: STANDARD_EDITIONS[standard],
+  };
 }

@@ -66,7 +66,33 @@ export interface SetResult {
    * about 1.2 to 2, depending on activity).
    */
   atWettednessLimit: boolean;
+  /**
+   * Highest skin wettedness the regulation asked for in the last 10 simulated minutes, as a share of
+   * the limit (1 or more means the limit was reached): how close the conditions are to the
+   * discontinuity. 0 when no SET was computed.
+   */
+  wettednessRatio: number;
+  /**
+   * Which thermoregulation responses were on in the last simulated minute, one bit each (see
+   * {@link SET_REGIME}). SET is smooth in its inputs only while these stay the same: where one
+   * switches on, it has a kink.
+   */
+  regime: number;
 }
+
+/** Bits of {@link SetResult.regime}. */
+export const SET_REGIME = {
+  /** Core warmer than neutral: vasodilation. */
+  vasodilation: 1,
+  /** Skin colder than neutral: vasoconstriction. */
+  vasoconstriction: 2,
+  /** Body warmer than neutral: regulatory sweating. */
+  sweating: 4,
+  /** Skin and core colder than neutral: shivering. */
+  shivering: 8,
+  /** Skin blood flow or sweating at one of the model's bounds. */
+  bounded: 16,
+} as const;
 
 /**
  * Standard effective temperature by Gagge's two-node model (ASHRAE 55-2023 Normative Appendix D).
@@ -154,23 +180,28 @@ export function standardEffectiveTemperatureDetailed(
   let qSensible = 0;
   let w = 0;
   let cappedMinutes = 0;
+  let wettednessRatio = 0;
+  let regime = 0;
 
   const qRes = 0.0023 * m * (44 - vaporPressure);
   const cRes = 0.0014 * m * (34 - tdb);
   const rEa = 1 / (lewis * fACl * hCc);
   const rEcl = rClo / (lewis * iCl);
 
+  // The clothing temperature solves t_cl = (R_a·t_sk + R_cl·t_o) / (R_a + R_cl) with R_a and t_o
+  // depending on t_cl through h_r. Multiplied through by f_a,cl·h_t, one update needs one division
+  // instead of three: the same iteration, to the last few bits.
+  const hRFactor = 4 * 0.95 * STEFAN_BOLTZMANN * radiatingFraction;
+  const cloFactor = rClo * fACl;
+  const convectiveTa = hCc * tdb;
   for (let minute = 2; minute <= SIMULATION_MINUTES; minute++) {
     let tCl = (rA * tSkin + rClo * tOp) / (rA + rClo);
     let converged = false;
     for (let i = 0; i < MAX_INNER_ITERATIONS; i++) {
-      const tMean = (tCl + tr) / 2 + 273.15;
+      const tMean = (tCl + tr) * 0.5 + 273.15;
       // Linearised radiative coefficient; 0.95 is the clothing emissivity (ASHRAE Fundamentals ch. 9).
-      hR = 4 * 0.95 * STEFAN_BOLTZMANN * tMean * tMean * tMean * radiatingFraction;
-      hT = hR + hCc;
-      rA = 1 / (fACl * hT);
-      tOp = (hR * tr + hCc * tdb) / hT;
-      const tClNew = (rA * tSkin + rClo * tOp) / (rA + rClo);
+      hR = hRFactor * tMean * tMean * tMean;
+      const tClNew = (tSkin + cloFactor * (hR * tr + convectiveTa)) / (1 + cloFactor * (hR + hCc));
       const change = tClNew - tCl;
       tCl = tClNew;
       if (change <= TOLERANCE_K && change >= -TOLERANCE_K) {
@@ -178,7 +209,10 @@ export function standardEffectiveTemperatureDetailed(
         break;
       }
     }
-    if (!converged) return { set: Number.NaN, atWettednessLimit: false };
+    if (!converged) return { set: Number.NaN, atWettednessLimit: false, wettednessRatio: 0, regime: 0 };
+    hT = hR + hCc;
+    rA = 1 / (fACl * hT);
+    tOp = (hR * tr + convectiveTa) / hT;
 
     qSensible = (tSkin - tOp) / (rA + rClo);
     // Core-to-skin heat flow: tissue conductance 5.28 W/(m²·K) plus blood, 1.163 Wh/(L·K).
@@ -203,7 +237,9 @@ export function standardEffectiveTemperatureDetailed(
     // Thermoregulation: vasodilation 120, vasoconstriction 0.5, sweating 170 (ASHRAE 55 program).
     skinBloodFlow = (SKIN_BLOOD_FLOW_NEUTRAL + 120 * warmCore) / (1 + 0.5 * coldSkin);
     skinBloodFlow = Math.min(Math.max(skinBloodFlow, 0.5), MAX_SKIN_BLOOD_FLOW);
-    const regulatorySweat = Math.min(170 * warmBody * Math.exp(warmSkin / 10.7), MAX_SWEATING);
+    // No regulatory sweating without a warm body: skip the exponential then (most comfort cases).
+    const regulatorySweat =
+      warmBody > 0 ? Math.min(170 * warmBody * Math.exp(warmSkin / 10.7), MAX_SWEATING) : 0;
     let eRsw = 0.68 * regulatorySweat;
     let eMax = (saturationPressureTorr(tSkin) - vaporPressure) / (rEa + rEcl);
     if (eMax === 0) eMax = 0.001;
@@ -211,7 +247,10 @@ export function standardEffectiveTemperatureDetailed(
     w = 0.06 + 0.94 * pRsw;
     let eDiff = w * eMax - eRsw;
     const capped = w > wMax;
-    if (capped && minute > SIMULATION_MINUTES - STEADY_WINDOW_MINUTES) cappedMinutes++;
+    if (minute > SIMULATION_MINUTES - STEADY_WINDOW_MINUTES) {
+      if (capped) cappedMinutes++;
+      if (w > wettednessRatio * wMax) wettednessRatio = w / wMax;
+    }
     if (capped) {
       w = wMax;
       pRsw = wMax / 0.94;
@@ -225,6 +264,16 @@ export function standardEffectiveTemperatureDetailed(
     }
     eSkin = eRsw + eDiff;
     m = rm + 19.4 * coldSkin * coldCore;
+    if (minute === SIMULATION_MINUTES) {
+      regime =
+        (warmCore > 0 ? SET_REGIME.vasodilation : 0) |
+        (coldSkin > 0 ? SET_REGIME.vasoconstriction : 0) |
+        (warmBody > 0 ? SET_REGIME.sweating : 0) |
+        (coldSkin > 0 && coldCore > 0 ? SET_REGIME.shivering : 0) |
+        (skinBloodFlow === 0.5 || skinBloodFlow === MAX_SKIN_BLOOD_FLOW || regulatorySweat === MAX_SWEATING
+          ? SET_REGIME.bounded
+          : 0);
+    }
     alfa = 0.0417737 + 0.7451833 / (skinBloodFlow + 0.585417);
   }
 
@@ -257,8 +306,8 @@ export function standardEffectiveTemperatureDetailed(
     const step = residual / slope;
     set -= step;
     if (step <= TOLERANCE_K && step >= -TOLERANCE_K) {
-      return { set, atWettednessLimit: cappedMinutes > 0 };
+      return { set, atWettednessLimit: cappedMinutes > 0, wettednessRatio, regime };
     }
   }
-  return { set: Number.NaN, atWettednessLimit: false };
+  return { set: Number.NaN, atWettednessLimit: false, wettednessRatio: 0, regime: 0 };
 }

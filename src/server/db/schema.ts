@@ -37,6 +37,9 @@ export interface Database {
   audit_event: AuditEventTable;
   news_feed: NewsFeedTable;
   news_item: NewsItemTable;
+  comfort_point: ComfortPointTable;
+  comfort_hour: ComfortHourTable;
+  comfort_setting: ComfortSettingTable;
 }
 
 export interface MediumTable {
@@ -202,6 +205,17 @@ export interface OrganisationTable {
   updated_at: number;
 }
 
+export interface ComfortPointTable {
+  id: Generated<number>;
+  temperature_sensor_id: number;
+  humidity_sensor_id: number;
+  pairing: 'channel' | 'dwelling' | 'manual';
+  label: string;
+  needs_backfill: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface OrganisationBuildingTable {
   organisation_id: number;
   building_id: number;
@@ -362,4 +376,37 @@ export interface NewsItemTable {
   language: string | null;
   published_at: number;
   fetched_at: number;
+}
+export interface ComfortHourTable {
+  point_id: number;
+  hour: number;
+  tdb: number;
+  tr: number;
+  rh: number;
+  tdb_count: number;
+  rh_count: number;
+  season: 'winter' | 'summer';
+  clo: number;
+  met: number;
+  v: number;
+  wme: number;
+  standard: string;
+  pmv: number | null;
+  ppd: number | null;
+  category: 'I' | 'II' | 'III' | null;
+  status: 'green' | 'yellow' | 'red' | null;
+  within_validity: number;
+  job_version: number;
+  computed_at: number;
+}
+
+export interface ComfortSettingTable {
+  building_id: number;
+  winter_clo: number | null;
+  summer_clo: number | null;
+  met: number | null;
+  air_speed: number | null;
+  summer_start: string | null;
+  summer_end: string | null;
+  updated_at: number;
 }

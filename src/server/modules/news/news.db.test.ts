@@ -158,7 +158,7 @@ describe('the local news channel', () => {
     const news = new NewsService(
       t.platform.database.db,
       pino({ level: 'silent' }),
-      { retentionDays: 30, fetchIntervalS: 900 },
+      { retentionDays: 30 },
       () => clock,
     );
     const kept = (await news.listItems(100)).items.length;

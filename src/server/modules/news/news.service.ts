@@ -11,8 +11,6 @@ const DAY_MS = 86_400_000;
 export interface NewsOptions {
   /** Items older than this many days are dropped. */
   retentionDays: number;
-  /** Seconds between two fetches of every enabled feed. */
-  fetchIntervalS: number;
   fetch?: Partial<FetchOptions>;
 }
 
@@ -38,9 +36,8 @@ export interface FetchReport {
  */
 export class NewsService {
   private readonly fetchOptions: FetchOptions;
-  private timer: NodeJS.Timeout | undefined;
-  private firstRun: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  /** Set by `ciop serve`: a new feed is then fetched at once, so the admin sees whether it works. */
+  live = false;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -75,8 +72,7 @@ export class NewsService {
       },
       this.clock(),
     );
-    // A running channel fetches a new feed at once, so the admin sees whether it works.
-    if (this.timer && input.enabled !== false) void this.fetchOne(id).catch(() => undefined);
+    if (this.live && input.enabled !== false) void this.fetchOne(id).catch(() => undefined);
     return this.getFeed(id);
   }
 
@@ -192,30 +188,6 @@ export class NewsService {
   /** Drops items older than the retention time; returns how many. */
   async purge(): Promise<number> {
     return store.deleteItemsBefore(this.db, this.clock() - this.options.retentionDays * DAY_MS);
-  }
-
-  /** Fetches every `fetchIntervalS`, the first time a few seconds after start. */
-  start(): void {
-    if (this.timer) return;
-    const run = () => {
-      if (this.running) return;
-      this.running = this.fetchAll()
-        .catch((error) => this.logger.error({ err: error }, 'news fetch round failed'))
-        .finally(() => {
-          this.running = undefined;
-        });
-    };
-    this.timer = setInterval(run, this.options.fetchIntervalS * 1000);
-    this.timer.unref();
-    this.firstRun = setTimeout(run, 3000);
-    this.firstRun.unref();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    clearTimeout(this.firstRun);
-    this.timer = undefined;
-    await this.running;
   }
 }
 

@@ -1,0 +1,610 @@
+import type { Kysely } from 'kysely';
+import { DateTime } from 'luxon';
+import type { Logger } from 'pino';
+import type { ComfortSettingsBody } from '#common/api/comfort.ts';
+import {
+  classifyPmv,
+  type ComfortAssumptions,
+  comfortAssumptions,
+  PMV_BATCH_FLAGS,
+  pmvPpdBatch,
+  type Season,
+  STANDARD_EDITIONS,
+} from '#common/comfort/index.ts';
+import type { Config } from '../../config.ts';
+import type { Database } from '../../db/schema.ts';
+import type { RecordedChange } from '../../db/timeseries-io.ts';
+import type { Principal } from '../../plugins/access.ts';
+import { badRequest, forbidden, notFound } from '../../plugins/errors.ts';
+import { HOUR_MS } from '../readings/block-codec.ts';
+import { intervalBoundaries } from '../readings/calendar.ts';
+import { consumeChanges } from '../readings/change-feed.ts';
+import type { TimeSeriesEngine } from '../readings/timeseries-engine.ts';
+import { aggregateOf, foldComfort } from './comfort-buckets.ts';
+import { automaticPairs } from './comfort-pairing.ts';
+import {
+  aggregateGroupHours,
+  buildingVisibility,
+  type ComfortHourRow,
+  countGroupMembers,
+  deletePoint,
+  districtExists,
+  dwellingVisibility,
+  findPoint,
+  findSetting,
+  firstBlockStart,
+  type GroupScope,
+  hasCursor,
+  insertPoint,
+  lastChangeId,
+  listDwellingHours,
+  listDwellingPoints,
+  listPairingSensors,
+  listPoints,
+  listPointsOfSeries,
+  listSettings,
+  markBuildingForBackfill,
+  type Reach,
+  repairPoint,
+  setCursor,
+  setNeedsBackfill,
+  type SettingRow,
+  type StoredPoint,
+  upsertHours,
+  upsertSetting,
+} from './comfort.store.ts';
+
+/** Bumped whenever the way hours are computed changes; stored with every hour. */
+export const COMFORT_JOB_VERSION = 1;
+/** Name of the scheduled job and of its position in the change feed. */
+export const COMFORT_JOB = 'comfort-hours';
+/** The standard stored comfort follows: its categories are ISO 7730's. */
+const STORED_STANDARD = 'iso' as const;
+
+/** Upper bounds that keep every answer finite (as the readings API). */
+export const COMFORT_LIMITS = {
+  /** Intervals a range may hold. */
+  maxIntervals: 20_000,
+  /** Default and largest page, intervals. */
+  defaultPage: 1000,
+  maxPage: 10_000,
+  /** Hours computed at once for one point. */
+  hoursPerChunk: 31 * 24,
+};
+
+/** Roles that see every dwelling; the others see only their own dwellings or buildings. */
+const SEE_ALL = new Set(['admin', 'installer', 'municipal', 'kpi', 'planner']);
+
+/** A building's assumptions, with where each season starts. */
+export interface EffectiveAssumptions {
+  winter: ComfortAssumptions;
+  summer: ComfortAssumptions;
+  summerStart: string;
+  summerEnd: string;
+}
+
+export interface RangeQuery {
+  from: number;
+  to: number;
+  interval?: 'hour' | 'day';
+  limit?: number;
+}
+
+/** Who reaches what, from the caller. */
+export function reachOf(principal: Principal): Reach {
+  if (principal.kind === 'machine') {
+    return principal.buildingIds.length > 0
+      ? { everything: false, dwellingIds: [], buildingIds: [...principal.buildingIds] }
+      : { everything: true };
+  }
+  if (principal.roles.some((r) => SEE_ALL.has(r))) return { everything: true };
+  return {
+    everything: false,
+    dwellingIds: principal.roles.includes('resident') ? [...principal.dwellingIds] : [],
+    buildingIds: principal.roles.includes('esco') ? [...principal.buildingIds] : [],
+  };
+}
+
+function seasonOf(monthDay: string, start: string, end: string): Season {
+  const inSummer = start <= end ? monthDay >= start && monthDay <= end : monthDay >= start || monthDay <= end;
+  return inSummer ? 'summer' : 'winter';
+}
+
+/**
+ * Stored comfort: comfort points (pairs of sensors), their hourly PMV/PPD computed from the hourly
+ * rollups and kept current from the change feed, the per-building assumptions, and the dwelling,
+ * building and district views of them.
+ */
+export class ComfortService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: TimeSeriesEngine,
+    private readonly config: Config,
+    private readonly logger: Logger,
+  ) {}
+
+  // ------------------------------------------------------------ assumptions
+
+  /** The configured defaults, with a building's overrides (if any) applied. */
+  assumptions(setting?: SettingRow): EffectiveAssumptions {
+    const base = {
+      met: setting?.met ?? this.config.comfortMet,
+      v: setting?.air_speed ?? this.config.comfortAirSpeed,
+      wme: 0,
+    };
+    return {
+      winter: comfortAssumptions('winter', {
+        ...base,
+        clo: setting?.winter_clo ?? this.config.comfortWinterClo,
+      }),
+      summer: comfortAssumptions('summer', {
+        ...base,
+        clo: setting?.summer_clo ?? this.config.comfortSummerClo,
+      }),
+      summerStart: setting?.summer_start ?? this.config.comfortSummer.start,
+      summerEnd: setting?.summer_end ?? this.config.comfortSummer.end,
+    };
+  }
+
+  async settings(buildingId: number, principal: Principal) {
+    await this.checkBuilding(buildingId, principal);
+    return this.settingsAnswer(buildingId, await findSetting(this.db, buildingId));
+  }
+
+  /** Stores a building's overrides; its comfort points are computed again with them. */
+  async updateSettings(
+    buildingId: number,
+    body: ComfortSettingsBody,
+    principal: Principal,
+    now = Date.now(),
+  ) {
+    await this.checkBuilding(buildingId, principal);
+    const row: SettingRow = {
+      building_id: buildingId,
+      winter_clo: body.winterClo,
+      summer_clo: body.summerClo,
+      met: body.met,
+      air_speed: body.airSpeed,
+      summer_start: body.summerStart,
+      summer_end: body.summerEnd,
+      updated_at: now,
+    };
+    try {
+      this.assumptions(row);
+    } catch (error) {
+      throw badRequest(`body: ${(error as Error).message}`);
+    }
+    await this.db.transaction().execute(async (trx) => {
+      await upsertSetting(trx, row);
+      await markBuildingForBackfill(trx, buildingId);
+    });
+    return this.settingsAnswer(buildingId, row);
+  }
+
+  private settingsAnswer(buildingId: number, row: SettingRow | undefined) {
+    return {
+      buildingId,
+      overrides: {
+        winterClo: row?.winter_clo ?? null,
+        summerClo: row?.summer_clo ?? null,
+        met: row?.met ?? null,
+        airSpeed: row?.air_speed ?? null,
+        summerStart: row?.summer_start ?? null,
+        summerEnd: row?.summer_end ?? null,
+      },
+      effective: this.assumptions(row),
+    };
+  }
+
+  private async checkBuilding(buildingId: number, principal: Principal): Promise<void> {
+    const visibility = await buildingVisibility(this.db, buildingId, reachOf(principal));
+    if (visibility === 'missing') throw notFound(`There is no building ${buildingId}.`);
+    if (visibility === 'hidden') throw forbidden(`You may not read building ${buildingId}.`);
+  }
+
+  // ------------------------------------------------------------ comfort points
+
+  /** The comfort points serving a dwelling now. */
+  async points(dwellingId: number, principal: Principal) {
+    await this.checkDwelling(dwellingId, principal);
+    const now = Date.now();
+    return (await listDwellingPoints(this.db, dwellingId, now, now, reachOf(principal))).map((p) => ({
+      ...p,
+    }));
+  }
+
+  /**
+   * Pairs a temperature sensor with a humidity sensor explicitly (both in the dwelling now),
+   * replacing its automatic pair; the point's history is computed again.
+   */
+  async setPair(
+    dwellingId: number,
+    body: { temperatureSensorId: number; humiditySensorId: number; label?: string },
+    principal: Principal,
+    now = Date.now(),
+  ) {
+    await this.checkDwelling(dwellingId, principal);
+    const sensors = await listPairingSensors(this.db);
+    const find = (id: number, field: string, medium: 'temperature' | 'humidity') => {
+      const s = sensors.find((x) => x.sensorId === id);
+      if (!s || s.dwellingId !== dwellingId)
+        throw badRequest(`body.${field}: sensor ${id} is not a sensor of dwelling ${dwellingId}.`);
+      if (s.medium !== medium)
+        throw badRequest(`body.${field}: sensor ${id} measures ${s.medium}, not ${medium}.`);
+      return s;
+    };
+    find(body.temperatureSensorId, 'temperatureSensorId', 'temperature');
+    find(body.humiditySensorId, 'humiditySensorId', 'humidity');
+    const existing = (await listPoints(this.db)).find(
+      (p) => p.temperatureSensorId === body.temperatureSensorId,
+    );
+    const pair = {
+      humiditySensorId: body.humiditySensorId,
+      pairing: 'manual' as const,
+      label: body.label ?? existing?.label ?? '',
+    };
+    let id: number;
+    if (existing) {
+      await this.db.transaction().execute((trx) => repairPoint(trx, existing.id, pair, now));
+      id = existing.id;
+    } else {
+      id = await insertPoint(this.db, { temperatureSensorId: body.temperatureSensorId, ...pair }, now);
+    }
+    const point = (await findPoint(this.db, id)) as StoredPoint;
+    return {
+      id,
+      temperatureSensorId: point.temperatureSensorId,
+      humiditySensorId: point.humiditySensorId,
+      pairing: point.pairing,
+      label: point.label,
+    };
+  }
+
+  /** Removes a comfort point of a dwelling and its hours; automatic pairing applies again. */
+  async deletePair(dwellingId: number, pointId: number, principal: Principal): Promise<void> {
+    await this.checkDwelling(dwellingId, principal);
+    const point = await findPoint(this.db, pointId);
+    if (!point || point.dwellingId !== dwellingId)
+      throw notFound(`Dwelling ${dwellingId} has no comfort point ${pointId}.`);
+    await this.db.transaction().execute((trx) => deletePoint(trx, pointId));
+  }
+
+  /**
+   * Brings the comfort points in line with the sensors: every temperature sensor of a dwelling
+   * gets its automatic pair (see comfort-pairing.ts) unless an installer paired it; an automatic
+   * pair that a better one replaces, or whose sensors are no longer in one dwelling, is re-made.
+   * Returns the points that were added or re-paired.
+   */
+  async syncPoints(now: number): Promise<number> {
+    const [sensors, points] = await Promise.all([listPairingSensors(this.db), listPoints(this.db)]);
+    const byTemperature = new Map(points.map((p) => [p.temperatureSensorId, p]));
+    let changed = 0;
+    const wanted = new Set<number>();
+    for (const pair of automaticPairs(sensors)) {
+      wanted.add(pair.temperatureSensorId);
+      const existing = byTemperature.get(pair.temperatureSensorId);
+      if (existing?.pairing === 'manual') continue;
+      if (
+        existing &&
+        existing.humiditySensorId === pair.humiditySensorId &&
+        existing.pairing === pair.pairing
+      )
+        continue;
+      changed++;
+      if (existing) {
+        await this.db
+          .transaction()
+          .execute((trx) =>
+            repairPoint(
+              trx,
+              existing.id,
+              { humiditySensorId: pair.humiditySensorId, pairing: pair.pairing, label: existing.label },
+              now,
+            ),
+          );
+      } else await insertPoint(this.db, { ...pair, label: '' }, now);
+    }
+    // An automatic pair with no rule behind it any more stays while its sensors share a dwelling.
+    for (const p of points) {
+      if (p.pairing === 'manual' || wanted.has(p.temperatureSensorId)) continue;
+      if (p.dwellingId !== null && p.dwellingId === p.humidityDwellingId) continue;
+      await this.db.transaction().execute((trx) => deletePoint(trx, p.id));
+      changed++;
+    }
+    return changed;
+  }
+
+  // ------------------------------------------------------------ the job
+
+  /**
+   * One run of the comfort job: sync the points, compute the whole history of new or re-paired
+   * points (and of points whose building's assumptions changed), then the hours the change feed
+   * reports (new, late and overwritten readings).
+   */
+  async runJob(now: number): Promise<{ backfilled: number; changes: number }> {
+    await this.syncPoints(now);
+    // First run: the history is about to be computed whole, so the feed is read from here on.
+    if (!(await hasCursor(this.db, COMFORT_JOB)))
+      await setCursor(this.db, COMFORT_JOB, await lastChangeId(this.db), now);
+    let backfilled = 0;
+    const settings = await this.settingsByBuilding();
+    for (const point of await listPoints(this.db)) {
+      if (!point.needsBackfill) continue;
+      if (await this.backfill(point, settings, now)) backfilled++;
+    }
+    const changes = await consumeChanges(this.db, this.engine.io, COMFORT_JOB, (batch) =>
+      this.applyChanges(batch, settings, now),
+    );
+    if (backfilled > 0 || changes > 0) this.logger.debug({ backfilled, changes }, 'comfort hours computed');
+    return { backfilled, changes };
+  }
+
+  private async settingsByBuilding(): Promise<Map<number, EffectiveAssumptions>> {
+    const points = await listPoints(this.db);
+    const buildingIds = [...new Set(points.map((p) => p.buildingId).filter((b): b is number => b !== null))];
+    const out = new Map<number, EffectiveAssumptions>();
+    for (const row of await listSettings(this.db, buildingIds))
+      out.set(row.building_id, this.assumptions(row));
+    return out;
+  }
+
+  /** Computes a point's whole history; false when its sensors have not stored anything yet. */
+  private async backfill(
+    point: StoredPoint,
+    settings: Map<number, EffectiveAssumptions>,
+    now: number,
+  ): Promise<boolean> {
+    if (point.temperatureSeriesId === null || point.humiditySeriesId === null) return false;
+    const [firstT, firstH] = await Promise.all([
+      firstBlockStart(this.db, point.temperatureSeriesId),
+      firstBlockStart(this.db, point.humiditySeriesId),
+    ]);
+    if (firstT === undefined || firstH === undefined) return false;
+    const latest = await this.engine.latest([point.temperatureSeriesId, point.humiditySeriesId]);
+    const last = Math.min(
+      latest.get(point.temperatureSeriesId)?.t ?? -Infinity,
+      latest.get(point.humiditySeriesId)?.t ?? -Infinity,
+    );
+    const from = Math.max(firstT, firstH);
+    await this.computeHours(point, from, last, settings, now);
+    await setNeedsBackfill(this.db, [point.id], false);
+    return true;
+  }
+
+  private async applyChanges(
+    changes: RecordedChange[],
+    settings: Map<number, EffectiveAssumptions>,
+    now: number,
+  ): Promise<void> {
+    const bySeries = new Map<number, { from: number; to: number }[]>();
+    for (const c of changes)
+      bySeries.set(c.seriesId, [...(bySeries.get(c.seriesId) ?? []), { from: c.hourFrom, to: c.hourTo }]);
+    for (const point of await listPointsOfSeries(this.db, [...bySeries.keys()])) {
+      const ranges = [
+        ...(bySeries.get(point.temperatureSeriesId ?? -1) ?? []),
+        ...(bySeries.get(point.humiditySeriesId ?? -1) ?? []),
+      ].sort((a, b) => a.from - b.from);
+      // Merge overlapping and adjacent ranges, so that each hour is computed once.
+      const merged: { from: number; to: number }[] = [];
+      for (const r of ranges) {
+        const last = merged[merged.length - 1];
+        if (last && r.from <= last.to + HOUR_MS) last.to = Math.max(last.to, r.to);
+        else merged.push({ ...r });
+      }
+      for (const r of merged) await this.computeHours(point, r.from, r.to + HOUR_MS - 1, settings, now);
+    }
+  }
+
+  /**
+   * Computes and stores the comfort of a point's hours that start within [from, to]: the hour's
+   * mean air temperature and relative humidity from the hourly rollups, the mean radiant
+   * temperature taken as the air temperature, and the season's assumptions of its building, by
+   * ISO 7730:2005. Hours with readings of only one of the two sensors are left out.
+   */
+  async computeHours(
+    point: StoredPoint,
+    from: number,
+    to: number,
+    settings: Map<number, EffectiveAssumptions>,
+    now: number,
+  ): Promise<number> {
+    if (point.temperatureSeriesId === null || point.humiditySeriesId === null) return 0;
+    const assumptions = (point.buildingId !== null && settings.get(point.buildingId)) || this.assumptions();
+    let stored = 0;
+    for (
+      let start = Math.floor(from / HOUR_MS) * HOUR_MS;
+      start <= to;
+      start += COMFORT_LIMITS.hoursPerChunk * HOUR_MS
+    ) {
+      const end = Math.min(to, start + COMFORT_LIMITS.hoursPerChunk * HOUR_MS - 1);
+      const [temperature, humidity] = await Promise.all([
+        this.engine.readHours(point.temperatureSeriesId, start, end),
+        this.engine.readHours(point.humiditySeriesId, start, end),
+      ]);
+      const rows = this.hoursOf(point.id, temperature, humidity, assumptions, now);
+      await upsertHours(this.db, rows);
+      stored += rows.length;
+    }
+    return stored;
+  }
+
+  private hoursOf(
+    pointId: number,
+    temperature: { hour: number; count: number; sum: number }[],
+    humidity: { hour: number; count: number; sum: number }[],
+    assumptions: EffectiveAssumptions,
+    now: number,
+  ): ComfortHourRow[] {
+    const rhByHour = new Map(humidity.map((h) => [h.hour, h]));
+    const rows: ComfortHourRow[] = [];
+    let dayEnd = -Infinity;
+    let season: Season = 'winter';
+    for (const t of temperature) {
+      const h = rhByHour.get(t.hour);
+      if (!h || t.count === 0 || h.count === 0) continue;
+      if (t.hour >= dayEnd) {
+        const local = DateTime.fromMillis(t.hour, { zone: this.config.timezone });
+        season = seasonOf(local.toFormat('MM-dd'), assumptions.summerStart, assumptions.summerEnd);
+        dayEnd = local.startOf('day').plus({ days: 1 }).toMillis();
+      }
+      const a = assumptions[season];
+      const tdb = t.sum / t.count;
+      rows.push({
+        point_id: pointId,
+        hour: t.hour,
+        tdb,
+        tr: tdb,
+        rh: h.sum / h.count,
+        tdb_count: t.count,
+        rh_count: h.count,
+        season,
+        clo: a.clo,
+        met: a.met,
+        v: a.v,
+        wme: a.wme,
+        standard: STANDARD_EDITIONS[STORED_STANDARD],
+        pmv: null,
+        ppd: null,
+        category: null,
+        status: null,
+        within_validity: 0,
+        job_version: COMFORT_JOB_VERSION,
+        computed_at: now,
+      });
+    }
+    // A humidity outside 0–100 % or a non-finite mean is a sensor fault: the hour is kept, without a PMV.
+    const computable = rows.filter(
+      (r) => Number.isFinite(r.tdb) && Number.isFinite(r.rh) && r.rh >= 0 && r.rh <= 100,
+    );
+    if (computable.length === 0) return rows;
+    const column = (key: 'tdb' | 'rh' | 'v' | 'met' | 'clo' | 'wme') =>
+      Float64Array.from(computable, (r) => r[key]);
+    const tdb = column('tdb');
+    const result = pmvPpdBatch(
+      {
+        tdb,
+        tr: tdb,
+        v: column('v'),
+        rh: column('rh'),
+        met: column('met'),
+        clo: column('clo'),
+        wme: column('wme'),
+      },
+      { standard: STORED_STANDARD },
+    );
+    computable.forEach((r, i) => {
+      r.within_validity = (result.flags[i] & PMV_BATCH_FLAGS.outOfRange) === 0 ? 1 : 0;
+      if (!Number.isFinite(result.pmv[i])) return;
+      const c = classifyPmv(result.pmv[i]);
+      r.pmv = result.pmv[i];
+      r.ppd = result.ppd[i];
+      r.category = c.category;
+      r.status = c.status;
+    });
+    return rows;
+  }
+
+  // ------------------------------------------------------------ reads
+
+  private async checkDwelling(dwellingId: number, principal: Principal): Promise<Reach> {
+    const reach = reachOf(principal);
+    const visibility = await dwellingVisibility(this.db, dwellingId, reach);
+    if (visibility === 'missing') throw notFound(`There is no dwelling ${dwellingId}.`);
+    if (visibility === 'hidden') throw forbidden(`You may not read dwelling ${dwellingId}.`);
+    return reach;
+  }
+
+  /** Interval boundaries of a page of a range, and where the next page starts. */
+  private page(query: RangeQuery, maxPage = COMFORT_LIMITS.maxPage): { boundaries: number[]; next?: number } {
+    const { from, to } = query;
+    if (!(to >= from)) throw badRequest(`The range ends (${to}) before it starts (${from}).`);
+    const interval = query.interval ?? 'hour';
+    const spanHours = (to - from) / HOUR_MS;
+    if ((interval === 'hour' ? spanHours : spanHours / 23) > COMFORT_LIMITS.maxIntervals)
+      throw badRequest(
+        `That range holds more than ${COMFORT_LIMITS.maxIntervals} ${interval}s; ask for a shorter range or a longer interval.`,
+      );
+    const all = intervalBoundaries(from, to, interval, this.config.timezone);
+    const limit = Math.min(query.limit ?? COMFORT_LIMITS.defaultPage, maxPage);
+    if (all.length - 1 <= limit) return { boundaries: all };
+    return { boundaries: all.slice(0, limit + 1), next: all[limit] };
+  }
+
+  /** Each comfort point's series of a dwelling, and the dwelling's mean, a page of intervals. */
+  async dwelling(dwellingId: number, query: RangeQuery, principal: Principal) {
+    const reach = await this.checkDwelling(dwellingId, principal);
+    const { boundaries, next } = this.page(query);
+    const from = boundaries[0];
+    const to = boundaries[boundaries.length - 1] - 1;
+    const [points, hours] = await Promise.all([
+      listDwellingPoints(this.db, dwellingId, from, to, reach),
+      listDwellingHours(this.db, dwellingId, from, to, reach),
+    ]);
+    const byPoint = new Map<number, ReturnType<typeof aggregateOf>[]>();
+    const all = [];
+    for (const h of hours) {
+      const a = aggregateOf(h);
+      if (!a) continue;
+      byPoint.set(h.pointId, [...(byPoint.get(h.pointId) ?? []), a]);
+      all.push(a);
+    }
+    return {
+      dwellingId,
+      standard: STANDARD_EDITIONS[STORED_STANDARD],
+      interval: query.interval ?? 'hour',
+      points: points.map((p) => ({
+        ...p,
+        buckets: foldComfort(
+          (byPoint.get(p.id) ?? []).filter((a) => a !== undefined),
+          boundaries,
+        ).buckets,
+      })),
+      mean: foldComfort(all, boundaries).buckets,
+      ...(next !== undefined ? { next } : {}),
+    };
+  }
+
+  /** Averages and category shares of a building or district, a page of intervals, for a caller. */
+  async group(scope: GroupScope, query: RangeQuery, principal: Principal) {
+    const reach = reachOf(principal);
+    if ('buildingId' in scope) await this.checkBuilding(scope.buildingId, principal);
+    else if (!(await districtExists(this.db, scope.districtId)))
+      throw notFound(`There is no district ${scope.districtId}.`);
+    // District averages are open to every reader (residents compare with them).
+    return this.averagesOf(scope, query, 'buildingId' in scope ? reach : { everything: true });
+  }
+
+  /**
+   * Building or district averages of PMV and PPD and the share of point-hours in each category,
+   * per hour or day, for internal readers (the KPI tool): nothing is hidden, and the whole range
+   * (up to 20,000 intervals) comes in one answer.
+   */
+  async averages(scope: GroupScope, from: number, to: number, interval: 'hour' | 'day') {
+    return this.averagesOf(
+      scope,
+      { from, to, interval, limit: COMFORT_LIMITS.maxIntervals },
+      { everything: true },
+    );
+  }
+
+  private async averagesOf(scope: GroupScope, query: RangeQuery, reach: Reach, maxPage?: number) {
+    const { boundaries, next } = this.page(query, maxPage);
+    const from = boundaries[0];
+    const to = boundaries[boundaries.length - 1] - 1;
+    const [hours, members] = await Promise.all([
+      aggregateGroupHours(this.db, scope, from, to, reach),
+      countGroupMembers(this.db, scope, from, to, reach),
+    ]);
+    const { buckets, total } = foldComfort(hours, boundaries);
+    return {
+      scope: 'buildingId' in scope ? ('building' as const) : ('district' as const),
+      id: 'buildingId' in scope ? scope.buildingId : scope.districtId,
+      interval: query.interval ?? 'hour',
+      points: members.points,
+      dwellings: members.dwellings,
+      buckets,
+      total,
+      ...(next !== undefined ? { next } : {}),
+    };
+  }
+}

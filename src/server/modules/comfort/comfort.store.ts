@@ -1,0 +1,534 @@
+import { type ExpressionBuilder, type Kysely, sql, type Transaction } from 'kysely';
+import type { ComfortHourTable, Database } from '../../db/schema.ts';
+import type { PairingSensor } from './comfort-pairing.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * What a caller may read, as a condition the queries carry: everything, or the dwellings named
+ * and every dwelling of the buildings named.
+ */
+export type Reach =
+  { everything: true } | { everything: false; dwellingIds: number[]; buildingIds: number[] };
+
+/** Temperature and humidity sensors of gateways that serve a dwelling now. */
+export async function listPairingSensors(db: Db): Promise<PairingSensor[]> {
+  const rows = await db
+    .selectFrom('sensor')
+    .innerJoin('gateway', 'gateway.id', 'sensor.gateway_id')
+    .select([
+      'sensor.id as sensorId',
+      'sensor.gateway_id as gatewayId',
+      'sensor.channel as channel',
+      'sensor.device as device',
+      'sensor.medium as medium',
+      'gateway.dwelling_id as dwellingId',
+    ])
+    .where('sensor.medium', 'in', ['temperature', 'humidity'])
+    .where('gateway.dwelling_id', 'is not', null)
+    .execute();
+  return rows as PairingSensor[];
+}
+
+/** A stored comfort point, with the series of its sensors and the building it is in now. */
+export interface StoredPoint {
+  id: number;
+  temperatureSensorId: number;
+  humiditySensorId: number;
+  pairing: 'channel' | 'dwelling' | 'manual';
+  label: string;
+  needsBackfill: boolean;
+  temperatureSeriesId: number | null;
+  humiditySeriesId: number | null;
+  /** Dwelling and building of the temperature sensor's gateway now; null when unregistered. */
+  dwellingId: number | null;
+  buildingId: number | null;
+  /** Dwelling of the humidity sensor's gateway now. */
+  humidityDwellingId: number | null;
+}
+
+function pointQuery(db: Db) {
+  return db
+    .selectFrom('comfort_point as p')
+    .innerJoin('sensor as ts', 'ts.id', 'p.temperature_sensor_id')
+    .innerJoin('gateway as tg', 'tg.id', 'ts.gateway_id')
+    .innerJoin('sensor as hs', 'hs.id', 'p.humidity_sensor_id')
+    .innerJoin('gateway as hg', 'hg.id', 'hs.gateway_id')
+    .leftJoin('series as tss', 'tss.sensor_id', 'ts.id')
+    .leftJoin('series as hss', 'hss.sensor_id', 'hs.id')
+    .leftJoin('dwelling as d', 'd.id', 'tg.dwelling_id')
+    .select([
+      'p.id as id',
+      'p.temperature_sensor_id as temperatureSensorId',
+      'p.humidity_sensor_id as humiditySensorId',
+      'p.pairing as pairing',
+      'p.label as label',
+      'p.needs_backfill as needsBackfill',
+      'tss.id as temperatureSeriesId',
+      'hss.id as humiditySeriesId',
+      'tg.dwelling_id as dwellingId',
+      'd.building_id as buildingId',
+      'hg.dwelling_id as humidityDwellingId',
+    ]);
+}
+
+function toPoint(r: Omit<StoredPoint, 'needsBackfill'> & { needsBackfill: number }): StoredPoint {
+  return { ...r, needsBackfill: r.needsBackfill === 1 };
+}
+
+export async function listPoints(db: Db): Promise<StoredPoint[]> {
+  return (await pointQuery(db).orderBy('p.id').execute()).map(toPoint);
+}
+
+export async function findPoint(db: Db, id: number): Promise<StoredPoint | undefined> {
+  const row = await pointQuery(db).where('p.id', '=', id).executeTakeFirst();
+  return row && toPoint(row);
+}
+
+/** Points whose temperature or humidity sensor writes to one of `seriesIds`. */
+export async function listPointsOfSeries(db: Db, seriesIds: number[]): Promise<StoredPoint[]> {
+  if (seriesIds.length === 0) return [];
+  const rows = await pointQuery(db)
+    .where((eb) => eb.or([eb('tss.id', 'in', seriesIds), eb('hss.id', 'in', seriesIds)]))
+    .execute();
+  return rows.map(toPoint);
+}
+
+export async function insertPoint(
+  db: Db,
+  p: {
+    temperatureSensorId: number;
+    humiditySensorId: number;
+    pairing: StoredPoint['pairing'];
+    label: string;
+  },
+  now: number,
+): Promise<number> {
+  const row = await db
+    .insertInto('comfort_point')
+    .values({
+      temperature_sensor_id: p.temperatureSensorId,
+      humidity_sensor_id: p.humiditySensorId,
+      pairing: p.pairing,
+      label: p.label,
+      needs_backfill: 1,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** Re-pairs a point: its hours are forgotten and its history is computed again. */
+export async function repairPoint(
+  db: Db,
+  id: number,
+  p: { humiditySensorId: number; pairing: StoredPoint['pairing']; label: string },
+  now: number,
+): Promise<void> {
+  await db.deleteFrom('comfort_hour').where('point_id', '=', id).execute();
+  await db
+    .updateTable('comfort_point')
+    .set({
+      humidity_sensor_id: p.humiditySensorId,
+      pairing: p.pairing,
+      label: p.label,
+      needs_backfill: 1,
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function deletePoint(db: Db, id: number): Promise<void> {
+  await db.deleteFrom('comfort_hour').where('point_id', '=', id).execute();
+  await db.deleteFrom('comfort_point').where('id', '=', id).execute();
+}
+
+export async function setNeedsBackfill(db: Db, ids: number[], value: boolean): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('comfort_point')
+    .set({ needs_backfill: value ? 1 : 0 })
+    .where('id', 'in', ids)
+    .execute();
+}
+
+/** Marks for recomputation every point whose temperature sensor is in the building now. */
+export async function markBuildingForBackfill(db: Db, buildingId: number): Promise<void> {
+  await db
+    .updateTable('comfort_point')
+    .set({ needs_backfill: 1 })
+    .where('temperature_sensor_id', 'in', (eb) =>
+      eb
+        .selectFrom('sensor')
+        .innerJoin('gateway', 'gateway.id', 'sensor.gateway_id')
+        .innerJoin('dwelling', 'dwelling.id', 'gateway.dwelling_id')
+        .select('sensor.id')
+        .where('dwelling.building_id', '=', buildingId),
+    )
+    .execute();
+}
+
+export type ComfortHourRow = ComfortHourTable;
+
+const HOUR_COLUMNS = [
+  'tdb',
+  'tr',
+  'rh',
+  'tdb_count',
+  'rh_count',
+  'season',
+  'clo',
+  'met',
+  'v',
+  'wme',
+  'standard',
+  'pmv',
+  'ppd',
+  'category',
+  'status',
+  'within_validity',
+  'job_version',
+  'computed_at',
+] as const;
+
+/** Writes hours, replacing what was stored for the same point and hour. */
+export async function upsertHours(db: Db, rows: ComfortHourRow[]): Promise<void> {
+  // 20 values a row: 500 rows stay under SQLite's and PostgreSQL's bound-parameter limits.
+  for (let i = 0; i < rows.length; i += 500) {
+    await db
+      .insertInto('comfort_hour')
+      .values(rows.slice(i, i + 500))
+      .onConflict((oc) =>
+        oc
+          .columns(['point_id', 'hour'])
+          .doUpdateSet((eb) => Object.fromEntries(HOUR_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)]))),
+      )
+      .execute();
+  }
+}
+
+/** Start of the first stored block of a series (its first hour with readings), epoch ms. */
+export async function firstBlockStart(db: Db, seriesId: number): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('ts_block')
+    .select((eb) => eb.fn.min('t0').as('t0'))
+    .where('series_id', '=', seriesId)
+    .executeTakeFirst();
+  return row?.t0 === null || row?.t0 === undefined ? undefined : Number(row.t0);
+}
+
+/** The newest position of the change feed. */
+export async function lastChangeId(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('ts_change')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .executeTakeFirst();
+  return row?.id === null || row?.id === undefined ? 0 : Number(row.id);
+}
+
+export async function hasCursor(db: Db, name: string): Promise<boolean> {
+  return (
+    (await db.selectFrom('job_cursor').select('name').where('name', '=', name).executeTakeFirst()) !==
+    undefined
+  );
+}
+
+export async function setCursor(db: Db, name: string, position: number, now: number): Promise<void> {
+  await db
+    .insertInto('job_cursor')
+    .values({ name, position, updated_at: now })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ position, updated_at: now }))
+    .execute();
+}
+
+// ---------------------------------------------------------------- settings
+
+export type SettingRow = Database['comfort_setting'];
+
+export async function findSetting(db: Db, buildingId: number): Promise<SettingRow | undefined> {
+  return db
+    .selectFrom('comfort_setting')
+    .selectAll()
+    .where('building_id', '=', buildingId)
+    .executeTakeFirst();
+}
+
+export async function listSettings(db: Db, buildingIds: number[]): Promise<SettingRow[]> {
+  if (buildingIds.length === 0) return [];
+  return db.selectFrom('comfort_setting').selectAll().where('building_id', 'in', buildingIds).execute();
+}
+
+export async function upsertSetting(db: Db, row: SettingRow): Promise<void> {
+  const { building_id: _, ...rest } = row;
+  await db
+    .insertInto('comfort_setting')
+    .values(row)
+    .onConflict((oc) => oc.column('building_id').doUpdateSet(rest))
+    .execute();
+}
+
+// ---------------------------------------------------------------- reads, scoped in the query
+
+type Scoped = ExpressionBuilder<Database & { d: Database['dwelling']; b: Database['building'] }, 'd' | 'b'>;
+
+/** The caller's reach over dwellings (`d`) and buildings (`b`), as a condition. */
+function reachCondition(eb: Scoped, reach: Reach) {
+  if (reach.everything) return eb.lit(true);
+  const terms = [];
+  if (reach.dwellingIds.length > 0) terms.push(eb('d.id', 'in', reach.dwellingIds));
+  if (reach.buildingIds.length > 0) terms.push(eb('b.id', 'in', reach.buildingIds));
+  return terms.length > 0 ? eb.or(terms) : eb.lit(false);
+}
+
+/** The caller's reach over buildings (`b`): theirs, and for residents the buildings they live in. */
+function buildingReachCondition(eb: Scoped, reach: Reach) {
+  if (reach.everything) return eb.lit(true);
+  const terms = [];
+  if (reach.buildingIds.length > 0) terms.push(eb('b.id', 'in', reach.buildingIds));
+  if (reach.dwellingIds.length > 0)
+    terms.push(
+      eb(
+        'b.id',
+        'in',
+        eb.selectFrom('dwelling as own').select('own.building_id').where('own.id', 'in', reach.dwellingIds),
+      ),
+    );
+  return terms.length > 0 ? eb.or(terms) : eb.lit(false);
+}
+
+/** Whether a dwelling exists, and whether the caller reaches it. */
+export async function dwellingVisibility(
+  db: Db,
+  dwellingId: number,
+  reach: Reach,
+): Promise<'missing' | 'hidden' | 'visible'> {
+  const row = await db
+    .selectFrom('dwelling as d')
+    .innerJoin('building as b', 'b.id', 'd.building_id')
+    .select((eb) => [
+      'd.id',
+      eb
+        .case()
+        .when(reachCondition(eb as unknown as Scoped, reach))
+        .then(1)
+        .else(0)
+        .end()
+        .as('visible'),
+    ])
+    .where('d.id', '=', dwellingId)
+    .executeTakeFirst();
+  if (!row) return 'missing';
+  return Number(row.visible) === 1 ? 'visible' : 'hidden';
+}
+
+/** Whether a building exists, and whether the caller reaches it. */
+export async function buildingVisibility(
+  db: Db,
+  buildingId: number,
+  reach: Reach,
+): Promise<'missing' | 'hidden' | 'visible'> {
+  const row = await db
+    .selectFrom('building as b')
+    .select((eb) => [
+      'b.id',
+      eb
+        .case()
+        .when(buildingReachCondition(eb as unknown as Scoped, reach))
+        .then(1)
+        .else(0)
+        .end()
+        .as('visible'),
+    ])
+    .where('b.id', '=', buildingId)
+    .executeTakeFirst();
+  if (!row) return 'missing';
+  return Number(row.visible) === 1 ? 'visible' : 'hidden';
+}
+
+export async function districtExists(db: Db, districtId: number): Promise<boolean> {
+  return (
+    (await db.selectFrom('district').select('id').where('id', '=', districtId).executeTakeFirst()) !==
+    undefined
+  );
+}
+
+/** The comfort hours of a group of dwellings, each counted for the dwelling its gateway served then. */
+function placedHours(db: Db) {
+  return db
+    .selectFrom('comfort_hour as ch')
+    .innerJoin('comfort_point as p', 'p.id', 'ch.point_id')
+    .innerJoin('sensor as s', 's.id', 'p.temperature_sensor_id')
+    .innerJoin('gateway_assignment as a', (join) =>
+      join
+        .onRef('a.gateway_id', '=', 's.gateway_id')
+        .onRef('a.valid_from', '<=', 'ch.hour')
+        .on((eb) => eb.or([eb('a.valid_to', 'is', null), eb('a.valid_to', '>', eb.ref('ch.hour'))])),
+    )
+    .innerJoin('dwelling as d', 'd.id', 'a.dwelling_id')
+    .innerJoin('building as b', 'b.id', 'd.building_id');
+}
+
+/** The points that served a dwelling within [from, to], with their labels. */
+export async function listDwellingPoints(
+  db: Db,
+  dwellingId: number,
+  from: number,
+  to: number,
+  reach: Reach,
+): Promise<
+  {
+    id: number;
+    temperatureSensorId: number;
+    humiditySensorId: number;
+    pairing: StoredPoint['pairing'];
+    label: string;
+  }[]
+> {
+  const rows = await db
+    .selectFrom('comfort_point as p')
+    .innerJoin('sensor as s', 's.id', 'p.temperature_sensor_id')
+    .innerJoin('gateway_assignment as a', 'a.gateway_id', 's.gateway_id')
+    .innerJoin('dwelling as d', 'd.id', 'a.dwelling_id')
+    .innerJoin('building as b', 'b.id', 'd.building_id')
+    .select([
+      'p.id as id',
+      'p.temperature_sensor_id as temperatureSensorId',
+      'p.humidity_sensor_id as humiditySensorId',
+      'p.pairing as pairing',
+      'p.label as label',
+    ])
+    .where('d.id', '=', dwellingId)
+    .where('a.valid_from', '<=', to)
+    .where((eb) => eb.or([eb('a.valid_to', 'is', null), eb('a.valid_to', '>', from)]))
+    .where((eb) => reachCondition(eb as unknown as Scoped, reach))
+    .orderBy('p.id')
+    .execute();
+  const seen = new Set<number>();
+  return rows.filter((r) => !seen.has(r.id) && seen.add(r.id));
+}
+
+/** A point's stored hour, as the dwelling view reads it. */
+export interface PointHour {
+  pointId: number;
+  hour: number;
+  pmv: number | null;
+  ppd: number | null;
+  category: 'I' | 'II' | 'III' | null;
+  status: 'green' | 'yellow' | 'red' | null;
+}
+
+/** Hours of the points of one dwelling within [from, to], while they served it. */
+export async function listDwellingHours(
+  db: Db,
+  dwellingId: number,
+  from: number,
+  to: number,
+  reach: Reach,
+): Promise<PointHour[]> {
+  return placedHours(db)
+    .select([
+      'ch.point_id as pointId',
+      'ch.hour as hour',
+      'ch.pmv as pmv',
+      'ch.ppd as ppd',
+      'ch.category as category',
+      'ch.status as status',
+    ])
+    .where('d.id', '=', dwellingId)
+    .where('ch.hour', '>=', from)
+    .where('ch.hour', '<=', to)
+    .where((eb) => reachCondition(eb as unknown as Scoped, reach))
+    .orderBy('ch.point_id')
+    .orderBy('ch.hour')
+    .execute();
+}
+
+/** Per hour, over the point-hours of a building or district: count, sums and counts per class. */
+export interface HourAggregate {
+  hour: number;
+  hours: number;
+  pmvSum: number;
+  ppdSum: number;
+  catI: number;
+  catII: number;
+  catIII: number;
+  green: number;
+  yellow: number;
+  red: number;
+}
+
+export type GroupScope = { buildingId: number } | { districtId: number };
+
+/** Sums of the point-hours with a PMV in a building or district, per hour, within [from, to]. */
+export async function aggregateGroupHours(
+  db: Db,
+  scope: GroupScope,
+  from: number,
+  to: number,
+  reach: Reach,
+): Promise<HourAggregate[]> {
+  const count = (column: 'ch.category' | 'ch.status', value: string) =>
+    sql<number>`sum(case when ${sql.ref(column)} = ${value} then 1 else 0 end)`;
+  let q = placedHours(db)
+    .select((eb) => [
+      'ch.hour as hour',
+      eb.fn.countAll<number>().as('hours'),
+      eb.fn.sum<number>('ch.pmv').as('pmvSum'),
+      eb.fn.sum<number>('ch.ppd').as('ppdSum'),
+      count('ch.category', 'I').as('catI'),
+      count('ch.category', 'II').as('catII'),
+      count('ch.category', 'III').as('catIII'),
+      count('ch.status', 'green').as('green'),
+      count('ch.status', 'yellow').as('yellow'),
+      count('ch.status', 'red').as('red'),
+    ])
+    .where('ch.hour', '>=', from)
+    .where('ch.hour', '<=', to)
+    .where('ch.pmv', 'is not', null);
+  q =
+    'buildingId' in scope
+      ? q.where('b.id', '=', scope.buildingId)
+      : q.where('b.district_id', '=', scope.districtId);
+  q = q.where((eb) => buildingReachCondition(eb as unknown as Scoped, reach));
+  const rows = await q.groupBy('ch.hour').orderBy('ch.hour').execute();
+  return rows.map((r) => ({
+    hour: Number(r.hour),
+    hours: Number(r.hours),
+    pmvSum: Number(r.pmvSum),
+    ppdSum: Number(r.ppdSum),
+    catI: Number(r.catI),
+    catII: Number(r.catII),
+    catIII: Number(r.catIII),
+    green: Number(r.green),
+    yellow: Number(r.yellow),
+    red: Number(r.red),
+  }));
+}
+
+/** How many points and dwellings of a building or district have comfort hours within [from, to]. */
+export async function countGroupMembers(
+  db: Db,
+  scope: GroupScope,
+  from: number,
+  to: number,
+  reach: Reach,
+): Promise<{ points: number; dwellings: number }> {
+  let q = placedHours(db)
+    .select((eb) => [
+      eb.fn.count<number>('ch.point_id').distinct().as('points'),
+      eb.fn.count<number>('d.id').distinct().as('dwellings'),
+    ])
+    .where('ch.hour', '>=', from)
+    .where('ch.hour', '<=', to)
+    .where('ch.pmv', 'is not', null);
+  q =
+    'buildingId' in scope
+      ? q.where('b.id', '=', scope.buildingId)
+      : q.where('b.district_id', '=', scope.districtId);
+  q = q.where((eb) => buildingReachCondition(eb as unknown as Scoped, reach));
+  const row = await q.executeTakeFirst();
+  return { points: Number(row?.points ?? 0), dwellings: Number(row?.dwellings ?? 0) };
+}
