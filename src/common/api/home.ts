@@ -86,7 +86,7 @@ export const BeforeAfterSchema = Type.Object({
     type: 'string',
     enum: [...BEFORE_AFTER_STATUSES],
     description:
-      'ok; no-intervention-date: neither `date` nor a retrofit date; too-recent: less than 7 whole days since it; no-weather-station: the district has none with outdoor temperature; no-meter: the dwelling has no such meter with readings',
+      'ok; no-intervention-date: neither `date` nor a retrofit date; too-recent: less than 7 whole days since it; no-weather-station: the district has none with outdoor temperature; no-meter: the dwelling has no such meter with readings in both periods',
   }),
   interventionDate: Nullable(Type.String({ description: 'YYYY-MM-DD' })),
   source: Nullable(

@@ -176,6 +176,8 @@ describe('before and after an intervention', async () => {
   });
 
   it('says when the intervention is too recent, or unknown, and refuses a day that does not exist', async () => {
+    const longAgo = today.minus({ days: 200 }).toISODate();
+    expect(((await get(`&date=${longAgo}`)).json() as BeforeAfter).status).toBe('no-meter');
     const recent = today.minus({ days: 3 }).toISODate();
     expect(((await get(`&date=${recent}`)).json() as BeforeAfter).status).toBe('too-recent');
     const bad = await get('&date=2026-02-30');

@@ -129,6 +129,7 @@ export class HomeService {
     };
     const before = period((b) => b.start < split);
     const after = period((b) => b.start >= split);
+    if (before.energyDays === 0 || after.energyDays === 0) return { ...answer, status: 'no-meter' };
     return {
       ...answer,
       before,
