@@ -7,6 +7,7 @@ import { adminRoutes } from './modules/auth/admin.routes.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { securityPlugin } from './plugins/security.ts';
 import { errorsPlugin } from './plugins/errors.ts';
+import { compressionPlugin } from './plugins/compression.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import type { Platform } from './platform.ts';
 import { readingsRoutes } from './modules/readings/readings.routes.ts';
@@ -51,6 +52,7 @@ export async function buildApp(platform: Platform, options: AppOptions = {}): Pr
   app.decorate('platform', platform);
   app.addSchema(ProblemSchema);
   await app.register(errorsPlugin);
+  await app.register(compressionPlugin);
   await app.register(securityPlugin, { config: platform.config });
   await app.register(accessPlugin);
   await app.register(openapiPlugin);
