@@ -76,6 +76,7 @@ export const BEFORE_AFTER_STATUSES = [
   'too-recent',
   'no-weather-station',
   'no-meter',
+  'too-little-data',
 ] as const;
 export type BeforeAfterStatus = (typeof BEFORE_AFTER_STATUSES)[number];
 
@@ -86,7 +87,7 @@ export const BeforeAfterSchema = Type.Object({
     type: 'string',
     enum: [...BEFORE_AFTER_STATUSES],
     description:
-      'ok; no-intervention-date: neither `date` nor a retrofit date; too-recent: less than 7 whole days since it; no-weather-station: the district has none with outdoor temperature; no-meter: the dwelling has no such meter with readings in both periods',
+      'ok; no-intervention-date: neither `date` nor a retrofit date; too-recent: less than 7 whole days since it; no-weather-station: the district has none with outdoor temperature; no-meter: the dwelling has no such meter with readings on both sides; too-little-data: its readings cover fewer than 7 days on one side',
   }),
   interventionDate: Nullable(Type.String({ description: 'YYYY-MM-DD' })),
   source: Nullable(

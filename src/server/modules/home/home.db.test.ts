@@ -126,10 +126,10 @@ describe('before and after an intervention', async () => {
   await write([...energy, ...outdoor]);
   await t.platform.engine.flush();
   const resident = await headersAs(t, { roles: ['resident'], dwellingIds: [flat.dwellingId] });
-  const get = (query = '') =>
+  const get = (query = '', days = 10) =>
     t.app.inject({
       method: 'GET',
-      url: `/api/v1/dwellings/${flat.dwellingId}/before-after?days=10${query}`,
+      url: `/api/v1/dwellings/${flat.dwellingId}/before-after?days=${days}${query}`,
       headers: resident,
     });
 
@@ -162,6 +162,19 @@ describe('before and after an intervention', async () => {
     expect(body.change!.energy).toBeCloseTo(0.6, 6);
     expect(body.change!.hdd).toBeCloseTo(1, 6);
     expect(body.change!.kWhPerHdd).toBeCloseTo(-0.2, 6);
+  });
+
+  it('keeps both periods as long as the meter allows on both sides', async () => {
+    // Asked for 14 days, but the meter has 10 days before the retrofit: 10 days on each side.
+    const body = (await get('', 14)).json() as BeforeAfter;
+    expect(body.status).toBe('ok');
+    expect([body.before!.days, body.after!.days]).toEqual([10, 10]);
+    expect(body.before!.from).toBe(from.toMillis());
+    expect(body.before!.energyKWh).toBeCloseTo(50, 6);
+    expect(body.after!.energyKWh).toBeCloseTo(80, 6);
+    // Five days after the retrofit, but only three before: too little to compare.
+    const early = interventionDay.minus({ days: 7 }).toISODate();
+    expect(((await get(`&date=${early}`)).json() as BeforeAfter).status).toBe('too-little-data');
   });
 
   it('takes base 18 °C when asked, and a date given instead of the retrofit', async () => {

@@ -5,7 +5,6 @@ import type { Language } from '#common/api/news.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, notFound } from '../../plugins/errors.ts';
-import type { GroupBucket } from '../readings/aggregate.ts';
 import type { ReadingsService } from '../readings/readings.service.ts';
 import { visibilityOf } from '../registry/registry.service.ts';
 import { findBuilding, findDwelling, findMedium } from '../registry/registry.store.ts';
@@ -104,10 +103,20 @@ export class HomeService {
       'day',
       WEATHER_READER,
     );
-    const split = start.toMillis();
-    const period = (keep: (b: GroupBucket) => boolean): BeforeAfterPeriod => {
-      const e = energy.buckets.filter(keep);
-      const o = outdoor.buckets.filter(keep);
+    // Both periods as long as the meter's readings allow on both sides: a meter installed within
+    // the period before, or silent at the end of the one after, shortens both alike. The first day
+    // of a meter installed within the window counts only from its first reading: left out.
+    const buckets = energy.buckets;
+    const split = buckets.findIndex((b) => b.start >= start.toMillis());
+    const firstData = buckets.findIndex((b) => b.mean !== null);
+    const lastData = buckets.findLastIndex((b) => b.mean !== null);
+    if (split < 0 || firstData < 0 || firstData >= split || lastData < split)
+      return { ...answer, status: 'no-meter' };
+    const length = Math.min(split - (firstData > 0 ? firstData + 1 : 0), lastData - split + 1);
+    if (length < MIN_COMPARISON_DAYS) return { ...answer, status: 'too-little-data' };
+    const period = (first: number): BeforeAfterPeriod => {
+      const e = buckets.slice(first, first + length);
+      const o = outdoor.buckets.slice(first, first + length);
       // A group's mean times its members is their sum: the dwelling's meters together.
       const used = e.filter((b) => b.mean !== null);
       const energyKWh = used.length > 0 ? used.reduce((s, b) => s + (b.mean as number) * b.members, 0) : null;
@@ -127,9 +136,8 @@ export class HomeService {
         meanOutdoorC: degreeDays.meanOutdoorC,
       };
     };
-    const before = period((b) => b.start < split);
-    const after = period((b) => b.start >= split);
-    if (before.energyDays === 0 || after.energyDays === 0) return { ...answer, status: 'no-meter' };
+    const before = period(split - length);
+    const after = period(split);
     return {
       ...answer,
       before,

@@ -35,3 +35,9 @@ export function periodFrom(value: unknown, fallback: PeriodId, allowed: readonly
     ? (value as PeriodId)
     : fallback;
 }
+
+/**
+ * A moment inside the day that starts at `start` (a local midnight of the city): days are named
+ * from it, so a visitor in another time zone still sees the city's day.
+ */
+export const midDay = (start: number) => start + 12 * 3_600_000;
