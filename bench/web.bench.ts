@@ -13,7 +13,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { brotliCompressSync, constants } from 'node:zlib';
 import lighthouse from 'lighthouse';
@@ -140,7 +140,11 @@ async function audit(url: string, attempts = 3) {
     const error = result.lhr.runtimeError;
     if (!error) return result.lhr;
     if (attempt >= attempts) throw new Error(`${url}: ${error.message}`);
-    log(`  Lighthouse run failed (${error.code}); running it again`);
+    const answer = await fetch(url).then(
+      (r) => `HTTP ${r.status}`,
+      (e: Error) => e.message,
+    );
+    log(`  Lighthouse run failed (${error.code}; the page answers ${answer}); running it again`);
   }
 }
 
@@ -183,6 +187,7 @@ async function measure(name: string, url: string): Promise<Measure> {
 
 let landing: Measure;
 let compare: Measure;
+const loadBefore = loadavg()[0];
 try {
   began = performance.now();
   landing = await measure('landing', `${ciop.url}/`);
@@ -265,4 +270,10 @@ for (const [name, m] of [
   ['compare', compare],
 ] as const)
   if (m.failing.length > 0) log(`${name}: audits below 0.9: ${m.failing.join(', ')}`);
+const load = Math.max(loadBefore, loadavg()[0]);
+if (load > availableParallelism())
+  log(
+    `note: the machine was busy (load average ${load.toFixed(1)} on ${availableParallelism()} cores); Lighthouse multiplies the ` +
+      'main-thread time it observes, so blocking time and performance vary with other work: run again when it is idle.',
+  );
 log(`reports: ${path.relative(ROOT, REPORTS)}/`);
