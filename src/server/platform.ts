@@ -21,6 +21,7 @@ import { PortalService } from './modules/portal/portal.service.ts';
 import { comfortJob } from './modules/comfort/comfort.jobs.ts';
 import { ComfortService } from './modules/comfort/comfort.service.ts';
 import { type InstallationServices, openInstallations } from './modules/installations/installations.jobs.ts';
+import { HomeService } from './modules/home/home.service.ts';
 
 /** Everything a running CIOP holds: configuration, database, engine and services. */
 export interface Platform {
@@ -48,6 +49,8 @@ export interface Platform {
   alarmSettings: InstallationServices['alarmSettings'];
   /** Streamed data downloads. */
   exports: InstallationServices['exports'];
+  /** The resident's home views computed on the server: before and after, tips. */
+  home: HomeService;
   /** The token forwarders write with until machine tokens are issued. */
   ingestToken: string;
   /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
@@ -130,6 +133,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       config,
       logger,
     });
+    const readings = new ReadingsService(database.db, engine, catalog, config.timezone);
     return {
       config,
       logger,
@@ -145,7 +149,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
           bySerial: (serials) => findGatewaysBySerial(database.db, serials),
         },
       ),
-      readings: new ReadingsService(database.db, engine, catalog, config.timezone),
+      readings,
       registry: new RegistryService(database.db),
       registryImport: new RegistryImportService(database.db),
       auth,
@@ -153,6 +157,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       portal: new PortalService(database.db, engine, logger),
       comfort,
       ...operations,
+      home: new HomeService(database.db, readings, config.timezone),
       ingestToken,
       secretVerifiers,
       verifySecret: async (secret) => {

@@ -17,13 +17,6 @@ export interface CatalogueEntry {
 /** Applications the platform will offer, shown in the catalogue as "coming" until they exist. */
 const PLANNED: readonly Omit<CatalogueEntry, 'entry' | 'text'>[] = [
   {
-    id: 'home',
-    roles: ['resident'],
-    icon: 'home',
-    picture: 'home',
-    tags: ['residents', 'energy', 'comfort'],
-  },
-  {
     id: 'comfort-dashboards',
     roles: ['esco', 'admin'],
     icon: 'thermometer',

@@ -1,5 +1,6 @@
 import { onBeforeUnmount, ref, shallowRef, type Ref, type ShallowRef } from 'vue';
 import { ApiError } from '../api/http.ts';
+import { afterPaint } from './afterPaint.ts';
 
 export interface AsyncState<T> {
   data: ShallowRef<T | undefined>;
@@ -11,7 +12,8 @@ export interface AsyncState<T> {
 
 /**
  * Loads something for a component and tracks loading / error / data, the three states every
- * page shows (components/AsyncState.vue). Cancels the request when the component goes away.
+ * page shows (components/AsyncState.vue). The first load starts once the page has painted
+ * (unless `immediate: false`); a request still running is cancelled when the component goes away.
  */
 export function useAsync<T>(
   load: (signal: AbortSignal) => Promise<T>,
@@ -37,8 +39,18 @@ export function useAsync<T>(
     }
   }
 
-  onBeforeUnmount(() => controller?.abort());
-  if (options.immediate !== false) void reload();
+  let gone = false;
+  onBeforeUnmount(() => {
+    gone = true;
+    controller?.abort();
+  });
+  if (options.immediate !== false) {
+    // Shown as loading from the start; asked for once the page has painted.
+    loading.value = true;
+    afterPaint(() => {
+      if (!gone && !controller) void reload();
+    });
+  }
   const state: AsyncState<T> = { data, error, loading, reload };
   return state;
 }

@@ -2,6 +2,7 @@ import { onBeforeUnmount, onMounted, ref, shallowRef, watch } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { Language, NewsItem } from '#common/api/news.ts';
 import { getNews } from '../api/news.ts';
+import { afterPaint } from './afterPaint.ts';
 
 /**
  * The newest headlines in the interface language, refreshed every `refreshMs`. A failed refresh
@@ -34,7 +35,7 @@ export function useNews(limit: number, refreshMs = 5 * 60_000, language?: () => 
   }
 
   onMounted(() => {
-    void load();
+    afterPaint(() => void load());
     timer = setInterval(() => void load(), refreshMs);
   });
   watch(locale, () => void load());

@@ -1,6 +1,7 @@
 import { createI18n } from 'vue-i18n';
 import type { Language } from '#common/api/news.ts';
 import { englishMessages as en, loadMessages } from './catalogues.ts';
+import { compileMessage } from './compile.ts';
 
 /** The languages CIOP speaks, each named in itself (as language pickers do). */
 export const LANGUAGES: readonly { code: Language; name: string }[] = [
@@ -19,6 +20,7 @@ export const i18n = createI18n({
   messages: { en } as Record<Language, typeof en>,
   missingWarn: false,
   fallbackWarn: false,
+  messageCompiler: compileMessage,
 });
 
 export const isLanguage = (value: unknown): value is Language =>

@@ -1,0 +1,51 @@
+import type { ChartOption } from '../../components/charts.ts';
+import { type CompareScope, SCOPE_STYLE } from './media.ts';
+
+type Point = [number, number | null];
+
+/**
+ * A time axis whose labels speak the interface language: a tick at local midnight shows the day,
+ * any other tick the time of day.
+ */
+export function timeAxis(locale: string) {
+  const day = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short' });
+  const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return {
+    type: 'time' as const,
+    axisLabel: {
+      formatter: (value: number) => {
+        const d = new Date(value);
+        return d.getHours() === 0 && d.getMinutes() === 0 ? day.format(value) : time.format(value);
+      },
+      hideOverlap: true,
+      color: '#333',
+    },
+  };
+}
+
+/** A line of one scope (the dwelling, its building, the district), with its colour and dashes. */
+export function scopeLine(scope: CompareScope, name: string, data: Point[]) {
+  const style = SCOPE_STYLE[scope];
+  return {
+    type: 'line' as const,
+    name,
+    data,
+    showSymbol: false,
+    connectNulls: false,
+    lineStyle: { color: style.color, type: style.type, width: style.width },
+    itemStyle: { color: style.color },
+  };
+}
+
+/** The frame of the home charts: a grid with room for labels, an axis tooltip formatting values. */
+export function chartFrame(format: (v: number) => string, extra: ChartOption = {}): ChartOption {
+  return {
+    grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
+    tooltip: {
+      trigger: 'axis',
+      valueFormatter: (v) => (typeof v === 'number' ? format(v) : '–'),
+    },
+    yAxis: { type: 'value', scale: true, axisLabel: { color: '#333' } },
+    ...extra,
+  };
+}
