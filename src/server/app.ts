@@ -16,6 +16,8 @@ import { registryRoutes } from './modules/registry/registry.routes.ts';
 import { registryImportRoutes } from './modules/registry/registry-import.routes.ts';
 import { newsRoutes } from './modules/news/news.routes.ts';
 import { portalRoutes } from './modules/portal/portal.routes.ts';
+import { kpiRoutes } from './modules/kpi/kpi.routes.ts';
+import { kpiInputRoutes } from './modules/kpi/kpi-inputs.routes.ts';
 import { webRoutes, type WebOptions } from './modules/web/web.routes.ts';
 
 declare module 'fastify' {
@@ -65,6 +67,10 @@ export async function buildApp(platform: Platform, options: AppOptions = {}): Pr
       detail: { status: reply.statusCode },
     });
   });
+  // API response times, for the platform's own ICT KPIs.
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.url.startsWith('/api/')) platform.kpi.responseTimes.record(reply.elapsedTime);
+  });
   app.authenticators.push(jwtAuthenticator(platform));
   app.authenticators.push(machineAuthenticator(platform));
 
@@ -77,6 +83,8 @@ export async function buildApp(platform: Platform, options: AppOptions = {}): Pr
   await app.register(adminRoutes, { prefix: '/api/v1/admin' });
   await app.register(newsRoutes, { prefix: '/api/v1' });
   await app.register(portalRoutes, { prefix: '/api/v1' });
+  await app.register(kpiRoutes, { prefix: '/api/v1' });
+  await app.register(kpiInputRoutes, { prefix: '/api/v1' });
   await app.register(webRoutes, options.web ?? {});
   return app;
 }

@@ -18,6 +18,7 @@ import { workerLogWriter } from './modules/readings/worker-log-writer.ts';
 import { getOrCreateSetting } from './modules/system/instance-settings.store.ts';
 import { NewsService } from './modules/news/news.service.ts';
 import { PortalService } from './modules/portal/portal.service.ts';
+import { type KpiServices, openKpi } from './modules/kpi/kpi-services.ts';
 
 /** Everything a running CIOP holds: configuration, database, engine and services. */
 export interface Platform {
@@ -36,6 +37,8 @@ export interface Platform {
   news: NewsService;
   /** Headline figures of the landing portal. */
   portal: PortalService;
+  /** The KPI evaluation tool: catalogue and store, calculators, conversion factors, inputs. */
+  kpi: KpiServices;
   /** The token forwarders write with until machine tokens are issued. */
   ingestToken: string;
   /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
@@ -100,6 +103,16 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       retentionDays: config.newsRetentionDays,
       fetchIntervalS: config.newsFetchIntervalS,
     });
+    const kpi = await openKpi({
+      db: database.db,
+      config,
+      logger,
+      engine,
+      readings: new ReadingsService(database.db, engine, catalog, config.timezone),
+      registryImport: new RegistryImportService(database.db),
+      audit: auth.audit,
+      scheduler,
+    });
     return {
       config,
       logger,
@@ -121,6 +134,7 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       auth,
       news,
       portal: new PortalService(database.db, engine, logger),
+      kpi,
       ingestToken,
       secretVerifiers,
       verifySecret: async (secret) => {
