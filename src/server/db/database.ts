@@ -61,6 +61,10 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
     };
   }
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  // An idle connection the server ends (a restart, an administrator, a dropped test database)
+  // is an 'error' event of the pool; the pool drops that connection and opens another when
+  // needed, so it must not crash the process as an unhandled event.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
