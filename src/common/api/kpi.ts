@@ -1,6 +1,9 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Page, PageQuery } from './pagination.ts';
+import { PILLARS } from './kpi-pillars.ts';
 import { CARRIERS, type Carrier } from './registry.ts';
+
+export { PILLAR_NAMES, PILLARS, type Pillar, type Texts } from './kpi-pillars.ts';
 
 /**
  * The KPI evaluation tool: the catalogue (pillars, units, KPI definitions), the measures (one
@@ -10,38 +13,6 @@ import { CARRIERS, type Carrier } from './registry.ts';
  */
 
 // --- Catalogue -----------------------------------------------------------------------------------
-
-/** The pillars a city evaluates its interventions in. */
-export const PILLARS = [
-  'energy',
-  'comfort',
-  'mobility',
-  'ict',
-  'social',
-  'environmental',
-  'economic',
-] as const;
-export type Pillar = (typeof PILLARS)[number];
-
-export interface Texts {
-  en: string;
-  es: string;
-  eu: string;
-}
-
-export const PILLAR_NAMES: Readonly<Record<Pillar, Texts>> = {
-  energy: { en: 'Energy', es: 'Energía', eu: 'Energia' },
-  comfort: { en: 'Comfort', es: 'Confort', eu: 'Erosotasuna' },
-  mobility: { en: 'Mobility', es: 'Movilidad', eu: 'Mugikortasuna' },
-  ict: { en: 'ICT', es: 'TIC', eu: 'IKT' },
-  social: { en: 'Social and citizen', es: 'Social y ciudadanía', eu: 'Gizartea eta herritarrak' },
-  environmental: {
-    en: 'Environmental (life-cycle analysis)',
-    es: 'Medioambiental (análisis de ciclo de vida)',
-    eu: 'Ingurumena (bizi-zikloaren analisia)',
-  },
-  economic: { en: 'Economic', es: 'Económico', eu: 'Ekonomikoa' },
-};
 
 /** What a KPI is measured on; a measure's resource is named by that thing's code. */
 export const KPI_SCOPES = ['building', 'dwelling', 'vehicle', 'charger', 'district', 'platform'] as const;
@@ -553,7 +524,11 @@ const NullableNumber = (description: string) => Type.Union([Type.Number(), Type.
 
 export const SummaryQuery = Type.Object({
   year: Type.Optional(
-    Type.Integer({ minimum: 2000, maximum: 2100, description: 'Default: the latest year with energy KPIs' }),
+    Type.Integer({
+      minimum: 2000,
+      maximum: 2100,
+      description: 'Default: the latest finished year with energy KPIs (else the current one)',
+    }),
   ),
 });
 

@@ -530,11 +530,13 @@ export class KpiService {
     );
   }
 
-  /** The dashboards' summary of a year (by default the latest with energy KPIs). */
+  /** The dashboards' summary of a year (by default the latest finished year with energy KPIs). */
   async summary(year?: number): Promise<KpiSummary> {
     const [finalId] = this.idsOf(['EN_FINAL']);
     const years = (await store.periodStarts(this.db, finalId, 'year')).map((t) => yearOf(t, this.zone));
-    const shown = year ?? years[0] ?? null;
+    // By default the latest year that is over, so that a year's figures are whole ones.
+    const over = years.find((y) => yearPeriod(y, this.zone).end <= this.clock());
+    const shown = year ?? over ?? years[0] ?? null;
     const period = yearPeriod(shown ?? yearOf(this.clock(), this.zone), this.zone);
     const buildings = await store.listKpiBuildings(this.db);
     const codeOf = (id: number) => this.byId.get(id)?.code;
