@@ -6,6 +6,9 @@
  *   npm run bench:kpi                       # SQLite in a temporary folder
  *   CIOP_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:kpi
  *
+ * CIOP_BENCH_BUILDINGS sets the size of the synthetic city (default 5000); CIOP_BENCH_CITY_ONLY=1
+ * leaves the demo district out.
+ *
  * Comfort: the comfort module's stored comfort is not on this branch, so the comfort calculator
  * reads a synthetic source (365 days per building, computed in memory); its figure is the
  * calculator's own cost (folding days into months and the year, and storing the measures), not

@@ -51,7 +51,10 @@ export interface ComfortAverages {
   ): Promise<{ buckets: ComfortDay[] }>;
 }
 
-/** The comfort module's service as a comfort source (wired in platform.ts once it is there). */
+/**
+ * The comfort module's service as a comfort source. Once that module is part of the platform,
+ * platform.ts wires it with one line: `kpi.calculators.useComfort(comfortSourceOf(comfort))`.
+ */
 export function comfortSourceOf(service: ComfortAverages): ComfortSource {
   return {
     available: true,
