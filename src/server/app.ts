@@ -18,6 +18,8 @@ import { registryImportRoutes } from './modules/registry/registry-import.routes.
 import { newsRoutes } from './modules/news/news.routes.ts';
 import { portalRoutes } from './modules/portal/portal.routes.ts';
 import { homeRoutes } from './modules/home/home.routes.ts';
+import { kpiRoutes } from './modules/kpi/kpi.routes.ts';
+import { kpiInputRoutes } from './modules/kpi/kpi-inputs.routes.ts';
 import { webRoutes, type WebOptions } from './modules/web/web.routes.ts';
 import { comfortRoutes } from './modules/comfort/comfort.routes.ts';
 import { installationsRoutes } from './modules/installations/installations.routes.ts';
@@ -72,6 +74,10 @@ export async function buildApp(platform: Platform, options: AppOptions = {}): Pr
       detail: { status: reply.statusCode },
     });
   });
+  // API response times, for the platform's own ICT KPIs.
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.url.startsWith('/api/')) platform.kpi.responseTimes.record(reply.elapsedTime);
+  });
   app.authenticators.push(jwtAuthenticator(platform));
   app.authenticators.push(machineAuthenticator(platform));
 
@@ -88,6 +94,8 @@ export async function buildApp(platform: Platform, options: AppOptions = {}): Pr
   await app.register(alarmsRoutes, { prefix: '/api/v1' });
   await app.register(exportsRoutes, { prefix: '/api/v1' });
   await app.register(homeRoutes, { prefix: '/api/v1' });
+  await app.register(kpiRoutes, { prefix: '/api/v1' });
+  await app.register(kpiInputRoutes, { prefix: '/api/v1' });
   await app.register(webRoutes, options.web ?? {});
   await app.register(comfortRoutes, { prefix: '/api/v1' });
   return app;

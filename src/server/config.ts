@@ -93,6 +93,13 @@ export interface Config {
   alarmWebhookUrl: string | undefined;
   /** How often sensors report, s: what the missing-data heatmap expects (admins override it per medium). */
   expectedIntervalS: number;
+  /** Region whose conversion factors the KPIs use (e.g. ES-peninsular). */
+  kpiRegion: string;
+  /**
+   * The district heating network's declared factors, as written in the setting: renewable and
+   * non-renewable primary energy (kWh/kWh), then CO2 (kg/kWh).
+   */
+  kpiDistrictHeating: readonly [renewable: number, nonRenewable: number, co2: number];
 }
 
 type Parser<T> = (raw: string) => T;
@@ -158,6 +165,26 @@ const isoDate: Parser<number> = (raw) => {
   const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T00:00:00Z` : raw);
   if (Number.isNaN(ms)) throw new ConfigValueError(`expected an ISO date such as 2000-01-01, got "${raw}"`);
   return ms;
+};
+
+const kpiRegion: Parser<string> = (raw) => {
+  if (!/^[A-Za-z]{2}(-[A-Za-z0-9-]+)?$/.test(raw))
+    throw new ConfigValueError(`expected a region such as ES or ES-peninsular, got "${raw}"`);
+  return raw;
+};
+
+const districtHeatingFactors: Parser<readonly [number, number, number]> = (raw) => {
+  const parts = raw.split(',').map((p) => p.trim());
+  const values = parts.map(Number);
+  if (
+    parts.length !== 3 ||
+    values.some((v) => !Number.isFinite(v) || v < 0 || v > 100) ||
+    parts.some((p) => p === '')
+  )
+    throw new ConfigValueError(
+      `expected three numbers: renewable,non-renewable,CO2 (e.g. 1.003,0.034,0.018), got "${raw}"`,
+    );
+  return [values[0], values[1], values[2]] as const;
 };
 
 const httpUrl: Parser<string> = (raw) => {
@@ -542,6 +569,20 @@ export const SETTINGS = [
     default: 600,
     parse: integer(1, 86400),
     doc: 'How often sensors report, s, for the missing-data heatmap (admins override it per medium).',
+  }),
+  setting({
+    key: 'kpiRegion',
+    env: 'CIOP_KPI_REGION',
+    default: 'ES-peninsular',
+    parse: kpiRegion,
+    doc: 'Region whose conversion factors the KPIs use: a stored factor of this region wins, then one of its country (ES).',
+  }),
+  setting({
+    key: 'kpiDistrictHeating',
+    env: 'CIOP_KPI_DISTRICT_HEATING_FACTORS',
+    default: [1.003, 0.034, 0.018] as const,
+    parse: districtHeatingFactors,
+    doc: 'The district heating network’s declared factors: renewable and non-renewable primary energy (kWh/kWh) and CO2 (kg/kWh), comma-separated.',
   }),
 ] as const;
 

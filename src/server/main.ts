@@ -224,6 +224,7 @@ async function run(
       await ensureFirstAdmin(platform);
       const { seedDemoIfEmpty, startSimulator } = await import('./demo/demo.ts');
       await seedDemoIfEmpty(platform);
+      await (await import('./demo/kpi-demo.ts')).seedKpiDemoIfEmpty(platform);
       await serve(platform, startSimulator);
       console.log(`CIOP is running at http://localhost:${config.port}`);
       return;
@@ -242,6 +243,7 @@ async function run(
         days: values.days ? Number(values.days) : undefined,
         history: !values['no-history'],
       });
+      await (await import('./demo/kpi-demo.ts')).seedKpiDemo(platform);
       await platform.close();
       return;
     }

@@ -22,6 +22,8 @@ import { comfortJob } from './modules/comfort/comfort.jobs.ts';
 import { ComfortService } from './modules/comfort/comfort.service.ts';
 import { type InstallationServices, openInstallations } from './modules/installations/installations.jobs.ts';
 import { HomeService } from './modules/home/home.service.ts';
+import { type KpiServices, openKpi } from './modules/kpi/kpi-services.ts';
+import { comfortSourceOf } from './modules/kpi/comfort.calculator.ts';
 
 /** Everything a running CIOP holds: configuration, database, engine and services. */
 export interface Platform {
@@ -51,6 +53,8 @@ export interface Platform {
   exports: InstallationServices['exports'];
   /** The resident's home views computed on the server: before and after, tips. */
   home: HomeService;
+  /** The KPI evaluation tool: catalogue and store, calculators, conversion factors, inputs. */
+  kpi: KpiServices;
   /** The token forwarders write with until machine tokens are issued. */
   ingestToken: string;
   /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
@@ -123,17 +127,30 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
     });
     const comfort = new ComfortService(database.db, engine, config, logger);
     scheduler.add(comfortJob(comfort, config.comfortIntervalS * 1000));
+    const registry = new RegistryService(database.db);
     const operations = openInstallations({
       db: database.db,
       engine,
       catalog,
-      registry: new RegistryService(database.db),
+      registry,
       auth,
       scheduler,
       config,
       logger,
     });
     const readings = new ReadingsService(database.db, engine, catalog, config.timezone);
+    const registryImport = new RegistryImportService(database.db);
+    const kpi = await openKpi({
+      db: database.db,
+      config,
+      logger,
+      engine,
+      readings,
+      registryImport,
+      audit: auth.audit,
+      scheduler,
+    });
+    kpi.calculators.useComfort(comfortSourceOf(comfort));
     return {
       config,
       logger,
@@ -150,14 +167,15 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
         },
       ),
       readings,
-      registry: new RegistryService(database.db),
-      registryImport: new RegistryImportService(database.db),
+      registry,
+      registryImport,
       auth,
       news,
       portal: new PortalService(database.db, engine, logger),
       comfort,
       ...operations,
       home: new HomeService(database.db, readings, config.timezone),
+      kpi,
       ingestToken,
       secretVerifiers,
       verifySecret: async (secret) => {

@@ -11,6 +11,9 @@ export const ROLES = [
 ] as const;
 export type Role = (typeof ROLES)[number];
 
-/** What a machine token may do. */
-export const MACHINE_SCOPES = ['ingest:write', 'read', 'admin'] as const;
+/**
+ * What a machine token may do. `kpi:write`: write KPI measures and their inputs (an external
+ * calculator), nothing else.
+ */
+export const MACHINE_SCOPES = ['ingest:write', 'read', 'admin', 'kpi:write'] as const;
 export type MachineScope = (typeof MACHINE_SCOPES)[number];

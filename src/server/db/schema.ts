@@ -45,6 +45,11 @@ export interface Database {
   incident: IncidentTable;
   incident_event: IncidentEventTable;
   export_link: ExportLinkTable;
+  kpi_definition: KpiDefinitionTable;
+  kpi_measure: KpiMeasureTable;
+  kpi_factor: KpiFactorTable;
+  kpi_thermal_measurement: KpiThermalMeasurementTable;
+  kpi_uptime_slot: KpiUptimeSlotTable;
 }
 
 export interface MediumTable {
@@ -483,4 +488,79 @@ export interface ExportLinkTable {
   created_at: number;
   expires_at: number;
   used_at: number | null;
+}
+
+export interface KpiDefinitionTable {
+  id: Generated<number>;
+  code: string;
+  pillar: string;
+  unit: string;
+  scope: string;
+  lower_is_better: number;
+  method: 'calculated' | 'input';
+  calculator: string | null;
+  formula: string;
+  period: string;
+  aggregation: 'sum' | 'mean';
+  breakdown: string;
+  public: number;
+  name_en: string;
+  name_es: string;
+  name_eu: string;
+  description_en: string;
+  description_es: string;
+  description_eu: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface KpiMeasureTable {
+  id: Generated<number>;
+  kpi_id: number;
+  resource: string;
+  breakdown: string;
+  period_start: number;
+  period_end: number;
+  granularity: 'year' | 'month' | 'day' | 'span';
+  value: number;
+  source: 'calculator' | 'import' | 'external';
+  calculator: string | null;
+  inputs_version: string | null;
+  source_file: string | null;
+  source_by: string | null;
+  /** JSON object: what the value was computed from. */
+  inputs: string;
+  computed_at: number;
+}
+
+export interface KpiFactorTable {
+  id: Generated<number>;
+  carrier: string;
+  region: string;
+  valid_from: number | null;
+  valid_to: number | null;
+  renewable: number;
+  non_renewable: number;
+  total: number;
+  co2: number;
+  source: string;
+  updated_at: number;
+  updated_by: string;
+}
+
+export interface KpiThermalMeasurementTable {
+  measurement_id: string;
+  building_id: number;
+  carrier: string;
+  t: number;
+  /** Local calendar month holding `t`, YYYYMM. */
+  month: number;
+  value: number;
+  source: string;
+  received_by: string;
+  received_at: number;
+}
+
+export interface KpiUptimeSlotTable {
+  slot: number;
 }

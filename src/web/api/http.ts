@@ -80,3 +80,44 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   if (!response.ok) throw new ApiError(response.status, (body as Partial<Problem>) ?? {});
   return body as T;
 }
+
+/**
+ * Sends a request whose body is not JSON (a file upload as FormData) or whose answer is a file,
+ * with the access token, refreshing it once on 401. Throws ApiError.
+ */
+async function sendRaw(
+  path: string,
+  init: { method?: string; body?: FormData; signal?: AbortSignal },
+): Promise<Response> {
+  const send = async (): Promise<Response> => {
+    const headers: Record<string, string> = {};
+    const token = auth.token();
+    if (token) headers.authorization = `Bearer ${token}`;
+    try {
+      return await fetch(`/api/v1${path}`, { ...init, headers, credentials: 'same-origin' });
+    } catch (error) {
+      if ((error as Error).name === 'AbortError') throw error;
+      throw new ApiError(0, { title: 'network' });
+    }
+  };
+  let response = await send();
+  if (response.status === 401 && auth.token() && (await auth.refresh())) response = await send();
+  if (!response.ok) {
+    const body = (await response.json().catch(() => undefined)) as Partial<Problem> | undefined;
+    throw new ApiError(response.status, body ?? {});
+  }
+  return response;
+}
+
+/** Posts a form (a file upload) to `/api/v1${path}` and returns the JSON answer. */
+export async function apiForm<T>(path: string, form: FormData, signal?: AbortSignal): Promise<T> {
+  return (await (await sendRaw(path, { method: 'POST', body: form, signal })).json()) as T;
+}
+
+/** Downloads `/api/v1${path}` as a file: its content and the name the server gives it. */
+export async function apiFile(path: string, signal?: AbortSignal): Promise<{ blob: Blob; name: string }> {
+  const response = await sendRaw(path, { signal });
+  const disposition = response.headers.get('content-disposition') ?? '';
+  const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'download';
+  return { blob: await response.blob(), name };
+}

@@ -37,7 +37,6 @@ const PLANNED: readonly Omit<CatalogueEntry, 'entry' | 'text'>[] = [
     picture: 'bus',
     tags: ['mobility', 'maps'],
   },
-  { id: 'kpi-tool', roles: ['kpi', 'admin'], icon: 'gauge', picture: 'kpi', tags: ['indicators'] },
   {
     id: 'energy-planning',
     roles: ['planner', 'admin'],

@@ -6,6 +6,7 @@ import { foldHours } from '../readings/aggregate.ts';
 import { HOUR_MS } from '../readings/block-codec.ts';
 import type { TimeSeriesEngine } from '../readings/timeseries-engine.ts';
 import { listScopedSeries, type ScopedSeries } from '../registry/registry.store.ts';
+import { kpiPortalFigures } from '../kpi/kpi-portal.ts';
 import { listBuildings, listDistricts, listDwellings } from './portal.store.ts';
 
 const DAY_MS = 86_400_000;
@@ -29,8 +30,8 @@ export interface PortalOptions {
 
 /**
  * The district's headline figures for the public landing portal. They come from the KPI store
- * when one holds them (none does yet) and are otherwise computed from the registry and the hourly
- * rollups; the answer is cached and recomputed at most every `maxAgeMs`, never per request.
+ * when it holds them (electricity, CO2 avoided by electric vehicles) and are otherwise computed
+ * from the registry and the hourly rollups; the answer is cached and recomputed at most every `maxAgeMs`, never per request.
  */
 export class PortalService {
   private cached: PublicSummary | undefined;
@@ -136,7 +137,7 @@ export class PortalService {
         ? { value: round(value, digits), unit, source: 'readings' }
         : { value: null, unit, source: 'none' };
 
-    return {
+    const summary: PublicSummary = {
       computedAt: now,
       districts: districts.map((d) => ({ code: d.code, name: d.name, city: d.city })),
       buildings: registry(buildings.length, 'count'),
@@ -184,6 +185,7 @@ export class PortalService {
       // No bus or charger data reaches CIOP yet; the figure says so instead of showing a zero.
       busCo2Avoided: { value: null, unit: 'kg CO2', source: 'none' },
     };
+    return preferKpiStore(summary, await kpiPortalFigures(this.db));
   }
 
   /** What a cumulative meter counted within [from, to] while it served its dwelling, kWh. */
@@ -219,3 +221,37 @@ export class PortalService {
 }
 
 const round = (v: number, digits = 1) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+/**
+ * The KPI store's figures win where it holds them: the buildings' electricity KPIs of their
+ * latest year (with the factors the KPI tool used), and the CO2 electric vehicles avoided.
+ */
+function preferKpiStore(
+  summary: PublicSummary,
+  kpi: Awaited<ReturnType<typeof kpiPortalFigures>>,
+): PublicSummary {
+  const stored = (value: number, unit: string, digits = 1): Figure => ({
+    value: round(value, digits),
+    unit,
+    source: 'kpi-store',
+  });
+  const e = kpi.electricity;
+  return {
+    ...summary,
+    electricity: e
+      ? {
+          ...summary.electricity,
+          period: e.period,
+          monitoredArea: stored(e.areaM2, 'm²'),
+          consumption: stored(e.consumption, 'kWh'),
+          primaryEnergy: stored(e.primaryEnergy, 'kWh'),
+          primaryEnergyPerM2:
+            e.areaM2 > 0
+              ? stored(e.primaryEnergy / e.areaM2, 'kWh/m²', 2)
+              : { value: null, unit: 'kWh/m²', source: 'none' },
+          co2: stored(e.co2, 'kg CO2'),
+        }
+      : summary.electricity,
+    busCo2Avoided: kpi.evCo2Avoided ? stored(kpi.evCo2Avoided.value, 'kg CO2') : summary.busCo2Avoided,
+  };
+}
