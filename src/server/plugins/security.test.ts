@@ -21,7 +21,7 @@ describe('security headers, CORS and body limits', () => {
     expect(csp['default-src']).toEqual(["'self'"]);
     expect(csp['script-src']).toEqual(["'self'"]);
     expect(csp['worker-src']).toEqual(["'self'", 'blob:']);
-    expect(csp['img-src']).toEqual(["'self'", 'data:', 'blob:']);
+    expect(csp['img-src']).toEqual(["'self'", 'data:', 'blob:', 'https:', 'http:']);
     expect(csp['style-src']).toContain("'unsafe-inline'");
     expect(csp['object-src']).toEqual(["'none'"]);
     expect(csp['frame-ancestors']).toEqual(["'none'"]);

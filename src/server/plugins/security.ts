@@ -9,13 +9,16 @@ import { HttpProblem } from './errors.ts';
 /**
  * Content Security Policy for the web applications (Vue, built by Vite, so no inline scripts),
  * MapLibre (its worker is a blob:, tiles and sprites come as data:/blob: images, its styles are
- * set inline) and Swagger UI at /api/docs (its scripts are files; it sets inline styles).
+ * set inline), Swagger UI at /api/docs (its scripts are files; it sets inline styles) and the
+ * pictures of news headlines, which stay on their publishers' sites.
  */
 export const CSP_DIRECTIVES = {
   defaultSrc: ["'self'"],
   scriptSrc: ["'self'"],
   styleSrc: ["'self'", "'unsafe-inline'"],
-  imgSrc: ["'self'", 'data:', 'blob:'],
+  // News headlines show their publishers' pictures (the TV page, the carousel); an image can
+  // run no code, and scripts, styles and connections stay on this origin.
+  imgSrc: ["'self'", 'data:', 'blob:', 'https:', 'http:'],
   fontSrc: ["'self'", 'data:'],
   connectSrc: ["'self'"],
   workerSrc: ["'self'", 'blob:'],
