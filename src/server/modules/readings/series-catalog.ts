@@ -100,6 +100,18 @@ export class SeriesCatalog {
 
   /** Finds or creates every requested series; afterwards `get(key)` answers for each. */
   async resolve(requests: SeriesRequest[], now: number): Promise<void> {
+    if (requests.every((r) => this.byKey.has(r.key))) return;
+    // One creation at a time in this process; across replicas, rows are created in key order
+    // so that two transactions wait for each other instead of deadlocking, and a deadlock the
+    // database still reports is retried.
+    const run = this.creating.then(() => this.resolveNow(requests, now));
+    this.creating = run.catch(() => undefined);
+    return run;
+  }
+
+  private creating: Promise<void> = Promise.resolve();
+
+  private async resolveNow(requests: SeriesRequest[], now: number, attempt = 1): Promise<void> {
     const missing = requests.filter((r) => !this.byKey.has(r.key));
     if (missing.length === 0) return;
     for (const info of await findSeriesByKeys(
@@ -107,8 +119,27 @@ export class SeriesCatalog {
       missing.map((r) => r.key),
     ))
       this.remember(info);
-    const toCreate = missing.filter((r) => !this.byKey.has(r.key));
+    const toCreate = missing
+      .filter((r) => !this.byKey.has(r.key))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     if (toCreate.length === 0) return;
+    try {
+      await this.create(toCreate, now);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      // 40P01: deadlock detected; 40001: serialization failure (PostgreSQL).
+      if ((code === '40P01' || code === '40001') && attempt < 4)
+        return this.resolveNow(requests, now, attempt + 1);
+      throw error;
+    }
+    for (const info of await findSeriesByKeys(
+      this.db,
+      toCreate.map((r) => r.key),
+    ))
+      this.remember(info);
+  }
+
+  private async create(toCreate: SeriesRequest[], now: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const gateways = new Map<string, number>();
       const media = new Map<string, { unit: string; cumulative: boolean }>();
@@ -143,11 +174,6 @@ export class SeriesCatalog {
         await insertSeries(trx, { ...r, cumulative, sensorId }, now);
       }
     });
-    for (const info of await findSeriesByKeys(
-      this.db,
-      toCreate.map((r) => r.key),
-    ))
-      this.remember(info);
   }
 }
 
