@@ -8,7 +8,10 @@ const T = Date.UTC(2026, 9, 1);
 const line = (g: number, m: string) =>
   `forwarder_data,SN=${(0xc0de000000000000n + BigInt(g)).toString(16).toUpperCase()},channel=1,device=1,medium=${m} value=${g} ${T}`;
 
-/** Two replicas meet the same new gateways in opposite orders; neither may fail or duplicate. */
+/**
+ * Two replicas on PostgreSQL (the scale-out deployment; SQLite is one process) meet the same new
+ * gateways in opposite orders: neither may fail or duplicate.
+ */
 describe('creating series from two replicas at once', () => {
   let database: TestDatabase;
   const replicas: Platform[] = [];
