@@ -57,6 +57,7 @@ async function run(server: BenchServer, writeUrl: string): Promise<Result> {
   // Give background checkpoints (SQLite WAL, InfluxDB cache snapshots) a moment to land.
   await new Promise((r) => setTimeout(r, 3000));
   const bytes = await server.diskBytes();
+  if (process.env.CIOP_BENCH_LIST) console.log(server.name, await server.files?.());
   return {
     name: server.name,
     pointsPerS: points / (elapsed / 1000),

@@ -13,6 +13,8 @@ export interface BenchServer {
   authorization: string;
   /** Bytes its data takes on disk now. */
   diskBytes(): Promise<number>;
+  /** Its data files and their sizes, when it keeps files. */
+  files?(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -127,6 +129,7 @@ export async function startCiop(
     url,
     databaseUrl,
     authorization: `Token ${TOKEN}`,
+    files: async () => Object.fromEntries(readdirSync(dir).map((f) => [f, statSync(path.join(dir, f)).size])),
     diskBytes: async () => {
       if (dialect === 'sqlite') return folderBytes(dir);
       const c = new pg.Client({ connectionString: databaseUrl });

@@ -67,7 +67,13 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
     const file = url.slice('sqlite:'.length);
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const sqlite = new SQLite(file);
+    // Pages freed by compactions go back to the file system (see reclaimSpace); only a new,
+    // empty database can take this setting.
+    if ((sqlite.pragma('page_count', { simple: true }) as number) === 0)
+      sqlite.pragma('auto_vacuum = INCREMENTAL');
     sqlite.pragma('journal_mode = WAL');
+    // A write-ahead log that grew during a burst shrinks back after its next checkpoint.
+    sqlite.pragma('journal_size_limit = 16777216');
     sqlite.pragma(`synchronous = ${options.sqliteSync === 'normal' ? 'NORMAL' : 'FULL'}`);
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 10000');

@@ -195,10 +195,9 @@ export interface IngestLogTable {
 
 export interface TsChangeTable {
   id: Generated<number>;
-  series_id: number;
-  hour_from: number;
-  hour_to: number;
   changed_at: number;
+  /** Packed SeriesChange triples, see encodeChanges in db/timeseries-io.ts. */
+  changes: Uint8Array;
 }
 
 export interface JobCursorTable {

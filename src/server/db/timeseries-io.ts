@@ -111,7 +111,7 @@ export interface TimeSeriesIo {
   lastReadingBeforeBlock(seriesId: number, t0: number): Promise<LastReading | undefined>;
   readTexts(seriesId: number, from: number, to: number, limit: number): Promise<TextReading[]>;
   counterDrops(seriesIds: number[], from: number, to: number, limit: number): Promise<CounterDrop[]>;
-  /** Changes recorded after position `after`, oldest first. */
+  /** Changes recorded by the (at most `limit`) compactions after position `after`, oldest first. */
   changesSince(after: number, limit: number): Promise<RecordedChange[]>;
   /** Forgets changes recorded before `before` (epoch ms). */
   pruneChanges(before: number): Promise<void>;
@@ -140,3 +140,31 @@ export const toBlock = (r: BlockRow): StoredBlock => ({
   lastValue: r.last_v,
   data: r.data,
 });
+
+const HOUR_MS = 3_600_000;
+
+/** Packs a compaction's changes: per series, u32 id, u32 first hour, u32 last hour (hours since 1970). */
+export function encodeChanges(changes: SeriesChange[]): Uint8Array {
+  const out = new Uint8Array(changes.length * 12);
+  const view = new DataView(out.buffer);
+  changes.forEach((c, i) => {
+    view.setUint32(i * 12, c.seriesId, true);
+    view.setUint32(i * 12 + 4, c.hourFrom / HOUR_MS, true);
+    view.setUint32(i * 12 + 8, c.hourTo / HOUR_MS, true);
+  });
+  return out;
+}
+
+export function decodeChanges(id: number, data: Uint8Array): RecordedChange[] {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const out: RecordedChange[] = [];
+  for (let at = 0; at + 12 <= data.byteLength; at += 12) {
+    out.push({
+      id,
+      seriesId: view.getUint32(at, true),
+      hourFrom: view.getUint32(at + 4, true) * HOUR_MS,
+      hourTo: view.getUint32(at + 8, true) * HOUR_MS,
+    });
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { CompactionWork, LastReading, StoredBlock, TimeSeriesIo } from './timeseries-io.ts';
-import { type BlockRow, MIN_TIME, toBlock } from './timeseries-io.ts';
+import { type BlockRow, decodeChanges, encodeChanges, MIN_TIME, toBlock } from './timeseries-io.ts';
 
 /** Advisory lock key under which one replica at a time compacts the shared ingest log. */
 const COMPACTION_LOCK = 0x43494f50; // "CIOP"
@@ -127,16 +127,11 @@ export function createPostgresTimeSeriesIo(pool: pg.Pool): TimeSeriesIo {
           );
         }
         if (result.changes.length > 0) {
-          await client.query(
-            `INSERT INTO ts_change (series_id, hour_from, hour_to, changed_at)
-             SELECT r.*, $4::bigint FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r`,
-            [
-              result.changes.map((c) => c.seriesId),
-              result.changes.map((c) => c.hourFrom),
-              result.changes.map((c) => c.hourTo),
-              Date.now(),
-            ],
-          );
+          const packed = encodeChanges(result.changes);
+          await client.query('INSERT INTO ts_change (changed_at, changes) VALUES ($1, $2)', [
+            Date.now(),
+            Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength),
+          ]);
         }
         if (result.texts.length > 0) {
           await client.query(
@@ -218,15 +213,10 @@ export function createPostgresTimeSeriesIo(pool: pg.Pool): TimeSeriesIo {
 
     changesSince: async (after, limit) => {
       const { rows } = await pool.query(
-        'SELECT id, series_id, hour_from, hour_to FROM ts_change WHERE id > $1 ORDER BY id LIMIT $2',
+        'SELECT id, changes FROM ts_change WHERE id > $1 ORDER BY id LIMIT $2',
         [after, limit],
       );
-      return (rows as { id: number; series_id: number; hour_from: number; hour_to: number }[]).map((r) => ({
-        id: r.id,
-        seriesId: r.series_id,
-        hourFrom: r.hour_from,
-        hourTo: r.hour_to,
-      }));
+      return (rows as { id: number; changes: Uint8Array }[]).flatMap((r) => decodeChanges(r.id, r.changes));
     },
 
     pruneChanges: async (before) => {

@@ -8,7 +8,7 @@ import type {
   StoredBlock,
   TimeSeriesIo,
 } from './timeseries-io.ts';
-import { type BlockRow, MIN_TIME, toBlock } from './timeseries-io.ts';
+import { type BlockRow, decodeChanges, encodeChanges, MIN_TIME, toBlock } from './timeseries-io.ts';
 
 /**
  * The ingest log on SQLite, in a file of its own beside the database: appends (one writer)
@@ -23,6 +23,8 @@ export interface SqliteLog {
   size(afterId: number): number;
   /** Makes new ids start above `id` (after the log file was replaced). */
   continueAfter(id: number): void;
+  /** Gives the free pages of an emptied log back to the file system. */
+  reclaim(): void;
   close(): void;
 }
 
@@ -33,10 +35,12 @@ export function logFileOf(databaseFile: string): string {
 
 export function openSqliteLog(file: string, sync: 'full' | 'normal'): SqliteLog {
   const db = new SQLite(file);
+  // The log holds a second or two of readings; after a burst its file shrinks back (reclaim).
+  if ((db.pragma('page_count', { simple: true }) as number) === 0) db.pragma('auto_vacuum = INCREMENTAL');
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${sync === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('busy_timeout = 10000');
-  db.pragma('journal_size_limit = 67108864');
+  db.pragma('journal_size_limit = 4194304');
   db.exec(`CREATE TABLE IF NOT EXISTS ingest_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     received_at INTEGER NOT NULL,
@@ -69,8 +73,24 @@ export function openSqliteLog(file: string, sync: 'full' | 'normal'): SqliteLog 
       if (row) db.prepare("UPDATE sqlite_sequence SET seq = ? WHERE name = 'ingest_log'").run(id);
       else db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('ingest_log', ?)").run(id);
     },
+    reclaim: () => {
+      db.pragma('incremental_vacuum');
+      // TRUNCATE also empties the write-ahead file, unless a writer is busy (then it stays).
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    },
     close: () => db.close(),
   };
+}
+
+/**
+ * Gives free pages of the database (left by rewritten blocks) back to the file system once they
+ * are more than `share` of the file, and checkpoints the write-ahead log.
+ */
+export function reclaimSpace(sqlite: SQLite.Database, share = 0.1): void {
+  const pages = sqlite.pragma('page_count', { simple: true }) as number;
+  const free = sqlite.pragma('freelist_count', { simple: true }) as number;
+  if (free > 256 && free > pages * share) sqlite.pragma(`incremental_vacuum(${free})`);
+  sqlite.pragma('wal_checkpoint(TRUNCATE)');
 }
 
 /** The time-series storage on SQLite: synchronous statements, one compaction at a time. */
@@ -100,12 +120,8 @@ export function createSqliteTimeSeriesIo(sqlite: SQLite.Database, log: SqliteLog
       `INSERT OR IGNORE INTO ts_counter_event (series_id, t, previous_t, previous_value, value)
        VALUES (?, ?, ?, ?, ?)`,
     ),
-    insertChange: sqlite.prepare(
-      'INSERT INTO ts_change (series_id, hour_from, hour_to, changed_at) VALUES (?, ?, ?, ?)',
-    ),
-    changes: sqlite.prepare(
-      'SELECT id, series_id, hour_from, hour_to FROM ts_change WHERE id > ? ORDER BY id LIMIT ?',
-    ),
+    insertChange: sqlite.prepare('INSERT INTO ts_change (changed_at, changes) VALUES (?, ?)'),
+    changes: sqlite.prepare('SELECT id, changes FROM ts_change WHERE id > ? ORDER BY id LIMIT ?'),
     pruneChanges: sqlite.prepare('DELETE FROM ts_change WHERE changed_at < ?'),
     texts: sqlite.prepare(
       'SELECT series_id, t, value FROM ts_text WHERE series_id = ? AND t >= ? AND t <= ? ORDER BY t LIMIT ?',
@@ -144,7 +160,7 @@ export function createSqliteTimeSeriesIo(sqlite: SQLite.Database, log: SqliteLog
     for (const d of result.drops) s.insertDrop.run(d.seriesId, d.t, d.previousT, d.previousValue, d.value);
     for (const t of result.texts) s.upsertText.run(t.seriesId, t.t, t.value);
     const at = Date.now();
-    for (const c of result.changes) s.insertChange.run(c.seriesId, c.hourFrom, c.hourTo, at);
+    if (result.changes.length > 0) s.insertChange.run(at, encodeChanges(result.changes));
     s.setWatermark.run(entries[entries.length - 1].id, at);
   });
 
@@ -201,14 +217,9 @@ export function createSqliteTimeSeriesIo(sqlite: SQLite.Database, log: SqliteLog
       }));
     },
     changesSince: async (after, limit) =>
-      (
-        s.changes.all(after, limit) as { id: number; series_id: number; hour_from: number; hour_to: number }[]
-      ).map((r) => ({
-        id: r.id,
-        seriesId: r.series_id,
-        hourFrom: r.hour_from,
-        hourTo: r.hour_to,
-      })),
+      (s.changes.all(after, limit) as { id: number; changes: Uint8Array }[]).flatMap((r) =>
+        decodeChanges(r.id, r.changes),
+      ),
     pruneChanges: async (before) => {
       s.pruneChanges.run(before);
     },

@@ -69,9 +69,9 @@ describe('registering an installation', () => {
       dwelling: null,
       lastSeenAt: start + 5 * H,
     });
-    expect(p.sensors.map((s) => [s.medium, s.readings])).toEqual([
-      ['temperature', 6],
+    expect(p.sensors.map((s) => [s.medium, s.readings]).sort()).toEqual([
       ['humidity', 6],
+      ['temperature', 6],
     ]);
   });
 

@@ -692,7 +692,9 @@ describe('on-demand recomputation', () => {
       measures: { energy: expect.any(Number), comfort: 0 },
     });
     // Stored comfort is wired in; this building has no comfort points, so nothing is made up.
-    expect(res.json().notes).not.toContain('No stored comfort is available yet: the comfort KPIs have no data.');
+    expect(res.json().notes).not.toContain(
+      'No stored comfort is available yet: the comfort KPIs have no data.',
+    );
     expect((await yearly('EN_PRIMARY_M2', 'WX-GAS-600', 'natural_gas'))?.value).toBeCloseTo(119.5, 9);
     const unknown = await t.app.inject({
       method: 'POST',

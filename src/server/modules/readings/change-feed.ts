@@ -12,7 +12,8 @@ export async function consumeChanges(
   io: TimeSeriesIo,
   consumer: string,
   handle: (changes: RecordedChange[]) => Promise<void>,
-  batchSize = 5000,
+  /** Compactions handed over at once; each may hold thousands of series. */
+  batchSize = 20,
 ): Promise<number> {
   const row = await db
     .selectFrom('job_cursor')
@@ -32,7 +33,7 @@ export async function consumeChanges(
       .values({ name: consumer, position, updated_at: Date.now() })
       .onConflict((oc) => oc.column('name').doUpdateSet({ position, updated_at: Date.now() }))
       .execute();
-    if (changes.length < batchSize) break;
+    if (new Set(changes.map((c) => c.id)).size < batchSize) break;
   }
   return total;
 }

@@ -7,7 +7,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../../db/database.ts';
 import type { TextReading } from '../../db/timeseries-io.ts';
-import { createSqliteTimeSeriesIo, logFileOf, openSqliteLog } from '../../db/timeseries-sqlite.ts';
+import {
+  createSqliteTimeSeriesIo,
+  logFileOf,
+  openSqliteLog,
+  reclaimSpace,
+} from '../../db/timeseries-sqlite.ts';
 import { compactionWork, ENTRIES_PER_COMPACTION } from './compaction.ts';
 import { listCumulativeSeriesIds } from './series.store.ts';
 
@@ -67,6 +72,21 @@ async function compactSlice(): Promise<boolean> {
   return ids.length < ENTRIES_PER_COMPACTION;
 }
 
+let lastReclaim = 0;
+
+/** Once the log is empty, and at most every 10 s: shrink the log file and the database's free space. */
+function reclaimWhenDue(): void {
+  const now = Date.now();
+  if (now - lastReclaim < 10_000) return;
+  lastReclaim = now;
+  try {
+    log.reclaim();
+    reclaimSpace(database!.sqlite!);
+  } catch {
+    // Busy: the next empty log tries again.
+  }
+}
+
 async function pump(): Promise<void> {
   if (pumping) return;
   pumping = true;
@@ -79,6 +99,7 @@ async function pump(): Promise<void> {
       if (compactWaiters.length > 0) {
         try {
           if (await compactSlice()) {
+            reclaimWhenDue();
             for (const id of compactWaiters) reply({ id, result: compacted });
             compactWaiters = [];
             compacted = [];
