@@ -7,12 +7,17 @@
  * digits after the point (sensor readings are), otherwise as raw float64. Hour rollups follow
  * the points so that hourly queries decode them without touching the points.
  *
- * Layout: [version 1 byte][scale 1 byte: 0–6 digits, 255 = float64][flags 1 byte: bit 0 = cumulative]
- *         [varint n][varint points byte length][points: n time codes, n value codes]
- *         [varint hour count][per hour: varint hour delta, varint count, then the hour's numbers]
+ * Layout (version 2): a fixed header — version, scale (0–6 digits, 255 = float64), flags
+ * (bit 0 = cumulative), n, the coder's state after the last reading (time, time delta, scaled
+ * value), the byte lengths of the sections, the hour count and where the last hour's entry
+ * starts — then the n time codes, the n value codes, and one entry per hour (varint hour delta,
+ * varint count, the hour's numbers). The state in the header lets a compaction append readings
+ * that come after the block's last one without decoding it: readings arrive in time order.
+ * Version 1 (no header state, one points section) is still read.
  */
 
-const VERSION = 1;
+const VERSION = 2;
+const HEADER = 55;
 const FLOAT_MODE = 255;
 export const HOUR_MS = 3_600_000;
 
@@ -173,98 +178,255 @@ export function rollupHours(points: BlockPoints, cumulative: boolean): HourRollu
   return hours;
 }
 
-/**
- * Encodes sorted points (strictly increasing times, all within whole hours starting at
- * `t0`) and their hourly rollups.
- */
-export function encodeBlock(t0: number, points: BlockPoints, cumulative: boolean): Uint8Array {
-  const { times, values } = points;
-  const n = times.length;
-  const scale = decimalScale(values);
-  const factor = scale === FLOAT_MODE ? 1 : POW10[scale];
+/** One hour's entry: its hour index relative to `previous`, its count and its numbers. */
+function writeHour(out: Writer, h: HourRollup, previous: number, scale: number, cumulative: boolean): void {
+  out.uvarint(h.hour / HOUR_MS - previous);
+  out.uvarint(h.count);
+  if (scale === FLOAT_MODE) {
+    out.float(h.min);
+    out.float(h.max);
+    out.float(h.first);
+    out.float(h.last);
+    out.float(h.sum);
+    if (cumulative) out.float(h.increase);
+    return;
+  }
+  // Integers relative to the minimum stay small and non-negative.
+  const factor = POW10[scale];
+  const min = Math.round(h.min * factor);
+  out.svarint(min);
+  out.uvarint(Math.round(h.max * factor) - min);
+  out.uvarint(Math.round(h.first * factor) - min);
+  out.uvarint(Math.round(h.last * factor) - min);
+  out.uvarint(Math.round(h.sum * factor) - h.count * min);
+  if (cumulative) out.uvarint(Math.round(h.increase * factor));
+}
 
+function readHour(reader: Reader, previous: number, scale: number, cumulative: boolean): HourRollup {
+  const index = previous + reader.uvarint();
+  const n = reader.uvarint();
+  let min: number, max: number, first: number, last: number, sum: number;
+  let increase = 0;
+  if (scale === FLOAT_MODE) {
+    min = reader.float();
+    max = reader.float();
+    first = reader.float();
+    last = reader.float();
+    sum = reader.float();
+    if (cumulative) increase = reader.float();
+  } else {
+    const factor = POW10[scale];
+    const minS = reader.svarint();
+    min = minS / factor;
+    max = (minS + reader.uvarint()) / factor;
+    first = (minS + reader.uvarint()) / factor;
+    last = (minS + reader.uvarint()) / factor;
+    sum = (reader.uvarint() + n * minS) / factor;
+    if (cumulative) increase = reader.uvarint() / factor;
+  }
+  return { hour: index * HOUR_MS, count: n, sum, min, max, first, last, increase };
+}
+
+/** The coder's state after a block's last reading, kept in the header. */
+interface Tail {
+  lastT: number;
+  lastDelta: number;
+  /** Scaled last value (decimal scales) or the value itself (float64). */
+  lastS: number;
+}
+
+/** Codes times and values continuing from `tail` into two fresh byte arrays. */
+function encodeReadings(
+  points: BlockPoints,
+  scale: number,
+  tail: Tail,
+): { times: Uint8Array; values: Uint8Array; tail: Tail } {
+  const { times, values } = points;
   const body = scratchBody.reset();
-  let prevT = t0;
-  let prevDelta = 0;
-  for (let i = 0; i < n; i++) {
+  let prevT = tail.lastT;
+  let prevDelta = tail.lastDelta;
+  for (let i = 0; i < times.length; i++) {
     const delta = times[i] - prevT;
     body.svarint(delta - prevDelta);
     prevDelta = delta;
     prevT = times[i];
   }
+  const timeBytes = body.result();
+  body.reset();
+  let prev = tail.lastS;
   if (scale === FLOAT_MODE) {
-    for (let i = 0; i < n; i++) body.float(values[i]);
+    for (let i = 0; i < values.length; i++) body.float(values[i]);
+    if (values.length > 0) prev = values[values.length - 1];
   } else {
-    let prev = 0;
-    for (let i = 0; i < n; i++) {
+    const factor = POW10[scale];
+    for (let i = 0; i < values.length; i++) {
       const s = Math.round(values[i] * factor);
       body.svarint(s - prev);
       prev = s;
     }
   }
+  return {
+    times: timeBytes,
+    values: body.result(),
+    tail: { lastT: prevT, lastDelta: prevDelta, lastS: prev },
+  };
+}
 
+interface HoursSection {
+  bytes: Uint8Array;
+  count: number;
+  lastOffset: number;
+  beforeLast: number;
+  last: number;
+}
+
+/** Codes hour entries after `prefix` (earlier entries, already coded), the first relative to `previous`. */
+function encodeHours(
+  prefix: Uint8Array,
+  prefixCount: number,
+  hours: HourRollup[],
+  previous: number,
+  scale: number,
+  cumulative: boolean,
+  fallback: Omit<HoursSection, 'bytes' | 'count'>,
+): HoursSection {
   const out = scratchOut.reset();
-  out.byte(VERSION);
-  out.byte(scale);
-  out.byte(cumulative ? 1 : 0);
-  out.uvarint(n);
-  out.uvarint(body.pos);
-  out.bytes(body.buf.subarray(0, body.pos));
-
-  const hours = rollupHours(points, cumulative);
-  out.uvarint(hours.length);
-  let prevHour = Math.floor(t0 / HOUR_MS);
+  out.bytes(prefix);
+  let { lastOffset, beforeLast, last } = fallback;
   for (const h of hours) {
-    const index = h.hour / HOUR_MS;
-    out.uvarint(index - prevHour);
-    prevHour = index;
-    out.uvarint(h.count);
-    if (scale === FLOAT_MODE) {
-      out.float(h.min);
-      out.float(h.max);
-      out.float(h.first);
-      out.float(h.last);
-      out.float(h.sum);
-      if (cumulative) out.float(h.increase);
-    } else {
-      // Integers relative to the minimum stay small and non-negative.
-      const min = Math.round(h.min * factor);
-      out.svarint(min);
-      out.uvarint(Math.round(h.max * factor) - min);
-      out.uvarint(Math.round(h.first * factor) - min);
-      out.uvarint(Math.round(h.last * factor) - min);
-      out.uvarint(Math.round(h.sum * factor) - h.count * min);
-      if (cumulative) out.uvarint(Math.round(h.increase * factor));
-    }
+    lastOffset = out.pos;
+    beforeLast = previous;
+    writeHour(out, h, previous, scale, cumulative);
+    previous = h.hour / HOUR_MS;
+    last = previous;
   }
-  return out.result();
+  return { bytes: out.result(), count: prefixCount + hours.length, lastOffset, beforeLast, last };
+}
+
+function assemble(
+  scale: number,
+  cumulative: boolean,
+  n: number,
+  tail: Tail,
+  times: Uint8Array[],
+  values: Uint8Array[],
+  hours: HoursSection,
+): Uint8Array {
+  const timesLen = times.reduce((sum, b) => sum + b.length, 0);
+  const valuesLen = values.reduce((sum, b) => sum + b.length, 0);
+  const out = new Uint8Array(HEADER + timesLen + valuesLen + hours.bytes.length);
+  const view = new DataView(out.buffer);
+  out[0] = VERSION;
+  out[1] = scale;
+  out[2] = cumulative ? 1 : 0;
+  view.setUint32(3, n, true);
+  view.setFloat64(7, tail.lastT, true);
+  view.setFloat64(15, tail.lastDelta, true);
+  view.setFloat64(23, tail.lastS, true);
+  view.setUint32(31, timesLen, true);
+  view.setUint32(35, valuesLen, true);
+  view.setUint32(39, hours.count, true);
+  view.setUint32(43, hours.lastOffset, true);
+  view.setUint32(47, hours.beforeLast, true);
+  view.setUint32(51, hours.last, true);
+  let at = HEADER;
+  for (const part of [...times, ...values, hours.bytes]) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * Encodes sorted points (strictly increasing times, all within whole hours starting at
+ * `t0`) and their hourly rollups.
+ */
+export function encodeBlock(t0: number, points: BlockPoints, cumulative: boolean): Uint8Array {
+  const scale = decimalScale(points.values);
+  const readings = encodeReadings(points, scale, { lastT: t0, lastDelta: 0, lastS: 0 });
+  const first = Math.floor(t0 / HOUR_MS);
+  const hours = encodeHours(new Uint8Array(0), 0, rollupHours(points, cumulative), first, scale, cumulative, {
+    lastOffset: 0,
+    beforeLast: first,
+    last: first,
+  });
+  return assemble(
+    scale,
+    cumulative,
+    points.times.length,
+    readings.tail,
+    [readings.times],
+    [readings.values],
+    hours,
+  );
 }
 
 interface Header {
+  version: number;
   reader: Reader;
+  view: DataView;
   scale: number;
   cumulative: boolean;
   n: number;
-  pointsStart: number;
-  pointsLength: number;
+  timesStart: number;
+  valuesStart: number;
+  hoursStart: number;
+  hourCount: number;
 }
 
 function readHeader(data: Uint8Array): Header {
   const reader = new Reader(data);
-  const version = reader.byte();
-  if (version !== VERSION) throw new Error(`series block version ${version} is not known`);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const version = data[0];
+  if (version === 2) {
+    const timesLen = view.getUint32(31, true);
+    const valuesLen = view.getUint32(35, true);
+    return {
+      version,
+      reader,
+      view,
+      scale: data[1],
+      cumulative: (data[2] & 1) === 1,
+      n: view.getUint32(3, true),
+      timesStart: HEADER,
+      valuesStart: HEADER + timesLen,
+      hoursStart: HEADER + timesLen + valuesLen,
+      hourCount: view.getUint32(39, true),
+    };
+  }
+  if (version !== 1) throw new Error(`series block version ${version} is not known`);
+  reader.pos = 1;
   const scale = reader.byte();
   const cumulative = (reader.byte() & 1) === 1;
   const n = reader.uvarint();
   const pointsLength = reader.uvarint();
-  return { reader, scale, cumulative, n, pointsStart: reader.pos, pointsLength };
+  const timesStart = reader.pos;
+  // Version 1 keeps the values right after the times, with no length between them.
+  reader.pos = timesStart;
+  for (let i = 0; i < n; i++) reader.uvarint();
+  const valuesStart = reader.pos;
+  reader.pos = timesStart + pointsLength;
+  const hourCount = reader.uvarint();
+  return {
+    version,
+    reader,
+    view,
+    scale,
+    cumulative,
+    n,
+    timesStart,
+    valuesStart,
+    hoursStart: reader.pos,
+    hourCount,
+  };
 }
 
 /** Decodes the points of a block. */
 export function decodePoints(t0: number, data: Uint8Array): BlockPoints {
-  const { reader, scale, n } = readHeader(data);
+  const { reader, scale, n, timesStart, valuesStart } = readHeader(data);
   const times = new Float64Array(n);
   const values = new Float64Array(n);
+  reader.pos = timesStart;
   let prevT = t0;
   let prevDelta = 0;
   for (let i = 0; i < n; i++) {
@@ -272,6 +434,7 @@ export function decodePoints(t0: number, data: Uint8Array): BlockPoints {
     prevT += prevDelta;
     times[i] = prevT;
   }
+  reader.pos = valuesStart;
   if (scale === FLOAT_MODE) {
     for (let i = 0; i < n; i++) values[i] = reader.float();
   } else {
@@ -287,35 +450,92 @@ export function decodePoints(t0: number, data: Uint8Array): BlockPoints {
 
 /** Decodes the hourly rollups of a block without decoding its points. */
 export function decodeHours(t0: number, data: Uint8Array): HourRollup[] {
-  const header = readHeader(data);
-  const { reader, scale, cumulative } = header;
-  reader.pos = header.pointsStart + header.pointsLength;
-  const count = reader.uvarint();
-  const hours: HourRollup[] = new Array(count);
-  let hourIndex = Math.floor(t0 / HOUR_MS);
-  const factor = scale === FLOAT_MODE ? 1 : POW10[scale];
-  for (let i = 0; i < count; i++) {
-    hourIndex += reader.uvarint();
-    const n = reader.uvarint();
-    let min: number, max: number, first: number, last: number, sum: number;
-    let increase = 0;
-    if (scale === FLOAT_MODE) {
-      min = reader.float();
-      max = reader.float();
-      first = reader.float();
-      last = reader.float();
-      sum = reader.float();
-      if (cumulative) increase = reader.float();
-    } else {
-      const minS = reader.svarint();
-      min = minS / factor;
-      max = (minS + reader.uvarint()) / factor;
-      first = (minS + reader.uvarint()) / factor;
-      last = (minS + reader.uvarint()) / factor;
-      sum = (reader.uvarint() + n * minS) / factor;
-      if (cumulative) increase = reader.uvarint() / factor;
-    }
-    hours[i] = { hour: hourIndex * HOUR_MS, count: n, sum, min, max, first, last, increase };
+  const { reader, scale, cumulative, hoursStart, hourCount } = readHeader(data);
+  reader.pos = hoursStart;
+  const hours: HourRollup[] = new Array(hourCount);
+  let previous = Math.floor(t0 / HOUR_MS);
+  for (let i = 0; i < hourCount; i++) {
+    hours[i] = readHour(reader, previous, scale, cumulative);
+    previous = hours[i].hour / HOUR_MS;
   }
   return hours;
+}
+
+/**
+ * Appends readings that all come after the block's last one, without decoding it. Undefined
+ * when that cannot be done (an older layout, or values that need more decimal digits than the
+ * block codes): then the block is coded again whole.
+ */
+export function appendToBlock(
+  t0: number,
+  data: Uint8Array,
+  points: BlockPoints,
+  cumulative: boolean,
+): Uint8Array | undefined {
+  if (data[0] !== VERSION || ((data[2] & 1) === 1) !== cumulative) return undefined;
+  const h = readHeader(data);
+  const { scale, view } = h;
+  if (scale !== FLOAT_MODE) {
+    const factor = POW10[scale];
+    for (let i = 0; i < points.values.length; i++) {
+      const scaled = Math.round(points.values[i] * factor);
+      if (Math.abs(scaled) >= MAX_SCALED || scaled / factor !== points.values[i]) return undefined;
+    }
+  }
+  const tail: Tail = {
+    lastT: view.getFloat64(7, true),
+    lastDelta: view.getFloat64(15, true),
+    lastS: view.getFloat64(23, true),
+  };
+  if (points.times.length === 0 || points.times[0] <= tail.lastT) return undefined;
+  const readings = encodeReadings(points, scale, tail);
+  const lastValue = scale === FLOAT_MODE ? tail.lastS : tail.lastS / POW10[scale];
+
+  // The hours: the last stored hour may go on with the new readings.
+  const lastOffset = view.getUint32(43, true);
+  const beforeLast = view.getUint32(47, true);
+  const lastHour = view.getUint32(51, true);
+  const oldHours = data.subarray(h.hoursStart);
+  const fresh = rollupHours(points, cumulative);
+  let section: HoursSection;
+  if (h.hourCount > 0 && fresh[0].hour / HOUR_MS === lastHour) {
+    h.reader.pos = h.hoursStart + lastOffset;
+    const old = readHour(h.reader, beforeLast, scale, cumulative);
+    const head = fresh[0];
+    const merged: HourRollup = {
+      hour: old.hour,
+      count: old.count + head.count,
+      sum: old.sum + head.sum,
+      min: Math.min(old.min, head.min),
+      max: Math.max(old.max, head.max),
+      first: old.first,
+      last: head.last,
+      increase:
+        old.increase + head.increase + (cumulative && head.first > lastValue ? head.first - lastValue : 0),
+    };
+    section = encodeHours(
+      oldHours.subarray(0, lastOffset),
+      h.hourCount - 1,
+      [merged, ...fresh.slice(1)],
+      beforeLast,
+      scale,
+      cumulative,
+      { lastOffset, beforeLast, last: lastHour },
+    );
+  } else {
+    section = encodeHours(oldHours, h.hourCount, fresh, lastHour, scale, cumulative, {
+      lastOffset,
+      beforeLast,
+      last: lastHour,
+    });
+  }
+  return assemble(
+    scale,
+    cumulative,
+    h.n + points.times.length,
+    readings.tail,
+    [data.subarray(h.timesStart, h.valuesStart), readings.times],
+    [data.subarray(h.valuesStart, h.hoursStart), readings.values],
+    section,
+  );
 }

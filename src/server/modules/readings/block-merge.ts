@@ -1,5 +1,5 @@
 import type { CounterDrop, StoredBlock } from '../../db/timeseries-io.ts';
-import { type BlockPoints, decodePoints, encodeBlock, HOUR_MS } from './block-codec.ts';
+import { appendToBlock, type BlockPoints, decodePoints, encodeBlock, HOUR_MS } from './block-codec.ts';
 
 /** Most readings a block holds before it is split (at an hour boundary). */
 export const MAX_BLOCK_POINTS = 1024;
@@ -125,6 +125,30 @@ export function mergeIntoBlocks(
   cumulative: boolean,
   previous?: { t: number; v: number },
 ): SeriesMerge {
+  // Readings in time order after the newest block's last one, with room left in it: append
+  // them to its bytes, as most compactions of live data can.
+  const last = existing[existing.length - 1];
+  if (
+    existing.length === 1 &&
+    incoming.times.length > 0 &&
+    incoming.times[0] > last.t1 &&
+    last.n + incoming.times.length <= MAX_BLOCK_POINTS
+  ) {
+    const data = appendToBlock(last.t0, last.data, incoming, cumulative);
+    if (data) {
+      const n = incoming.times.length;
+      const block: StoredBlock = {
+        seriesId,
+        t0: last.t0,
+        t1: incoming.times[n - 1],
+        n: last.n + n,
+        lastValue: incoming.values[n - 1],
+        data,
+      };
+      const drops = cumulative ? findCounterDrops(seriesId, incoming, { t: last.t1, v: last.lastValue }) : [];
+      return { removed: existing, added: [block], drops };
+    }
+  }
   let merged: BlockPoints = { times: new Float64Array(0), values: new Float64Array(0) };
   for (const block of existing) merged = mergePoints(merged, decodePoints(block.t0, block.data));
   merged = mergePoints(merged, incoming);
