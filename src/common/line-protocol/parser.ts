@@ -142,6 +142,12 @@ const CACHE_REST_LINES = 4 * CACHE_WINDOW;
 let cacheLookups = 0;
 let cacheMisses = 0;
 let cacheRest = 0;
+/**
+ * Entries held. While the cache has room, misses are series it has not met yet (a fleet of
+ * thousands of sensors reporting in turn misses on its whole first round): it keeps filling.
+ * Resting only makes sense once it is full and still misses: it is thrashing.
+ */
+let cacheHeld = 0;
 
 /** Longest key text the fast path hashes before scanning it. */
 const FAST_KEY_MAX_LENGTH = 1024;
@@ -363,7 +369,7 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
       }
     }
     if (cacheRest === 0 && ++cacheLookups === CACHE_WINDOW) {
-      if (cacheMisses > CACHE_WINDOW_MAX_MISSES) cacheRest = CACHE_REST_LINES;
+      if (cacheMisses > CACHE_WINDOW_MAX_MISSES && cacheHeld > SERIES_SETS) cacheRest = CACHE_REST_LINES;
       cacheLookups = 0;
       cacheMisses = 0;
     }
@@ -654,6 +660,7 @@ function findSeries(s: string, start: number, end: number, hash: number): Series
 /** Caches `series` as the most recently used of its set, dropping the least recently used. */
 function keepSeries(series: SeriesEntry): void {
   const at = 2 * (series.hash & (SERIES_SETS - 1));
+  if (seriesCache[at + 1] === undefined) cacheHeld++;
   seriesCache[at + 1] = seriesCache[at];
   seriesCache[at] = series;
 }
