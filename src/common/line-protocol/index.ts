@@ -1,4 +1,18 @@
 // InfluxDB line protocol for CIOP's ingest: `POST /write`, `POST /api/v2/write` and MQTT payloads.
 export { LineProtocolError } from './errors.ts';
-export { parseLines, type FieldValue, type ParsedPoint, type ParseOptions } from './parser.ts';
+export {
+  FIELD_BOOLEAN,
+  FIELD_FLOAT,
+  FIELD_INTEGER,
+  FIELD_STRING,
+  FIELD_UNSIGNED,
+  parseLines,
+  scanLines,
+  type FieldValue,
+  type ParsedPoint,
+  type ParseOptions,
+  type PointVisitor,
+  type ScannedFields,
+  type SeriesHandle,
+} from './parser.ts';
 export { PrecisionError, parsePrecision, type Precision } from './precision.ts';

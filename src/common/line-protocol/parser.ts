@@ -55,6 +55,47 @@ export interface ParsedPoint {
   line: number;
 }
 
+/** The series of a scanned line: the same object for every line of a series the parser keeps cached. */
+export interface SeriesHandle {
+  readonly measurement: string;
+  readonly tags: ReadonlyArray<readonly [string, string]>;
+  readonly seriesKey: string;
+  /**
+   * A slot for the caller, kept with the series while the parser keeps it cached: a caller
+   * may remember there what it looked the series up to, and skip the lookup next time.
+   */
+  memo: unknown;
+}
+
+/** Type codes of scanned fields. */
+export const FIELD_FLOAT = 0;
+export const FIELD_INTEGER = 1;
+export const FIELD_UNSIGNED = 2;
+export const FIELD_BOOLEAN = 3;
+export const FIELD_STRING = 4;
+
+/**
+ * The fields of the line being visited, in arrays the scanner reuses: valid only during the
+ * visitor's call. Numbers (and booleans, as 1 or 0) are in `numbers`, strings in `strings`.
+ */
+export interface ScannedFields {
+  count: number;
+  keys: string[];
+  types: Uint8Array;
+  numbers: Float64Array;
+  strings: Array<string | undefined>;
+}
+
+/** Called once per point of a body, in body order. */
+export type PointVisitor = (
+  series: SeriesHandle,
+  fields: ScannedFields,
+  timeMs: number,
+  line: number,
+) => void;
+
+const TYPE_NAMES = ['float', 'integer', 'unsigned', 'boolean', 'string'] as const;
+
 /** How to read the timestamps of a body. */
 export interface ParseOptions {
   /** Unit of the timestamps in the body. */
@@ -109,14 +150,11 @@ let tagBounds = new Int32Array(4 * 32);
 let tagOrder = new Int32Array(32);
 
 /** The key part of a series, shared (frozen) by every point of that series. */
-interface SeriesEntry {
+interface SeriesEntry extends SeriesHandle {
   /** The key text as written in the line, measurement to the last tag value. */
   readonly raw: string;
   /** `keyHash(raw)`, compared before the text. */
   readonly hash: number;
-  readonly measurement: string;
-  readonly tags: ReadonlyArray<readonly [string, string]>;
-  readonly seriesKey: string;
 }
 
 // Building the measurement, tag strings and arrays of a point costs more than scanning it, and
@@ -176,13 +214,69 @@ const readTimestamp = timestampToMs;
  * @throws PrecisionError when `options.precision` is not a Precision.
  */
 export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
+  const points: ParsedPoint[] = [];
+  scanLines(body, options, (series, f, timeMs, line) => {
+    const fields: Array<[string, FieldValue]> = [];
+    for (let i = 0; i < f.count; i++) {
+      const type = f.types[i];
+      const value: FieldValue =
+        type === FIELD_STRING
+          ? { type: 'string', value: f.strings[i] as string }
+          : type === FIELD_BOOLEAN
+            ? { type: 'boolean', value: f.numbers[i] === 1 }
+            : { type: TYPE_NAMES[type] as 'float' | 'integer' | 'unsigned', value: f.numbers[i] };
+      fields.push([f.keys[i], value]);
+    }
+    points.push({
+      measurement: series.measurement,
+      tags: series.tags,
+      seriesKey: series.seriesKey,
+      fields,
+      timeMs,
+      line,
+    });
+  });
+  return points;
+}
+
+/** The reusable field arrays of the scanner. */
+const scanned: ScannedFields = {
+  count: 0,
+  keys: [],
+  types: new Uint8Array(16),
+  numbers: new Float64Array(16),
+  strings: [],
+};
+
+/** Sets field `at` of the line being scanned (growing the arrays when needed). */
+function setField(at: number, key: string, type: number, number: number, text: string | undefined): void {
+  if (at >= scanned.types.length) {
+    const types = new Uint8Array(scanned.types.length * 2);
+    types.set(scanned.types);
+    const numbers = new Float64Array(scanned.numbers.length * 2);
+    numbers.set(scanned.numbers);
+    scanned.types = types;
+    scanned.numbers = numbers;
+  }
+  scanned.keys[at] = key;
+  scanned.types[at] = type;
+  scanned.numbers[at] = number;
+  scanned.strings[at] = text;
+}
+
+/**
+ * Scans a whole body like `parseLines`, with the same rules and errors, but hands each point to
+ * `visit` instead of building objects: the fast path of ingest, which makes no garbage per line.
+ * The body is validated as it goes, so a caller that must refuse a whole bad body keeps what
+ * `visit` received aside until `scanLines` returns.
+ */
+export function scanLines(body: string, options: ParseOptions, visit: PointVisitor): void {
   const spec = Object.hasOwn(PRECISION_SPECS, options.precision) ? PRECISION_SPECS[options.precision] : null;
   if (spec === null) throw new PrecisionError(String(options.precision));
   const defaultMs = defaultTimeMs(options.nowMs, options.precision);
 
   const s = body;
   const n = s.length;
-  const points: ParsedPoint[] = [];
   let pos = 0;
   let line = 1;
 
@@ -379,7 +473,7 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
     do c = s.charCodeAt(++pos);
     while (c === SPACE || c === TAB || c === NUL);
     if (isLineEnd(c, s, pos, n)) throw errorAt(s, pos, 'missing fields: the line ends after the tag set');
-    const fields: Array<[string, FieldValue]> = [];
+    let fieldCount = 0;
     let fieldIndex: Map<string, number> | null = null;
     for (;;) {
       const keyStart = pos;
@@ -406,7 +500,9 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
       const keyEnd = pos;
       const valueStart = ++pos;
       c = s.charCodeAt(pos);
-      let value: FieldValue;
+      let type: number;
+      let number = 0;
+      let text: string | undefined;
 
       if ((c >= DIGIT_0 && c <= DIGIT_9) || c === MINUS || c === DOT) {
         const negative = c === MINUS;
@@ -434,7 +530,8 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
               );
             }
             const magnitude = intDigits > MANTISSA_DIGITS ? Number(s.slice(digitsStart, pos - 1)) : mantissa;
-            value = { type: 'integer', value: negative ? 0 - magnitude : magnitude };
+            type = FIELD_INTEGER;
+            number = negative ? 0 - magnitude : magnitude;
           } else {
             if (negative) {
               throw errorAt(
@@ -451,7 +548,8 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
               );
             }
             const magnitude = intDigits > MANTISSA_DIGITS ? Number(s.slice(digitsStart, pos - 1)) : mantissa;
-            value = { type: 'unsigned', value: magnitude };
+            type = FIELD_UNSIGNED;
+            number = magnitude;
           }
         } else {
           let fractionDigits = 0;
@@ -494,7 +592,8 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
               );
             }
           }
-          value = { type: 'float', value: negative ? -magnitude : magnitude };
+          type = FIELD_FLOAT;
+          number = negative ? -magnitude : magnitude;
         }
       } else if (c === QUOTE) {
         let end = pos + 1;
@@ -514,10 +613,8 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
             end++;
           }
         }
-        value = {
-          type: 'string',
-          value: escaped ? unescapeString(s, pos + 1, end) : s.slice(pos + 1, end),
-        };
+        type = FIELD_STRING;
+        text = escaped ? unescapeString(s, pos + 1, end) : s.slice(pos + 1, end);
         pos = end + 1;
         c = s.charCodeAt(pos);
         if (!isValueEnd(c, s, pos, n)) {
@@ -551,7 +648,8 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
             `invalid boolean ${quote(s.slice(valueStart, pos))}: use true or false (also t, T, True, TRUE, f, F, False, FALSE)`,
           );
         }
-        value = { type: 'boolean', value: truth };
+        type = FIELD_BOOLEAN;
+        number = truth ? 1 : 0;
       } else if (c === COMMA || c === SPACE || isLineEnd(c, s, pos, n)) {
         throw errorAt(s, pos, `missing value for field key ${quote(s.slice(keyStart, keyEnd))}`);
       } else {
@@ -571,18 +669,21 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
       }
       // InfluxDB 2.x drops a field named "time" and keeps the rest of the point.
       if (key !== 'time') {
-        if (fieldIndex === null && fields.length < 16) {
-          let f = 0;
-          while (f < fields.length && fields[f][0] !== key) f++;
-          if (f < fields.length) fields[f][1] = value;
-          else fields.push([key, value]);
+        let f: number;
+        if (fieldIndex === null && fieldCount < 16) {
+          f = 0;
+          while (f < fieldCount && scanned.keys[f] !== key) f++;
         } else {
           // Many fields: index them so that a huge line cannot make the duplicate check quadratic.
-          if (fieldIndex === null) fieldIndex = new Map(fields.map(([k], i) => [k, i]));
-          const f = fieldIndex.get(key);
-          if (f !== undefined) fields[f][1] = value;
-          else fieldIndex.set(key, fields.push([key, value]) - 1);
+          if (fieldIndex === null) {
+            fieldIndex = new Map();
+            for (let i = 0; i < fieldCount; i++) fieldIndex.set(scanned.keys[i], i);
+          }
+          f = fieldIndex.get(key) ?? fieldCount;
+          if (f === fieldCount) fieldIndex.set(key, f);
         }
+        setField(f, key, type, number, text);
+        if (f === fieldCount) fieldCount++;
       }
 
       if (c !== COMMA) break;
@@ -617,18 +718,11 @@ export function parseLines(body: string, options: ParseOptions): ParsedPoint[] {
       line++;
     }
 
-    if (fields.length > 0) {
-      points.push({
-        measurement: series.measurement,
-        tags: series.tags,
-        seriesKey,
-        fields,
-        timeMs,
-        line: pointLine,
-      });
+    if (fieldCount > 0) {
+      scanned.count = fieldCount;
+      visit(series, scanned, timeMs, pointLine);
     }
   }
-  return points;
 }
 
 /** Hash of the key text `s[start, end)`: FNV-1a over pairs of UTF-16 units. */
@@ -706,8 +800,8 @@ function buildSeries(
     }
     if (shared) seriesKey = detach(seriesKey);
   }
-  if (!shared) return { raw, hash, measurement, tags, seriesKey };
-  return Object.freeze({ raw, hash, measurement, tags: Object.freeze(tags), seriesKey });
+  if (!shared) return { raw, hash, measurement, tags, seriesKey, memo: undefined };
+  return { raw, hash, measurement, tags: Object.freeze(tags), seriesKey, memo: undefined };
 }
 
 /**

@@ -1,12 +1,7 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { IngestBodySchema, type JsonReading } from '#common/api/readings.ts';
-import {
-  LineProtocolError,
-  type ParsedPoint,
-  parseLines,
-  type Precision,
-} from '#common/line-protocol/index.ts';
+import { FIELD_STRING, LineProtocolError, type Precision, scanLines } from '#common/line-protocol/index.ts';
 import type { TextReading } from '../../db/timeseries-io.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, forbidden, HttpProblem } from '../../plugins/errors.ts';
@@ -56,9 +51,50 @@ export class IngestService {
    */
   async writeLineProtocol(body: string, precision: Precision, principal?: Principal): Promise<number> {
     const now = Date.now();
-    let points: ParsedPoint[];
+    const minTime = this.limits.minTime;
+    const maxTime = now + this.limits.maxFutureS * 1000;
+    const catalog = this.catalog;
+    // Columns sized from the body (a forwarder line is about 100 bytes), grown when needed.
+    let batch = createBatch(Math.max(64, Math.ceil(body.length / 64)));
+    let k = 0;
+    let n = 0;
+    let other: Pending[] | undefined;
     try {
-      points = parseLines(body, { precision, nowMs: now });
+      scanLines(body, { precision, nowMs: now }, (series, f, t, line) => {
+        if (t < minTime || t > maxTime) this.checkTime(t, `line ${line}`, now);
+        // The parser hands back the same series object line after line: remember on it which
+        // fields of this catalog the series has, and skip the lookup next time.
+        let memo = series.memo as LineMemo | undefined;
+        if (memo === undefined || memo.catalog !== catalog) {
+          const fields = catalog.fieldsOfLine(series.seriesKey);
+          memo = fields ? { catalog, fields } : undefined;
+          if (memo) series.memo = memo;
+        }
+        for (let i = 0; i < f.count; i++) {
+          n++;
+          const key = f.keys[i];
+          const type = f.types[i];
+          const info = memo?.fields.get(key);
+          if (info !== undefined && info.valueType === 'number' && type !== FIELD_STRING) {
+            if (k === batch.seriesIds.length) batch = grown(batch);
+            batch.seriesIds[k] = info.id;
+            batch.times[k] = t;
+            batch.values[k] = f.numbers[i];
+            k++;
+            continue;
+          }
+          const value = type === FIELD_STRING ? (f.strings[i] as string) : f.numbers[i];
+          const entry: Pending = {
+            key: `${series.seriesKey} ${this.escapeField(key)}`,
+            value,
+            t,
+            where: `line ${line}`,
+          };
+          if (!info)
+            entry.request = this.requestFor(series.measurement, series.tags, key, type === FIELD_STRING);
+          (other ??= []).push(entry);
+        }
+      });
     } catch (error) {
       if (error instanceof LineProtocolError) {
         throw badRequest(error.message, {
@@ -67,43 +103,13 @@ export class IngestService {
       }
       throw error;
     }
-    let n = 0;
-    for (const p of points) n += p.fields.length;
-    const batch = createBatch(n);
-    const minTime = this.limits.minTime;
-    const maxTime = now + this.limits.maxFutureS * 1000;
-    let k = 0;
-    let other: Pending[] | undefined;
-    for (const p of points) {
-      const t = p.timeMs;
-      if (t < minTime || t > maxTime) this.checkTime(t, `line ${p.line}`, now);
-      for (const [field, fv] of p.fields) {
-        const info = this.catalog.getByLine(p.seriesKey, field);
-        if (info !== undefined && info.valueType === 'number' && fv.type !== 'string') {
-          batch.seriesIds[k] = info.id;
-          batch.times[k] = t;
-          batch.values[k] = fv.type === 'boolean' ? (fv.value ? 1 : 0) : fv.value;
-          k++;
-          continue;
-        }
-        const value = fv.type === 'boolean' ? (fv.value ? 1 : 0) : fv.value;
-        const entry: Pending = {
-          key: `${p.seriesKey} ${this.escapeField(field)}`,
-          value,
-          t,
-          where: `line ${p.line}`,
-        };
-        if (!info) entry.request = this.requestFor(p.measurement, p.tags, field, typeof value === 'string');
-        (other ??= []).push(entry);
-      }
-    }
-    if (principal && isRestricted(principal))
-      await this.authorizeIds(principal, batch.seriesIds.subarray(0, k));
+    const ready = sliceBatch(batch, k);
+    if (principal && isRestricted(principal)) await this.authorizeIds(principal, ready.seriesIds);
     if (!other) {
-      await this.engine.write(k === n ? batch : sliceBatch(batch, k));
+      await this.engine.write(ready);
       return n;
     }
-    return this.store(other, now, principal, sliceBatch(batch, k));
+    return this.store(other, now, principal, ready);
   }
 
   private checkTime(t: number, where: string, now: number): void {
@@ -440,6 +446,21 @@ function invalid(errors: { where: string; message: string }[]): HttpProblem {
   const more =
     errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''})` : '';
   return badRequest(`Nothing was stored: ${first.where}: ${first.message}${more}.`, { errors });
+}
+
+/** What a line-protocol series object remembers of this catalog: its fields' series. */
+interface LineMemo {
+  catalog: SeriesCatalog;
+  fields: Map<string, SeriesInfo>;
+}
+
+/** A batch with twice the room, its readings kept. */
+function grown(batch: WriteBatch): WriteBatch {
+  const next = createBatch(batch.seriesIds.length * 2);
+  next.seriesIds.set(batch.seriesIds);
+  next.times.set(batch.times);
+  next.values.set(batch.values);
+  return next;
 }
 
 /** Where gateways are, for restricted tokens. */

@@ -61,11 +61,11 @@ export class SeriesCatalog {
   }
 
   /**
-   * The series of a line-protocol point's field, by its series key exactly as the parser
-   * returns it: the ingest hot path, with no key built per reading.
+   * The series of every known field of a line-protocol series key (a live map: fields created
+   * later appear in it), or undefined when none is known yet.
    */
-  getByLine(seriesKey: string, field: string): SeriesInfo | undefined {
-    return this.byLine.get(seriesKey)?.get(field);
+  fieldsOfLine(seriesKey: string): Map<string, SeriesInfo> | undefined {
+    return this.byLine.get(seriesKey);
   }
 
   get(key: string): SeriesInfo | undefined {
