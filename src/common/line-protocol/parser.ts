@@ -159,15 +159,16 @@ interface SeriesEntry extends SeriesHandle {
 
 // Building the measurement, tag strings and arrays of a point costs more than scanning it, and
 // the garbage they make dominated the profile. Bodies repeat their series line after line and
-// request after request, so the key part is cached, keyed by its text as written, in bounded
-// tables where a newcomer replaces the least recently used entry of its set (16,384 series at
-// most). A short token table (keys, tag values) is direct-mapped. Cached strings are detached
-// copies so that a cache never keeps a request body alive.
-const SERIES_SETS = 8192;
-/** Two entries per set, the more recently used first. */
-const seriesCache: Array<SeriesEntry | undefined> = new Array<SeriesEntry | undefined>(2 * SERIES_SETS).fill(
-  undefined,
-);
+// request after request, so the key part is cached, keyed by the hash of its text as written
+// and checked against that text in place (no slice). The table holds every series it meets, up
+// to SERIES_TABLE_MAX, and starts again empty beyond: a fleet of thousands of sensors reporting
+// in turn must not evict itself, as a small set-associative cache did. A short token table
+// (keys, tag values) is direct-mapped. Cached strings are detached copies so that a cache never
+// keeps a request body alive.
+const SERIES_TABLE_MAX = 65_536;
+/** Series by key hash; the rare colliding hashes share an array. */
+const seriesTable = new Map<number, SeriesEntry | SeriesEntry[]>();
+let seriesHeld = 0;
 const TOKEN_SLOTS = 4096;
 const TOKEN_MAX_LENGTH = 64;
 const tokenCache: Array<string | undefined> = new Array<string | undefined>(TOKEN_SLOTS).fill(undefined);
@@ -180,12 +181,6 @@ const CACHE_REST_LINES = 4 * CACHE_WINDOW;
 let cacheLookups = 0;
 let cacheMisses = 0;
 let cacheRest = 0;
-/**
- * Entries held. While the cache has room, misses are series it has not met yet (a fleet of
- * thousands of sensors reporting in turn misses on its whole first round): it keeps filling.
- * Resting only makes sense once it is full and still misses: it is thrashing.
- */
-let cacheHeld = 0;
 
 /** Longest key text the fast path hashes before scanning it. */
 const FAST_KEY_MAX_LENGTH = 1024;
@@ -463,7 +458,10 @@ export function scanLines(body: string, options: ParseOptions, visit: PointVisit
       }
     }
     if (cacheRest === 0 && ++cacheLookups === CACHE_WINDOW) {
-      if (cacheMisses > CACHE_WINDOW_MAX_MISSES && cacheHeld > SERIES_SETS) cacheRest = CACHE_REST_LINES;
+      // While the table has room, misses are series it has not met yet (a fleet's first round):
+      // it keeps filling. Resting only helps once it is large and still misses.
+      if (cacheMisses > CACHE_WINDOW_MAX_MISSES && seriesHeld > SERIES_TABLE_MAX / 2)
+        cacheRest = CACHE_REST_LINES;
       cacheLookups = 0;
       cacheMisses = 0;
     }
@@ -739,24 +737,31 @@ function keyHash(s: string, start: number, end: number): number {
 
 /** The cached series whose key text is `s[start, end)`, with hash `hash`, if any. */
 function findSeries(s: string, start: number, end: number, hash: number): SeriesEntry | undefined {
-  const at = 2 * (hash & (SERIES_SETS - 1));
-  const first = seriesCache[at];
-  if (first !== undefined && first.hash === hash && s.slice(start, end) === first.raw) return first;
-  const second = seriesCache[at + 1];
-  if (second !== undefined && second.hash === hash && s.slice(start, end) === second.raw) {
-    seriesCache[at] = second;
-    seriesCache[at + 1] = first;
-    return second;
-  }
+  const found = seriesTable.get(hash);
+  if (found === undefined) return undefined;
+  if (!Array.isArray(found)) return sameText(s, start, end, found.raw) ? found : undefined;
+  for (const entry of found) if (sameText(s, start, end, entry.raw)) return entry;
   return undefined;
 }
 
-/** Caches `series` as the most recently used of its set, dropping the least recently used. */
+/** Whether `s[start, end)` is `text`, compared in place. */
+function sameText(s: string, start: number, end: number, text: string): boolean {
+  if (text.length !== end - start) return false;
+  for (let i = 0; i < text.length; i++) if (s.charCodeAt(start + i) !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Caches `series`; a full table starts again empty. */
 function keepSeries(series: SeriesEntry): void {
-  const at = 2 * (series.hash & (SERIES_SETS - 1));
-  if (seriesCache[at + 1] === undefined) cacheHeld++;
-  seriesCache[at + 1] = seriesCache[at];
-  seriesCache[at] = series;
+  if (seriesHeld >= SERIES_TABLE_MAX) {
+    seriesTable.clear();
+    seriesHeld = 0;
+  }
+  const found = seriesTable.get(series.hash);
+  if (found === undefined) seriesTable.set(series.hash, series);
+  else if (Array.isArray(found)) found.push(series);
+  else seriesTable.set(series.hash, [found, series]);
+  seriesHeld++;
 }
 
 /**
