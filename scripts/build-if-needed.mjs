@@ -2,26 +2,13 @@
 // Builds the server (dist/server) and the web applications (dist/web) when they are missing or
 // older than their sources, so `npm start` on a fresh clone, or after a pull, runs the current code.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { buildServer, serverStaleReason } from './build-server.mjs';
+import { buildServer, newest, serverStaleReason } from './build-server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Newest modification time (ms) of the files under `target` (a file or a folder), 0 if none. */
-function newest(target) {
-  if (!existsSync(target)) return 0;
-  const stat = statSync(target);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let latest = 0;
-  for (const entry of readdirSync(target, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
-    latest = Math.max(latest, newest(path.join(target, entry.name)));
-  }
-  return latest;
-}
 
 /**
  * Why the build in `root/dist/web` needs making again, or null when it is current: it is missing,

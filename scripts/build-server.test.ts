@@ -3,7 +3,6 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain ES module script, without type declarations.
 import { buildServer } from './build-server.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');

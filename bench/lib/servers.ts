@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { buildServer, serverStaleReason } from '../../scripts/build-server.mjs';
 
 /** A server under benchmark, reachable over HTTP. */
 export interface BenchServer {
@@ -84,6 +85,12 @@ export async function startCiop(
   dialect: 'sqlite' | 'postgres',
   env: Record<string, string> = {},
 ): Promise<BenchServer & { databaseUrl: string }> {
+  // Measure the server as it runs in production: built, not transpiled on the fly.
+  const stale = serverStaleReason();
+  if (stale) {
+    console.log(`building the server (${stale})`);
+    await buildServer();
+  }
   const dir = mkdtempSync(path.join(tmpdir(), 'ciop-bench-'));
   let databaseUrl = `sqlite:${path.join(dir, 'ciop.db')}`;
   let dropPg: (() => Promise<void>) | undefined;

@@ -7,6 +7,7 @@ export {
   FIELD_STRING,
   FIELD_UNSIGNED,
   parseLines,
+  scanBytes,
   scanLines,
   type FieldValue,
   type ParsedPoint,

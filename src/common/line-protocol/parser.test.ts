@@ -658,6 +658,52 @@ describe('parseLines: errors', () => {
   });
 });
 
+describe('parseLines: a body given as bytes', () => {
+  // Long enough to be read in several pieces, with every kind of line at the cuts.
+  const kinds = [
+    (i: number) =>
+      `forwarder_data,SN=A00000000000${(i % 997).toString(16).padStart(4, '0')},channel=${i % 4},device=1,medium=temperature value=${(i % 300) / 10} ${1_700_000_000 + i}000000000`,
+    (i: number) => `# comment ${i}`,
+    () => '',
+    (i: number) => `weather\\ station,place=Plaza\\,\\ 1,kind=t\\=x temp=${i}i,ok=true,n=${i}u\r`,
+    (i: number) => `  m,t=ñandú\\ 🍭 v=-${i}.5e-1`,
+    (i: number) => `cpu,host=back\\slash v=${i}`,
+  ];
+  const lines = Array.from({ length: 12_000 }, (_, i) => kinds[(i * 7) % kinds.length](i));
+
+  it('gives the same points and line numbers as the text', () => {
+    const body = lines.join('\n');
+    const bytes = Buffer.from(body);
+    expect(bytes.length).toBeGreaterThan(4 * 64 * 1024);
+    const fromText = parse(body);
+    expect(fromText.length).toBe(8_000);
+    expect(parseLines(bytes, { precision: 'ns', nowMs: NOW })).toEqual(fromText);
+  });
+
+  it('reports an error deep in the body at the same line and column as the text', () => {
+    for (const at of [3, 5_001, 11_998]) {
+      const bad = [...lines];
+      bad[at] = 'cpu,host=a v=1 12x';
+      const body = bad.join('\n');
+      const expected = failure(body);
+      expect(expected.line).toBe(at + 1);
+      let error: unknown;
+      try {
+        parseLines(Buffer.from(body), { precision: 'ns', nowMs: NOW });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(LineProtocolError);
+      expect((error as LineProtocolError).message).toBe(expected.message);
+    }
+  });
+
+  it('reads a body with quoted strings whole, newlines inside them included', () => {
+    const body = [...lines.slice(0, 6_000), 'note text="two\nlines" 1', ...lines.slice(6_000)].join('\n');
+    expect(parseLines(Buffer.from(body), { precision: 'ns', nowMs: NOW })).toEqual(parse(body));
+  });
+});
+
 describe('parseLines: agreement with the official InfluxDB client', () => {
   // The @influxdata/influxdb-client Point writes line protocol with InfluxDB's escaping; every
   // point it writes must read back as what was given to it.

@@ -20,10 +20,10 @@ const BACKFILL: Access = { roles: ['admin', 'installer'], scopes: ['ingest:write
 const tags = ['ingest'];
 const NoContent = Type.Null({ description: 'Stored durably.' });
 
-/** The body as text, gunzipped when the client compressed it, within the size limit. */
-async function bodyText(request: FastifyRequest, limit: number): Promise<string> {
+/** The body's bytes, gunzipped when the client compressed it, within the size limit. */
+async function bodyBytes(request: FastifyRequest, limit: number): Promise<Buffer> {
   const raw = request.body;
-  if (raw === undefined || raw === null) return '';
+  if (raw === undefined || raw === null) return Buffer.alloc(0);
   let buffer = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
   if ((request.headers['content-encoding'] ?? '').toLowerCase().includes('gzip')) {
     try {
@@ -38,7 +38,7 @@ async function bodyText(request: FastifyRequest, limit: number): Promise<string>
       throw badRequest(`The body says it is gzip but cannot be decompressed: ${(error as Error).message}`);
     }
   }
-  return buffer.toString('utf8');
+  return buffer;
 }
 
 /** The precisions each InfluxDB API takes: 2.x has no minutes or hours. */
@@ -73,7 +73,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     precisions: readonly Precision[],
   ) => {
     const precision = precisionOf(request.query.precision, precisions);
-    await ingest.writeLineProtocol(await bodyText(request, limit), precision, principalOf(request));
+    await ingest.writeLineProtocol(await bodyBytes(request, limit), precision, principalOf(request));
     return reply.status(204).send(null);
   };
 
@@ -117,7 +117,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       async (request) => {
         const catalog = app.platform.catalog;
-        const text = await bodyText(request, limit);
+        const text = (await bodyBytes(request, limit)).toString('utf8');
         const stored = await ingest.writeCsv(text, principalOf(request), (sensorId) =>
           catalog.keyOfSensor(sensorId),
         );

@@ -1,7 +1,14 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { IngestBodySchema, type JsonReading } from '#common/api/readings.ts';
-import { FIELD_STRING, LineProtocolError, type Precision, scanLines } from '#common/line-protocol/index.ts';
+import {
+  FIELD_STRING,
+  LineProtocolError,
+  type PointVisitor,
+  type Precision,
+  scanBytes,
+  scanLines,
+} from '#common/line-protocol/index.ts';
 import type { TextReading } from '../../db/timeseries-io.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, forbidden, HttpProblem } from '../../plugins/errors.ts';
@@ -47,9 +54,13 @@ export class IngestService {
   /**
    * Stores a line-protocol body (InfluxDB 2.x semantics: all lines or none). The hot path:
    * readings of known numeric series go straight into the batch's columns; only new series and
-   * text fields take the general path.
+   * text fields take the general path. `body` is text, or its UTF-8 bytes as they came.
    */
-  async writeLineProtocol(body: string, precision: Precision, principal?: Principal): Promise<number> {
+  async writeLineProtocol(
+    body: string | Buffer,
+    precision: Precision,
+    principal?: Principal,
+  ): Promise<number> {
     const now = Date.now();
     const minTime = this.limits.minTime;
     const maxTime = now + this.limits.maxFutureS * 1000;
@@ -60,7 +71,7 @@ export class IngestService {
     let n = 0;
     let other: Pending[] | undefined;
     try {
-      scanLines(body, { precision, nowMs: now }, (series, f, t, line) => {
+      const visit: PointVisitor = (series, f, t, line) => {
         if (t < minTime || t > maxTime) this.checkTime(t, `line ${line}`, now);
         // The parser hands back the same series object line after line: remember on it which
         // fields of this catalog the series has, and skip the lookup next time.
@@ -94,7 +105,10 @@ export class IngestService {
             entry.request = this.requestFor(series.measurement, series.tags, key, type === FIELD_STRING);
           (other ??= []).push(entry);
         }
-      });
+      };
+      const options = { precision, nowMs: now };
+      if (typeof body === 'string') scanLines(body, options, visit);
+      else scanBytes(body, options, visit);
     } catch (error) {
       if (error instanceof LineProtocolError) {
         throw badRequest(error.message, {
