@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -12,7 +13,7 @@ import {
   SqliteDialect,
   sql,
 } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Database } from './schema.ts';
 import type { TimeSeriesIo } from './timeseries-io.ts';
 import { createPostgresTimeSeriesIo } from './timeseries-postgres.ts';
@@ -36,8 +37,16 @@ export interface DatabaseHandle {
 
 // PostgreSQL returns int8 and numeric as strings; CIOP's int8 are epoch milliseconds and ids,
 // all far below 2^53, so numbers are exact and far easier to use.
-pg.types.setTypeParser(20, (value) => Number(value));
-pg.types.setTypeParser(1700, (value) => Number(value));
+let pgModule: typeof pg | undefined;
+
+/** The PostgreSQL driver, loaded by the first PostgreSQL database opened: SQLite needs none of it. */
+function postgresDriver(): typeof pg {
+  if (pgModule) return pgModule;
+  pgModule = createRequire(import.meta.url)('pg') as typeof pg;
+  pgModule.types.setTypeParser(20, (value) => Number(value));
+  pgModule.types.setTypeParser(1700, (value) => Number(value));
+  return pgModule;
+}
 
 export interface OpenOptions {
   /** SQLite: fsync every commit (`full`) or only at checkpoints (`normal`). */
@@ -91,7 +100,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
       },
     };
   }
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  const pool = new (postgresDriver().Pool)({ connectionString: url, max: options.poolSize ?? 10 });
   // An idle connection the server closes (restart, failover, administrator) must not end the
   // process: the pool drops it and opens a new one on the next query.
   pool.on('error', () => undefined);

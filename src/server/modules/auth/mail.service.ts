@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Language } from '#common/api/auth.ts';
 import type { Database } from '../../db/schema.ts';
@@ -20,7 +20,8 @@ export interface MailOptions {
  * without SMTP it waits there for an admin (`GET /api/v1/admin/outbox`).
  */
 export class MailService {
-  private readonly transport: Transporter | undefined;
+  /** Made on the first message to send: nodemailer is loaded only where SMTP is configured. */
+  private transport: Promise<Transporter> | undefined;
   private readonly sending = new Set<Promise<void>>();
 
   constructor(
@@ -28,9 +29,7 @@ export class MailService {
     private readonly options: MailOptions,
     private readonly clock: Clock,
     private readonly logger: Logger,
-  ) {
-    this.transport = options.smtpUrl ? createTransport(options.smtpUrl) : undefined;
-  }
+  ) {}
 
   async send(
     to: string,
@@ -54,7 +53,7 @@ export class MailService {
       template,
       created_at: this.clock.now(),
     });
-    if (!this.transport) return;
+    if (!this.options.smtpUrl) return;
     // Sent after the reply, so that a slow SMTP server neither delays nor reveals anything.
     const job = this.deliver(id, to, subject, body).finally(() => this.sending.delete(job));
     this.sending.add(job);
@@ -62,12 +61,18 @@ export class MailService {
 
   private async deliver(id: number, to: string, subject: string, text: string): Promise<void> {
     try {
-      await this.transport!.sendMail({ from: this.options.from, to, subject, text });
+      const transport = await this.smtp(this.options.smtpUrl!);
+      await transport.sendMail({ from: this.options.from, to, subject, text });
       await markSent(this.db, id, this.clock.now());
     } catch (error) {
       this.logger.warn({ err: error, outboxId: id }, 'e-mail not sent; it stays in the outbox');
       await markFailed(this.db, id, (error as Error).message).catch(() => undefined);
     }
+  }
+
+  private smtp(url: string): Promise<Transporter> {
+    this.transport ??= import('nodemailer').then(({ createTransport }) => createTransport(url));
+    return this.transport;
   }
 
   /** Waits for messages being sent (for a clean stop, and for tests). */
@@ -95,6 +100,6 @@ export class MailService {
   }
 
   close(): void {
-    this.transport?.close();
+    void this.transport?.then((transport) => transport.close()).catch(() => undefined);
   }
 }

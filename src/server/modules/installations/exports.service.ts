@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type EventEmitter, once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
 import {
@@ -237,14 +237,16 @@ export class ExportsService {
    */
   private xlsx(plan: ExportPlan): Readable {
     const out = new PassThrough({ highWaterMark: 1 << 20 });
-    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
-      stream: out,
-      useStyles: false,
-      useSharedStrings: false,
-    });
     const aggregate = plan.interval !== 'raw';
     const header = [...EXPORT_COLUMNS, ...(aggregate ? AGGREGATE_COLUMNS : [])];
     const write = async () => {
+      // Loaded on the first spreadsheet asked for: most servers never make one.
+      const { default: excel } = await import('exceljs');
+      const workbook: ExcelJS.stream.xlsx.WorkbookWriter = new excel.stream.xlsx.WorkbookWriter({
+        stream: out,
+        useStyles: false,
+        useSharedStrings: false,
+      });
       let sheetNumber = 1;
       let sheet = workbook.addWorksheet('readings');
       sheet.addRow(header).commit();

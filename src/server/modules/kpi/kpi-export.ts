@@ -1,5 +1,4 @@
 import { stringify } from 'csv-stringify/sync';
-import ExcelJS from 'exceljs';
 import { DateTime } from 'luxon';
 import type { DefinitionRow, MeasureRow } from './kpi.store.ts';
 
@@ -82,6 +81,7 @@ export async function measuresXlsx(
   lang: Language,
   zone: string,
 ): Promise<Buffer> {
+  const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.Workbook();
   workbook.creator = 'CIOP';
   const sheet = workbook.addWorksheet('KPI');

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { HttpProblem, badRequest } from '../../plugins/errors.ts';
 
 /** A cell as read: text, a number (XLSX numeric cells), a boolean, or nothing. */
@@ -92,7 +92,8 @@ function cellValue(value: ExcelJS.CellValue): Cell {
 }
 
 async function readXlsx(body: Buffer, sheetName?: string): Promise<{ row: number; cells: Cell[] }[]> {
-  const workbook = new ExcelJS.Workbook();
+  const { default: excel } = await import('exceljs');
+  const workbook = new excel.Workbook();
   try {
     await workbook.xlsx.load(body as unknown as ArrayBuffer);
   } catch (error) {
