@@ -49,8 +49,8 @@ const REPORTS = path.join(ROOT, 'test-results', 'lighthouse');
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const work = mkdtempSync(path.join(tmpdir(), 'ciop-bench-web-'));
 
-// 1. The web applications, built when missing or older than their sources.
-const built = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-web-if-needed.mjs')], {
+// 1. The server and the web applications, built when missing or older than their sources.
+const built = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-if-needed.mjs')], {
   cwd: ROOT,
   stdio: 'inherit',
 });
