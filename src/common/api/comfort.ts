@@ -402,3 +402,96 @@ export const ComfortPairSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+
+// ---------------------------------------------------------------- adaptive comfort
+
+/** Days of outdoor means the running mean may be computed from (beyond, weights are < 0.2 %). */
+export const MAX_OUTDOOR_DAYS = 30;
+
+export const AdaptiveRequestSchema = Type.Object(
+  {
+    tdb: Type.Number({ description: 'Indoor air temperature: °C, or °F with `units: IP`.' }),
+    tr: Type.Optional(
+      Type.Number({ description: 'Indoor mean radiant temperature: °C, or °F. Default: `tdb`.' }),
+    ),
+    v: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        description:
+          'Indoor average air speed: m/s, or fpm. Default 0.1 m/s. From 0.6 m/s, at operative temperatures above 25 °C, the upper limits rise (occupant-controlled speed).',
+      }),
+    ),
+    trm: Type.Optional(
+      Type.Number({
+        description:
+          'Running (prevailing) mean outdoor temperature, °C or °F. Give `trm` or `outdoor`, not both.',
+      }),
+    ),
+    outdoor: Type.Optional(
+      Type.Array(Type.Number(), {
+        minItems: 1,
+        maxItems: MAX_OUTDOOR_DAYS,
+        description: `Daily mean outdoor temperatures, newest first (yesterday, the day before, …), at most ${MAX_OUTDOOR_DAYS}: CIOP works out the running mean (EN 16798-1 Annex B, weights normalised so that a short history still gives a temperature).`,
+      }),
+    ),
+    alpha: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 0.95,
+        description:
+          'Weight decay a day for `outdoor`: 0.8 by default (EN 16798-1); ASHRAE 55 allows 0.6–0.9.',
+      }),
+    ),
+    units: Type.Optional(
+      Type.Union([Type.Literal('SI'), Type.Literal('IP')], {
+        description: 'Units of temperatures and air speed, in and out: `SI` (°C, m/s) or `IP` (°F, fpm).',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type AdaptiveRequest = Static<typeof AdaptiveRequestSchema>;
+
+export const AdaptiveResponseSchema = Type.Object({
+  units: UnitsApplied,
+  trm: Type.Number({ description: 'Running mean outdoor temperature used, in `units`.' }),
+  to: Type.Number({ description: 'Indoor operative temperature judged, in `units`.' }),
+  ashrae: Type.Object(
+    {
+      standard: Type.Literal('ANSI/ASHRAE 55-2023'),
+      tComf: Type.Number({ description: 'Neutral operative temperature, 0.31·trm + 17.8 °C.' }),
+      tComf80Low: Type.Number(),
+      tComf80Up: Type.Number(),
+      tComf90Low: Type.Number(),
+      tComf90Up: Type.Number(),
+      airSpeedAllowance: Type.Number({
+        description: 'Added to the upper limits (a temperature difference).',
+      }),
+      acceptability80: Type.Boolean(),
+      acceptability90: Type.Boolean(),
+      withinValidity: Type.Boolean({ description: 'False when trm is outside 10…33.5 °C.' }),
+    },
+    { description: 'ASHRAE 55-2023 §5.4 adaptive model: 80 % and 90 % acceptability bands.' },
+  ),
+  en: Type.Object(
+    {
+      standard: Type.Literal('EN 16798-1:2019'),
+      tComf: Type.Number({ description: 'Comfort operative temperature, 0.33·trm + 18.8 °C.' }),
+      catILow: Type.Number(),
+      catIUp: Type.Number(),
+      catIILow: Type.Number(),
+      catIIUp: Type.Number(),
+      catIIILow: Type.Number(),
+      catIIIUp: Type.Number(),
+      airSpeedAllowance: Type.Number(),
+      category: Nullable(
+        Type.Union([Type.Literal('I'), Type.Literal('II'), Type.Literal('III')], {
+          description: 'Best category whose range holds the operative temperature; null outside III.',
+        }),
+      ),
+      withinValidity: Type.Boolean({ description: 'False when trm is outside 10…30 °C.' }),
+      lowerLimitsApply: Type.Boolean({ description: 'False when trm is outside 15…30 °C.' }),
+    },
+    { description: 'EN 16798-1:2019 Annex B adaptive model: categories I–III.' },
+  ),
+});

@@ -2,6 +2,8 @@ import rateLimit from '@fastify/rate-limit';
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import {
+  AdaptiveRequestSchema,
+  AdaptiveResponseSchema,
   BuildingComfortSettingsSchema,
   ComfortPairSchema,
   ComfortPointSchema,
@@ -14,6 +16,7 @@ import {
   PmvResponseSchema,
 } from '#common/api/comfort.ts';
 import { type Access, principalOf } from '../../plugins/access.ts';
+import { answerAdaptive } from './adaptive-request.ts';
 import { answerPmv } from './pmv-request.ts';
 
 /** Who reads stored comfort; the service narrows residents and ESCOs to their own, in the query. */
@@ -43,6 +46,12 @@ export const comfortRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const perMinute = app.platform.config.comfortRateLimit;
   // Encapsulated here, per route: the rest of the API keeps its own limits (or none).
   await app.register(rateLimit, { global: false });
+  // The calculators count requests per caller, ten times as many with a credential.
+  const calculatorRateLimit = {
+    max: (request: FastifyRequest) => (request.principal ? perMinute * 10 : perMinute),
+    timeWindow: 60_000,
+    keyGenerator: rateKey,
+  };
 
   app.post(
     '/comfort/pmv',
@@ -67,14 +76,33 @@ export const comfortRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       config: {
         access: 'public',
-        rateLimit: {
-          max: (request: FastifyRequest) => (request.principal ? perMinute * 10 : perMinute),
-          timeWindow: 60_000,
-          keyGenerator: rateKey,
-        },
+        rateLimit: calculatorRateLimit,
       },
     },
     async (request) => answerPmv(request.body),
+  );
+
+  app.post(
+    '/comfort/adaptive',
+    {
+      schema: {
+        tags,
+        summary: 'Adaptive comfort of a naturally ventilated space (ASHRAE 55, EN 16798-1)',
+        description:
+          'The comfortable operative temperature follows the running mean outdoor temperature: ANSI/ASHRAE 55-2023 §5.4 ' +
+          '(80 % and 90 % acceptability) and EN 16798-1:2019 Annex B (categories I–III), both answered, with the elevated ' +
+          'air-speed allowance. Give the running mean `trm`, or `outdoor`: the daily mean outdoor temperatures, newest first. ' +
+          'A running mean outside a model’s range is reported (`withinValidity`), never clamped.\n\n' +
+          `Access: public, pure computation, rate-limited like the PMV calculator (${perMinute} requests a minute without a credential).`,
+        body: AdaptiveRequestSchema,
+        response: { 200: AdaptiveResponseSchema },
+      },
+      config: {
+        access: 'public',
+        rateLimit: calculatorRateLimit,
+      },
+    },
+    async (request) => answerAdaptive(request.body),
   );
 
   const comfort = app.platform.comfort;
