@@ -230,7 +230,7 @@ const round = (x: number, decimals: number): number => Number(x.toFixed(decimals
 /** A request body as a client sends it: measured values with a few decimals. */
 function body(kind: 'iso' | 'ashrae-homes' | 'ashrae-mixed', seed: number, layout = 'rows'): string {
   const random = seededRandom(seed);
-  const inputs = [];
+  const inputs: Record<string, number>[] = [];
   for (let i = 0; i < BATCH; i++) {
     if (kind === 'iso') {
       const tdb = 10 + 20 * random();
@@ -262,7 +262,12 @@ function body(kind: 'iso' | 'ashrae-homes' | 'ashrae-mixed', seed: number, layou
       });
     }
   }
-  return JSON.stringify({ standard: kind === 'iso' ? 'iso' : 'ashrae', layout, inputs });
+  const standard = kind === 'iso' ? 'iso' : 'ashrae';
+  if (layout !== 'columns-in') return JSON.stringify({ standard, layout, inputs });
+  // The same inputs as one array per field (answered in columns).
+  const fields = Object.keys(inputs[0]);
+  const columns = Object.fromEntries(fields.map((f) => [f, inputs.map((input) => input[f])]));
+  return JSON.stringify({ standard, columns });
 }
 
 const folder = mkdtempSync(path.join(tmpdir(), 'ciop-bench-comfort-'));
@@ -306,6 +311,7 @@ await httpRuns('iso', 5, false);
 await httpRuns('ashrae-homes', 3, false);
 const isoHttp = await httpRuns('iso', 30, false);
 const isoColumns = await httpRuns('iso', 30, false, 'columns');
+const isoColumnsIn = await httpRuns('iso', 30, false, 'columns-in');
 const homesCold = await httpRuns('ashrae-homes', 10, true);
 const homesColdColumns = await httpRuns('ashrae-homes', 10, true, 'columns');
 const homesWarm = await httpRuns('ashrae-homes', 30, false);
@@ -315,7 +321,8 @@ await app.close();
 await platform.close();
 rmSync(folder, { recursive: true, force: true });
 
-const sizeKb = (kind: Parameters<typeof body>[0]) => Math.round(body(kind, 1).length / 1024);
+const sizeKb = (kind: Parameters<typeof body>[0], layout = 'rows') =>
+  Math.round(body(kind, 1, layout).length / 1024);
 const line = (label: string, times: number[]) =>
   console.log(
     `  ${label.padEnd(62)} median ${median(times).toFixed(1).padStart(6)} ms, fastest ${Math.min(...times)
@@ -328,6 +335,7 @@ console.log(
 );
 line(`ISO 7730 (${sizeKb('iso')} KB of JSON), answer in rows`, isoHttp);
 line('ISO 7730, answer in columns (layout: columns)', isoColumns);
+line(`ISO 7730, inputs and answer in columns (${sizeKb('iso', 'columns-in')} KB)`, isoColumnsIn);
 line(`ASHRAE 55, homes at elevated speed, lattice cold (${sizeKb('ashrae-homes')} KB), rows`, homesCold);
 line('ASHRAE 55, homes at elevated speed, lattice cold, columns', homesColdColumns);
 line('ASHRAE 55, homes, lattice kept from earlier requests, rows', homesWarm);

@@ -76,6 +76,37 @@ const optionFields = {
 export const PmvConditionsSchema = Type.Object(conditionFields, { additionalProperties: false });
 export type PmvConditions = Static<typeof PmvConditionsSchema>;
 
+/** A field of a batch given in columns: one number per input. */
+const inputColumn = (field: TSchema, required = true) => {
+  const column = Type.Array(Type.Number({ ...(field as object), description: undefined }), {
+    minItems: 1,
+    maxItems: MAX_PMV_BATCH,
+    description: `${(field as { description?: string }).description ?? ''} One value per input.`,
+  });
+  return required ? column : Type.Optional(column);
+};
+
+/**
+ * A batch as one array per field, as pythermalcomfort takes arrays: the same length each, `vr`
+ * or `v` for the whole batch. Far less JSON to read than one object per input.
+ */
+export const PmvInputColumnsSchema = Type.Object(
+  {
+    tdb: inputColumn(conditionFields.tdb),
+    tr: inputColumn(conditionFields.tr, false),
+    vr: inputColumn(conditionFields.vr, false),
+    v: inputColumn(conditionFields.v, false),
+    rh: inputColumn(conditionFields.rh),
+    met: inputColumn(conditionFields.met),
+    clo: inputColumn(conditionFields.clo),
+    wme: inputColumn(conditionFields.wme, false),
+  },
+  {
+    additionalProperties: false,
+    description: `A batch of up to ${MAX_PMV_BATCH.toLocaleString('en-US')} inputs given as one array per field (all of the same length; \`vr\` or \`v\` for the whole batch), answered in columns unless \`layout\` says \`rows\`. Leave out \`inputs\` and the single-input fields then.`,
+  },
+);
+
 /**
  * One body for one input and for a batch: either the fields of one input, or `inputs`. The
  * options (`standard`, `units`, `airspeed_control`, `strict`) sit beside either.
@@ -96,11 +127,13 @@ export const PmvRequestSchema = Type.Object(
         description: `A batch of up to ${MAX_PMV_BATCH.toLocaleString('en-US')} inputs, answered in the same order. Leave out the single-input fields then.`,
       }),
     ),
+    columns: Type.Optional(PmvInputColumnsSchema),
     ...optionFields,
   },
   { additionalProperties: false },
 );
 export type PmvRequest = Static<typeof PmvRequestSchema>;
+export type PmvInputColumns = Static<typeof PmvInputColumnsSchema>;
 
 export const RangeViolationSchema = Type.Object({
   field: Nullable(

@@ -102,6 +102,54 @@ describe('POST /api/v1/comfort/pmv', () => {
     expect(single.json().errors[0].where).toBe('body.layout');
   });
 
+  it('takes a batch as one array per field, and answers what the same inputs as objects give', async () => {
+    const inputs = [
+      { tdb: 22, tr: 23, v: 0.15, rh: 60, met: 1.4, clo: 0.5 },
+      { tdb: 35, tr: 35, v: 0.1, rh: 40, met: 1.2, clo: 0.5 },
+      { tdb: 27, tr: 26, v: 0.3, rh: 60, met: 1.6, clo: 0.5, wme: 0.1 },
+    ];
+    const columnsIn = {
+      tdb: inputs.map((x) => x.tdb),
+      tr: inputs.map((x) => x.tr),
+      v: inputs.map((x) => x.v),
+      rh: inputs.map((x) => x.rh),
+      met: inputs.map((x) => x.met),
+      clo: inputs.map((x) => x.clo),
+      wme: inputs.map((x) => x.wme ?? 0),
+    };
+    for (const standard of ['iso', 'ashrae']) {
+      const asObjects = (await post({ standard, inputs, layout: 'columns' })).json();
+      const res = await post({ standard, columns: columnsIn });
+      expect(res.statusCode, res.body).toBe(200);
+      // Answered in columns unless asked otherwise, equal to the objects' answer.
+      expect(res.json()).toEqual(asObjects);
+      const rows = (await post({ standard, columns: columnsIn, layout: 'rows' })).json();
+      expect(rows).toEqual((await post({ standard, inputs })).json());
+    }
+    // The violation names the field the caller gave (`tr`, `v`).
+    const { violations } = (await post({ columns: { ...columnsIn, tr: [23, 45, 26] } })).json();
+    expect(violations).toContainEqual(expect.objectContaining({ input: 1, field: 'tr', quantity: 'tr' }));
+  });
+
+  it('refuses columns of different lengths, or without one kind of air speed, naming the column', async () => {
+    const base = { tdb: [22, 23], vr: [0.1, 0.1], rh: [50, 50], met: [1.2, 1.2], clo: [0.5, 0.5] };
+    const short = await post({ columns: { ...base, rh: [50] } });
+    expect(short.statusCode).toBe(400);
+    expect(short.json().errors[0]).toMatchObject({ where: 'body.columns.rh' });
+    expect(short.json().errors[0].message).toContain('has 1 values, `tdb` 2');
+    const both = await post({ columns: { ...base, v: [0.1, 0.1] } });
+    expect(both.json().errors[0].where).toBe('body.columns');
+    const work = await post({ columns: { ...base, wme: [0, 1.5] } });
+    expect(work.json().errors[0].where).toBe('body.columns.wme.1');
+    const wet = await post({ columns: { ...base, rh: [50, 140] } });
+    expect(wet.statusCode).toBe(400);
+    const twice = await post({ columns: base, inputs: [{ tdb: 22, vr: 0.1, rh: 50, met: 1.2, clo: 1 }] });
+    expect(twice.json().errors[0].where).toBe('body.columns');
+    const strict = await post({ columns: { ...base, tdb: [22, 35] }, strict: true });
+    expect(strict.statusCode).toBe(400);
+    expect(strict.json().errors[0].where).toBe('body.columns.tdb.1');
+  });
+
   it('takes and gives I-P units: °F and fpm, the cooling effect as a °F difference', async () => {
     // ASHRAE 55 PMV validation table, I-P row 2: 75.0 °F, 66 %, 20 fpm, 1.1 met, 1.0 clo → 0.5.
     const res = await post({

@@ -1,4 +1,4 @@
-import type { PmvConditions, PmvRequest, PmvResultBody } from '#common/api/comfort.ts';
+import type { PmvConditions, PmvInputColumns, PmvRequest, PmvResultBody } from '#common/api/comfort.ts';
 import {
   ashraeCompliant,
   comfortCategory,
@@ -45,6 +45,9 @@ export interface PmvColumnsAnswer {
   failures: { input: number; failure: string }[];
 }
 
+/** Where in the body input `i` (and its `field`) is, for error messages. */
+type Where = (i: number, field?: string | null) => string;
+
 interface Problem {
   where: string;
   message: string;
@@ -68,8 +71,11 @@ function format(x: number): string {
   return Number.isFinite(x) ? String(Math.round(x * 1000) / 1000) : String(x);
 }
 
+/** Which optional fields an input gave: enough to name the field a violated range asks to change. */
+type InputShape = Pick<PmvConditions, 'tr' | 'vr'>;
+
 /** The input field a violated range asks to change; null for the PMV's own range. */
-function fieldOf(v: RangeViolation, input: PmvConditions): string | null {
+function fieldOf(v: RangeViolation, input: InputShape): string | null {
   switch (v.quantity) {
     case 'pa':
       return 'rh';
@@ -92,13 +98,13 @@ function describe(v: Omit<RangeViolation, 'quantity'> & { quantity: string }): s
 }
 
 /** Checks what the schema cannot say (one air speed, external work below met) for every input. */
-function checkInputs(inputs: PmvConditions[], prefix: (i: number) => string): void {
+function checkInputs(inputs: PmvConditions[], where: Where): void {
   const problems: Problem[] = [];
   for (let i = 0; i < inputs.length; i++) {
     const input = inputs[i];
     if ((input.vr === undefined) === (input.v === undefined)) {
       problems.push({
-        where: `${prefix(i)}.vr`,
+        where: where(i, 'vr'),
         message:
           input.vr === undefined
             ? 'give the relative air speed `vr` (or the measured room air speed `v`)'
@@ -106,19 +112,79 @@ function checkInputs(inputs: PmvConditions[], prefix: (i: number) => string): vo
       });
     }
     if (input.wme !== undefined && input.wme >= input.met) {
-      problems.push({ where: `${prefix(i)}.wme`, message: `external work must be below met (${input.met})` });
+      problems.push({ where: where(i, 'wme'), message: `external work must be below met (${input.met})` });
     }
   }
   if (problems.length > 0) refuse(problems);
 }
 
+/** Rows of a batch that give the same kind of air speed, run through the library together. */
+interface Run {
+  /** Input index of each row of `out`. */
+  rows: ArrayLike<number>;
+  measured: boolean;
+  out: PmvBatchResult;
+}
+
+type BatchOptions = Parameters<typeof pmvPpdBatch>[1];
+
 /** Runs the library's batch on the rows `rows` of `inputs`, all giving the same kind of air speed. */
-function runColumns(
-  inputs: PmvConditions[],
-  rows: number[],
-  measured: boolean,
-  options: Parameters<typeof pmvPpdBatch>[1],
-): PmvBatchResult {
+function runRows(inputs: PmvConditions[], rows: number[], measured: boolean, options: BatchOptions): Run {
+  return { rows, measured, out: pmvPpdBatch(columnsOf(inputs, rows, measured), options) };
+}
+
+/** The columns of a batch given in columns, checked: same lengths, one kind of air speed, wme < met. */
+function runGivenColumns(c: PmvInputColumns, options: BatchOptions): Run {
+  const n = c.tdb.length;
+  const problems: Problem[] = [];
+  for (const field of ['tr', 'vr', 'v', 'rh', 'met', 'clo', 'wme'] as const) {
+    const column = c[field];
+    if (column !== undefined && column.length !== n) {
+      problems.push({
+        where: `body.columns.${field}`,
+        message: `has ${column.length} values, \`tdb\` ${n}: give one value per input in every column`,
+      });
+    }
+  }
+  if ((c.vr === undefined) === (c.v === undefined)) {
+    problems.push({
+      where: 'body.columns',
+      message:
+        c.vr === undefined
+          ? 'give the relative air speed `vr` (or the measured room air speed `v`) for every input'
+          : 'give `vr` or `v`, not both',
+    });
+  }
+  if (problems.length === 0 && c.wme !== undefined) {
+    for (let i = 0; i < n && problems.length < MAX_LISTED_PROBLEMS; i++) {
+      if (c.wme[i] >= c.met[i])
+        problems.push({
+          where: `body.columns.wme.${i}`,
+          message: `external work must be below met (${c.met[i]})`,
+        });
+    }
+  }
+  if (problems.length > 0) refuse(problems);
+  const measured = c.vr === undefined;
+  const f64 = (column: number[]) => Float64Array.from(column);
+  const tdb = f64(c.tdb);
+  const columns = {
+    tdb,
+    tr: c.tr === undefined ? tdb : f64(c.tr),
+    rh: f64(c.rh),
+    met: f64(c.met),
+    clo: f64(c.clo),
+    wme: c.wme === undefined ? new Float64Array(n) : f64(c.wme),
+  };
+  const speed = f64((measured ? c.v : c.vr) as number[]);
+  const input: PmvBatchInput = measured ? { ...columns, v: speed } : { ...columns, vr: speed };
+  const rows = new Int32Array(n);
+  for (let i = 0; i < n; i++) rows[i] = i;
+  return { rows, measured, out: pmvPpdBatch(input, options) };
+}
+
+/** The library's columns for the rows `rows` of `inputs`. */
+function columnsOf(inputs: PmvConditions[], rows: number[], measured: boolean): PmvBatchInput {
   const n = rows.length;
   const tdb = new Float64Array(n);
   const tr = new Float64Array(n);
@@ -137,36 +203,38 @@ function runColumns(
     clo[k] = input.clo;
     wme[k] = input.wme ?? 0;
   }
-  const columns: PmvBatchInput = measured
-    ? { tdb, tr, v: speed, rh, met, clo, wme }
-    : { tdb, tr, vr: speed, rh, met, clo, wme };
-  return pmvPpdBatch(columns, options);
+  return measured ? { tdb, tr, v: speed, rh, met, clo, wme } : { tdb, tr, vr: speed, rh, met, clo, wme };
 }
 
 type Columns = PmvColumnsAnswer['columns'];
 
 function newColumns(n: number): Columns {
-  // Filled, not holey: V8 writes and serialises packed arrays faster.
+  // Filled, not holey: V8 writes and serialises packed arrays faster. The numbers are kept as
+  // unboxed doubles, NaN where there is none: JSON writes NaN as null, and no number is boxed.
   const column = () => new Array(n).fill(null);
+  const numbers = () => new Array<number>(n).fill(NaN);
   return {
-    pmv: column(),
-    ppd: column(),
+    pmv: numbers(),
+    ppd: numbers(),
     category: column(),
     isoCategory: column(),
     ashraeCompliant: column(),
     status: column(),
     withinValidity: column(),
-    coolingEffect: column(),
+    coolingEffect: numbers(),
     coolingEffectStatus: column(),
   };
 }
+
+/** A number of a column, null where there is none. */
+const orNull = (x: number | null): number | null => (x === null || Number.isNaN(x) ? null : x);
 
 /** Writes row `k` of a library batch into input `i` of the answer's columns. */
 function fill(c: Columns, i: number, batch: PmvBatchResult, k: number): void {
   const pmv = batch.pmv[k];
   const ce = batch.coolingEffect[k];
   c.withinValidity[i] = (batch.flags[k] & PMV_BATCH_FLAGS.outOfRange) === 0;
-  c.coolingEffect[i] = Number.isNaN(ce) ? null : ce;
+  c.coolingEffect[i] = ce;
   c.coolingEffectStatus[i] = COOLING_EFFECT_STATUS_CODES[batch.coolingEffectStatus[k]];
   if (Number.isFinite(pmv)) {
     const category = comfortCategory(pmv);
@@ -177,8 +245,6 @@ function fill(c: Columns, i: number, batch: PmvBatchResult, k: number): void {
     c.ashraeCompliant[i] = ashraeCompliant(pmv);
     c.status[i] = residentStatus(pmv);
   } else {
-    c.pmv[i] = null;
-    c.ppd[i] = null;
     c.category[i] = null;
     c.isoCategory[i] = null;
     c.ashraeCompliant[i] = null;
@@ -194,15 +260,15 @@ function rowOf(
   failure?: string,
 ): PmvResultBody {
   const row: PmvResultBody = {
-    pmv: c.pmv[i],
-    ppd: c.ppd[i],
+    pmv: orNull(c.pmv[i]),
+    ppd: orNull(c.ppd[i]),
     category: c.category[i],
     isoCategory: c.isoCategory[i],
     ashraeCompliant: c.ashraeCompliant[i],
     status: c.status[i],
     withinValidity: c.withinValidity[i],
     violations,
-    coolingEffect: c.coolingEffect[i],
+    coolingEffect: orNull(c.coolingEffect[i]),
     coolingEffectStatus: c.coolingEffectStatus[i],
   };
   if (failure !== undefined) row.failure = failure;
@@ -218,21 +284,29 @@ export function answerPmv(body: PmvRequest): PmvSingleAnswer | PmvBatchAnswer | 
   const standard = body.standard ?? 'iso';
   const units = body.units ?? 'SI';
   const options = { standard, units, airspeedControl: body.airspeed_control ?? true } as const;
-  const batch = body.inputs !== undefined;
-  let inputs: PmvConditions[];
-  let prefix: (i: number) => string;
+  const given = body.columns;
+  const batch = body.inputs !== undefined || given !== undefined;
+  let inputs: PmvConditions[] = [];
+  let where: Where;
   if (batch) {
     const stray = SINGLE_FIELDS.filter((f) => body[f] !== undefined);
     if (stray.length > 0) {
       refuse(
         stray.map((f) => ({
           where: `body.${f}`,
-          message: 'give either `inputs` (a batch) or the fields of one input, not both',
+          message: 'give either a batch (`inputs` or `columns`) or the fields of one input, not both',
         })),
       );
     }
-    inputs = body.inputs as PmvConditions[];
-    prefix = (i) => `body.inputs.${i}`;
+    if (body.inputs !== undefined && given !== undefined) {
+      refuse([{ where: 'body.columns', message: 'give the batch as `inputs` or as `columns`, not both' }]);
+    }
+    if (given === undefined) {
+      inputs = body.inputs as PmvConditions[];
+      where = (i, field) => (field ? `body.inputs.${i}.${field}` : `body.inputs.${i}`);
+    } else {
+      where = (i, field) => (field ? `body.columns.${field}.${i}` : `body.columns, input ${i}`);
+    }
   } else {
     if (body.layout !== undefined) {
       refuse([{ where: 'body.layout', message: 'applies to a batch (`inputs`) only' }]);
@@ -245,26 +319,38 @@ export function answerPmv(body: PmvRequest): PmvSingleAnswer | PmvBatchAnswer | 
     }
     const { tdb, tr, vr, v, rh, met, clo, wme } = body;
     inputs = [{ tdb, tr, vr, v, rh, met, clo, wme } as PmvConditions];
-    prefix = () => 'body';
+    where = (_, field) => (field ? `body.${field}` : 'body');
   }
-  checkInputs(inputs, prefix);
-
-  const relative: number[] = [];
-  const measured: number[] = [];
-  for (let i = 0; i < inputs.length; i++) (inputs[i].vr === undefined ? measured : relative).push(i);
-  const n = inputs.length;
+  let runs: Run[];
+  let n: number;
+  let shapeOf: (i: number) => InputShape;
+  if (given !== undefined) {
+    const run = runGivenColumns(given, options);
+    runs = [run];
+    n = given.tdb.length;
+    const shape: InputShape = {
+      tr: given.tr === undefined ? undefined : 0,
+      vr: run.measured ? undefined : 0,
+    };
+    shapeOf = () => shape;
+  } else {
+    checkInputs(inputs, where);
+    const relative: number[] = [];
+    const measured: number[] = [];
+    for (let i = 0; i < inputs.length; i++) (inputs[i].vr === undefined ? measured : relative).push(i);
+    runs = [];
+    if (relative.length > 0) runs.push(runRows(inputs, relative, false, options));
+    if (measured.length > 0) runs.push(runRows(inputs, measured, true, options));
+    n = inputs.length;
+    shapeOf = (i) => inputs[i];
+  }
   const columns = newColumns(n);
   // What only some inputs have: their violations (in the caller's terms) and failures.
   const violations: (PmvResultBody['violations'] | undefined)[] = new Array(n);
   const failures: (string | undefined)[] = new Array(n);
   const problems: Problem[] = [];
   let unlistedRows = 0;
-  for (const [rows, isMeasured] of [
-    [relative, false],
-    [measured, true],
-  ] as const) {
-    if (rows.length === 0) continue;
-    const out = runColumns(inputs, rows, isMeasured, options);
+  for (const { rows, measured: isMeasured, out } of runs) {
     for (let k = 0; k < rows.length; k++) {
       const i = rows[k];
       fill(columns, i, out, k);
@@ -273,7 +359,7 @@ export function answerPmv(body: PmvRequest): PmvSingleAnswer | PmvBatchAnswer | 
       if (detail) {
         if (detail.violations.length > 0) {
           violations[i] = detail.violations.map((v) => ({
-            field: fieldOf(v, inputs[i]),
+            field: fieldOf(v, shapeOf(i)),
             quantity: v.quantity,
             value: v.value,
             min: v.min,
@@ -290,14 +376,14 @@ export function answerPmv(body: PmvRequest): PmvSingleAnswer | PmvBatchAnswer | 
       }
       for (const v of violations[i] ?? []) {
         problems.push({
-          where: v.field === null ? prefix(i) : `${prefix(i)}.${v.field}`,
+          where: where(i, v.field),
           message: describe({ ...v, standard: STANDARD_EDITIONS[standard] }),
         });
       }
-      if (detail?.failure !== undefined) problems.push({ where: prefix(i), message: detail.failure });
+      if (detail?.failure !== undefined) problems.push({ where: where(i), message: detail.failure });
       else if ((out.flags[k] & PMV_BATCH_FLAGS.uncertain) !== 0) {
         problems.push({
-          where: `${prefix(i)}.${inputs[i].vr === undefined ? 'v' : 'vr'}`,
+          where: where(i, isMeasured ? 'v' : 'vr'),
           message: `cooling effect uncertain: ${detail?.coolingEffectReason ?? 'SET at its wettedness limit'}`,
         });
       }
@@ -316,7 +402,7 @@ export function answerPmv(body: PmvRequest): PmvSingleAnswer | PmvBatchAnswer | 
       standard: edition,
       units,
     };
-  if (body.layout === 'columns') {
+  if (body.layout === 'columns' || (given !== undefined && body.layout !== 'rows')) {
     return {
       standard: edition,
       units,
