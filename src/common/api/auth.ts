@@ -89,6 +89,7 @@ export const AccountRequestStatusSchema = Type.Union([
   Type.Literal('approved'),
   Type.Literal('rejected'),
 ]);
+export type AccountRequestStatus = Static<typeof AccountRequestStatusSchema>;
 
 export const AccountRequestSchema = Type.Object({
   id: Type.Integer(),
@@ -116,6 +117,7 @@ export const ApproveRequestBodySchema = Type.Object(
   },
   { additionalProperties: false },
 );
+export type ApproveRequestBody = Static<typeof ApproveRequestBodySchema>;
 export const RejectRequestBodySchema = Type.Object(
   { note: Type.Optional(Type.String({ maxLength: 2000 })) },
   { additionalProperties: false },
@@ -231,6 +233,7 @@ export const IssuedTokenSchema = Type.Object({
   ...MachineTokenSchema.properties,
   token: Type.String({ description: 'The secret, shown this once: store it now.' }),
 });
+export type IssuedToken = Static<typeof IssuedTokenSchema>;
 
 export const OutboxMessageSchema = Type.Object({
   id: Type.Integer(),
@@ -242,6 +245,7 @@ export const OutboxMessageSchema = Type.Object({
   sentAt: Type.Union([EpochMs('Sent over SMTP'), Type.Null()]),
   error: Type.Union([Type.String(), Type.Null()]),
 });
+export type OutboxMessage = Static<typeof OutboxMessageSchema>;
 
 export const AuditEventSchema = Type.Object({
   id: Type.Integer(),
@@ -285,3 +289,4 @@ export const AuditQuerySchema = Type.Object({
   to: Type.Optional(EpochMs('Not after')),
   ...PageQuery,
 });
+export type AuditQuery = Static<typeof AuditQuerySchema>;

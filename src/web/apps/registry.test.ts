@@ -24,6 +24,8 @@ describe('the application registry', () => {
 
   it('keeps administration apps for administrators and the public ones open', () => {
     expect(findApp('news-admin')?.roles).toEqual(['admin']);
+    expect(findApp('accounts-admin')?.roles).toEqual(['admin']);
+    expect(findApp('accounts-admin')?.entry).toBe('/admin/users');
     expect(findApp('tv')?.roles).toEqual([]);
     expect(findApp('tv')?.fullScreen).toBe(true);
   });

@@ -1,3 +1,4 @@
+import accounts from '../assets/illustrations/accounts.svg';
 import bus from '../assets/illustrations/bus.svg';
 import city from '../assets/illustrations/city.svg';
 import city3d from '../assets/illustrations/city3d.svg';
@@ -12,6 +13,7 @@ import tv from '../assets/illustrations/tv.svg';
 
 /** Pictures of the applications, drawn for CIOP (SVG, 320×180). */
 export const ILLUSTRATIONS = {
+  accounts,
   bus,
   city,
   city3d,

@@ -1,0 +1,43 @@
+import { computed, ref, shallowRef } from 'vue';
+import type { AdminPage } from '../../api/admin.ts';
+import { useAsync } from '../../composables/useAsync.ts';
+
+/**
+ * A list read page by page, newest first: the first page loads with the page (and on
+ * `reload`, e.g. when a filter changes), `more()` appends the next one.
+ */
+export function usePagedList<T>(
+  load: (cursor: string | undefined, signal?: AbortSignal) => Promise<AdminPage<T>>,
+) {
+  const extra = shallowRef<T[]>([]);
+  const next = ref<string | null>(null);
+  const loadingMore = ref(false);
+  const moreError = ref<Error>();
+  const first = useAsync(async (signal) => {
+    extra.value = [];
+    moreError.value = undefined;
+    const page = await load(undefined, signal);
+    next.value = page.nextCursor;
+    return page.items;
+  });
+
+  async function more(): Promise<void> {
+    if (!next.value || loadingMore.value) return;
+    loadingMore.value = true;
+    moreError.value = undefined;
+    try {
+      const page = await load(next.value);
+      extra.value = [...extra.value, ...page.items];
+      next.value = page.nextCursor;
+    } catch (e) {
+      moreError.value = e as Error;
+    } finally {
+      loadingMore.value = false;
+    }
+  }
+
+  const items = computed(() =>
+    first.data.value === undefined ? undefined : [...first.data.value, ...extra.value],
+  );
+  return { state: first, items, next, more, loadingMore, moreError, reload: first.reload };
+}
