@@ -41,3 +41,9 @@ export function usePagedList<T>(
   );
   return { state: first, items, next, more, loadingMore, moreError, reload: first.reload };
 }
+
+/** What the "show more" button of a paged list needs. */
+export type PagedList = Pick<
+  ReturnType<typeof usePagedList<unknown>>,
+  'next' | 'more' | 'loadingMore' | 'moreError'
+>;
