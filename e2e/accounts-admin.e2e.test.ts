@@ -52,7 +52,7 @@ describe('an administrator managing accounts and access', () => {
   }
 
   const section = async (label: string, ready: string) => {
-    await page.click(`.admin-nav a:text-is("${label}")`);
+    await page.click(`.section-nav a:text-is("${label}")`);
     await page.waitForSelector(ready);
   };
 
