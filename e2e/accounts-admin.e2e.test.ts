@@ -15,6 +15,8 @@ import {
 
 const PASSWORD = 'a long enough test passphrase';
 const VISITOR = { name: 'Miren Instaladora', email: 'miren.installer@test.example' };
+const ESCO = { name: 'Itziar Energía', email: 'itziar.esco@test.example' };
+const ORGANISATION = 'Ekoenergia Gasteiz';
 
 describe('an administrator managing accounts and access', () => {
   let ciop: Platform4Browser;
@@ -219,5 +221,90 @@ describe('an administrator managing accounts and access', () => {
     await section('E-mail outbox', '[data-message]');
     const invitation = page.locator('[data-message]', { hasText: 'jon.municipal@test.example' });
     expect(await invitation.textContent()).toContain('Tu cuenta de CIOP está lista');
+  });
+
+  it('creates an organisation with two buildings, whose ESCO member reads those and no other', async () => {
+    await section('Organisations', '#organisation-name');
+    // The name is required, and said so before anything is sent.
+    await page.click('form button[type="submit"]');
+    await expect.poll(() => page.textContent('.form-error')).toContain('Write the name of the organisation');
+    await page.fill('#organisation-name', ORGANISATION);
+    await page.click('form button[type="submit"]');
+    await page.waitForURL((u) => /^\/admin\/organisations\/\d+$/.test(u.pathname));
+    const organisationId = Number(new URL(page.url()).pathname.split('/').pop());
+    await expect.poll(() => page.textContent('.notice[role="status"]')).toContain('Organisation created');
+
+    // Two buildings of the registry: one found with the filter by its code, one ticked in the list.
+    await page.waitForSelector('[data-building]');
+    const ids = await page
+      .locator('[data-building]')
+      .evaluateAll((labels) => labels.map((l) => Number(l.getAttribute('data-building'))));
+    expect(ids.length).toBeGreaterThan(2);
+    const [first, second, third] = ids;
+    const code = ((await page.locator(`[data-building="${second}"] .cell-sub`).textContent()) ?? '').trim();
+    await page.fill('#organisation-filter', code);
+    await expect.poll(() => page.locator('[data-building]').count()).toBeLessThan(ids.length);
+    await page.check(`#organisation-building-${second}`);
+    await page.fill('#organisation-filter', '');
+    await page.check(`#organisation-building-${first}`);
+    expect(await page.textContent('[data-chosen]')).toContain('Chosen: 2');
+    await expectAccessible();
+    await picture('accounts-admin-organisation');
+    await page.click('button:text-is("Save changes")');
+    await expect.poll(() => page.textContent('.notice[role="status"]')).toContain('Changes saved');
+    const stored = (await ciop.platform.auth.accounts.listOrganisations()).find(
+      (o) => o.id === organisationId,
+    );
+    expect([...(stored?.buildingIds ?? [])].sort()).toEqual([first, second].sort());
+
+    // After a reload the page shows what is stored.
+    await page.reload();
+    await page.waitForSelector('[data-building]');
+    expect(await page.isChecked(`#organisation-building-${first}`)).toBe(true);
+    expect(await page.isChecked(`#organisation-building-${second}`)).toBe(true);
+    expect(await page.isChecked(`#organisation-building-${third}`)).toBe(false);
+    await section('Organisations', `[data-organisation="${organisationId}"]`);
+    const row = page.locator(`[data-organisation="${organisationId}"]`);
+    expect(await row.locator('td').first().textContent()).toBe('2');
+    await expectAccessible();
+    await picture('accounts-admin-organisations');
+
+    // An ESCO technician joins it through the organisation select of the account page.
+    const esco = await ciop.platform.auth.accounts.create(
+      { email: ESCO.email, name: ESCO.name, roles: ['esco'], password: PASSWORD },
+      BY_SYSTEM,
+    );
+    await open(page, `${ciop.url}/admin/users/${esco.id}`);
+    await page.waitForSelector(`#user-organisation option:text-is("${ORGANISATION}")`, { state: 'attached' });
+    await page.selectOption('#user-organisation', { label: ORGANISATION });
+    await page.click('button:text-is("Save changes")');
+    await expect.poll(() => page.textContent('.notice[role="status"]')).toContain('Changes saved');
+    expect((await ciop.platform.auth.accounts.get(esco.id)).organisationId).toBe(organisationId);
+
+    // The organisation links to its members.
+    await open(page, `${ciop.url}/admin/organisations/${organisationId}`);
+    await page.click('[data-members-link]');
+    await page.waitForURL((u) => u.pathname === '/admin/users' && u.search.includes('organisation='));
+    await expect.poll(() => page.locator('[data-user]').count()).toBe(1);
+    expect(await page.textContent('[data-user]')).toContain(ESCO.name);
+
+    // Logged in, the technician reads the comfort of an assigned building, and not of another.
+    const login = await fetch(`${ciop.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: ESCO.email, password: PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const to = Date.now();
+    const comfort = async (building: number) =>
+      (
+        await fetch(`${ciop.url}/api/v1/comfort/buildings/${building}?from=${to - 86_400_000}&to=${to}`, {
+          headers: { authorization: `Bearer ${accessToken}` },
+        })
+      ).status;
+    expect(await comfort(first)).toBe(200);
+    expect(await comfort(second)).toBe(200);
+    expect([403, 404]).toContain(await comfort(third));
   });
 });

@@ -201,6 +201,8 @@ export const OrganisationBodySchema = Type.Object(
   { additionalProperties: false },
 );
 export const OrganisationPatchSchema = Type.Partial(OrganisationBodySchema, { additionalProperties: false });
+export type OrganisationBody = Static<typeof OrganisationBodySchema>;
+export type OrganisationPatch = Static<typeof OrganisationPatchSchema>;
 
 export const MachineTokenSchema = Type.Object({
   id: Type.Integer(),

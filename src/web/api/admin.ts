@@ -11,6 +11,8 @@ import type {
   IssueTokenBody,
   MachineToken,
   Organisation,
+  OrganisationBody,
+  OrganisationPatch,
   OutboxMessage,
   UpdateUserBody,
 } from '#common/api/auth.ts';
@@ -37,8 +39,10 @@ interface Paging {
 }
 
 // Accounts.
-export const listUsers = (params: { q?: string; role?: Role } & Paging, signal?: AbortSignal) =>
-  api<AdminPage<AdminUser>>(`/admin/users${query(params)}`, { signal });
+export const listUsers = (
+  params: { q?: string; role?: Role; organisation?: number } & Paging,
+  signal?: AbortSignal,
+) => api<AdminPage<AdminUser>>(`/admin/users${query(params)}`, { signal });
 export const getUser = (id: number, signal?: AbortSignal) => api<AdminUser>(`/admin/users/${id}`, { signal });
 /** Without a password the server e-mails the person a link to set one. */
 export const createUser = (body: CreateUserBody) => api<AdminUser>('/admin/users', { method: 'POST', body });
@@ -48,8 +52,14 @@ export const revokeSessions = (id: number) =>
   api<void>(`/admin/users/${id}/revoke-sessions`, { method: 'POST' });
 export const sendInvite = (id: number) => api<void>(`/admin/users/${id}/invite`, { method: 'POST' });
 
+// ESCO organisations.
 export const listOrganisations = (signal?: AbortSignal) =>
   api<Organisation[]>('/admin/organisations', { signal });
+export const createOrganisation = (body: OrganisationBody) =>
+  api<Organisation>('/admin/organisations', { method: 'POST', body });
+/** Replacing the buildings changes what its members may read at once. */
+export const updateOrganisation = (id: number, body: OrganisationPatch) =>
+  api<Organisation>(`/admin/organisations/${id}`, { method: 'PATCH', body });
 
 // Account requests.
 export const listAccountRequests = (

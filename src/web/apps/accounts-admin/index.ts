@@ -2,7 +2,8 @@ import { defineApp } from '../app.ts';
 
 /**
  * Administrators manage who may use CIOP: accounts and their roles, dwellings and organisation,
- * account requests, machine tokens, and they read the audit log and the e-mail outbox.
+ * the ESCO organisations and their buildings, account requests, machine tokens, and they read the
+ * audit log and the e-mail outbox.
  */
 export const app = defineApp({
   id: 'accounts-admin',
@@ -24,6 +25,17 @@ export const app = defineApp({
       component: () => import('./UserPage.vue'),
       props: (route) => ({ id: Number(route.params.id) }),
       meta: { titleKey: 'apps.accounts-admin.user.title' },
+    },
+    {
+      path: '/admin/organisations',
+      component: () => import('./OrganisationsPage.vue'),
+      meta: { titleKey: 'apps.accounts-admin.organisations.title' },
+    },
+    {
+      path: '/admin/organisations/:id(\\d+)',
+      component: () => import('./OrganisationPage.vue'),
+      props: (route) => ({ id: Number(route.params.id) }),
+      meta: { titleKey: 'apps.accounts-admin.organisation.title' },
     },
     {
       path: '/admin/account-requests',
