@@ -61,6 +61,9 @@ export class TimeSeriesEngine {
   async start(): Promise<void> {
     await this.flush();
     this.timer = setInterval(() => {
+      // A tick during a compaction waits for the next one: under sustained load compactions then
+      // come one interval apart, each taking more readings a series, instead of back to back.
+      if (this.flushRunning) return;
       this.flush().catch((error) => this.options.onError?.(error));
     }, this.options.flushIntervalMs);
     this.timer.unref();
