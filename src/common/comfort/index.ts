@@ -76,6 +76,7 @@ export {
   type PmvOptions,
   type PmvResult,
   type PmvRowDetail,
+  type PmvRowDetails,
   type RangeViolation,
   type RelativeAirSpeedInput,
   type StandardEdition,

@@ -362,3 +362,56 @@ describe('batch', () => {
     expect(() => pmvPpdBatch({ ...input, rh: Float64Array.of(50) })).toThrow(/rh holds 1 values/);
   });
 });
+
+describe('pmvPpdBatch: what flagged rows are about', () => {
+  it('gives each flagged row the violations and failure pmvPpd gives it alone, and nothing for the others', () => {
+    let seed = 11;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+    const n = 600;
+    // Wide ranges on purpose: many rows out of range in one or more quantities.
+    const column = (low: number, high: number) =>
+      Float64Array.from({ length: n }, () => low + (high - low) * random());
+    for (const [standard, units] of [
+      ['iso', 'SI'],
+      ['ashrae', 'SI'],
+      ['ashrae', 'IP'],
+    ] as const) {
+      const ip = units === 'IP';
+      const input = {
+        tdb: ip ? column(40, 100) : column(5, 38),
+        tr: ip ? column(40, 110) : column(5, 45),
+        v: ip ? column(0, 300) : column(0, 1.5),
+        rh: column(0, 100),
+        met: column(0.7, 4.5),
+        clo: column(0, 2.5),
+      };
+      const batch = pmvPpdBatch(input, { standard, units });
+      let flagged = 0;
+      for (let i = 0; i < n; i++) {
+        const alone = pmvPpd(
+          {
+            tdb: input.tdb[i],
+            tr: input.tr[i],
+            v: input.v[i],
+            rh: input.rh[i],
+            met: input.met[i],
+            clo: input.clo[i],
+          },
+          { standard, units },
+        );
+        const detail = batch.details.get(i);
+        if (batch.flags[i] === 0) {
+          expect(detail).toBeUndefined();
+          expect(alone.violations).toEqual([]);
+          continue;
+        }
+        flagged++;
+        expect(detail?.violations).toEqual(alone.violations);
+        expect(detail?.failure).toBe(alone.failure);
+      }
+      expect(flagged).toBeGreaterThan(n / 4);
+      expect(batch.details.get(-1)).toBeUndefined();
+      expect(batch.details.get(n)).toBeUndefined();
+    }
+  });
+});

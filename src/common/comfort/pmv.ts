@@ -585,6 +585,16 @@ export interface PmvRowDetail {
   coolingEffectReason?: string;
 }
 
+/**
+ * What the flagged rows of a batch are about, worked out when asked (from the batch's input
+ * columns, which must then be as they were): a third of a batch may be out of range, and most
+ * callers read a few of them.
+ */
+export interface PmvRowDetails {
+  /** The detail of `row`; undefined when the row has no flag. */
+  get(row: number): PmvRowDetail | undefined;
+}
+
 /** Column-wise output of {@link pmvPpdBatch}. */
 export interface PmvBatchResult {
   /** Predicted mean vote, dimensionless, unrounded. */
@@ -598,7 +608,7 @@ export interface PmvBatchResult {
   /** How each row's cooling-effect search ended: an index into {@link COOLING_EFFECT_STATUS_CODES}. */
   coolingEffectStatus: Uint8Array;
   /** For every row with a flag, what it is about (violations with their values, failure reasons). */
-  details: Map<number, PmvRowDetail>;
+  details: PmvRowDetails;
   /** Standard and edition applied. */
   standard: StandardEdition;
 }
@@ -643,12 +653,14 @@ export function pmvPpdBatch(input: PmvBatchInput, options: PmvOptions = {}): Pmv
   const ce = new Float64Array(n);
   const flags = new Uint8Array(n);
   const ceStatus = new Uint8Array(n);
-  const details = new Map<number, PmvRowDetail>();
+  const masks = new Uint32Array(n);
+  // Failure reasons and cooling-effect reasons, the few rows that have one.
+  const notes = new Map<number, { failure?: string; coolingEffectReason?: string }>();
   const s = newState();
-  const loadRow = (i: number): void => {
+  const loadRow = (i: number, state = s): void => {
     try {
       load(
-        s,
+        state,
         tdb[i],
         tr === undefined ? undefined : tr[i],
         rh[i],
@@ -716,15 +728,29 @@ export function pmvPpdBatch(input: PmvBatchInput, options: PmvOptions = {}): Pmv
       (s.ceStatus === 'uncertain' ? PMV_BATCH_FLAGS.uncertain : 0);
     flags[i] = rowFlags;
     ceStatus[i] = COOLING_EFFECT_STATUS_CODES.indexOf(s.ceStatus);
-    if (rowFlags !== 0) {
-      const detail: PmvRowDetail = {
-        violations: mask === 0 ? [] : violationsFromMask(mask, s, ranges, standard, units),
-      };
-      if (s.failure !== undefined) detail.failure = s.failure;
-      if (s.ceReason !== undefined) detail.coolingEffectReason = s.ceReason;
-      details.set(i, detail);
+    masks[i] = mask;
+    if (rowFlags !== 0 && (s.failure !== undefined || s.ceReason !== undefined)) {
+      notes.set(i, { failure: s.failure, coolingEffectReason: s.ceReason });
     }
   }
+  const scratch = newState();
+  const details: PmvRowDetails = {
+    get(row: number): PmvRowDetail | undefined {
+      if (!(row >= 0 && row < n) || flags[row] === 0) return undefined;
+      let violations: RangeViolation[] = [];
+      if (masks[row] !== 0) {
+        // The violated quantities are the row's inputs, as loaded, and its PMV.
+        loadRow(row, scratch);
+        scratch.pmv = pmv[row];
+        violations = violationsFromMask(masks[row], scratch, ranges, standard, units);
+      }
+      const detail: PmvRowDetail = { violations };
+      const note = notes.get(row);
+      if (note?.failure !== undefined) detail.failure = note.failure;
+      if (note?.coolingEffectReason !== undefined) detail.coolingEffectReason = note.coolingEffectReason;
+      return detail;
+    },
+  };
   return {
     pmv,
     ppd,
