@@ -1,7 +1,7 @@
 import type { useI18n } from 'vue-i18n';
 import { ApiError } from '../../api/http.ts';
 
-type Translate = ReturnType<typeof useI18n>['t'];
+export type Translate = ReturnType<typeof useI18n>['t'];
 
 /** What to tell the administrator when a call failed: the server's own words when it gave some. */
 export function problemText(t: Translate, e: unknown): string {
