@@ -10,6 +10,14 @@ export interface AsyncState<T> {
   reload(): Promise<void>;
 }
 
+/** What AsyncState.vue shows: an AsyncState, or anything read the same way. */
+export interface AsyncSource<T> {
+  readonly data: Readonly<Ref<T | undefined>>;
+  readonly error: Readonly<Ref<ApiError | Error | undefined>>;
+  readonly loading: Readonly<Ref<boolean>>;
+  reload(): Promise<void>;
+}
+
 /**
  * Loads something for a component and tracks loading / error / data, the three states every
  * page shows (components/AsyncState.vue). The first load starts once the page has painted

@@ -1,6 +1,6 @@
 import { computed, ref, shallowRef } from 'vue';
 import type { AdminPage } from '../../api/admin.ts';
-import { useAsync } from '../../composables/useAsync.ts';
+import { type AsyncSource, useAsync } from '../../composables/useAsync.ts';
 
 /**
  * A list read page by page, newest first: the first page loads with the page (and on
@@ -39,7 +39,14 @@ export function usePagedList<T>(
   const items = computed(() =>
     first.data.value === undefined ? undefined : [...first.data.value, ...extra.value],
   );
-  return { state: first, items, next, more, loadingMore, moreError, reload: first.reload };
+  // What AsyncState shows: the pages read so far.
+  const source: AsyncSource<T[]> = {
+    data: items,
+    error: first.error,
+    loading: first.loading,
+    reload: first.reload,
+  };
+  return { source, items, next, more, loadingMore, moreError, reload: first.reload };
 }
 
 /** What the "show more" button of a paged list needs. */
