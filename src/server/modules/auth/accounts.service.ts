@@ -71,9 +71,15 @@ export class AccountsService {
   // Users.
 
   async create(body: CreateUserBody, by: By): Promise<AdminUser> {
+    // The hash (argon2id, tens of milliseconds) is made before the transaction, which holds the
+    // database's write lock on SQLite.
+    if (body.password !== undefined) checkPassword(body.password, body.email, 'password');
+    const passwordHash = body.password !== undefined ? await hashPassword(body.password) : null;
     let created: { id: number; invite: () => Promise<void> };
     try {
-      created = await this.db.transaction().execute((trx) => this.createIn(trx, body, by));
+      created = await this.db
+        .transaction()
+        .execute((trx) => this.createIn(trx, { ...body, password: undefined }, by, passwordHash));
     } catch (error) {
       if (isUniqueViolation(error))
         throw conflict(`email: there is already an account with the e-mail ${body.email}.`);
@@ -86,21 +92,21 @@ export class AccountsService {
   /**
    * Creates an account within the caller's transaction (with the audit event), for work that
    * creates an account along with other things. Call `invite()` once the transaction has
-   * committed: an account without a password then gets its link to set one.
+   * committed: an account without a password then gets its link to set one. A password comes
+   * already hashed (`passwordHash`), never in `body`: hashing within the transaction would hold it.
    */
   async createIn(
     trx: Kysely<Database>,
-    body: CreateUserBody,
+    body: Omit<CreateUserBody, 'password'> & { password?: undefined },
     by: By,
+    passwordHash: string | null = null,
   ): Promise<{ id: number; invite: () => Promise<void> }> {
     const now = this.clock.now();
     if (await findUserByEmail(trx, body.email))
       throw conflict(`email: there is already an account with the e-mail ${body.email}.`);
-    if (body.password !== undefined) checkPassword(body.password, body.email, 'password');
     const roles = [...new Set(body.roles)];
     const dwellingIds = body.dwellingIds ?? [];
     await this.checkLinks(dwellingIds, body.organisationId ?? null, trx);
-    const passwordHash = body.password !== undefined ? await hashPassword(body.password) : null;
     const id = await insertUser(
       trx,
       {
