@@ -99,10 +99,11 @@ async function pump(): Promise<void> {
       if (compactWaiters.length > 0) {
         try {
           if (await compactSlice()) {
-            reclaimWhenDue();
             for (const id of compactWaiters) reply({ id, result: compacted });
             compactWaiters = [];
             compacted = [];
+            // Housekeeping after the answer: its checkpoints may wait for readers and writers.
+            reclaimWhenDue();
           }
         } catch (error) {
           for (const id of compactWaiters) reply({ id, error: (error as Error).message });
