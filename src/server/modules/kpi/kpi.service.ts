@@ -136,8 +136,13 @@ export class KpiService {
 
   /** A definition by code; another replica may have added it, so a miss reads the table again. */
   async definition(code: string): Promise<DefinitionRow | undefined> {
-    if (!this.byCode.has(code)) await this.reload();
-    return this.byCode.get(code);
+    return (await this.definitions([code]))[0];
+  }
+
+  /** Definitions by code, in order; the table is read again once at most, when any is missing. */
+  async definitions(codes: readonly string[]): Promise<(DefinitionRow | undefined)[]> {
+    if (codes.some((code) => !this.byCode.has(code))) await this.reload();
+    return codes.map((code) => this.byCode.get(code));
   }
 
   /** Ids of KPI codes, for calculators (their KPIs are seeded). */
@@ -236,12 +241,11 @@ export class KpiService {
   async filterOf(query: MeasureFilterQuery): Promise<MeasureQuery> {
     let kpiIds: number[] | undefined;
     if (query.kpi) {
-      kpiIds = [];
-      for (const code of query.kpi) {
-        const row = await this.definition(code);
-        if (!row) throw badRequest(`kpi: there is no KPI ${code}; GET /api/v1/kpis lists them.`);
-        kpiIds.push(row.id);
-      }
+      const rows = await this.definitions(query.kpi);
+      kpiIds = rows.map((row, i) => {
+        if (!row) throw badRequest(`kpi: there is no KPI ${query.kpi![i]}; GET /api/v1/kpis lists them.`);
+        return row.id;
+      });
     }
     if (query.pillar) {
       const ofPillar = [...this.byId.values()].filter((d) => d.pillar === query.pillar).map((d) => d.id);
@@ -366,7 +370,7 @@ export class KpiService {
   ): Promise<{ index: number; field: 'kpi' | 'resource' | 'period' | 'value'; reason: string }[]> {
     const problems: { index: number; field: 'kpi' | 'resource' | 'period' | 'value'; reason: string }[] = [];
     const byScope = new Map<KpiScope, string[]>();
-    const defs = await Promise.all(items.map((m) => this.definition(m.kpi)));
+    const defs = await this.definitions(items.map((m) => m.kpi));
     items.forEach((m, index) => {
       const def = defs[index];
       if (!def) problems.push({ index, field: 'kpi', reason: `there is no KPI ${m.kpi}` });
