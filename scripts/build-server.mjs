@@ -5,7 +5,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SERVER_BUILD = path.join(ROOT, 'dist', 'server', 'main.js');
@@ -36,6 +35,8 @@ export function serverStaleReason(root = ROOT) {
 
 /** Builds into `outdir` (default dist/server). */
 export async function buildServer(root = ROOT, outdir = path.join(root, 'dist', 'server')) {
+  // Loaded only to build: `ciop` imports this module on every start to see whether to.
+  const { build } = await import('esbuild');
   const migrations = path.join(root, 'src', 'server', 'db', 'migrations');
   const entryPoints = {
     main: path.join(root, 'src', 'server', 'main.ts'),
