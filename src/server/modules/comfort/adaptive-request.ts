@@ -27,7 +27,7 @@ export function answerAdaptive(body: AdaptiveRequest) {
     });
   }
   const units = body.units ?? 'SI';
-  const trm = body.trm ?? runningMeanOutdoorTemperature(body.outdoor!, body.alpha ?? 0.8);
+  const trm = body.trm ?? runningMeanOutdoorTemperature(body.outdoor!, body.alpha);
   const input = { tdb: body.tdb, tr: body.tr, v: body.v, trm };
   const { units: _a, to, ...ashrae } = adaptiveAshrae(input, { units });
   const { units: _e, to: _to, ...en } = adaptiveEn(input, { units });

@@ -47,9 +47,6 @@ export interface Draft {
 
 export type FactorAt = (carrier: string, at: number) => Factor | undefined;
 
-/** KPIs the energy calculator writes for each month as well as for the year. */
-export const MONTHLY_ENERGY_KPIS = ['EN_FINAL', 'EN_PRIMARY', 'EN_CO2'] as const;
-
 const sum = (values: Iterable<number>) => {
   let s = 0;
   for (const v of values) s += v;

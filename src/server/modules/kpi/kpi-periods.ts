@@ -93,18 +93,6 @@ export const dayPeriodsOf = remembered((year: number, zone: string): Period[] =>
   return out;
 });
 
-/** Local midnight starting a date written YYYY-MM-DD, or undefined when it is not one. */
-export function localDate(text: string, zone: string): number | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return undefined;
-  const d = DateTime.fromISO(text, { zone });
-  return d.isValid ? d.toMillis() : undefined;
-}
-
-/** A local date as YYYY-MM-DD. */
-export function isoDate(t: number, zone: string): string {
-  return DateTime.fromMillis(t, { zone }).toISODate() ?? '';
-}
-
 /**
  * The span a person names: a year (`2024`), a month (`2024-03`) or a day (`2024-03-31`), from
  * the local start of it to the local start of the next one; undefined for anything else.

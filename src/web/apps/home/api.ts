@@ -1,7 +1,7 @@
 import type { BeforeAfter, Tips } from '#common/api/home.ts';
 import type { Language } from '#common/api/news.ts';
 import type { Bucket, GroupBucket } from '#common/api/readings.ts';
-import type { Building, District, Dwelling, Sensor } from '#common/api/registry.ts';
+import type { Building, Dwelling, Sensor } from '#common/api/registry.ts';
 import { api } from '../../api/http.ts';
 
 /** The resident's home: what the pages of this app read from /api/v1. */
@@ -21,9 +21,6 @@ export const getDwelling = (id: number, signal?: AbortSignal) =>
   api<Dwelling>(`/dwellings/${id}`, { signal });
 export const getBuilding = (id: number, signal?: AbortSignal) =>
   api<Building>(`/buildings/${id}`, { signal });
-export const getDistrict = (id: number, signal?: AbortSignal) =>
-  api<District>(`/districts/${id}`, { signal });
-
 /** The sensors of one medium in the dwelling (its gateways' sensors now). */
 export const listSensors = (dwelling: number, medium: string, signal?: AbortSignal) =>
   api<{ items: Sensor[] }>(`/sensors?${query({ dwelling, medium, limit: 100 })}`, { signal }).then((p) =>

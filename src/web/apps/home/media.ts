@@ -17,8 +17,6 @@ export const MEDIA: Record<HomeMedium, MediumInfo> = {
   co2: { unit: 'ppm', digits: 0, icon: 'wind' },
 };
 
-export const isHomeMedium = (m: string): m is HomeMedium => (HOME_MEDIA as readonly string[]).includes(m);
-
 /**
  * The three lines of a comparison: the dwelling, its building and the district. Each has its own
  * dash pattern as well as its colour, so they can be told apart without colour.

@@ -3,9 +3,6 @@ import type { DeviceStatus, DwellingStatus } from '#common/api/installations.ts'
 /** The colour class of a status; the text beside it says it too, for who cannot tell colours. */
 export const statusClass = (status: DeviceStatus | DwellingStatus): string => `ops-${status}`;
 
-/** Epoch ms of the start of a local date `YYYY-MM-DD` in the browser's time zone. */
-export const localDay = (date: string): number => new Date(`${date}T00:00:00`).getTime();
-
 /** `YYYY-MM-DD` of a time in the browser's time zone. */
 export function isoDay(ms: number): string {
   const d = new Date(ms);
