@@ -1,14 +1,54 @@
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import pluginVue from 'eslint-plugin-vue';
 
 // Lint keeps the house standing: `common` imports neither side, `web` never imports `server`,
-// and nobody climbs three folders up.
+// `db` and `plugins` never reach into a feature module, and nobody climbs three folders up.
+// The fences match an import as written: `#server/…` and `#web/…` subpaths, and relative paths
+// with a `server`, `web` or `modules` segment (no folder of that name lies inside the fenced
+// folders, so such a segment can only lead out of them).
+
+const escapeRegex = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 const noClimbing = {
-  group: ['../../../*'],
+  regex: String.raw`(^|/)\.\.(/\.\.){2,}(/|$)`,
   message: 'Import through a shorter path; deep climbs hide ownership.',
 };
+const notServer = {
+  regex: String.raw`^(#server|\.{1,2}/(.*/)?server)(/|$)`,
+  message: 'Only the server imports src/server: share through src/common.',
+};
+const notWeb = {
+  regex: String.raw`^(#web|\.{1,2}/(.*/)?web)(/|$)`,
+  message: 'common imports neither server nor web.',
+};
+const notNode = {
+  regex: `^(node:|(${builtinModules.map(escapeRegex).join('|')})(/|$))`,
+  message: 'common is pure TypeScript: no Node modules.',
+};
+const notBrowser = {
+  regex: String.raw`^(@vue/|(vue|vue-router|vue-i18n|maplibre-gl|happy-dom)(/|$))|\.vue$`,
+  message: 'common runs on the server too: no browser-only packages.',
+};
+const modulesPath = String.raw`(#server/modules|\.{1,2}/(.*/)?modules)(/|$)`;
+const notModules = {
+  regex: `^${modulesPath}`,
+  message: 'db and plugins serve every feature: a module hands them what they need, they never import it.',
+};
+// Exception, to be removed when the MQTT ingest's contracts move out of the modules: mqtt.ts may
+// import, as types only, exactly these two files.
+const mqttTypeImports = String.raw`\.\./modules/(auth/ingest-token|readings/ingest\.service)\.ts`;
+const restrictImports = (...patterns) => ['error', { patterns: [noClimbing, ...patterns] }];
+
+// Globals a browser has and Node 20 (package.json's engines) lacks: common must run in both.
+// `globals.node` describes the newest Node, which added the `afterNode20` ones.
+const afterNode20 = ['localStorage', 'sessionStorage', 'Storage', 'navigator', 'Navigator', 'WebSocket'];
+const nodeOrLanguage = new Set([...Object.keys(globals.node), ...Object.keys(globals.builtin)]);
+const browserOnlyGlobals = Object.keys(globals.browser).filter(
+  (name) => !nodeOrLanguage.has(name) || afterNode20.includes(name),
+);
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'data/**', 'test-results/**', '.tmp/**'] },
@@ -20,7 +60,7 @@ export default tseslint.config(
     languageOptions: { ecmaVersion: 2023, sourceType: 'module', globals: globals.node },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-imports': ['error', { patterns: [noClimbing] }],
+      'no-restricted-imports': restrictImports(),
     },
   },
   {
@@ -42,27 +82,38 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/common/**/*.ts'],
+    files: ['src/common/**'],
     rules: {
-      'no-restricted-imports': [
+      'no-restricted-imports': restrictImports(notServer, notWeb, notNode, notBrowser),
+      'no-restricted-globals': [
         'error',
         {
-          patterns: [
-            noClimbing,
-            { group: ['**/server/**', '**/web/**'], message: 'common imports neither server nor web.' },
-            { group: ['node:*'], message: 'common is pure TypeScript: no Node modules.' },
-          ],
+          globals: browserOnlyGlobals.map((name) => ({
+            name,
+            message: 'common runs on the server too: no browser-only globals.',
+          })),
+          checkGlobalObject: true,
         },
       ],
     },
   },
   {
-    files: ['src/web/**/*.ts', 'src/web/**/*.vue'],
+    files: ['src/web/**'],
+    rules: { 'no-restricted-imports': restrictImports(notServer) },
+  },
+  {
+    files: ['src/server/db/**', 'src/server/plugins/**'],
+    rules: { 'no-restricted-imports': restrictImports(notModules) },
+  },
+  {
+    // The mqttTypeImports exception (see above); a value import of those files still fails.
+    files: ['src/server/plugins/mqtt.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [noClimbing, { group: ['**/server/**'], message: 'web never imports server.' }] },
-      ],
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': restrictImports(
+        { ...notModules, regex: `^(?!${mqttTypeImports}$)${modulesPath}` },
+        { regex: `^${mqttTypeImports}$`, allowTypeImports: true, message: notModules.message },
+      ),
     },
   },
   {

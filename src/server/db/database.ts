@@ -117,22 +117,38 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
 
 const MIGRATIONS = path.join(import.meta.dirname, 'migrations');
 
-/** Every migration in `migrations/`, by file name (sortable timestamps). */
-async function loadMigrations(): Promise<Record<string, Migration>> {
+/** The house's migration names: a sortable timestamp, then what the migration does. */
+const MIGRATION_NAME = /^\d{8}_\d{4}_[a-z0-9_-]+\.(ts|js)$/;
+
+/**
+ * Every migration in `folder`, by file name. Sources are .ts; the build (dist/server/migrations)
+ * holds .js with their source maps. Any other file stops the migration: a misnamed migration
+ * skipped would leave the schema behind without a word.
+ */
+async function loadMigrations(folder: string): Promise<Record<string, Migration>> {
   const migrations: Record<string, Migration> = {};
-  for (const file of (await fs.readdir(MIGRATIONS)).sort()) {
-    // Sources are .ts; the build (dist/server/migrations) holds .js.
-    if (!/^\d{8}_\d{4}_[a-z0-9_-]+\.(ts|js)$/.test(file)) continue;
-    migrations[file.replace(/\.(ts|js)$/, '')] = (await import(path.join(MIGRATIONS, file))) as Migration;
+  for (const file of (await fs.readdir(folder)).sort()) {
+    // Hidden files belong to editors and file systems, source maps to the build: neither migrates.
+    if (file.startsWith('.') || file.endsWith('.js.map')) continue;
+    if (!MIGRATION_NAME.test(file))
+      throw new Error(
+        `migration file ${file} in ${folder} is misnamed: expected YYYYMMDD_HHMM_name.ts (or .js), ` +
+          `name in lowercase letters, digits, _ and - (${MIGRATION_NAME})`,
+      );
+    migrations[file.replace(/\.(ts|js)$/, '')] = (await import(path.join(folder, file))) as Migration;
   }
   return migrations;
 }
 
-/** Brings the schema up to date. Safe to run from several replicas at once on PostgreSQL. */
-export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]> {
+/**
+ * Brings the schema up to date with the migrations in `folder` (CIOP's own by default). Safe to run
+ * from several replicas at once on PostgreSQL. A misnamed file stops it before the database is touched.
+ */
+export async function migrateToLatest(handle: DatabaseHandle, folder = MIGRATIONS): Promise<string[]> {
+  const migrations = await loadMigrations(folder);
   const migrator = new Migrator({
     db: handle.db,
-    provider: { getMigrations: loadMigrations },
+    provider: { getMigrations: async () => migrations },
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
