@@ -164,3 +164,73 @@ describe('a replica removed for good (session expiry 0) hands over what its sess
     }, 20_000);
   });
 });
+
+describe('every replica away at once', () => {
+  it('stores, once they are back, what the broker acknowledged meanwhile', async () => {
+    const database = await createTestDatabase();
+    const topic = `ciop-test-away-${process.pid}-${Date.now()}`;
+    const configs = [0, 1].map((i) =>
+      loadConfig(
+        {},
+        {
+          databaseUrl: database.url,
+          mqttUrl: BROKER,
+          mqttTopic: `${topic}/#`,
+          mqttShareGroup: `g${topic}`,
+          mqttClientId: `${topic}-${i}`,
+          mqttSessionExpiryS: 60,
+          ingestToken: 'tok',
+          logLevel: 'silent',
+          flushIntervalMs: 200,
+        },
+      ),
+    );
+    const platform = await openPlatform(configs[0], pino({ level: 'silent' }));
+    const start = () =>
+      Promise.all(
+        configs.map((config) =>
+          MqttIngest.start(
+            config,
+            platform.ingest,
+            (s) => platform.verifySecret(s),
+            pino({ level: 'silent' }),
+            'tok',
+          ),
+        ),
+      );
+    try {
+      // Both subscribe once, then stop: their sessions stay with the broker.
+      for (const ingest of await start()) await ingest.stop();
+      const client = await mqtt.connectAsync(BROKER, { protocolVersion: 5 });
+      const n = 200;
+      await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          client.publishAsync(
+            `${topic}/gw/ms`,
+            `forwarder_data,SN=CC00000000000003,channel=1,device=1,medium=power value=${i} ${T + i * 1000}`,
+            { qos: 1 },
+          ),
+        ),
+      );
+      await client.endAsync();
+      const back = await start();
+      try {
+        await eventually(async () => {
+          await platform.engine.flush();
+          const series = await platform.database.db
+            .selectFrom('series')
+            .select('id')
+            .where('key', '=', 'forwarder_data,SN=CC00000000000003,channel=1,device=1,medium=power value')
+            .executeTakeFirstOrThrow();
+          const points = await platform.engine.readPoints(series.id, T, T + n * 1000);
+          expect(points.values.length).toBe(n);
+        }, 20_000);
+      } finally {
+        for (const ingest of back) await ingest.stop();
+      }
+    } finally {
+      await platform.close();
+      await database.drop();
+    }
+  });
+});

@@ -13,7 +13,7 @@ import { HttpProblem } from './errors.ts';
  * acknowledged (MQTT 5 Receive Maximum), and they are written concurrently, so that one
  * replica keeps up with a gateway fleet although every message waits for a durable write.
  */
-export const WINDOW = 100;
+const WINDOW = 100;
 
 /** Longest wait between two tries of a write that failed for a reason other than its payload, ms. */
 const MAX_RETRY_MS = 30_000;
