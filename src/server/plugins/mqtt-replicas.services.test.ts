@@ -86,5 +86,5 @@ describe('MQTT through an external broker, a replica killed mid-stream', () => {
       `${missing.length} of ${acknowledged.length} acknowledged messages were not stored (first: ${missing.slice(0, 10).join(', ')})\n` +
         `broker log:\n${broker.log().slice(-3000)}`,
     ).toBe(0);
-  }, 90_000);
+  }, 120_000);
 });
