@@ -32,6 +32,23 @@ describe('configuration', () => {
     );
   });
 
+  it('reads the MQTT session settings and refuses a client id with spaces or wildcards', () => {
+    expect(loadConfig({})).toMatchObject({ mqttClientId: undefined, mqttSessionExpiryS: 604_800 });
+    expect(
+      loadConfig({ CIOP_MQTT_CLIENT_ID: 'ciop-replica-1', CIOP_MQTT_SESSION_EXPIRY_S: '0' }),
+    ).toMatchObject({ mqttClientId: 'ciop-replica-1', mqttSessionExpiryS: 0 });
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ CIOP_MQTT_CLIENT_ID: 'replica #1', CIOP_MQTT_SESSION_EXPIRY_S: '-1' });
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error?.problems).toEqual([
+      expect.stringMatching(/^CIOP_MQTT_CLIENT_ID: expected 1 to 128 letters.*got "replica #1"/),
+      expect.stringMatching(/^CIOP_MQTT_SESSION_EXPIRY_S: expected 0…4294967295, got -1/),
+    ]);
+  });
+
   it('has a default for every value', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({

@@ -16,6 +16,13 @@ export interface Config {
   mqttTopic: string;
   /** Shared-subscription group used with an external broker, so replicas split the load. */
   mqttShareGroup: string;
+  /**
+   * Client id of this replica's session on the external broker; undefined = `ciop-HOST-PORT`.
+   * It must stay the same across restarts, and differ between replicas.
+   */
+  mqttClientId: string | undefined;
+  /** How long the external broker keeps this replica's session (and queues its messages) while it is away, s. */
+  mqttSessionExpiryS: number;
   /** Bearer token allowed to write readings, besides machine tokens. */
   ingestToken: string | undefined;
   /** IANA time zone in which days, months and years are cut. */
@@ -150,6 +157,16 @@ const mqttUrl: Parser<string | undefined> = (raw) => {
     throw new ConfigValueError(`expected a broker URL such as mqtt://127.0.0.1:1883, got "${raw}"`);
   }
   return raw;
+};
+
+const mqttClientId: Parser<string | undefined> = (raw) => {
+  const v = raw.trim();
+  if (v === '') return undefined;
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(v))
+    throw new ConfigValueError(
+      `expected 1 to 128 letters, digits, dots, dashes, underscores or colons, such as ciop-a, got "${raw}"`,
+    );
+  return v;
 };
 
 const timezone: Parser<string> = (raw) => {
@@ -294,6 +311,20 @@ export const SETTINGS = [
     default: 'ciop',
     parse: text,
     doc: 'With an external broker, replicas subscribe to `$share/GROUP/TOPIC` and split the messages.',
+  }),
+  setting({
+    key: 'mqttClientId',
+    env: 'CIOP_MQTT_CLIENT_ID',
+    default: undefined,
+    parse: mqttClientId,
+    doc: "This replica's client id on the external broker, the same at every restart and different for each replica; unset: `ciop-HOST-PORT` (host name and CIOP_PORT).",
+  }),
+  setting({
+    key: 'mqttSessionExpiryS',
+    env: 'CIOP_MQTT_SESSION_EXPIRY_S',
+    default: 604_800,
+    parse: integer(0, 4_294_967_295),
+    doc: "How long the external broker keeps a stopped replica's session and queues its share of the messages, s (MQTT 5 session expiry; 4294967295 = never). 0: the replica leaves the shared subscription and empties its session when it stops, to be removed for good.",
   }),
   setting({
     key: 'ingestToken',

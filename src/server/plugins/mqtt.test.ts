@@ -84,3 +84,52 @@ describe('MQTT ingest through the embedded broker', () => {
     expect(ingest.rejected).toBe(before + 1);
   });
 });
+
+describe('stopping CIOP with its embedded broker', () => {
+  it('stores every message the broker acknowledged to a publisher before the stop', async () => {
+    const t = await openTestPlatform();
+    try {
+      const ingest = await MqttIngest.start(
+        { ...t.platform.config, host: '127.0.0.1', mqttPort: 0 },
+        t.platform.ingest,
+        (s) => t.platform.verifySecret(s),
+        pino({ level: 'silent' }),
+        t.platform.ingestToken,
+      );
+      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${ingest.brokerPort}`, {
+        username: 'forwarder',
+        password: t.platform.ingestToken,
+        reconnectPeriod: 0,
+      });
+      const n = 1000;
+      const acknowledged: number[] = [];
+      const answers = Array.from({ length: n }, (_, i) =>
+        client
+          .publishAsync(
+            'ciop/gw/ms',
+            `forwarder_data,SN=AB00000000000003,channel=1,device=1,medium=power value=${i} ${T + i * 1000}`,
+            { qos: 1 },
+          )
+          .then(
+            () => acknowledged.push(i),
+            () => undefined,
+          ),
+      );
+      await eventually(async () => expect(ingest.received).toBeGreaterThan(0));
+      // Stopped mid-stream: the publisher's connection closes, with some messages acknowledged.
+      await ingest.stop();
+      client.end(true);
+      await Promise.race([Promise.all(answers), new Promise((r) => setTimeout(r, 2000))]);
+      expect(acknowledged.length).toBeGreaterThan(0);
+      const res = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/readings?sn=AB00000000000003&channel=1&device=1&medium=power&from=${T}&to=${T + n * 1000}&limit=10000`,
+        headers: t.readerHeaders,
+      });
+      const stored = new Set((res.json().points as { v: number }[]).map((p) => p.v));
+      expect(acknowledged.filter((i) => !stored.has(i))).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -1,16 +1,61 @@
 import { createServer, type Server } from 'node:net';
+import { hostname } from 'node:os';
 import { Aedes, type Client } from 'aedes';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { SecretVerifier } from '../modules/auth/ingest-token.ts';
 import type { IngestService } from '../modules/readings/ingest.service.ts';
+import { HttpProblem } from './errors.ts';
+
+/**
+ * Messages a subscriber stores at once: the broker may send this many before the first is
+ * acknowledged (MQTT 5 Receive Maximum), and they are written concurrently, so that one
+ * replica keeps up with a gateway fleet although every message waits for a durable write.
+ */
+const WINDOW = 100;
+
+/** Longest wait between two tries of a write that failed for a reason other than its payload, ms. */
+const MAX_RETRY_MS = 30_000;
+
+/** How long a stop waits for the writes under way to end and be acknowledged, ms. */
+const STOP_DRAIN_MS = 10_000;
+
+/** Before a stop that must leave nothing behind, how long no message must come, ms… */
+const DRAIN_QUIET_MS = 500;
+/** …and the longest wait for that, ms. */
+const DRAIN_MAX_MS = 60_000;
+
+/**
+ * Handed to mqtt.js's message callback so that it reads the next message without sending the
+ * PUBACK of this one: that goes out once the message is stored (see `settle`).
+ */
+const ACK_LATER = new Error('acknowledged once stored');
+
+/** The default client id of a replica: the same at every restart on its host and port. */
+export function defaultClientId(port: number): string {
+  const host = hostname().replace(/[^A-Za-z0-9.-]/g, '-') || 'host';
+  return `ciop-${host}-${port === 0 ? `pid${process.pid}` : port}`;
+}
+
+/** A message received and not acknowledged yet, in the order the broker sent it. */
+interface Unacknowledged {
+  /** Absent for QoS 0. */
+  messageId: number | undefined;
+  /** The connection it came on: an acknowledgement does not outlive it. */
+  connection: number;
+  stored: boolean;
+  /** False when it must not be acknowledged: the broker sends it again. */
+  acknowledge: boolean;
+}
 
 /**
  * MQTT ingest. With no CIOP_MQTT_URL, CIOP runs its own broker (Aedes, MQTT 3.1.1) and
  * subscribes to it; with one, it subscribes to that broker through an MQTT v5 shared
- * subscription, so that several replicas split the messages. Messages are QoS 1 and
- * acknowledged only once stored durably.
+ * subscription, so that several replicas split the messages, in a persistent session named by
+ * the replica's client id. Messages are QoS 1; each PUBACK goes out, in the order the messages
+ * came, once the message is stored durably, and a write that fails for any reason but its
+ * payload is tried again rather than acknowledged.
  */
 export class MqttIngest {
   private constructor(
@@ -19,12 +64,27 @@ export class MqttIngest {
     private readonly server: Server | undefined,
     /** Port of the embedded broker, when one runs. */
     readonly brokerPort: number | undefined,
+    private readonly logger: Logger,
+    private readonly ingest: IngestService,
+    /** The subscription to leave before a stop, when the session ends with the connection. */
+    private readonly leaveOnStop: string | undefined,
+    /** Connections of the embedded broker. */
+    private readonly brokerClients: Set<Client>,
   ) {}
 
   /** Messages stored since start. */
   received = 0;
   /** Messages refused (bad payload), since start. */
   rejected = 0;
+  /** Counts connections (and their ends), so that an acknowledgement never goes to a later one. */
+  private connection = 0;
+  private readonly unacknowledged: Unacknowledged[] = [];
+  /** mqtt.js's callback for the next message, held while the window is full. */
+  private resume: (() => void) | undefined;
+  private stopping = false;
+  private drained: (() => void) | undefined;
+  /** When the last message came, epoch ms. */
+  private lastMessageAt = 0;
 
   static async start(
     config: Config,
@@ -38,6 +98,7 @@ export class MqttIngest {
     } = {},
   ): Promise<MqttIngest> {
     let broker: Aedes | undefined;
+    const brokerClients = new Set<Client>();
     // Connections of the embedded broker by the machine token they authenticated with.
     const byToken = new Map<number, Set<Client>>();
     let server: Server | undefined;
@@ -64,7 +125,9 @@ export class MqttIngest {
           );
         },
       });
+      broker.on('client', (client) => brokerClients.add(client));
       broker.on('clientDisconnect', (client) => {
+        brokerClients.delete(client);
         for (const clients of byToken.values()) clients.delete(client);
       });
       options.onRevoked?.((tokenId) => {
@@ -88,29 +151,59 @@ export class MqttIngest {
       logger.info({ port: brokerPort }, 'embedded MQTT broker listening');
     }
     const external = broker === undefined;
+    const clientId = external
+      ? (config.mqttClientId ?? defaultClientId(config.port))
+      : `ciop-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
+    if (external && config.mqttClientId === undefined && config.port === 0) {
+      logger.warn(
+        { clientId },
+        'CIOP_PORT is 0, so the MQTT client id is not stable across restarts: set CIOP_MQTT_CLIENT_ID',
+      );
+    }
     const client = mqtt.connect(url, {
       protocolVersion: external ? 5 : 4,
-      clientId: `ciop-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
-      clean: true,
+      clientId,
       reconnectPeriod: 2000,
-      ...(external ? {} : { username: 'ciop', password: subscriberSecret }),
+      ...(external
+        ? {
+            // A persistent session: while this replica is away, the broker keeps what it had
+            // sent it unacknowledged and queues its share of new messages, and hands them over
+            // when a replica with the same client id returns.
+            clean: false,
+            properties: { sessionExpiryInterval: config.mqttSessionExpiryS, receiveMaximum: WINDOW },
+          }
+        : // The embedded broker lives and dies with this process: nothing to resume.
+          { clean: true, username: 'ciop', password: subscriberSecret }),
     });
-    const self = new MqttIngest(client, broker, server, brokerPort);
-    // Acknowledge (PUBACK) only after the readings are durable.
-    client.handleMessage = (packet, callback) => {
-      ingest.writeMqtt(packet.topic, packet.payload as Buffer).then(
-        () => {
-          self.received++;
-          callback();
-        },
-        (error: Error) => {
-          self.rejected++;
-          logger.warn({ topic: packet.topic, reason: error.message }, 'MQTT message refused');
-          callback();
-        },
-      );
-    };
     const filter = external ? `$share/${config.mqttShareGroup}/${config.mqttTopic}` : config.mqttTopic;
+    // A session that ends with its connection would take what it still holds along with it:
+    // such a replica leaves the shared subscription and empties its session before it stops.
+    const leaveOnStop = external && config.mqttSessionExpiryS === 0 ? filter : undefined;
+    const self = new MqttIngest(
+      client,
+      broker,
+      server,
+      brokerPort,
+      logger,
+      ingest,
+      leaveOnStop,
+      brokerClients,
+    );
+    client.on('connect', (connack) => {
+      self.connection++;
+      if (external) logger.info({ clientId, resumed: connack.sessionPresent }, 'MQTT session');
+    });
+    client.on('close', () => self.connection++);
+    client.on('disconnect', (packet) => {
+      // MQTT 5 reason 0x8E: another client connected with this client id.
+      if (packet.reasonCode === 0x8e) {
+        logger.error(
+          { clientId },
+          'another MQTT client took over this client id: give each replica its own CIOP_MQTT_CLIENT_ID',
+        );
+      }
+    });
+    client.handleMessage = (packet, callback) => self.handle(packet, callback);
     try {
       await new Promise<void>((resolve, reject) => {
         const fail = (error: Error) =>
@@ -135,9 +228,139 @@ export class MqttIngest {
     return self;
   }
 
-  async stop(): Promise<void> {
-    await this.client.endAsync(true);
-    if (this.broker) await new Promise<void>((resolve) => this.broker!.close(() => resolve()));
-    if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  /** Takes one message from mqtt.js: stores it, and asks for the next while the window has room. */
+  private handle(packet: IPublishPacket, callback: (error?: Error) => void): void {
+    const next = () => callback(ACK_LATER);
+    this.lastMessageAt = Date.now();
+    if (this.stopping) {
+      // Not stored, so not acknowledged: the broker keeps it for this session.
+      next();
+      return;
+    }
+    const entry: Unacknowledged = {
+      messageId: packet.qos > 0 ? packet.messageId : undefined,
+      connection: this.connection,
+      stored: false,
+      acknowledge: true,
+    };
+    this.unacknowledged.push(entry);
+    void this.store(packet).then((stored) => {
+      entry.stored = true;
+      entry.acknowledge = stored;
+      this.settle();
+    });
+    if (this.unacknowledged.length < WINDOW) next();
+    else this.resume = next;
   }
+
+  /** Acknowledges the stored messages at the head of the line: MQTT wants PUBACKs in order. */
+  private settle(): void {
+    const line = this.unacknowledged;
+    while (line.length > 0 && line[0].stored) {
+      const entry = line.shift()!;
+      if (
+        entry.acknowledge &&
+        entry.messageId !== undefined &&
+        entry.connection === this.connection &&
+        this.client.connected
+      ) {
+        sendPacket(this.client, { cmd: 'puback', messageId: entry.messageId });
+      }
+    }
+    if (this.resume && line.length < WINDOW && !this.stopping) {
+      const resume = this.resume;
+      this.resume = undefined;
+      resume();
+    }
+    if (line.length === 0) this.drained?.();
+  }
+
+  /**
+   * Stores one message. True once it is stored, or refused for its payload (acknowledged, so
+   * that a bad message is not sent again and again); false when CIOP stops before it could be.
+   */
+  private async store(packet: IPublishPacket): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.ingest.writeMqtt(packet.topic, packet.payload as Buffer);
+        this.received++;
+        return true;
+      } catch (error) {
+        if (error instanceof HttpProblem && error.status < 500) {
+          this.rejected++;
+          this.logger.warn({ topic: packet.topic, reason: error.message }, 'MQTT message refused');
+          return true;
+        }
+        if (this.stopping) return false;
+        const waitMs = Math.min(MAX_RETRY_MS, 500 * 2 ** attempt);
+        this.logger.error(
+          { topic: packet.topic, err: error, retryInMs: waitMs },
+          'MQTT message not stored: trying again, unacknowledged meanwhile',
+        );
+        await new Promise((r) => setTimeout(r, waitMs));
+      }
+    }
+  }
+
+  /**
+   * Stops taking messages, lets the writes under way end and be acknowledged (what is not
+   * stays with the broker, in this replica's session), then disconnects. A replica whose session
+   * ends with the connection first leaves the shared subscription and stores what its session
+   * still holds; the embedded broker first closes its publishers' connections and CIOP stores
+   * what the broker had acknowledged to them.
+   */
+  async stop(): Promise<void> {
+    const serverClosed = this.server
+      ? new Promise<void>((resolve) => this.server!.close(() => resolve()))
+      : Promise.resolve();
+    if (!this.stopping && this.client.connected) {
+      if (this.broker) {
+        const own = this.client.options.clientId;
+        for (const client of this.brokerClients) if (client.id !== own) client.close();
+        await this.drain();
+      } else if (this.leaveOnStop) {
+        try {
+          await this.client.unsubscribeAsync(this.leaveOnStop);
+          await this.drain();
+        } catch (error) {
+          this.logger.warn({ err: error }, 'cannot leave the MQTT shared subscription');
+        }
+      }
+    }
+    this.stopping = true;
+    if (this.unacknowledged.length > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, STOP_DRAIN_MS);
+        this.drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    await Promise.race([
+      this.client.endAsync(false),
+      new Promise((r) => setTimeout(r, STOP_DRAIN_MS)).then(() => this.client.endAsync(true)),
+    ]);
+    if (this.broker) await new Promise<void>((resolve) => this.broker!.close(() => resolve()));
+    await serverClosed;
+  }
+
+  /** Waits until every message that came is stored and none has come for a while. */
+  private async drain(): Promise<void> {
+    const until = Date.now() + DRAIN_MAX_MS;
+    while (Date.now() < until) {
+      if (this.unacknowledged.length === 0 && Date.now() - this.lastMessageAt >= DRAIN_QUIET_MS) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    this.logger.warn(`MQTT messages still coming after ${DRAIN_MAX_MS / 1000} s: stopping anyway`);
+  }
+}
+
+/**
+ * Writes a packet on the client's connection. mqtt.js sends a PUBACK only when the message
+ * callback is called and reads nothing more until then; sending it here lets CIOP store the
+ * next messages while the first ones are still being written.
+ */
+function sendPacket(client: MqttClient, packet: { cmd: 'puback'; messageId: number }): void {
+  (client as unknown as { _sendPacket(packet: object): void })._sendPacket(packet);
 }
