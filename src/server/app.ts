@@ -6,7 +6,7 @@ import { jwtAuthenticator, machineAuthenticator } from './modules/auth/credentia
 import { adminRoutes } from './modules/auth/admin.routes.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { securityPlugin } from './plugins/security.ts';
-import { errorsPlugin } from './plugins/errors.ts';
+import { errorsPlugin, frameworkErrors, MAX_PARAM_LENGTH } from './plugins/errors.ts';
 import { compressionPlugin } from './plugins/compression.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import type { Platform } from './platform.ts';
@@ -49,6 +49,8 @@ export async function buildApp(platform: Platform, options: AppOptions = {}): Pr
   const app = Fastify({
     loggerInstance: platform.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    maxParamLength: MAX_PARAM_LENGTH,
+    frameworkErrors,
     // Ingest answers hundreds of requests a second: log failures, not every request.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: trustProxyOption(platform.config.trustProxy),
