@@ -6,8 +6,9 @@ import { jwtAuthenticator, machineAuthenticator } from './modules/auth/credentia
 import { adminRoutes } from './modules/auth/admin.routes.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { securityPlugin } from './plugins/security.ts';
-import { errorsPlugin } from './plugins/errors.ts';
+import { errorsPlugin, frameworkErrors, MAX_PARAM_LENGTH } from './plugins/errors.ts';
 import { compressionPlugin } from './plugins/compression.ts';
+import { integerParamsPlugin } from './plugins/integer-params.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import type { Platform } from './platform.ts';
 import { readingsRoutes } from './modules/readings/readings.routes.ts';
@@ -49,6 +50,8 @@ export async function buildApp(platform: Platform, options: AppOptions = {}): Pr
   const app = Fastify({
     loggerInstance: platform.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
     // Ingest answers hundreds of requests a second: log failures, not every request.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: trustProxyOption(platform.config.trustProxy),
@@ -60,6 +63,7 @@ export async function buildApp(platform: Platform, options: AppOptions = {}): Pr
   await app.register(compressionPlugin);
   await app.register(securityPlugin, { config: platform.config });
   await app.register(accessPlugin);
+  await app.register(integerParamsPlugin);
   await app.register(openapiPlugin);
   // Changes made through routes that ask for it land in the audit log: who, what, when, from where.
   app.addHook('onResponse', async (request, reply) => {

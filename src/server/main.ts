@@ -18,10 +18,10 @@ const HELP = `ciop — City Information Open Platform
 Usage: ciop <command> [options]
 
 Commands:
-  start            Migrate, seed the demo district on an empty database, and serve with the live simulator
+  start            Migrate, seed the demo district on an empty database (or finish a seed cut short), and serve with the live simulator
   serve            Serve the platform (HTTP, MQTT ingest); starts empty
   migrate          Bring the database schema up to date
-  demo             Seed the demo district (options: --days N, --no-history)
+  demo             Seed the demo district, or finish a seed cut short (options: --days N, --no-history, --no-kpi)
   ingest-token     Print this instance's ingest token
   user add         Create an account: --email E --name N --roles a,b [--dwelling ID]… [--language en|es|eu] [--password P]
                    (without --password, a random one is printed)
@@ -95,6 +95,7 @@ export async function main(argv: string[]): Promise<void> {
     options: {
       days: { type: 'string' },
       'no-history': { type: 'boolean' },
+      'no-kpi': { type: 'boolean' },
       email: { type: 'string' },
       name: { type: 'string' },
       roles: { type: 'string' },
@@ -222,9 +223,8 @@ async function run(
     case 'start': {
       const platform = await openPlatform(config, logger);
       await ensureFirstAdmin(platform);
-      const { seedDemoIfEmpty, startSimulator } = await import('./demo/demo.ts');
-      await seedDemoIfEmpty(platform);
-      await (await import('./demo/kpi-demo.ts')).seedKpiDemoIfEmpty(platform);
+      const { seedDemoIfNeeded, startSimulator } = await import('./demo/demo.ts');
+      await seedDemoIfNeeded(platform);
       await serve(platform, startSimulator);
       console.log(`CIOP is running at http://localhost:${config.port}`);
       return;
@@ -238,12 +238,13 @@ async function run(
     }
     case 'demo': {
       const platform = await openPlatform(config, logger);
-      const { seedDemo } = await import('./demo/demo.ts');
-      await seedDemo(platform, {
-        days: values.days ? Number(values.days) : undefined,
-        history: !values['no-history'],
-      });
-      await (await import('./demo/kpi-demo.ts')).seedKpiDemo(platform);
+      const { resumeDemoSeed, seedDemo } = await import('./demo/demo.ts');
+      if (!(await resumeDemoSeed(platform)))
+        await seedDemo(platform, {
+          days: values.days ? Number(values.days) : undefined,
+          history: !values['no-history'],
+          kpi: !values['no-kpi'],
+        });
       await platform.close();
       return;
     }

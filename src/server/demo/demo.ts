@@ -1,7 +1,11 @@
+import type { Transaction } from 'kysely';
 import mqtt from 'mqtt';
+import type { Database } from '../db/schema.ts';
 import { MIN_TIME } from '../db/timeseries-io.ts';
 import type { Platform } from '../platform.ts';
+import { getSetting, setSetting } from '../modules/system/instance-settings.store.ts';
 import { seedDemoAccounts } from './demo-accounts.ts';
+import { seedKpiDemo, seedKpiDemoIfEmpty } from './kpi-demo.ts';
 import type { SeriesRequest } from '../modules/readings/series-catalog.ts';
 import { forwarderKey } from '../modules/readings/series-key.ts';
 import { createBatch } from '../modules/readings/write-batch.ts';
@@ -178,83 +182,130 @@ export interface DemoOptions {
   days?: number;
   /** Write history at all (default true). */
   history?: boolean;
+  /** Seed the KPI tool's inputs too (kpi-demo.ts), as `ciop start` and `ciop demo` do (default false). */
+  kpi?: boolean;
+  /** The seed's clock, epoch ms (default now): the history ends here. */
+  now?: number;
+}
+
+/**
+ * How far a demo seed got, kept in `instance_setting` under this key from the transaction that
+ * writes the registry on: a seed that a crash cut short is finished by the next start, with the
+ * clock it began with, so that its history is the one an uninterrupted seed writes.
+ */
+const SEED_STATE = 'demo_seed';
+
+interface SeedState {
+  /** The seed's clock, epoch ms. */
+  now: number;
+  days: number;
+  history: boolean;
+  kpi: boolean;
+  /** Gateways (in `simGateways` order) whose history is durable. */
+  gatewaysDone: number;
+  done: boolean;
 }
 
 /**
  * Seeds the demo district: the registry (district, weather station, buildings, dwellings,
- * gateways and sensors) and, by default, 120 days of 10-minute history ending now.
+ * gateways and sensors) and, by default, 120 days of 10-minute history ending now. The seed can
+ * be resumed (`resumeDemoSeed`) wherever it stops.
  */
 export async function seedDemo(
   platform: Platform,
   options: DemoOptions = {},
 ): Promise<{ readings: number; ms: number }> {
+  const now = options.now ?? Date.now();
+  const state: SeedState = {
+    now,
+    days: options.days ?? 120,
+    history: options.history !== false,
+    kpi: options.kpi ?? false,
+    gatewaysDone: 0,
+    done: false,
+  };
+  await platform.database.db.transaction().execute(async (trx) => {
+    await insertDemoRegistry(trx, now);
+    await setSetting(trx, SEED_STATE, JSON.stringify(state));
+  });
+  return continueSeed(platform, state);
+}
+
+/** Writes the demo's registry. */
+async function insertDemoRegistry(trx: Transaction<Database>, now: number): Promise<void> {
+  const districtId = await insertDistrict(trx, DEMO_DISTRICT, now);
+  const weatherGatewayId = await ensureGateway(trx, WEATHER_GATEWAY.sn, now);
+  await insertWeatherStation(
+    trx,
+    {
+      district_id: districtId,
+      code: 'VG-CORONACION-WS1',
+      name: 'Coronación weather station',
+      latitude: 42.8527,
+      longitude: -2.6751,
+      gateway_id: weatherGatewayId,
+    },
+    now,
+  );
+  for (const b of demoBuildings()) {
+    const features: Record<string, string | number> = { ...b.features };
+    if (b.retrofitDaysAgo !== undefined)
+      features.retrofit_date = new Date(now - b.retrofitDaysAgo * DAY_MS).toISOString().slice(0, 10);
+    const buildingId = await insertBuilding(
+      trx,
+      {
+        district_id: districtId,
+        code: b.code,
+        address: b.address,
+        latitude: b.latitude,
+        longitude: b.longitude,
+        carrier1: b.carrier1,
+        area1_m2: b.area1,
+        carrier2: b.carrier2,
+        area2_m2: b.area2,
+        floors: b.floors,
+        features,
+      },
+      now,
+    );
+    for (const d of b.dwellings) {
+      const dwellingId = await insertDwelling(
+        trx,
+        { building_id: buildingId, label: d.label, floor: d.floor, area_m2: d.areaM2 },
+        now,
+      );
+      if (!d.gateway) continue;
+      const gatewayId = await ensureGateway(trx, d.gateway.sn, now);
+      await assignGateway(trx, gatewayId, dwellingId, MIN_TIME, now);
+      if (d.gateway.neverReported) {
+        for (const s of d.gateway.sensors) {
+          const medium = await ensureMedium(trx, s.medium);
+          await ensureSensor(
+            trx,
+            gatewayId,
+            { channel: s.channel, device: s.device, medium: s.medium, unit: medium.unit },
+            now,
+          );
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Everything of a seed after its registry, from where `state` says it got: every step can be
+ * done again (accounts are created once by e-mail, series resolved once by key, readings are
+ * keyed by series and time, KPI inputs by their id), and the state moves on only once a step
+ * is durable.
+ */
+async function continueSeed(platform: Platform, state: SeedState): Promise<{ readings: number; ms: number }> {
   const began = Date.now();
-  const days = options.days ?? 120;
-  const now = Date.now();
+  const { now, days } = state;
   const end = Math.floor(now / STEP_MS) * STEP_MS;
   const start = end - days * DAY_MS;
   const db = platform.database.db;
   const log = platform.logger;
-
-  await db.transaction().execute(async (trx) => {
-    const districtId = await insertDistrict(trx, DEMO_DISTRICT, now);
-    const weatherGatewayId = await ensureGateway(trx, WEATHER_GATEWAY.sn, now);
-    await insertWeatherStation(
-      trx,
-      {
-        district_id: districtId,
-        code: 'VG-CORONACION-WS1',
-        name: 'Coronación weather station',
-        latitude: 42.8527,
-        longitude: -2.6751,
-        gateway_id: weatherGatewayId,
-      },
-      now,
-    );
-    for (const b of demoBuildings()) {
-      const features: Record<string, string | number> = { ...b.features };
-      if (b.retrofitDaysAgo !== undefined)
-        features.retrofit_date = new Date(now - b.retrofitDaysAgo * DAY_MS).toISOString().slice(0, 10);
-      const buildingId = await insertBuilding(
-        trx,
-        {
-          district_id: districtId,
-          code: b.code,
-          address: b.address,
-          latitude: b.latitude,
-          longitude: b.longitude,
-          carrier1: b.carrier1,
-          area1_m2: b.area1,
-          carrier2: b.carrier2,
-          area2_m2: b.area2,
-          floors: b.floors,
-          features,
-        },
-        now,
-      );
-      for (const d of b.dwellings) {
-        const dwellingId = await insertDwelling(
-          trx,
-          { building_id: buildingId, label: d.label, floor: d.floor, area_m2: d.areaM2 },
-          now,
-        );
-        if (!d.gateway) continue;
-        const gatewayId = await ensureGateway(trx, d.gateway.sn, now);
-        await assignGateway(trx, gatewayId, dwellingId, MIN_TIME, now);
-        if (d.gateway.neverReported) {
-          for (const s of d.gateway.sensors) {
-            const medium = await ensureMedium(trx, s.medium);
-            await ensureSensor(
-              trx,
-              gatewayId,
-              { channel: s.channel, device: s.device, medium: s.medium, unit: medium.unit },
-              now,
-            );
-          }
-        }
-      }
-    }
-  });
+  const save = () => setSetting(db, SEED_STATE, JSON.stringify(state));
 
   await seedDemoAccounts(platform);
 
@@ -264,25 +315,69 @@ export async function seedDemo(
     now,
   );
   let readings = 0;
-  if (options.history !== false) {
-    for (const [i, g] of gateways.entries()) {
-      readings += await writeSlots(platform, g.sim, start, end + 1, now);
-      if (i % 20 === 19) await platform.engine.flush();
+  if (state.history) {
+    for (let i = state.gatewaysDone; i < gateways.length; i++) {
+      // A write is acknowledged once it is durable: the state never runs ahead of the readings.
+      readings += await writeSlots(platform, gateways[i].sim, start, end + 1, now);
+      state.gatewaysDone = i + 1;
+      await save();
+      if (i % 20 === 19) {
+        await platform.engine.flush();
+        log.info({ gateways: i + 1, of: gateways.length }, 'demo history');
+      }
     }
     await platform.engine.flush();
   }
-  const ms = Date.now() - began;
-  log.info({ buildings: 27, gateways: gateways.length, readings, days, ms }, 'demo district seeded');
-  return { readings, ms };
+  log.info(
+    { buildings: 27, gateways: gateways.length, readings, days, ms: Date.now() - began },
+    'demo district seeded',
+  );
+  if (state.kpi) await seedKpiDemo(platform, now);
+  state.done = true;
+  await save();
+  return { readings, ms: Date.now() - began };
 }
 
-/** Seeds the demo when the database holds no district yet. */
-export async function seedDemoIfEmpty(platform: Platform): Promise<boolean> {
-  const any = await platform.database.db.selectFrom('district').select('id').limit(1).executeTakeFirst();
-  if (any) return false;
-  platform.logger.info('empty database: seeding the demo district (about half a minute)');
-  await seedDemo(platform);
+async function storedSeedState(platform: Platform): Promise<SeedState | undefined> {
+  const stored = await getSetting(platform.database.db, SEED_STATE);
+  return stored === undefined ? undefined : (JSON.parse(stored) as SeedState);
+}
+
+/**
+ * Finishes a demo seed that a crash or a kill cut short, from where it got. Returns whether
+ * there was one.
+ */
+export async function resumeDemoSeed(platform: Platform): Promise<boolean> {
+  const state = await storedSeedState(platform);
+  if (!state || state.done) return false;
+  platform.logger.info(
+    { gatewaysDone: state.gatewaysDone, seededAt: new Date(state.now).toISOString() },
+    'resuming the demo seed that was cut short',
+  );
+  await continueSeed(platform, state);
   return true;
+}
+
+/**
+ * What `ciop start` seeds: the demo district and its KPI inputs on an empty database, or the
+ * rest of a seed that was cut short.
+ */
+export async function seedDemoIfNeeded(platform: Platform): Promise<'seeded' | 'resumed' | 'present'> {
+  const state = await storedSeedState(platform);
+  if (state && !state.done) {
+    await resumeDemoSeed(platform);
+    return 'resumed';
+  }
+  if (state) return 'present';
+  const any = await platform.database.db.selectFrom('district').select('id').limit(1).executeTakeFirst();
+  if (!any) {
+    platform.logger.info('empty database: seeding the demo district (about half a minute)');
+    await seedDemo(platform, { kpi: true });
+    return 'seeded';
+  }
+  // A demo district seeded before seeds kept their state, and before the demo had KPI inputs.
+  await seedKpiDemoIfEmpty(platform);
+  return 'present';
 }
 
 /**

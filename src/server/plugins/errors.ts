@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Problem } from '#common/api/problem.ts';
 
@@ -9,6 +9,7 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
@@ -35,8 +36,36 @@ export const forbidden = (detail: string) => new HttpProblem(403, detail);
 export const notFound = (detail: string) => new HttpProblem(404, detail);
 export const conflict = (detail: string, extra?: Partial<Problem>) => new HttpProblem(409, detail, extra);
 
-function problem(status: number, detail: string | undefined, instance: string, extra = {}): Problem {
+function problem(status: number, detail: string | undefined, instance?: string, extra = {}): Problem {
   return { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, instance, ...extra };
+}
+
+/** The longest path parameter the router takes (Fastify's `maxParamLength`), characters. */
+export const MAX_PARAM_LENGTH = 100;
+
+/**
+ * Errors the router meets before any route, hook or error handler runs (Fastify's
+ * `frameworkErrors`): they leave as problems too. The path is not echoed back when it is too long.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  let body: Problem;
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    body = problem(
+      414,
+      `A part of this path is too long: a path parameter has at most ${MAX_PARAM_LENGTH} characters.`,
+    );
+  else if (error.code === 'FST_ERR_BAD_URL')
+    body = problem(
+      400,
+      'The path holds a malformed %-escape (percent-encoding, RFC 3986 §2.1).',
+      request.url,
+    );
+  else if ((error.statusCode ?? 500) < 500) body = problem(error.statusCode!, error.message, request.url);
+  else {
+    request.log.error({ err: error }, 'request failed before routing');
+    body = problem(500, 'The server failed to answer this request; the failure is logged.', request.url);
+  }
+  void reply.status(body.status).type('application/problem+json').send(body);
 }
 
 /** Turns Fastify's validation messages into "where: what" pairs a person can act on. */

@@ -291,6 +291,22 @@ export class SessionsService {
     return this.grant(row.userId, row.sessionId, next, csrf.cookie!);
   }
 
+  /**
+   * Whether `csrfToken`, a `ciop_csrf` cookie, is that of session `sessionId`, and the session is
+   * still open: a browser's plain navigation (a download) carries this cookie but no access token.
+   */
+  async isOpenSession(sessionId: number, csrfToken: string | undefined): Promise<boolean> {
+    if (!csrfToken) return false;
+    const state = await sessionState(this.db, sessionId);
+    return (
+      state !== undefined &&
+      sameSecret(sha256(csrfToken), state.csrfHash) &&
+      state.revokedAt === null &&
+      state.expiresAt > this.clock.now() &&
+      state.active === 1
+    );
+  }
+
   private checkCsrf(csrf: { cookie?: string; header?: string }, csrfHash: string): void {
     if (
       !csrf.header ||

@@ -100,6 +100,7 @@ export async function sessionState(db: Db, sessionId: number) {
       'auth_session.user_id as userId',
       'auth_session.revoked_at as revokedAt',
       'auth_session.expires_at as expiresAt',
+      'auth_session.csrf_hash as csrfHash',
       'app_user.name as name',
       'app_user.active as active',
       'app_user.authz_version as authzVersion',

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Installation, InstallationCoverage } from '#common/api/installations.ts';
 import { createPlaces, type TestPlace } from '../../testing/places.ts';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
-import { headersAs } from '../../testing/principals.ts';
+import { browserAs, headersAs } from '../../testing/principals.ts';
 import { forwarderKey } from '../readings/series-key.ts';
 import { createBatch } from '../readings/write-batch.ts';
 
@@ -242,12 +242,84 @@ describe('data download and re-import', () => {
     });
     expect(own.statusCode, own.body).toBe(201);
     const { url } = own.json() as { url: string };
-    const first = await t.app.inject({ method: 'GET', url });
+    const first = await t.app.inject({ method: 'GET', url, headers: neighbour });
     expect(first.statusCode, first.body).toBe(200);
     expect(first.body.split('\n')).toHaveLength(146);
-    const again = await t.app.inject({ method: 'GET', url });
+    const again = await t.app.inject({ method: 'GET', url, headers: neighbour });
     expect(again.statusCode).toBe(404);
     expect(again.json().detail).toContain('unknown, used or expired');
+  });
+
+  it('binds a download link to the session or machine that asked for it: anyone else gets 403, and the link stays unspent', async () => {
+    const query = { dwelling: home.dwelling.id, media: ['temperature'], from: DAYS[0], to: DAYS[0] };
+    const linkFor = async (headers: Record<string, string>) => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/exports/links',
+        headers,
+        payload: query,
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return (res.json() as { url: string }).url;
+    };
+    const resident = await browserAs(t, { roles: ['resident'], dwellingIds: [home.dwelling.id] });
+    const flatmate = await browserAs(t, { roles: ['resident'], dwellingIds: [home.dwelling.id] });
+    const url = await linkFor(resident.headers);
+    const auditedExports = async () =>
+      Number(
+        (
+          await t.platform.database.db
+            .selectFrom('audit_event')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('action', '=', 'data.export')
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const exportsBefore = await auditedExports();
+    for (const [who, headers] of [
+      ['nobody', {}],
+      ['a flatmate who may see the same dwelling, with their token', flatmate.headers],
+      ['a flatmate, with their session cookie', { cookie: flatmate.cookie }],
+      ['an installer', installer],
+      ['a forged cookie', { cookie: 'ciop_csrf=forged' }],
+    ] as const) {
+      const res = await t.app.inject({ method: 'GET', url, headers });
+      expect(res.statusCode, `${who}: ${res.body}`).toBe(403);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.json().detail).toContain('session');
+    }
+    expect(await auditedExports()).toBe(exportsBefore);
+    // The browser that asked: its navigation carries the session cookie, not the token.
+    const download = await t.app.inject({ method: 'GET', url, headers: { cookie: resident.cookie } });
+    expect(download.statusCode, download.body).toBe(200);
+    expect(download.body.split('\n')).toHaveLength(146);
+    expect(await auditedExports()).toBe(exportsBefore + 1);
+
+    // A script of the same session may use its token instead.
+    const scripted = await linkFor(resident.headers);
+    expect((await t.app.inject({ method: 'GET', url: scripted, headers: resident.headers })).statusCode).toBe(
+      200,
+    );
+
+    // A link outlives no logout: the session it was bound to has ended.
+    const late = await linkFor(resident.headers);
+    const logout = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/logout',
+      headers: resident.headers,
+    });
+    expect(logout.statusCode, logout.body).toBe(204);
+    expect(
+      (await t.app.inject({ method: 'GET', url: late, headers: { cookie: resident.cookie } })).statusCode,
+    ).toBe(403);
+
+    // A machine's link is for that machine's token only.
+    const machine = await headersAs(t, { scopes: ['read'] });
+    const machineUrl = await linkFor(machine);
+    const other = await headersAs(t, { scopes: ['read'] });
+    expect((await t.app.inject({ method: 'GET', url: machineUrl })).statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'GET', url: machineUrl, headers: other })).statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'GET', url: machineUrl, headers: machine })).statusCode).toBe(200);
   });
 
   it('streams a large period with flat memory, a window at a time', async () => {

@@ -1,5 +1,6 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CSRF_COOKIE } from '#common/api/auth.ts';
 import { ExportLinkSchema, type ExportQuery, ExportQuerySchema } from '#common/api/installations.ts';
 import { type Principal, principalOf } from '../../plugins/access.ts';
 import { audit } from '../auth/audit.service.ts';
@@ -65,7 +66,7 @@ export const exportsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'A single-use link to download an export from a browser',
         description:
-          'The query as for `GET /api/v1/exports`, checked now as the caller. The link works once, within a minute, without credentials.',
+          'The query as for `GET /api/v1/exports`, checked now as the caller. The link works once, within a minute, and only for whoever asked for it: the same machine token, or the same login session (its access token, or in a browser its `ciop_csrf` cookie). Anyone else gets 403.',
         body: ExportQuerySchema,
         response: { 201: ExportLinkSchema },
       },
@@ -84,13 +85,17 @@ export const exportsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: DESCRIPTION,
         params: Type.Object({ token: Type.String({ minLength: 1, maxLength: 100 }) }),
       },
-      // The link is the credential: made by someone allowed, for this export only, once (a HEAD
-      // request, such as a link preview, must not spend it).
+      // A browser's navigation carries no access token: the link, made by someone allowed for
+      // this export only, is checked against the session cookie the navigation does carry. Once
+      // only (a HEAD request, such as a link preview, must not spend it).
       config: { access: 'public' },
       exposeHeadRoute: false,
     },
     async (request, reply) => {
-      const { query, principal } = await exports.redeemLink(request.params.token);
+      const { query, principal } = await exports.redeemLink(request.params.token, {
+        principal: request.principal,
+        sessionCookie: request.cookies[CSRF_COOKIE],
+      });
       return send(request, reply, query, principal);
     },
   );

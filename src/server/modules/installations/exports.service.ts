@@ -14,6 +14,7 @@ import {
 import type { Database } from '../../db/schema.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, forbidden, notFound } from '../../plugins/errors.ts';
+import type { SessionsService } from '../auth/sessions.service.ts';
 import { foldHours } from '../readings/aggregate.ts';
 import { HOUR_MS } from '../readings/block-codec.ts';
 import { intervalBoundaries } from '../readings/calendar.ts';
@@ -43,6 +44,13 @@ interface SheetInternals {
 
 /** Rows a sheet of an XLSX export holds before the next sheet begins (Excel stops at 1,048,576). */
 export const XLSX_ROWS_PER_SHEET = 1_000_000;
+
+/** Who presents a download link: the credential of the request, if any, and the session cookie. */
+export interface LinkHolder {
+  principal?: Principal;
+  /** The `ciop_csrf` cookie, which a browser sends on a plain navigation. */
+  sessionCookie?: string;
+}
 
 /** An export resolved: what it covers and how to name it. */
 export type ExportScope = { dwellingId: number } | { buildingId: number };
@@ -130,6 +138,7 @@ export class ExportsService {
     private readonly engine: TimeSeriesEngine,
     private readonly catalog: SeriesCatalog,
     private readonly timezone: string,
+    private readonly sessions: Pick<SessionsService, 'isOpenSession'>,
   ) {}
 
   /** Checks a query and who asks, and finds the sensors it covers. */
@@ -341,8 +350,9 @@ export class ExportsService {
   // --- Download links -----------------------------------------------------------------------
 
   /**
-   * A single-use link to download an export within a minute without credentials, so that a
-   * browser streams it straight to a file. The query is checked now, as the one who asks.
+   * A single-use link to download an export within a minute, so that a browser streams it
+   * straight to a file. The query is checked now, as the one who asks; the link is theirs alone
+   * (see `redeemLink`).
    */
   async createLink(
     query: ExportQuery,
@@ -370,21 +380,57 @@ export class ExportsService {
     return { url: `/api/v1/exports/download/${token}`, expiresAt };
   }
 
-  /** Spends a download link: the export it stands for and who asked for it. */
-  async redeemLink(token: string, now = Date.now()): Promise<{ query: ExportQuery; principal: Principal }> {
+  /**
+   * Whether whoever presents a link is whoever asked for it: the same machine token, or the
+   * same login session, shown by its access token (a script) or, on a browser's navigation,
+   * which carries no token, by the session's `ciop_csrf` cookie while the session is open. A
+   * link that leaks (a shared screen, a proxy's log, a browser's history) is then of no use.
+   */
+  private async heldBy(maker: Principal, holder: LinkHolder): Promise<boolean> {
+    const { principal } = holder;
+    if (principal)
+      return (
+        principal.kind === maker.kind &&
+        principal.id === maker.id &&
+        (maker.kind === 'machine' || principal.sessionId === maker.sessionId)
+      );
+    return (
+      maker.kind === 'user' &&
+      maker.sessionId !== undefined &&
+      (await this.sessions.isOpenSession(maker.sessionId, holder.sessionCookie))
+    );
+  }
+
+  /** Spends a download link presented by `holder`: the export it stands for and who asked for it. */
+  async redeemLink(
+    token: string,
+    holder: LinkHolder,
+    now = Date.now(),
+  ): Promise<{ query: ExportQuery; principal: Principal }> {
     const hash = createHash('sha256').update(token).digest('hex');
-    const taken = await this.db
+    const gone = () =>
+      notFound('This download link is unknown, used or expired; ask for the download again.');
+    const link = await this.db
+      .selectFrom('export_link')
+      .select(['principal', 'query'])
+      .where('token_hash', '=', hash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>=', now)
+      .executeTakeFirst();
+    if (!link) throw gone();
+    const principal = JSON.parse(link.principal) as Principal;
+    if (!(await this.heldBy(principal, holder)))
+      throw forbidden(
+        'This download link belongs to the session (or machine token) that asked for it, and works only there; ask for the download from your own session.',
+      );
+    // Spent once: of two presentations at the same moment, one wins.
+    const spent = await this.db
       .updateTable('export_link')
       .set({ used_at: now })
       .where('token_hash', '=', hash)
       .where('used_at', 'is', null)
-      .where('expires_at', '>=', now)
-      .returning(['principal', 'query'])
       .executeTakeFirst();
-    if (!taken) throw notFound('This download link is unknown, used or expired; ask for the download again.');
-    return {
-      query: JSON.parse(taken.query) as ExportQuery,
-      principal: JSON.parse(taken.principal) as Principal,
-    };
+    if (Number(spent.numUpdatedRows) === 0) throw gone();
+    return { query: JSON.parse(link.query) as ExportQuery, principal };
   }
 }

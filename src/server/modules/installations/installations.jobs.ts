@@ -65,6 +65,6 @@ export function openInstallations(deps: {
     ),
     alarms,
     alarmSettings,
-    exports: new ExportsService(db, engine, deps.catalog, config.timezone),
+    exports: new ExportsService(db, engine, deps.catalog, config.timezone, deps.auth.sessions),
   };
 }

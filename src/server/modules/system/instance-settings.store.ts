@@ -28,6 +28,15 @@ export async function getOrCreateSetting(
   return { value: stored.value, created: stored.value === value };
 }
 
+export async function getSetting(db: Kysely<Database>, key: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('instance_setting')
+    .select('value')
+    .where('key', '=', key)
+    .executeTakeFirst();
+  return row?.value;
+}
+
 export async function setSetting(db: Kysely<Database>, key: string, value: string): Promise<void> {
   await db
     .insertInto('instance_setting')
