@@ -157,6 +157,7 @@ describe('a resident in their home app', () => {
     await page.click('.home-nav a:has-text("Comfort")');
     await page.waitForURL((u) => u.pathname === `/home/${mine}/comfort`);
     await page.locator('[data-comfort-summary] [data-figure="pmv"]').waitFor();
+    expect(await page.locator('[data-withheld="building"]').count()).toBe(buildingShown ? 0 : 1);
     expect(await page.textContent('[data-comfort-summary] [data-figure="ppd"]')).toMatch(/^[\d.]+ %$/);
     const rows = page.locator('[data-comfort-history] tbody tr');
     await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(3);
