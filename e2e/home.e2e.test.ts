@@ -34,6 +34,8 @@ describe('a resident in their home app', () => {
   /** A monitored demo dwelling with two temperature sensors, and someone else's. */
   let mine: number;
   let theirs: number;
+  /** Whether the building of `mine` has enough monitored homes for its averages to be shown. */
+  let buildingShown: boolean;
 
   beforeAll(async () => {
     [ciop, browser] = await Promise.all([startPlatform({ days: 4 }), launchBrowser()]);
@@ -50,6 +52,17 @@ describe('a resident in their home app', () => {
       .execute();
     mine = withTwoRooms[0].dwellingId as number;
     theirs = withTwoRooms[1].dwellingId as number;
+    // A resident sees their building's averages only over enough monitored homes.
+    const neighbours = await db
+      .selectFrom('dwelling as own')
+      .innerJoin('dwelling', 'dwelling.building_id', 'own.building_id')
+      .innerJoin('gateway', 'gateway.dwelling_id', 'dwelling.id')
+      .innerJoin('sensor', 'sensor.gateway_id', 'gateway.id')
+      .innerJoin('series', 'series.sensor_id', 'sensor.id')
+      .select((eb) => eb.fn.count<number>('dwelling.id').distinct().as('n'))
+      .where('own.id', '=', mine)
+      .executeTakeFirstOrThrow();
+    buildingShown = Number(neighbours.n) >= ciop.platform.config.privacyMinDwellings;
     await ciop.platform.auth.accounts.create(
       { email: EMAIL, name: 'Nerea Resident', roles: ['resident'], dwellingIds: [mine], password: PASSWORD },
       BY_SYSTEM,
@@ -84,7 +97,10 @@ describe('a resident in their home app', () => {
       await card.locator('.compare-figures').waitFor();
       const values = await card.locator('.figure-value').allTextContents();
       expect(values, medium).toHaveLength(3);
-      for (const v of values) expect(v, medium).toMatch(/^[\d,.]+ (W|°C|%|ppm)$/);
+      const [dwelling, building, district] = values;
+      for (const v of [dwelling, district, ...(buildingShown ? [building] : [])])
+        expect(v, medium).toMatch(/^[\d,.]+ (W|°C|%|ppm)$/);
+      if (!buildingShown) expect(building, medium).toBe('Not shown: too few homes to keep each one private');
     }
     expect(await page.locator('[data-compare="temperature"] .compare-sentence').textContent()).toMatch(
       /(above|below) the district average|same as the district average/,
@@ -99,8 +115,8 @@ describe('a resident in their home app', () => {
     expect(await comfort.locator('[data-scope="dwelling"] .comfort-status').textContent()).toMatch(
       /Comfortable|Slightly uncomfortable|Uncomfortable/,
     );
-    // Each comparison has its small chart of the three lines.
-    expect(await page.locator('[data-compare] .sparkline svg path').count()).toBe(12);
+    // Each comparison has its small chart of the three lines (two when the building's is withheld).
+    expect(await page.locator('[data-compare] .sparkline svg path').count()).toBe(buildingShown ? 12 : 8);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'home-compare-desktop');
     await page.setViewportSize(VIEWPORTS.phone);
@@ -141,6 +157,7 @@ describe('a resident in their home app', () => {
     await page.click('.home-nav a:has-text("Comfort")');
     await page.waitForURL((u) => u.pathname === `/home/${mine}/comfort`);
     await page.locator('[data-comfort-summary] [data-figure="pmv"]').waitFor();
+    expect(await page.locator('[data-withheld="building"]').count()).toBe(buildingShown ? 0 : 1);
     expect(await page.textContent('[data-comfort-summary] [data-figure="ppd"]')).toMatch(/^[\d.]+ %$/);
     const rows = page.locator('[data-comfort-history] tbody tr');
     await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(3);

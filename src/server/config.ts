@@ -100,6 +100,11 @@ export interface Config {
   alarmWebhookUrl: string | undefined;
   /** How often sensors report, s: what the missing-data heatmap expects (admins override it per medium). */
   expectedIntervalS: number;
+  /**
+   * Fewest distinct dwellings a mean over a building or district must cover to be shown to whom
+   * does not see every dwelling of it (a resident, an ESCO, a restricted token).
+   */
+  privacyMinDwellings: number;
   /** Region whose conversion factors the KPIs use (e.g. ES-peninsular). */
   kpiRegion: string;
   /**
@@ -474,6 +479,13 @@ export const SETTINGS = [
     default: 30,
     parse: integer(1, 100_000),
     doc: 'Failed logins from one address within the lock-out time before the address is locked for that time.',
+  }),
+  setting({
+    key: 'privacyMinDwellings',
+    env: 'CIOP_PRIVACY_MIN_DWELLINGS',
+    default: 5,
+    parse: integer(1, 1000),
+    doc: 'Fewest distinct dwellings a building or district mean must cover to be shown to whom does not see all of it.',
   }),
   setting({
     key: 'loginLockoutS',

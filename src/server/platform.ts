@@ -138,7 +138,13 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       config,
       logger,
     });
-    const readings = new ReadingsService(database.db, engine, catalog, config.timezone);
+    const readings = new ReadingsService(
+      database.db,
+      engine,
+      catalog,
+      config.timezone,
+      config.privacyMinDwellings,
+    );
     const registryImport = new RegistryImportService(database.db);
     const kpi = await openKpi({
       db: database.db,

@@ -17,3 +17,10 @@ export type Role = (typeof ROLES)[number];
  */
 export const MACHINE_SCOPES = ['ingest:write', 'read', 'admin', 'kpi:write'] as const;
 export type MachineScope = (typeof MACHINE_SCOPES)[number];
+
+/**
+ * RFC 9457 `type` of the 403 that refuses a mean over a building or district covering fewer
+ * dwellings than `CIOP_PRIVACY_MIN_DWELLINGS`; the problem also carries `dwellings` (how many
+ * it covers) and `minDwellings`.
+ */
+export const TOO_FEW_DWELLINGS = 'urn:ciop:problem:too-few-dwellings';

@@ -9,7 +9,8 @@ import { forbidden, unauthorized } from './errors.ts';
  *   invalid one is ignored.
  * - `{ roles, scopes }`: a person holding one of `roles`, or a machine token holding one of
  *   `scopes`. Scoping to the caller's own dwellings or buildings is then done by the service,
- *   in the query.
+ *   in the query, through the visibility policy (`src/server/access/visibility.ts`); the route
+ *   declares each parameter that names a place in `config.scope`.
  */
 export type Access =
   | 'public'
@@ -22,7 +23,8 @@ export type Access =
 
 /** The caller of a request, once authenticated. */
 export interface Principal {
-  kind: 'user' | 'machine';
+  /** `system`: CIOP itself reading for its own work (see `src/server/access/visibility.ts`). */
+  kind: 'user' | 'machine' | 'system';
   id: number;
   name: string;
   roles: readonly Role[];
@@ -37,23 +39,103 @@ export interface Principal {
   sessionId?: number;
 }
 
+/** What a parameter of a route may name: a place of the registry, or an organisation. */
+export const PLACE_KINDS = ['dwelling', 'building', 'district', 'gateway', 'sensor', 'organisation'] as const;
+export type PlaceKind = (typeof PLACE_KINDS)[number];
+
 /**
- * What one dwelling, building or sensor a route is about, so that the access tests check that
- * it is narrowed to whom may see it (a resident: their dwellings; an ESCO: its buildings):
- * - `'dwelling' | 'building' | 'sensor'`: the id is, in this order, the path parameter
- *   `<kind>Id` or `id`, the query parameter `<kind>` or `<kind>Id`, or the body field `<kind>Id`;
- * - `{ kind, in, name }` says where exactly.
- * The route's service must then answer 403 or 404 to whom may not see it.
+ * How a route answers a caller who does not see (all of) the place a parameter names; the rule
+ * itself is the visibility policy of `src/server/access/visibility.ts`:
+ * - `'refuse'`: one dwelling, building, gateway or sensor is named; 403 or 404 to whom does not see it.
+ * - `'narrow'`: the place filters a list that is narrowed in the query to what the caller sees;
+ *   whom sees nothing of the place gets nothing of it.
+ * - `'aggregate'`: a mean over a building or district; whom sees every dwelling of it reads it,
+ *   whom has a dwelling or building in it reads it when it covers at least
+ *   `CIOP_PRIVACY_MIN_DWELLINGS` dwellings (403 otherwise), anyone else gets 403.
+ * - `'open'`: city-wide registry (a district itself) that every caller of the route may see.
  */
-export type RouteScope = ScopeKind | { kind: ScopeKind; in: 'params' | 'query' | 'body'; name: string };
-export type ScopeKind = 'dwelling' | 'building' | 'sensor';
+export type Outsider = 'refuse' | 'narrow' | 'aggregate' | 'open';
+
+export type ParamLocation = 'params' | 'query' | 'body';
+
+/** One parameter of a route that names a place, and how the route answers whom does not see it. */
+export interface ScopeParam {
+  in: ParamLocation;
+  name: string;
+  kind: PlaceKind;
+  outsider: Outsider;
+}
+
+/**
+ * A place parameter as a route declares it (`config.scope`, a list): `'query.building'` says
+ * that the query parameter `building` names a building and is refused to whom may not see it;
+ * `{ at, kind, outsider }` says more (kind: when the name does not tell, see {@link placeKindOf}).
+ */
+export type ScopeDeclaration =
+  `${ParamLocation}.${string}` | { at: `${ParamLocation}.${string}`; kind?: PlaceKind; outsider?: Outsider };
+
+const COLLECTIONS: Record<string, PlaceKind> = {
+  dwellings: 'dwelling',
+  buildings: 'building',
+  districts: 'district',
+  gateways: 'gateway',
+  sensors: 'sensor',
+  organisations: 'organisation',
+};
+
+const PLACE_NAME =
+  /^(?:[a-z][a-zA-Z0-9]*(Dwelling|Building|District|Gateway|Sensor|Organi[sz]ation)|(dwelling|building|district|gateway|sensor|organi[sz]ation))(Ids?|s)?$/;
+
+/**
+ * The kind of place a parameter names, from its name: `building`, `buildingId`, `buildingIds`,
+ * or a name ending so (`temperatureSensorId`); a path parameter `id` right after a collection
+ * (`/buildings/:id`) names one of it. Undefined when the name names no place.
+ */
+export function placeKindOf(name: string, url?: string): PlaceKind | undefined {
+  if (name === 'id' && url) {
+    const segment = /\/([\w-]+)\/:id(?:\/|$)/.exec(url)?.[1];
+    return segment ? COLLECTIONS[segment] : undefined;
+  }
+  const m = PLACE_NAME.exec(name);
+  if (!m) return undefined;
+  const [, prefixed, bare, suffix] = m;
+  // After a prefix only an id names the place: `temperatureSensorId`, not `installedSensors`.
+  if (prefixed && !suffix?.startsWith('Id')) return undefined;
+  return (prefixed ?? bare).toLowerCase().replace('organization', 'organisation') as PlaceKind;
+}
+
+/** A route's declarations, checked against its URL and schema (a wrong one fails at start). */
+function scopeParams(
+  route: { method: string | string[]; url: string; schema?: RouteEntry['schema'] },
+  declared: readonly ScopeDeclaration[],
+): ScopeParam[] {
+  return declared.map((d) => {
+    const { at, kind, outsider } =
+      typeof d === 'string' ? { at: d, kind: undefined, outsider: undefined } : d;
+    const dot = at.indexOf('.');
+    const where = at.slice(0, dot) as ParamLocation;
+    const name = at.slice(dot + 1);
+    const schema =
+      where === 'query' ? route.schema?.querystring : where === 'body' ? route.schema?.body : undefined;
+    const present =
+      where === 'params'
+        ? route.url.split('/').includes(`:${name}`)
+        : Object.hasOwn((schema as { properties?: object } | undefined)?.properties ?? {}, name);
+    const what = `route ${String(route.method)} ${route.url} declares scope ${at}`;
+    if (!present) throw new Error(`${what}, a parameter it does not take`);
+    const resolved = kind ?? placeKindOf(name, route.url);
+    if (!resolved) throw new Error(`${what} without saying what kind of place it names`);
+    return { in: where, name, kind: resolved, outsider: outsider ?? 'refuse' };
+  });
+}
 
 /** A route as the access plugin saw it registered (the route table the access tests walk). */
 export interface RouteEntry {
   method: string;
   url: string;
   access: Access;
-  scope?: RouteScope;
+  /** Its parameters that name a place, as declared. */
+  scope: readonly ScopeParam[];
   schema?: {
     params?: unknown;
     querystring?: unknown;
@@ -71,7 +153,8 @@ export type Authenticator = (request: FastifyRequest) => Promise<Principal | und
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
-    scope?: RouteScope;
+    /** Every parameter that names a dwelling, building, district, gateway, sensor or organisation. */
+    scope?: readonly ScopeDeclaration[];
     /** Successful calls are recorded in the audit log under this area (`registry` → `registry.post`). */
     audit?: string;
   }
@@ -124,7 +207,10 @@ export const accessPlugin = fp(async (app: FastifyInstance) => {
         method: String(method),
         url: route.url,
         access: route.config.access!,
-        scope: route.config.scope,
+        scope: scopeParams(
+          { method: route.method, url: route.url, schema: route.schema as RouteEntry['schema'] },
+          route.config.scope ?? [],
+        ),
         schema: route.schema as RouteEntry['schema'],
       });
     }

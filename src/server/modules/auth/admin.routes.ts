@@ -23,8 +23,11 @@ import {
 import type { Access } from '../../plugins/access.ts';
 import { byRequest } from './by.ts';
 
-/** Admins, and machines holding the `admin` scope. */
-export const ADMIN: Access = { roles: ['admin'], scopes: ['admin'] };
+/**
+ * Admins, and machines holding the `admin` scope that no building or gateway restricts: accounts,
+ * organisations and tokens reach across the city, so a restricted token would widen itself here.
+ */
+export const ADMIN: Access = { roles: ['admin'], scopes: ['admin'], unrestrictedMachinesOnly: true };
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 const NoContent = Type.Null({ description: 'Done.' });

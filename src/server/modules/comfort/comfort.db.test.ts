@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOO_FEW_DWELLINGS } from '#common/api/access.ts';
 import { classifyPmv, pmvPpd } from '#common/comfort/index.ts';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
 import { headersAs } from '../../testing/principals.ts';
@@ -97,7 +98,9 @@ describe('stored comfort', () => {
   const range = `from=${T0}&to=${T0 + 3 * H - 1}`;
 
   beforeAll(async () => {
-    t = await openTestPlatform();
+    // Building 1 has two dwellings with comfort, the district three: one mean too small for whom
+    // does not see all of it, one large enough.
+    t = await openTestPlatform({ privacyMinDwellings: 3 });
     const db = t.platform.database.db;
     const now = Date.now();
     ids.districtA = await insertDistrict(
@@ -273,19 +276,28 @@ describe('stored comfort', () => {
     expect((await get(`/api/v1/comfort/dwellings/${ids.C}/points`, headers))[0].pairing).toBe('manual');
   });
 
-  it('residents read their own dwelling only, ESCOs their buildings; both read district averages', async () => {
+  it('residents read their own dwelling only, ESCOs their buildings; both read means over enough dwellings', async () => {
     const resident = await headersAs(t, { roles: ['resident'], dwellingIds: [ids.A] });
     expect(await status('GET', `/api/v1/comfort/dwellings/${ids.A}?${range}`, resident)).toBe(200);
     expect(await status('GET', `/api/v1/comfort/dwellings/${ids.B}?${range}`, resident)).toBe(403);
     expect(await status('GET', `/api/v1/comfort/dwellings/${ids.C}/points`, resident)).toBe(403);
-    expect(await status('GET', `/api/v1/comfort/buildings/${ids.b1}?${range}`, resident)).toBe(200);
+    const ownBuilding = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/comfort/buildings/${ids.b1}?${range}`,
+      headers: resident,
+    });
+    expect(ownBuilding.statusCode, ownBuilding.body).toBe(403);
+    expect(ownBuilding.json()).toMatchObject({ type: TOO_FEW_DWELLINGS, dwellings: 2, minDwellings: 3 });
     expect(await status('GET', `/api/v1/comfort/buildings/${ids.b2}?${range}`, resident)).toBe(403);
     expect(await status('GET', `/api/v1/comfort/districts/${ids.districtA}?${range}`, resident)).toBe(200);
+    expect(await status('GET', `/api/v1/comfort/districts/${ids.districtB}?${range}`, resident)).toBe(403);
     expect(await status('GET', `/api/v1/comfort/dwellings/999999?${range}`, resident)).toBe(404);
     const esco = await headersAs(t, { roles: ['esco'], buildingIds: [ids.b2] });
     expect(await status('GET', `/api/v1/comfort/dwellings/${ids.C}?${range}`, esco)).toBe(200);
     expect(await status('GET', `/api/v1/comfort/dwellings/${ids.A}?${range}`, esco)).toBe(403);
     expect(await status('GET', `/api/v1/comfort/buildings/${ids.b1}?${range}`, esco)).toBe(403);
+    expect(await status('GET', `/api/v1/comfort/buildings/${ids.b2}?${range}`, esco)).toBe(200);
+    expect(await status('GET', `/api/v1/comfort/districts/${ids.districtA}?${range}`, esco)).toBe(200);
     const municipal = await headersAs(t, { roles: ['municipal'] });
     expect(await status('GET', `/api/v1/comfort/dwellings/${ids.B}?${range}`, municipal)).toBe(200);
     expect(await status('GET', `/api/v1/comfort/dwellings/${ids.B}?${range}`, t.readerHeaders)).toBe(200);

@@ -122,7 +122,7 @@ export const comfortRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: ComfortRangeQuery,
         response: { 200: DwellingComfortSchema },
       },
-      config: { access: READ_COMFORT },
+      config: { access: READ_COMFORT, scope: ['params.id'] },
     },
     async (request) => comfort.dwelling(request.params.id, request.query, principalOf(request)),
   );
@@ -138,7 +138,7 @@ export const comfortRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: ComfortRangeQuery,
         response: { 200: GroupComfortSchema },
       },
-      config: { access: READ_COMFORT },
+      config: { access: READ_COMFORT, scope: [{ at: 'params.id', outsider: 'aggregate' }] },
     },
     async (request) => comfort.group({ buildingId: request.params.id }, request.query, principalOf(request)),
   );
@@ -154,7 +154,7 @@ export const comfortRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: ComfortRangeQuery,
         response: { 200: GroupComfortSchema },
       },
-      config: { access: READ_COMFORT },
+      config: { access: READ_COMFORT, scope: [{ at: 'params.id', outsider: 'aggregate' }] },
     },
     async (request) => comfort.group({ districtId: request.params.id }, request.query, principalOf(request)),
   );
@@ -168,7 +168,7 @@ export const comfortRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: IdParams,
         response: { 200: Type.Array(ComfortPointSchema) },
       },
-      config: { access: READ_COMFORT },
+      config: { access: READ_COMFORT, scope: ['params.id'] },
     },
     async (request) => comfort.points(request.params.id, principalOf(request)),
   );
@@ -186,7 +186,10 @@ export const comfortRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: ComfortPairSchema,
         response: { 200: ComfortPointSchema },
       },
-      config: { access: MANAGE_POINTS },
+      config: {
+        access: MANAGE_POINTS,
+        scope: ['params.id', 'body.temperatureSensorId', 'body.humiditySensorId'],
+      },
     },
     async (request) => comfort.setPair(request.params.id, request.body, principalOf(request)),
   );
@@ -202,7 +205,7 @@ export const comfortRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: Type.Object({ id: Type.Integer({ minimum: 1 }), pointId: Type.Integer({ minimum: 1 }) }),
         response: { 204: Type.Null() },
       },
-      config: { access: MANAGE_POINTS },
+      config: { access: MANAGE_POINTS, scope: ['params.id'] },
     },
     async (request, reply) => {
       await comfort.deletePair(request.params.id, request.params.pointId, principalOf(request));
@@ -219,7 +222,7 @@ export const comfortRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: IdParams,
         response: { 200: BuildingComfortSettingsSchema },
       },
-      config: { access: MANAGE_SETTINGS },
+      config: { access: MANAGE_SETTINGS, scope: ['params.id'] },
     },
     async (request) => comfort.settings(request.params.id, principalOf(request)),
   );
@@ -237,7 +240,7 @@ export const comfortRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: ComfortSettingsSchema,
         response: { 200: BuildingComfortSettingsSchema },
       },
-      config: { access: MANAGE_SETTINGS },
+      config: { access: MANAGE_SETTINGS, scope: ['params.id'] },
     },
     async (request) => comfort.updateSettings(request.params.id, request.body, principalOf(request)),
   );

@@ -11,6 +11,15 @@ import {
   type Season,
   STANDARD_EDITIONS,
 } from '#common/comfort/index.ts';
+import {
+  type Area,
+  areaName,
+  areaReach,
+  checkMeanCoverage,
+  placeVisibility,
+  type Visibility,
+  visibilityOf,
+} from '../../access/visibility.ts';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/schema.ts';
 import type { RecordedChange } from '../../db/timeseries-io.ts';
@@ -24,12 +33,9 @@ import { aggregateOf, foldComfort } from './comfort-buckets.ts';
 import { automaticPairs } from './comfort-pairing.ts';
 import {
   aggregateGroupHours,
-  buildingVisibility,
   type ComfortHourRow,
   countGroupMembers,
   deletePoint,
-  districtExists,
-  dwellingVisibility,
   findPoint,
   findSetting,
   firstBlockStart,
@@ -44,7 +50,6 @@ import {
   listPointsOfSeries,
   listSettings,
   markBuildingForBackfill,
-  type Reach,
   repairPoint,
   setCursor,
   setNeedsBackfill,
@@ -72,9 +77,6 @@ export const COMFORT_LIMITS = {
   hoursPerChunk: 31 * 24,
 };
 
-/** Roles that see every dwelling; the others see only their own dwellings or buildings. */
-const SEE_ALL = new Set(['admin', 'installer', 'municipal', 'kpi', 'planner']);
-
 /** A building's assumptions, with where each season starts. */
 export interface EffectiveAssumptions {
   winter: ComfortAssumptions;
@@ -88,21 +90,6 @@ export interface RangeQuery {
   to: number;
   interval?: 'hour' | 'day';
   limit?: number;
-}
-
-/** Who reaches what, from the caller. */
-export function reachOf(principal: Principal): Reach {
-  if (principal.kind === 'machine') {
-    return principal.buildingIds.length > 0
-      ? { everything: false, dwellingIds: [], buildingIds: [...principal.buildingIds] }
-      : { everything: true };
-  }
-  if (principal.roles.some((r) => SEE_ALL.has(r))) return { everything: true };
-  return {
-    everything: false,
-    dwellingIds: principal.roles.includes('resident') ? [...principal.dwellingIds] : [],
-    buildingIds: principal.roles.includes('esco') ? [...principal.buildingIds] : [],
-  };
 }
 
 function seasonOf(monthDay: string, start: string, end: string): Season {
@@ -197,9 +184,9 @@ export class ComfortService {
   }
 
   private async checkBuilding(buildingId: number, principal: Principal): Promise<void> {
-    const visibility = await buildingVisibility(this.db, buildingId, reachOf(principal));
-    if (visibility === 'missing') throw notFound(`There is no building ${buildingId}.`);
-    if (visibility === 'hidden') throw forbidden(`You may not read building ${buildingId}.`);
+    const seen = await placeVisibility(this.db, visibilityOf(principal), 'building', buildingId);
+    if (seen === 'missing') throw notFound(`There is no building ${buildingId}.`);
+    if (seen === 'hidden') throw forbidden(`You may not read building ${buildingId}.`);
   }
 
   // ------------------------------------------------------------ comfort points
@@ -208,7 +195,7 @@ export class ComfortService {
   async points(dwellingId: number, principal: Principal) {
     await this.checkDwelling(dwellingId, principal);
     const now = Date.now();
-    return (await listDwellingPoints(this.db, dwellingId, now, now, reachOf(principal))).map((p) => ({
+    return (await listDwellingPoints(this.db, dwellingId, now, now, visibilityOf(principal))).map((p) => ({
       ...p,
     }));
   }
@@ -506,12 +493,12 @@ export class ComfortService {
 
   // ------------------------------------------------------------ reads
 
-  private async checkDwelling(dwellingId: number, principal: Principal): Promise<Reach> {
-    const reach = reachOf(principal);
-    const visibility = await dwellingVisibility(this.db, dwellingId, reach);
-    if (visibility === 'missing') throw notFound(`There is no dwelling ${dwellingId}.`);
-    if (visibility === 'hidden') throw forbidden(`You may not read dwelling ${dwellingId}.`);
-    return reach;
+  private async checkDwelling(dwellingId: number, principal: Principal): Promise<Visibility> {
+    const visibility = visibilityOf(principal);
+    const seen = await placeVisibility(this.db, visibility, 'dwelling', dwellingId);
+    if (seen === 'missing') throw notFound(`There is no dwelling ${dwellingId}.`);
+    if (seen === 'hidden') throw forbidden(`You may not read dwelling ${dwellingId}.`);
+    return visibility;
   }
 
   /** Interval boundaries of a page of a range, and where the next page starts. */
@@ -532,13 +519,13 @@ export class ComfortService {
 
   /** Each comfort point's series of a dwelling, and the dwelling's mean, a page of intervals. */
   async dwelling(dwellingId: number, query: RangeQuery, principal: Principal) {
-    const reach = await this.checkDwelling(dwellingId, principal);
+    const visibility = await this.checkDwelling(dwellingId, principal);
     const { boundaries, next } = this.page(query);
     const from = boundaries[0];
     const to = boundaries[boundaries.length - 1] - 1;
     const [points, hours] = await Promise.all([
-      listDwellingPoints(this.db, dwellingId, from, to, reach),
-      listDwellingHours(this.db, dwellingId, from, to, reach),
+      listDwellingPoints(this.db, dwellingId, from, to, visibility),
+      listDwellingHours(this.db, dwellingId, from, to, visibility),
     ]);
     const byPoint = new Map<number, ReturnType<typeof aggregateOf>[]>();
     const all = [];
@@ -564,14 +551,18 @@ export class ComfortService {
     };
   }
 
-  /** Averages and category shares of a building or district, a page of intervals, for a caller. */
+  /**
+   * Averages and category shares of a building or district, a page of intervals, for a caller who
+   * sees every dwelling of it, or who has one in it when the answer covers enough dwellings.
+   */
   async group(scope: GroupScope, query: RangeQuery, principal: Principal) {
-    const reach = reachOf(principal);
-    if ('buildingId' in scope) await this.checkBuilding(scope.buildingId, principal);
-    else if (!(await districtExists(this.db, scope.districtId)))
-      throw notFound(`There is no district ${scope.districtId}.`);
-    // District averages are open to every reader (residents compare with them).
-    return this.averagesOf(scope, query, 'buildingId' in scope ? reach : { everything: true });
+    const area: Area = scope;
+    const reach = await areaReach(this.db, visibilityOf(principal), area);
+    if (reach === 'missing') throw notFound(`There is no ${areaName(area)}.`);
+    if (reach === 'none') checkMeanCoverage(reach, area, 0, this.config.privacyMinDwellings);
+    const answer = await this.averagesOf(scope, query);
+    checkMeanCoverage(reach, area, answer.dwellings, this.config.privacyMinDwellings);
+    return answer;
   }
 
   /**
@@ -580,20 +571,16 @@ export class ComfortService {
    * (up to 20,000 intervals) comes in one answer.
    */
   async averages(scope: GroupScope, from: number, to: number, interval: 'hour' | 'day') {
-    return this.averagesOf(
-      scope,
-      { from, to, interval, limit: COMFORT_LIMITS.maxIntervals },
-      { everything: true },
-    );
+    return this.averagesOf(scope, { from, to, interval, limit: COMFORT_LIMITS.maxIntervals });
   }
 
-  private async averagesOf(scope: GroupScope, query: RangeQuery, reach: Reach, maxPage?: number) {
+  private async averagesOf(scope: GroupScope, query: RangeQuery, maxPage?: number) {
     const { boundaries, next } = this.page(query, maxPage);
     const from = boundaries[0];
     const to = boundaries[boundaries.length - 1] - 1;
     const [hours, members] = await Promise.all([
-      aggregateGroupHours(this.db, scope, from, to, reach),
-      countGroupMembers(this.db, scope, from, to, reach),
+      aggregateGroupHours(this.db, scope, from, to),
+      countGroupMembers(this.db, scope, from, to),
     ]);
     const { buckets, total } = foldComfort(hours, boundaries);
     return {

@@ -1,15 +1,9 @@
-import { type ExpressionBuilder, type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { seenWhere, type Visibility } from '../../access/visibility.ts';
 import type { ComfortHourTable, Database } from '../../db/schema.ts';
 import type { PairingSensor } from './comfort-pairing.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
-
-/**
- * What a caller may read, as a condition the queries carry: everything, or the dwellings named
- * and every dwelling of the buildings named.
- */
-export type Reach =
-  { everything: true } | { everything: false; dwellingIds: number[]; buildingIds: number[] };
 
 /** Temperature and humidity sensors of gateways that serve a dwelling now. */
 export async function listPairingSensors(db: Db): Promise<PairingSensor[]> {
@@ -272,88 +266,9 @@ export async function upsertSetting(db: Db, row: SettingRow): Promise<void> {
 
 // ---------------------------------------------------------------- reads, scoped in the query
 
-type Scoped = ExpressionBuilder<Database & { d: Database['dwelling']; b: Database['building'] }, 'd' | 'b'>;
-
-/** The caller's reach over dwellings (`d`) and buildings (`b`), as a condition. */
-function reachCondition(eb: Scoped, reach: Reach) {
-  if (reach.everything) return eb.lit(true);
-  const terms = [];
-  if (reach.dwellingIds.length > 0) terms.push(eb('d.id', 'in', reach.dwellingIds));
-  if (reach.buildingIds.length > 0) terms.push(eb('b.id', 'in', reach.buildingIds));
-  return terms.length > 0 ? eb.or(terms) : eb.lit(false);
-}
-
-/** The caller's reach over buildings (`b`): theirs, and for residents the buildings they live in. */
-function buildingReachCondition(eb: Scoped, reach: Reach) {
-  if (reach.everything) return eb.lit(true);
-  const terms = [];
-  if (reach.buildingIds.length > 0) terms.push(eb('b.id', 'in', reach.buildingIds));
-  if (reach.dwellingIds.length > 0)
-    terms.push(
-      eb(
-        'b.id',
-        'in',
-        eb.selectFrom('dwelling as own').select('own.building_id').where('own.id', 'in', reach.dwellingIds),
-      ),
-    );
-  return terms.length > 0 ? eb.or(terms) : eb.lit(false);
-}
-
-/** Whether a dwelling exists, and whether the caller reaches it. */
-export async function dwellingVisibility(
-  db: Db,
-  dwellingId: number,
-  reach: Reach,
-): Promise<'missing' | 'hidden' | 'visible'> {
-  const row = await db
-    .selectFrom('dwelling as d')
-    .innerJoin('building as b', 'b.id', 'd.building_id')
-    .select((eb) => [
-      'd.id',
-      eb
-        .case()
-        .when(reachCondition(eb as unknown as Scoped, reach))
-        .then(1)
-        .else(0)
-        .end()
-        .as('visible'),
-    ])
-    .where('d.id', '=', dwellingId)
-    .executeTakeFirst();
-  if (!row) return 'missing';
-  return Number(row.visible) === 1 ? 'visible' : 'hidden';
-}
-
-/** Whether a building exists, and whether the caller reaches it. */
-export async function buildingVisibility(
-  db: Db,
-  buildingId: number,
-  reach: Reach,
-): Promise<'missing' | 'hidden' | 'visible'> {
-  const row = await db
-    .selectFrom('building as b')
-    .select((eb) => [
-      'b.id',
-      eb
-        .case()
-        .when(buildingReachCondition(eb as unknown as Scoped, reach))
-        .then(1)
-        .else(0)
-        .end()
-        .as('visible'),
-    ])
-    .where('b.id', '=', buildingId)
-    .executeTakeFirst();
-  if (!row) return 'missing';
-  return Number(row.visible) === 1 ? 'visible' : 'hidden';
-}
-
-export async function districtExists(db: Db, districtId: number): Promise<boolean> {
-  return (
-    (await db.selectFrom('district').select('id').where('id', '=', districtId).executeTakeFirst()) !==
-    undefined
-  );
-}
+/** Rows of a dwelling's points and hours (`d`, `b`, the temperature sensor `s`) that the caller sees. */
+const pointSeen = (visibility: Visibility) =>
+  seenWhere(visibility, { dwelling: 'd.id', building: 'b.id', gateway: 's.gateway_id' });
 
 /** The comfort hours of a group of dwellings, each counted for the dwelling its gateway served then. */
 function placedHours(db: Db) {
@@ -377,7 +292,7 @@ export async function listDwellingPoints(
   dwellingId: number,
   from: number,
   to: number,
-  reach: Reach,
+  visibility: Visibility,
 ): Promise<
   {
     id: number;
@@ -403,7 +318,7 @@ export async function listDwellingPoints(
     .where('d.id', '=', dwellingId)
     .where('a.valid_from', '<=', to)
     .where((eb) => eb.or([eb('a.valid_to', 'is', null), eb('a.valid_to', '>', from)]))
-    .where((eb) => reachCondition(eb as unknown as Scoped, reach))
+    .where(pointSeen(visibility))
     .orderBy('p.id')
     .execute();
   const seen = new Set<number>();
@@ -426,7 +341,7 @@ export async function listDwellingHours(
   dwellingId: number,
   from: number,
   to: number,
-  reach: Reach,
+  visibility: Visibility,
 ): Promise<PointHour[]> {
   return placedHours(db)
     .select([
@@ -440,7 +355,7 @@ export async function listDwellingHours(
     .where('d.id', '=', dwellingId)
     .where('ch.hour', '>=', from)
     .where('ch.hour', '<=', to)
-    .where((eb) => reachCondition(eb as unknown as Scoped, reach))
+    .where(pointSeen(visibility))
     .orderBy('ch.point_id')
     .orderBy('ch.hour')
     .execute();
@@ -462,13 +377,15 @@ export interface HourAggregate {
 
 export type GroupScope = { buildingId: number } | { districtId: number };
 
-/** Sums of the point-hours with a PMV in a building or district, per hour, within [from, to]. */
+/**
+ * Sums of the point-hours with a PMV in a whole building or district, per hour, within [from, to]
+ * (whether the caller may read a mean of it is the visibility policy's `checkMeanCoverage`).
+ */
 export async function aggregateGroupHours(
   db: Db,
   scope: GroupScope,
   from: number,
   to: number,
-  reach: Reach,
 ): Promise<HourAggregate[]> {
   const count = (column: 'ch.category' | 'ch.status', value: string) =>
     sql<number>`sum(case when ${sql.ref(column)} = ${value} then 1 else 0 end)`;
@@ -492,7 +409,6 @@ export async function aggregateGroupHours(
     'buildingId' in scope
       ? q.where('b.id', '=', scope.buildingId)
       : q.where('b.district_id', '=', scope.districtId);
-  q = q.where((eb) => buildingReachCondition(eb as unknown as Scoped, reach));
   const rows = await q.groupBy('ch.hour').orderBy('ch.hour').execute();
   return rows.map((r) => ({
     hour: Number(r.hour),
@@ -514,7 +430,6 @@ export async function countGroupMembers(
   scope: GroupScope,
   from: number,
   to: number,
-  reach: Reach,
 ): Promise<{ points: number; dwellings: number }> {
   let q = placedHours(db)
     .select((eb) => [
@@ -528,7 +443,6 @@ export async function countGroupMembers(
     'buildingId' in scope
       ? q.where('b.id', '=', scope.buildingId)
       : q.where('b.district_id', '=', scope.districtId);
-  q = q.where((eb) => buildingReachCondition(eb as unknown as Scoped, reach));
   const row = await q.executeTakeFirst();
   return { points: Number(row?.points ?? 0), dwellings: Number(row?.dwellings ?? 0) };
 }

@@ -29,7 +29,7 @@ export const homeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: BeforeAfterQuery,
         response: { 200: BeforeAfterSchema },
       },
-      config: { access: READ_READINGS, scope: 'dwelling' },
+      config: { access: READ_READINGS, scope: ['params.id'] },
     },
     async (request) => home.beforeAfter(request.params.id, request.query, principalOf(request)),
   );
@@ -47,7 +47,7 @@ export const homeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: TipsQuery,
         response: { 200: TipsSchema },
       },
-      config: { access: READ_READINGS, scope: 'dwelling' },
+      config: { access: READ_READINGS, scope: ['params.id'] },
     },
     async (request) => home.tips(request.params.id, request.query, principalOf(request)),
   );

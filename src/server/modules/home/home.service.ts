@@ -2,11 +2,11 @@ import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
 import type { BeforeAfter, BeforeAfterPeriod, BeforeAfterQuery, Tips } from '#common/api/home.ts';
 import type { Language } from '#common/api/news.ts';
+import { systemPrincipal, visibilityOf } from '../../access/visibility.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, notFound } from '../../plugins/errors.ts';
 import type { ReadingsService } from '../readings/readings.service.ts';
-import { visibilityOf } from '../registry/registry.service.ts';
 import { findBuilding, findDwelling, findMedium } from '../registry/registry.store.ts';
 import { energyPerDegreeDay, HDD_BASE_C, periodDegreeDays, relativeChange } from './hdd.ts';
 import { findOutdoorStation } from './home.store.ts';
@@ -19,20 +19,11 @@ const DAY_MS = 86_400_000;
 export const MIN_COMPARISON_DAYS = 7;
 
 /**
- * Who reads the district's outdoor temperature for the home views: weather stations are
- * district-wide data every reader may see, so the station is read without the resident's own
- * narrowing (which would refuse a gateway outside their dwelling).
+ * Who reads the district's outdoor temperature for the home views: CIOP itself. The weather
+ * station is district-wide data, and only its daily means reach the resident; their own
+ * visibility would refuse a gateway outside their dwelling.
  */
-const WEATHER_READER: Principal = {
-  kind: 'machine',
-  id: 0,
-  name: 'home views: district weather station',
-  roles: [],
-  scopes: ['read'],
-  dwellingIds: [],
-  buildingIds: [],
-  gatewayIds: [],
-};
+const WEATHER_READER = systemPrincipal('home views: district weather station');
 
 /** The resident's home views computed on the server: before and after an intervention, and tips. */
 export class HomeService {

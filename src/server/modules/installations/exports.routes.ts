@@ -53,7 +53,7 @@ export const exportsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: ExportQuerySchema,
         produces: ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
       },
-      config: { access: READ_READINGS, scope: 'dwelling' },
+      config: { access: READ_READINGS, scope: ['query.dwelling', 'query.building'] },
       exposeHeadRoute: false,
     },
     async (request, reply) => send(request, reply, request.query, principalOf(request)),
@@ -70,7 +70,7 @@ export const exportsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: ExportQuerySchema,
         response: { 201: ExportLinkSchema },
       },
-      config: { access: READ_READINGS, scope: { kind: 'dwelling', in: 'body', name: 'dwelling' } },
+      config: { access: READ_READINGS, scope: ['body.dwelling', 'body.building'] },
     },
     async (request, reply) =>
       reply.status(201).send(await exports.createLink(request.body, principalOf(request))),

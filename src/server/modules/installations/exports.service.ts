@@ -11,6 +11,7 @@ import {
   type ExportInterval,
   type ExportQuery,
 } from '#common/api/installations.ts';
+import { areaReach, placeVisibility, type Visibility, visibilityOf } from '../../access/visibility.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, forbidden, notFound } from '../../plugins/errors.ts';
@@ -26,8 +27,6 @@ import { CsvBytes } from './csv-bytes.ts';
 import { hoursWithin } from './hours-within.ts';
 import { describeSensors } from './installations.store.ts';
 
-/** Roles that may export anything; ESCOs and residents export their own. */
-const SEE_ALL = new Set(['admin', 'installer', 'municipal', 'kpi', 'planner']);
 const DAY_MS = 86_400_000;
 /** A download link works this long, once. */
 export const LINK_TTL_MS = 60_000;
@@ -105,23 +104,14 @@ export function parseInstant(raw: string, zone: string, edge: 'start' | 'end', f
   return t;
 }
 
-/** Whether a principal may export the readings of a dwelling or a building. */
-async function mayExport(db: Kysely<Database>, principal: Principal, scope: ExportScope): Promise<boolean> {
-  if (principal.kind === 'machine') {
-    if (principal.gatewayIds.length > 0) return false;
-    if (principal.buildingIds.length === 0) return true;
-  } else if (principal.roles.some((r) => SEE_ALL.has(r))) return true;
-  if ('dwellingId' in scope && principal.kind === 'user' && principal.roles.includes('resident'))
-    if (principal.dwellingIds.includes(scope.dwellingId)) return true;
-  const building =
-    'buildingId' in scope
-      ? scope.buildingId
-      : 'dwellingId' in scope
-        ? await registryStore.findDwellingBuilding(db, scope.dwellingId)
-        : undefined;
-  if (building === undefined) return false;
-  if (principal.kind === 'machine') return principal.buildingIds.includes(building);
-  return principal.roles.includes('esco') && principal.buildingIds.includes(building);
+/**
+ * Whether a principal may export the readings of a dwelling (they see it) or a building (they
+ * see every dwelling of it): an export is individual readings, never a mean.
+ */
+async function mayExport(db: Kysely<Database>, visibility: Visibility, scope: ExportScope): Promise<boolean> {
+  if ('dwellingId' in scope)
+    return (await placeVisibility(db, visibility, 'dwelling', scope.dwellingId)) === 'visible';
+  return (await areaReach(db, visibility, scope)) === 'whole';
 }
 
 const safeName = (s: string) => s.replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '');
@@ -161,12 +151,13 @@ export class ExportsService {
       if (!building) throw notFound(`There is no building ${scope.buildingId}.`);
       scopeName = building.code;
     }
-    if (!(await mayExport(this.db, principal, scope)))
+    const visibility = visibilityOf(principal);
+    if (!(await mayExport(this.db, visibility, scope)))
       throw forbidden(
         `You may not download the readings of ${'dwellingId' in scope ? `dwelling ${scope.dwellingId}` : `building ${scope.buildingId}`}.`,
       );
     const media = query.media?.flatMap((m) => m.split(',')).filter(Boolean) ?? [];
-    const members = (await registryStore.listScopedSeries(this.db, scope)).filter(
+    const members = (await registryStore.listScopedSeries(this.db, scope, visibility)).filter(
       (m) => m.from <= to && m.to > from && (media.length === 0 || media.includes(m.medium)),
     );
     const described = new Map(

@@ -426,7 +426,8 @@ export class InstallationsService {
     if (boundaries.length - 1 > MAX_COVERAGE_DAYS)
       throw badRequest(`to: show at most ${MAX_COVERAGE_DAYS} days at once.`);
     const settings = await this.settings.effective();
-    const members = (await registryStore.listScopedSeries(this.db, scope)).filter(
+    // Only installers and admins call it (WRITE access, unrestricted machines): they see everything.
+    const members = (await registryStore.listScopedSeries(this.db, scope, 'all')).filter(
       (m) => m.from <= to && m.to > from,
     );
     const described = new Map(

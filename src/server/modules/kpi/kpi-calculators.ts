@@ -4,7 +4,8 @@ import type { Calculator, RecomputeBody, RecomputeResult } from '#common/api/kpi
 import { PLATFORM_RESOURCE } from '#common/api/kpi.ts';
 import type { Database } from '../../db/schema.ts';
 import type { RecordedChange } from '../../db/timeseries-io.ts';
-import type { Principal, RouteEntry } from '../../plugins/access.ts';
+import { systemPrincipal } from '../../access/visibility.ts';
+import type { RouteEntry } from '../../plugins/access.ts';
 import { badRequest } from '../../plugins/errors.ts';
 import { HOUR_MS } from '../readings/block-codec.ts';
 import type { ReadingsService } from '../readings/readings.service.ts';
@@ -32,17 +33,8 @@ export const CALCULATOR_VERSIONS: Record<Calculator, number> = { energy: 1, comf
 /** Uptime is counted in slots of five minutes. */
 export const UPTIME_SLOT_MS = 5 * 60_000;
 
-/** Whom the calculators read readings as: every building, nothing to hide. */
-const CALCULATOR: Principal = {
-  kind: 'user',
-  id: 0,
-  name: 'KPI calculators',
-  roles: ['kpi'],
-  scopes: [],
-  dwellingIds: [],
-  buildingIds: [],
-  gatewayIds: [],
-};
+/** Whom the calculators read readings as: CIOP itself, which sees every building. */
+const CALCULATOR = systemPrincipal('KPI calculators');
 
 export interface CalculatorOptions {
   zone: string;

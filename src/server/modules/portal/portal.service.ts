@@ -97,9 +97,12 @@ export class PortalService {
     }
     const carrierTotal = [...carriers.values()].reduce((sum, c) => sum + c.areaM2, 0);
 
+    // CIOP computes the public summary for everyone: it reads every district as itself.
     const districtSeries = async (medium: string) =>
       (
-        await Promise.all(districts.map((d) => listScopedSeries(this.db, { districtId: d.id }, medium)))
+        await Promise.all(
+          districts.map((d) => listScopedSeries(this.db, { districtId: d.id }, 'all', medium)),
+        )
       ).flat();
 
     // Electricity of the monitored homes over the last 12 months, from their energy meters.

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOO_FEW_DWELLINGS } from '#common/api/access.ts';
+import { createCity, PLACE_READING, type TestCity } from '../../testing/places.ts';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
+import { headersAs } from '../../testing/principals.ts';
 
 const H = 3_600_000;
 const SN = 'DA7E000000000001';
@@ -125,5 +128,91 @@ describe('reading queries', () => {
     });
     expect(bigPage.statusCode).toBe(400);
     expect(bigPage.json().errors[0].where).toContain('limit');
+  });
+});
+
+describe('what residents and ESCOs read of buildings and districts', () => {
+  let t: TestPlatform;
+  let city: TestCity;
+  let resident: Record<string, string>;
+  let esco: Record<string, string>;
+  let outsider: Record<string, string>;
+  const from = Date.now() - 24 * H;
+  const to = Date.now() + H;
+  beforeAll(async () => {
+    t = await openTestPlatform(); // CIOP_PRIVACY_MIN_DWELLINGS: its default, 5
+    city = await createCity(t);
+    resident = await headersAs(t, { roles: ['resident'], dwellingIds: [city.a.dwellingId] });
+    esco = await headersAs(t, { roles: ['esco'], buildingIds: [city.a.buildingId] });
+    outsider = await headersAs(t, { roles: ['resident'], dwellingIds: [city.b.dwellingId] });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const call = (query: string, headers: Record<string, string>) =>
+    t.app.inject({ method: 'GET', url: `/api/v1/readings/${query}`, headers });
+  const sensorsOf = (body: { sensors: { sensorId: number }[] }) => body.sensors.map((s) => s.sensorId).sort();
+  const group = (scope: string) => `group?${scope}&medium=temperature&from=${from}&to=${to}&interval=day`;
+
+  it('latest and coverage name only what the caller sees: a district is narrowed to their own sensors', async () => {
+    const { a, neighbours, small } = city;
+    for (const query of [
+      `latest?district=${a.districtId}`,
+      `latest?building=${a.buildingId}`,
+      `coverage?district=${a.districtId}&from=${from}&to=${to}`,
+    ]) {
+      const res = await call(query, resident);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(sensorsOf(res.json()), query).toEqual([a.sensorId]);
+    }
+    const ofEsco = await call(`latest?district=${a.districtId}`, esco);
+    expect(sensorsOf(ofEsco.json())).toEqual([a, ...neighbours].map((p) => p.sensorId).sort());
+    expect(small.length).toBeGreaterThan(0); // in the district, not in the ESCO's building
+
+    const outside = await call(`latest?district=${a.districtId}`, outsider);
+    expect(outside.json()).toEqual({ sensors: [], gateways: [] });
+    for (const [query, named, headers] of [
+      [`latest?building=${a.buildingId}`, `building ${a.buildingId}`, outsider],
+      [`latest?dwelling=${a.dwellingId}`, `dwelling ${a.dwellingId}`, outsider],
+      [`coverage?gateway=${a.gatewayId}&from=${from}&to=${to}`, `gateway ${a.gatewayId}`, outsider],
+      [`latest?building=${small[0].buildingId}`, `building ${small[0].buildingId}`, esco],
+    ] as const) {
+      const res = await call(query, headers);
+      expect(res.statusCode, res.body).toBe(403);
+      expect(res.json().detail).toContain(named);
+    }
+    const ownGateway = await call(`latest?gateway=${a.gatewayId}`, resident);
+    expect(sensorsOf(ownGateway.json())).toEqual([a.sensorId]);
+  });
+
+  it('means over a building or district they see part of only over enough dwellings', async () => {
+    const { a, small } = city;
+    // Building A1: 3 dwellings with readings, under the 5 needed; district A: 5.
+    const building = await call(group(`building=${a.buildingId}`), resident);
+    expect(building.statusCode, building.body).toBe(403);
+    expect(building.json()).toMatchObject({ type: TOO_FEW_DWELLINGS, dwellings: 3, minDwellings: 5 });
+    expect(building.json().detail).toContain('CIOP_PRIVACY_MIN_DWELLINGS');
+    for (const headers of [resident, esco]) {
+      const district = await call(group(`district=${a.districtId}`), headers);
+      expect(district.statusCode, district.body).toBe(200);
+      expect(district.json().members).toBe(5);
+      expect(
+        district.json().buckets.some((b: { mean: number | null }) => b.mean === PLACE_READING.celsius),
+      ).toBe(true);
+    }
+    // The ESCO sees every dwelling of its building: no minimum.
+    const own = await call(group(`building=${a.buildingId}`), esco);
+    expect(own.statusCode, own.body).toBe(200);
+    expect(own.json().members).toBe(3);
+    // Nothing in it: refused, however many dwellings.
+    for (const [query, headers] of [
+      [group(`district=${a.districtId}`), outsider],
+      [group(`building=${small[0].buildingId}`), resident],
+    ] as const) {
+      const res = await call(query, headers);
+      expect(res.statusCode, res.body).toBe(403);
+      expect(res.json().type).not.toBe(TOO_FEW_DWELLINGS);
+    }
   });
 });

@@ -10,7 +10,7 @@ import {
   ScopeQuery,
   SensorSelectorQuery,
 } from '#common/api/readings.ts';
-import { type Access, principalOf } from '../../plugins/access.ts';
+import { type Access, principalOf, type ScopeDeclaration } from '../../plugins/access.ts';
 import { badRequest } from '../../plugins/errors.ts';
 import type { Scope } from '../registry/registry.store.ts';
 import type { SensorSelector } from './readings.service.ts';
@@ -22,6 +22,17 @@ export const READ_READINGS: Access = {
 };
 
 const tags = ['readings'];
+
+/**
+ * Per-sensor answers: a dwelling, building or gateway is refused to whom may not see it; a
+ * district is narrowed in the query to the dwellings the caller sees.
+ */
+const INDIVIDUAL_SCOPE = [
+  'query.dwelling',
+  'query.building',
+  'query.gateway',
+  { at: 'query.district', outsider: 'narrow' },
+] as const satisfies readonly ScopeDeclaration[];
 
 function selectorOf(q: {
   sensor?: number;
@@ -69,7 +80,7 @@ export const readingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }),
         response: { 200: RawReadingsSchema },
       },
-      config: { access: READ_READINGS, scope: 'sensor' },
+      config: { access: READ_READINGS, scope: ['query.sensor'] },
     },
     async (request) =>
       readings.raw(
@@ -92,7 +103,7 @@ export const readingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: Type.Object({ ...SensorSelectorQuery, ...RangeQuery, interval: IntervalSchema }),
         response: { 200: AggregateSchema },
       },
-      config: { access: READ_READINGS, scope: 'sensor' },
+      config: { access: READ_READINGS, scope: ['query.sensor'] },
     },
     async (request) =>
       readings.aggregate(
@@ -120,7 +131,15 @@ export const readingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }),
         response: { 200: GroupSchema },
       },
-      config: { access: READ_READINGS, scope: 'dwelling' },
+      config: {
+        access: READ_READINGS,
+        scope: [
+          'query.dwelling',
+          'query.gateway',
+          { at: 'query.building', outsider: 'aggregate' },
+          { at: 'query.district', outsider: 'aggregate' },
+        ],
+      },
     },
     async (request) =>
       readings.group(
@@ -142,7 +161,7 @@ export const readingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: Type.Object(ScopeQuery),
         response: { 200: LatestSchema },
       },
-      config: { access: READ_READINGS, scope: 'dwelling' },
+      config: { access: READ_READINGS, scope: INDIVIDUAL_SCOPE },
     },
     async (request) => readings.latest(scopeOf(request.query), principalOf(request)),
   );
@@ -168,7 +187,7 @@ export const readingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }),
         response: { 200: CoverageSchema },
       },
-      config: { access: READ_READINGS, scope: 'dwelling' },
+      config: { access: READ_READINGS, scope: INDIVIDUAL_SCOPE },
     },
     async (request) =>
       readings.coverage(

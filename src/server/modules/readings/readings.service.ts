@@ -1,9 +1,15 @@
 import type { Kysely } from 'kysely';
+import {
+  areaReach,
+  checkMeanCoverage,
+  placeVisibility,
+  type Visibility,
+  visibilityOf,
+} from '../../access/visibility.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, forbidden, notFound } from '../../plugins/errors.ts';
 import {
-  findDwellingBuilding,
   findSensorPlacement,
   findSensorPlacementByIdentity,
   listScopedSeries,
@@ -33,9 +39,6 @@ export const LIMITS = {
   maxCoverageDays: 400,
 };
 
-/** Roles that see every sensor; the others see only their dwellings or buildings. */
-const SEE_ALL = new Set(['admin', 'installer', 'municipal', 'kpi', 'planner']);
-
 export interface RawPage {
   sensorId: number;
   unit: string;
@@ -51,6 +54,8 @@ export class ReadingsService {
     private readonly engine: TimeSeriesEngine,
     private readonly catalog: SeriesCatalog,
     private readonly timezone: string,
+    /** Fewest dwellings a building or district mean covers for whom does not see all of it. */
+    private readonly minDwellings: number,
   ) {}
 
   /** The sensor a selector names, once the caller is known to be allowed to read it. */
@@ -58,16 +63,17 @@ export class ReadingsService {
     selector: SensorSelector,
     principal: Principal,
   ): Promise<SensorPlacement & { seriesId: number }> {
+    const visibility = visibilityOf(principal);
     const placement =
       'sensorId' in selector
-        ? await findSensorPlacement(this.db, selector.sensorId)
-        : await findSensorPlacementByIdentity(this.db, selector);
+        ? await findSensorPlacement(this.db, selector.sensorId, visibility)
+        : await findSensorPlacementByIdentity(this.db, selector, visibility);
     const name =
       'sensorId' in selector
         ? `sensor ${selector.sensorId}`
         : `sensor SN=${selector.sn} channel=${selector.channel} device=${selector.device} medium=${selector.medium}`;
     if (!placement) throw notFound(`There is no ${name}.`);
-    if (!mayRead(principal, placement)) throw forbidden(`You may not read ${name}.`);
+    if (!placement.seen) throw forbidden(`You may not read ${name}.`);
     if (placement.seriesId === null) throw notFound(`${name} has not sent any reading yet.`);
     return placement as SensorPlacement & { seriesId: number };
   }
@@ -122,7 +128,11 @@ export class ReadingsService {
     };
   }
 
-  /** The average of the sensors of one medium across a dwelling, building or district. */
+  /**
+   * The average of the sensors of one medium across a dwelling, gateway, building or district.
+   * A dwelling or gateway only for whom sees it; a building or district for whom sees every
+   * dwelling of it, or covering enough dwellings for whom has one in it (see the visibility policy).
+   */
   async group(
     scope: Scope,
     medium: string,
@@ -132,8 +142,14 @@ export class ReadingsService {
     principal: Principal,
   ): Promise<{ members: number; cumulative: boolean; buckets: GroupBucket[] }> {
     checkRange(from, to);
-    await this.checkScope(principal, scope);
-    const members = (await listScopedSeries(this.db, scope, medium)).filter(
+    const visibility = visibilityOf(principal);
+    const area = 'buildingId' in scope || 'districtId' in scope ? scope : undefined;
+    const reach = area && (await areaReach(this.db, visibility, area));
+    if (reach === 'missing') throw notFound(`There is no ${scopeName(scope)}.`);
+    if (reach === 'none') checkMeanCoverage(reach, area!, 0, this.minDwellings);
+    if (!area) await this.checkNamed(scope, visibility);
+    // A mean the caller may read is over the whole building or district, not the part they see.
+    const members = (await listScopedSeries(this.db, scope, area ? 'all' : visibility, medium)).filter(
       (m) => m.from <= to && m.to > from,
     );
     if (members.length > LIMITS.maxGroupMembers) {
@@ -144,12 +160,15 @@ export class ReadingsService {
     const boundaries = this.boundaries(from, to, interval);
     const cumulative = members.length > 0 && this.catalog.isCumulative(members[0].seriesId);
     const perSensor = new Map<number, Bucket[]>();
+    const covered = new Set<number>();
     for (const m of members) {
       const buckets = await this.seriesBuckets(m.seriesId, boundaries, m);
       const known = perSensor.get(m.sensorId);
       // A sensor that served the scope twice (moved away and back) contributes both spans.
       perSensor.set(m.sensorId, known ? known.map((b, i) => (b.count > 0 ? b : buckets[i])) : buckets);
+      if (m.dwellingId !== null && buckets.some((b) => b.count > 0)) covered.add(m.dwellingId);
     }
+    if (area && reach) checkMeanCoverage(reach, area, covered.size, this.minDwellings);
     return {
       members: perSensor.size,
       cumulative,
@@ -159,8 +178,9 @@ export class ReadingsService {
 
   /** Latest reading and last-seen time of every sensor of a scope, and of their gateways. */
   async latest(scope: Scope, principal: Principal) {
-    await this.checkScope(principal, scope);
-    const members = await listScopedSeries(this.db, scope);
+    const visibility = visibilityOf(principal);
+    await this.checkNamed(scope, visibility);
+    const members = await listScopedSeries(this.db, scope, visibility);
     const current = members.filter((m) => m.to === Infinity);
     const latest = await this.engine.latest(current.map((m) => m.seriesId));
     const gateways = new Map<number, number | null>();
@@ -187,11 +207,14 @@ export class ReadingsService {
    */
   async coverage(scope: Scope, from: number, to: number, expectedIntervalS: number, principal: Principal) {
     checkRange(from, to);
-    await this.checkScope(principal, scope);
+    const visibility = visibilityOf(principal);
+    await this.checkNamed(scope, visibility);
     const boundaries = this.boundaries(from, to, 'day');
     if (boundaries.length - 1 > LIMITS.maxCoverageDays)
       throw badRequest(`Ask for at most ${LIMITS.maxCoverageDays} days of coverage at once.`);
-    const members = (await listScopedSeries(this.db, scope)).filter((m) => m.from <= to && m.to > from);
+    const members = (await listScopedSeries(this.db, scope, visibility)).filter(
+      (m) => m.from <= to && m.to > from,
+    );
     const sensors = [];
     for (const m of members) {
       const buckets = await this.seriesBuckets(m.seriesId, boundaries, m);
@@ -209,38 +232,21 @@ export class ReadingsService {
   }
 
   /**
-   * Group averages over buildings and districts are open to every role that reads readings
-   * (a resident compares with them); a single dwelling or gateway only to whom may see it.
+   * A dwelling, building or gateway named for its sensors' own readings must be one the caller
+   * sees (403 naming it); the answer is then narrowed in the query to the dwellings they see. A
+   * district is only narrowed.
    */
-  private async checkScope(principal: Principal, scope: Scope): Promise<void> {
-    if (principal.kind === 'machine') return this.checkMachineScope(principal, scope);
-    if (principal.roles.some((r) => SEE_ALL.has(r))) return;
-    if ('dwellingId' in scope) {
-      if (principal.roles.includes('resident') && principal.dwellingIds.includes(scope.dwellingId)) return;
-      const buildingId = await findDwellingBuilding(this.db, scope.dwellingId);
-      if (
-        principal.roles.includes('esco') &&
-        buildingId !== undefined &&
-        principal.buildingIds.includes(buildingId)
-      )
-        return;
-      throw forbidden(`You may not read dwelling ${scope.dwellingId}.`);
-    }
-    if ('gatewayId' in scope) throw forbidden(`You may not read gateway ${scope.gatewayId}.`);
-  }
-
-  /** A machine token restricted to gateways or buildings reads only within them. */
-  private async checkMachineScope(principal: Principal, scope: Scope): Promise<void> {
-    if (principal.gatewayIds.length === 0 && principal.buildingIds.length === 0) return;
-    let inside = false;
-    if ('gatewayId' in scope) inside = principal.gatewayIds.includes(scope.gatewayId);
-    else if (principal.gatewayIds.length === 0 && 'buildingId' in scope)
-      inside = principal.buildingIds.includes(scope.buildingId);
-    else if (principal.gatewayIds.length === 0 && 'dwellingId' in scope) {
-      const buildingId = await findDwellingBuilding(this.db, scope.dwellingId);
-      inside = buildingId !== undefined && principal.buildingIds.includes(buildingId);
-    }
-    if (!inside) throw forbidden(`Token "${principal.name}" is restricted to other gateways or buildings.`);
+  private async checkNamed(scope: Scope, visibility: Visibility): Promise<void> {
+    if ('districtId' in scope || visibility === 'all') return;
+    const [kind, id] =
+      'dwellingId' in scope
+        ? (['dwelling', scope.dwellingId] as const)
+        : 'buildingId' in scope
+          ? (['building', scope.buildingId] as const)
+          : (['gateway', scope.gatewayId] as const);
+    const seen = await placeVisibility(this.db, visibility, kind, id);
+    if (seen === 'missing') throw notFound(`There is no ${kind} ${id}.`);
+    if (seen === 'hidden') throw forbidden(`You may not read the readings of ${kind} ${id}.`);
   }
 
   private boundaries(from: number, to: number, interval: Interval): number[] {
@@ -276,26 +282,9 @@ function checkRange(from: number, to: number): void {
   if (!(to >= from)) throw badRequest(`The range ends (${to}) before it starts (${from}).`);
 }
 
-function mayRead(principal: Principal, p: SensorPlacement): boolean {
-  if (principal.kind === 'machine') {
-    if (principal.gatewayIds.length > 0 && !principal.gatewayIds.includes(p.gatewayId)) return false;
-    if (
-      principal.buildingIds.length > 0 &&
-      (p.buildingId === null || !principal.buildingIds.includes(p.buildingId))
-    )
-      return false;
-    return true;
-  }
-  if (principal.roles.some((r) => SEE_ALL.has(r))) return true;
-  if (
-    principal.roles.includes('esco') &&
-    p.buildingId !== null &&
-    principal.buildingIds.includes(p.buildingId)
-  )
-    return true;
-  return (
-    principal.roles.includes('resident') &&
-    p.dwellingId !== null &&
-    principal.dwellingIds.includes(p.dwellingId)
-  );
+function scopeName(scope: Scope): string {
+  if ('dwellingId' in scope) return `dwelling ${scope.dwellingId}`;
+  if ('buildingId' in scope) return `building ${scope.buildingId}`;
+  if ('districtId' in scope) return `district ${scope.districtId}`;
+  return `gateway ${scope.gatewayId}`;
 }

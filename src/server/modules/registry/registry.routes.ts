@@ -93,7 +93,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       '/districts/:id',
       {
         schema: { tags, summary: 'One district', params: IdParams, response: { 200: DistrictSchema } },
-        config: { access: READ_REGISTRY },
+        config: { access: READ_REGISTRY, scope: [{ at: 'params.id', outsider: 'open' }] },
       },
       async (request) => registry.getDistrict(request.params.id),
     );
@@ -157,7 +157,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           querystring: BuildingListQuery,
           response: { 200: BuildingPageSchema },
         },
-        config: { access: READ_REGISTRY },
+        config: { access: READ_REGISTRY, scope: [{ at: 'query.district', outsider: 'narrow' }] },
       },
       async (request) => registry.listBuildings(request.query, principalOf(request)),
     );
@@ -165,7 +165,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       '/buildings/:id',
       {
         schema: { tags, summary: 'One building', params: IdParams, response: { 200: BuildingSchema } },
-        config: { access: READ_REGISTRY },
+        config: { access: READ_REGISTRY, scope: ['params.id'] },
       },
       async (request) => registry.getBuilding(request.params.id, principalOf(request)),
     );
@@ -233,7 +233,13 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           querystring: DwellingListQuery,
           response: { 200: DwellingPageSchema },
         },
-        config: { access: READ_REGISTRY },
+        config: {
+          access: READ_REGISTRY,
+          scope: [
+            { at: 'query.building', outsider: 'narrow' },
+            { at: 'query.district', outsider: 'narrow' },
+          ],
+        },
       },
       async (request) => registry.listDwellings(request.query, principalOf(request)),
     );
@@ -241,7 +247,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       '/dwellings/:id',
       {
         schema: { tags, summary: 'One dwelling', params: IdParams, response: { 200: DwellingSchema } },
-        config: { access: READ_REGISTRY },
+        config: { access: READ_REGISTRY, scope: ['params.id'] },
       },
       async (request) => registry.getDwelling(request.params.id, principalOf(request)),
     );
@@ -305,7 +311,13 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           querystring: GatewayListQuery,
           response: { 200: GatewayPageSchema },
         },
-        config: { access: READ_REGISTRY },
+        config: {
+          access: READ_REGISTRY,
+          scope: [
+            { at: 'query.dwelling', outsider: 'narrow' },
+            { at: 'query.building', outsider: 'narrow' },
+          ],
+        },
       },
       async (request) => registry.listGateways(request.query, principalOf(request)),
     );
@@ -313,7 +325,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       '/gateways/:id',
       {
         schema: { tags, summary: 'One gateway', params: IdParams, response: { 200: GatewaySchema } },
-        config: { access: READ_REGISTRY },
+        config: { access: READ_REGISTRY, scope: ['params.id'] },
       },
       async (request) => registry.getGateway(request.params.id, principalOf(request)),
     );
@@ -326,7 +338,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           params: IdParams,
           response: { 200: GatewayAssignmentsSchema },
         },
-        config: { access: READ_REGISTRY },
+        config: { access: READ_REGISTRY, scope: ['params.id'] },
       },
       async (request) => registry.gatewayAssignments(request.params.id, principalOf(request)),
     );
@@ -394,7 +406,14 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           querystring: SensorListQuery,
           response: { 200: SensorPageSchema },
         },
-        config: { access: READ_REGISTRY },
+        config: {
+          access: READ_REGISTRY,
+          scope: [
+            { at: 'query.gateway', outsider: 'narrow' },
+            { at: 'query.dwelling', outsider: 'narrow' },
+            { at: 'query.building', outsider: 'narrow' },
+          ],
+        },
       },
       async (request) => registry.listSensors(request.query, principalOf(request)),
     );
@@ -402,7 +421,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       '/sensors/:id',
       {
         schema: { tags, summary: 'One sensor', params: IdParams, response: { 200: SensorSchema } },
-        config: { access: READ_REGISTRY },
+        config: { access: READ_REGISTRY, scope: ['params.id'] },
       },
       async (request) => registry.getSensor(request.params.id, principalOf(request)),
     );
@@ -468,7 +487,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           querystring: WeatherStationListQuery,
           response: { 200: WeatherStationPageSchema },
         },
-        config: { access: READ_REGISTRY },
+        config: { access: READ_REGISTRY, scope: [{ at: 'query.district', outsider: 'open' }] },
       },
       async (request) => registry.listWeatherStations(request.query),
     );

@@ -1,5 +1,4 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Role } from '#common/api/access.ts';
 import type { PageOf } from '#common/api/pagination.ts';
 import type {
   Building,
@@ -34,6 +33,7 @@ import type {
   WeatherStationListQuery,
   WeatherStationPatch,
 } from '#common/api/registry.ts';
+import { visibilityOf } from '../../access/visibility.ts';
 import { brokenConstraint } from '../../db/constraint-errors.ts';
 import type { Database, FeatureDefinitionTable, MediumTable } from '../../db/schema.ts';
 import { MIN_TIME } from '../../db/timeseries-io.ts';
@@ -41,37 +41,11 @@ import type { Principal } from '../../plugins/access.ts';
 import { badRequest, conflict, HttpProblem, notFound } from '../../plugins/errors.ts';
 import { decodeCursor, pageLimit, pageOf } from './pagination.ts';
 import * as store from './registry.store.ts';
-import type { Visibility, VisibilityClause } from './registry.store.ts';
 
 type Trx = Transaction<Database>;
 
-/** Roles that read the whole registry; ESCOs and residents read their own part of it. */
-const SEE_ALL: ReadonlySet<Role> = new Set(['admin', 'installer', 'municipal', 'kpi', 'planner']);
-
 /** How many names a conflict message lists before it says "…". */
 const NAMED = 5;
-
-/**
- * What of the registry a caller sees. Machines see what their token is restricted to (all of
- * it when unrestricted); ESCOs their buildings; residents their dwellings and the buildings those
- * are in. The lists go into the queries' where clauses.
- */
-export function visibilityOf(principal: Principal): Visibility {
-  if (principal.kind === 'machine') {
-    const clause: VisibilityClause = {
-      ...(principal.buildingIds.length > 0 ? { buildingIds: principal.buildingIds } : {}),
-      ...(principal.gatewayIds.length > 0 ? { gatewayIds: principal.gatewayIds } : {}),
-    };
-    return Object.keys(clause).length > 0 ? [clause] : 'all';
-  }
-  if (principal.roles.some((r) => SEE_ALL.has(r))) return 'all';
-  const clauses: VisibilityClause[] = [];
-  if (principal.roles.includes('esco') && principal.buildingIds.length > 0)
-    clauses.push({ buildingIds: principal.buildingIds });
-  if (principal.roles.includes('resident') && principal.dwellingIds.length > 0)
-    clauses.push({ dwellingIds: principal.dwellingIds });
-  return clauses;
-}
 
 const listed = (names: string[], total: number) =>
   names.join(', ') + (total > names.length ? ` and ${total - names.length} more` : '');

@@ -8,6 +8,7 @@ import type {
   MediumTable,
   WeatherStationTable,
 } from '../../db/schema.ts';
+import { seenWhere, type Visibility } from '../../access/visibility.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -84,7 +85,7 @@ export interface SensorPlacement {
   districtId: number | null;
 }
 
-function placementQuery(db: Db) {
+function placementQuery(db: Db, visibility: Visibility) {
   return db
     .selectFrom('sensor')
     .innerJoin('gateway', 'gateway.id', 'sensor.gateway_id')
@@ -103,23 +104,51 @@ function placementQuery(db: Db) {
       'dwelling.id as dwellingId',
       'building.id as buildingId',
       'building.district_id as districtId',
+      (eb) =>
+        eb
+          .case()
+          .when(
+            seenWhere(visibility, {
+              gateway: 'gateway.id',
+              dwelling: 'dwelling.id',
+              building: 'building.id',
+            }),
+          )
+          .then(1)
+          .else(0)
+          .end()
+          .as('seen'),
     ]);
 }
 
-export async function findSensorPlacement(db: Db, sensorId: number): Promise<SensorPlacement | undefined> {
-  return placementQuery(db).where('sensor.id', '=', sensorId).executeTakeFirst();
+type PlacementRow = Awaited<ReturnType<ReturnType<typeof placementQuery>['executeTakeFirstOrThrow']>>;
+
+const toPlacement = (row: PlacementRow | undefined) => row && { ...row, seen: Number(row.seen) === 1 };
+
+/** Where a sensor is, and whether the caller sees it (its gateway, dwelling or building, now). */
+export async function findSensorPlacement(
+  db: Db,
+  sensorId: number,
+  visibility: Visibility,
+): Promise<(SensorPlacement & { seen: boolean }) | undefined> {
+  return toPlacement(
+    await placementQuery(db, visibility).where('sensor.id', '=', sensorId).executeTakeFirst(),
+  );
 }
 
 export async function findSensorPlacementByIdentity(
   db: Db,
   identity: { sn: string; channel: string; device: string; medium: string },
-): Promise<SensorPlacement | undefined> {
-  return placementQuery(db)
-    .where('gateway.sn', '=', identity.sn.toUpperCase())
-    .where('sensor.channel', '=', identity.channel)
-    .where('sensor.device', '=', identity.device)
-    .where('sensor.medium', '=', identity.medium)
-    .executeTakeFirst();
+  visibility: Visibility,
+): Promise<(SensorPlacement & { seen: boolean }) | undefined> {
+  return toPlacement(
+    await placementQuery(db, visibility)
+      .where('gateway.sn', '=', identity.sn.toUpperCase())
+      .where('sensor.channel', '=', identity.channel)
+      .where('sensor.device', '=', identity.device)
+      .where('sensor.medium', '=', identity.medium)
+      .executeTakeFirst(),
+  );
 }
 
 /** What a group query is over. */
@@ -139,10 +168,16 @@ export interface ScopedSeries {
 }
 
 /**
- * The series of a scope, with the time each belonged to it: a gateway moved between
- * dwellings counts for each dwelling only while it served it.
+ * The series of a scope that the caller sees, with the time each belonged to it: a gateway moved
+ * between dwellings counts for each dwelling only while it served it, and is seen (in the query)
+ * by whom sees the dwelling it served then.
  */
-export async function listScopedSeries(db: Db, scope: Scope, medium?: string): Promise<ScopedSeries[]> {
+export async function listScopedSeries(
+  db: Db,
+  scope: Scope,
+  visibility: Visibility,
+  medium?: string,
+): Promise<ScopedSeries[]> {
   if ('gatewayId' in scope) {
     let q = db
       .selectFrom('sensor')
@@ -155,7 +190,8 @@ export async function listScopedSeries(db: Db, scope: Scope, medium?: string): P
         'gateway.dwelling_id as dwellingId',
         'sensor.medium as medium',
       ])
-      .where('sensor.gateway_id', '=', scope.gatewayId);
+      .where('sensor.gateway_id', '=', scope.gatewayId)
+      .where(seenWhere(visibility, { gateway: 'sensor.gateway_id', dwelling: 'gateway.dwelling_id' }));
     if (medium) q = q.where('sensor.medium', '=', medium);
     return (await q.execute()).map((r) => ({ ...r, from: -Infinity, to: Infinity }));
   }
@@ -177,6 +213,13 @@ export async function listScopedSeries(db: Db, scope: Scope, medium?: string): P
   if ('dwellingId' in scope) q = q.where('a.dwelling_id', '=', scope.dwellingId);
   else if ('buildingId' in scope) q = q.where('dwelling.building_id', '=', scope.buildingId);
   else q = q.where('building.district_id', '=', scope.districtId);
+  q = q.where(
+    seenWhere(visibility, {
+      gateway: 'a.gateway_id',
+      dwelling: 'a.dwelling_id',
+      building: 'dwelling.building_id',
+    }),
+  );
   if (medium) q = q.where('sensor.medium', '=', medium);
   return (await q.orderBy('sensor.id').execute()).map((r) => ({
     sensorId: r.sensorId,
@@ -187,15 +230,6 @@ export async function listScopedSeries(db: Db, scope: Scope, medium?: string): P
     from: r.validFrom,
     to: r.validTo ?? Infinity,
   }));
-}
-
-export async function findDwellingBuilding(db: Db, dwellingId: number): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('dwelling')
-    .select('building_id')
-    .where('id', '=', dwellingId)
-    .executeTakeFirst();
-  return row?.building_id;
 }
 
 export interface NewDistrict {
@@ -345,119 +379,6 @@ export async function insertWeatherStation(
   return row.id;
 }
 
-// --- Who sees what ----------------------------------------------------------------------------
-
-/**
- * What part of the registry a caller sees: everything, or what any one clause admits. A clause
- * admits what lies within all of its lists (a machine token restricted to some buildings and
- * some gateways); an absent list does not restrict.
- */
-export type Visibility = 'all' | readonly VisibilityClause[];
-export interface VisibilityClause {
-  buildingIds?: readonly number[];
-  dwellingIds?: readonly number[];
-  gatewayIds?: readonly number[];
-}
-
-/** Ids of the buildings a visibility admits, as a subquery. */
-function visibleBuildings(db: Db, clauses: readonly VisibilityClause[]) {
-  return db
-    .selectFrom('building')
-    .select('building.id')
-    .where((eb) =>
-      eb.or(
-        clauses.map((c) =>
-          eb.and([
-            ...(c.buildingIds ? [eb('building.id', 'in', c.buildingIds)] : []),
-            ...(c.dwellingIds
-              ? [
-                  eb(
-                    'building.id',
-                    'in',
-                    db
-                      .selectFrom('dwelling')
-                      .select('dwelling.building_id')
-                      .where('dwelling.id', 'in', c.dwellingIds),
-                  ),
-                ]
-              : []),
-            ...(c.gatewayIds
-              ? [
-                  eb(
-                    'building.id',
-                    'in',
-                    db
-                      .selectFrom('gateway')
-                      .innerJoin('dwelling', 'dwelling.id', 'gateway.dwelling_id')
-                      .select('dwelling.building_id')
-                      .where('gateway.id', 'in', c.gatewayIds),
-                  ),
-                ]
-              : []),
-          ]),
-        ),
-      ),
-    );
-}
-
-/** Ids of the dwellings a visibility admits, as a subquery. */
-function visibleDwellings(db: Db, clauses: readonly VisibilityClause[]) {
-  return db
-    .selectFrom('dwelling')
-    .select('dwelling.id')
-    .where((eb) =>
-      eb.or(
-        clauses.map((c) =>
-          eb.and([
-            ...(c.buildingIds ? [eb('dwelling.building_id', 'in', c.buildingIds)] : []),
-            ...(c.dwellingIds ? [eb('dwelling.id', 'in', c.dwellingIds)] : []),
-            ...(c.gatewayIds
-              ? [
-                  eb(
-                    'dwelling.id',
-                    'in',
-                    db
-                      .selectFrom('gateway')
-                      .select('gateway.dwelling_id')
-                      .where('gateway.id', 'in', c.gatewayIds),
-                  ),
-                ]
-              : []),
-          ]),
-        ),
-      ),
-    );
-}
-
-/** Ids of the gateways a visibility admits (by the dwelling they serve now), as a subquery. */
-function visibleGateways(db: Db, clauses: readonly VisibilityClause[]) {
-  return db
-    .selectFrom('gateway')
-    .select('gateway.id')
-    .where((eb) =>
-      eb.or(
-        clauses.map((c) =>
-          eb.and([
-            ...(c.buildingIds
-              ? [
-                  eb(
-                    'gateway.dwelling_id',
-                    'in',
-                    db
-                      .selectFrom('dwelling')
-                      .select('dwelling.id')
-                      .where('dwelling.building_id', 'in', c.buildingIds),
-                  ),
-                ]
-              : []),
-            ...(c.dwellingIds ? [eb('gateway.dwelling_id', 'in', c.dwellingIds)] : []),
-            ...(c.gatewayIds ? [eb('gateway.id', 'in', c.gatewayIds)] : []),
-          ]),
-        ),
-      ),
-    );
-}
-
 /** `text` made safe inside a LIKE pattern whose escape character is a backslash. */
 function likeEscaped(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -565,7 +486,7 @@ export async function listBuildings(
   page: PageRequest,
 ): Promise<BuildingRow[]> {
   let q = selectBuildings(db);
-  if (visibility !== 'all') q = q.where('building.id', 'in', visibleBuildings(db, visibility));
+  q = q.where(seenWhere(visibility, { building: 'building.id' }));
   if (filter.districtId !== undefined) q = q.where('building.district_id', '=', filter.districtId);
   if (filter.codePrefix !== undefined) {
     // substr, not LIKE: the same case-sensitive meaning on SQLite and PostgreSQL.
@@ -592,7 +513,7 @@ export async function findBuilding(
   visibility: Visibility = 'all',
 ): Promise<BuildingRow | undefined> {
   let q = selectBuildings(db).where('building.id', '=', id);
-  if (visibility !== 'all') q = q.where('building.id', 'in', visibleBuildings(db, visibility));
+  q = q.where(seenWhere(visibility, { building: 'building.id' }));
   return q.executeTakeFirst();
 }
 
@@ -673,7 +594,7 @@ export async function listDwellings(
   page: PageRequest,
 ): Promise<DwellingRow[]> {
   let q = selectDwellings(db);
-  if (visibility !== 'all') q = q.where('dwelling.id', 'in', visibleDwellings(db, visibility));
+  q = q.where(seenWhere(visibility, { dwelling: 'dwelling.id', building: 'dwelling.building_id' }));
   if (filter.buildingId !== undefined) q = q.where('dwelling.building_id', '=', filter.buildingId);
   if (filter.districtId !== undefined)
     q = q.where(
@@ -691,7 +612,7 @@ export async function findDwelling(
   visibility: Visibility = 'all',
 ): Promise<DwellingRow | undefined> {
   let q = selectDwellings(db).where('dwelling.id', '=', id);
-  if (visibility !== 'all') q = q.where('dwelling.id', 'in', visibleDwellings(db, visibility));
+  q = q.where(seenWhere(visibility, { dwelling: 'dwelling.id', building: 'dwelling.building_id' }));
   return q.executeTakeFirst();
 }
 
@@ -771,6 +692,13 @@ function selectGateways(db: Db) {
     ]);
 }
 
+const gatewaySeen = (visibility: Visibility) =>
+  seenWhere(visibility, {
+    gateway: 'gateway.id',
+    dwelling: 'gateway.dwelling_id',
+    building: 'dwelling.building_id',
+  });
+
 export type GatewayRow = Awaited<ReturnType<ReturnType<typeof selectGateways>['executeTakeFirstOrThrow']>>;
 
 export interface GatewayFilter {
@@ -787,7 +715,7 @@ export async function listGateways(
   page: PageRequest,
 ): Promise<GatewayRow[]> {
   let q = selectGateways(db);
-  if (visibility !== 'all') q = q.where('gateway.id', 'in', visibleGateways(db, visibility));
+  q = q.where(gatewaySeen(visibility));
   if (filter.registered === true) q = q.where('gateway.registered_at', 'is not', null);
   if (filter.registered === false) q = q.where('gateway.registered_at', 'is', null);
   if (filter.dwellingId !== undefined) q = q.where('gateway.dwelling_id', '=', filter.dwellingId);
@@ -806,7 +734,7 @@ export async function findGateway(
   visibility: Visibility = 'all',
 ): Promise<GatewayRow | undefined> {
   let q = selectGateways(db).where('gateway.id', '=', id);
-  if (visibility !== 'all') q = q.where('gateway.id', 'in', visibleGateways(db, visibility));
+  q = q.where(gatewaySeen(visibility));
   return q.executeTakeFirst();
 }
 
@@ -919,6 +847,13 @@ function selectSensors(db: Db) {
     ]);
 }
 
+const sensorSeen = (visibility: Visibility) =>
+  seenWhere(visibility, {
+    gateway: 'sensor.gateway_id',
+    dwelling: 'gateway.dwelling_id',
+    building: 'dwelling.building_id',
+  });
+
 export type SensorRow = Awaited<ReturnType<ReturnType<typeof selectSensors>['executeTakeFirstOrThrow']>>;
 
 export interface SensorFilter {
@@ -935,7 +870,7 @@ export async function listSensors(
   page: PageRequest,
 ): Promise<SensorRow[]> {
   let q = selectSensors(db);
-  if (visibility !== 'all') q = q.where('sensor.gateway_id', 'in', visibleGateways(db, visibility));
+  q = q.where(sensorSeen(visibility));
   if (filter.gatewayId !== undefined) q = q.where('sensor.gateway_id', '=', filter.gatewayId);
   if (filter.medium !== undefined) q = q.where('sensor.medium', '=', filter.medium);
   if (filter.dwellingId !== undefined) q = q.where('gateway.dwelling_id', '=', filter.dwellingId);
@@ -950,7 +885,7 @@ export async function findSensor(
   visibility: Visibility = 'all',
 ): Promise<SensorRow | undefined> {
   let q = selectSensors(db).where('sensor.id', '=', id);
-  if (visibility !== 'all') q = q.where('sensor.gateway_id', 'in', visibleGateways(db, visibility));
+  q = q.where(sensorSeen(visibility));
   return q.executeTakeFirst();
 }
 

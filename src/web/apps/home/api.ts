@@ -1,8 +1,9 @@
+import { TOO_FEW_DWELLINGS } from '#common/api/access.ts';
 import type { BeforeAfter, Tips } from '#common/api/home.ts';
 import type { Language } from '#common/api/news.ts';
 import type { Bucket, GroupBucket } from '#common/api/readings.ts';
 import type { Building, Dwelling, Sensor } from '#common/api/registry.ts';
-import { api } from '../../api/http.ts';
+import { api, ApiError } from '../../api/http.ts';
 
 /** The resident's home: what the pages of this app read from /api/v1. */
 
@@ -42,6 +43,20 @@ export const getGroup = (
   interval: Interval,
   signal?: AbortSignal,
 ) => api<GroupAnswer>(`/readings/group?${query({ ...scope, medium, from, to, interval })}`, { signal });
+
+/**
+ * A building or district mean, or null when the server withholds it: it covers too few homes for
+ * a resident to see without telling one home's readings (`CIOP_PRIVACY_MIN_DWELLINGS`).
+ */
+export async function unlessWithheld<T>(request: Promise<T>): Promise<T | null> {
+  try {
+    return await request;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 403 && error.problem.type === TOO_FEW_DWELLINGS)
+      return null;
+    throw error;
+  }
+}
 
 export interface AggregateAnswer {
   sensorId: number;
