@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openTestPlatform, type TestPlatform } from '../testing/platform.ts';
 import { seedDemo } from './demo.ts';
 import { seedDemoAccounts } from './demo-accounts.ts';
+import { demoBuildings } from './district.ts';
 
 describe('demo accounts', () => {
   let t: TestPlatform;
@@ -54,6 +55,17 @@ describe('demo accounts', () => {
       .where('dwelling_id', '=', resident.dwellingIds[0])
       .executeTakeFirst();
     expect(gateway?.sn).toMatch(/^[0-9A-F]{16}$/);
+    // Enough homes report in the resident's building for its average to be shown to them.
+    const home = await t.platform.database.db
+      .selectFrom('dwelling')
+      .innerJoin('building', 'building.id', 'dwelling.building_id')
+      .select('building.code')
+      .where('dwelling.id', '=', resident.dwellingIds[0])
+      .executeTakeFirstOrThrow();
+    const reporting = demoBuildings()
+      .find((b) => b.code === home.code)!
+      .dwellings.filter((d) => d.gateway && !d.gateway.neverReported && !d.gateway.silentForDays);
+    expect(reporting.length).toBeGreaterThanOrEqual(t.platform.config.privacyMinDwellings);
     await t.platform.auth.accounts.setPassword('esco@demo.ciop.example', 'known demo password');
     const esco = (await login('esco@demo.ciop.example', 'known demo password')).json().user;
     expect(esco.buildingIds.length).toBeGreaterThanOrEqual(3);

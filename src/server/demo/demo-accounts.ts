@@ -30,9 +30,16 @@ export async function seedDemoAccounts(
   const db = platform.database.db;
   const { accounts } = platform.auth;
   const buildings = demoBuildings();
-  const monitored = buildings
+  const reporting = (d: (typeof buildings)[number]['dwellings'][number]) =>
+    d.gateway && !d.gateway.neverReported && !d.gateway.silentForDays;
+  // The resident lives where enough homes report for the building's average to be shown
+  // (CIOP_PRIVACY_MIN_DWELLINGS), so the compare pages have all three lines.
+  const home = buildings.find(
+    (b) => b.dwellings.filter(reporting).length >= platform.config.privacyMinDwellings,
+  );
+  const monitored = (home ? [home] : buildings)
     .flatMap((b) => b.dwellings.map((d) => ({ code: b.code, d })))
-    .find(({ d }) => d.gateway && !d.gateway.neverReported && !d.gateway.silentForDays);
+    .find(({ d }) => reporting(d));
   const dwelling = monitored
     ? await db
         .selectFrom('dwelling')
