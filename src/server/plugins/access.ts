@@ -72,8 +72,6 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
     scope?: RouteScope;
-    /** Successful calls are recorded in the audit log under this area (`registry` → `registry.post`). */
-    audit?: string;
   }
   interface FastifyRequest {
     principal?: Principal;

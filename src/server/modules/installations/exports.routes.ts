@@ -2,7 +2,7 @@ import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typ
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ExportLinkSchema, type ExportQuery, ExportQuerySchema } from '#common/api/installations.ts';
 import { type Principal, principalOf } from '../../plugins/access.ts';
-import { audit } from '../auth/audit.service.ts';
+import { audit } from '../../audit/audit.service.ts';
 import { READ_READINGS } from '../readings/readings.routes.ts';
 
 const tags = ['exports'];

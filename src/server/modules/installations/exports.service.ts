@@ -14,11 +14,11 @@ import {
 import type { Database } from '../../db/schema.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, forbidden, notFound } from '../../plugins/errors.ts';
-import { foldHours } from '../readings/aggregate.ts';
-import { HOUR_MS } from '../readings/block-codec.ts';
-import { intervalBoundaries } from '../readings/calendar.ts';
-import type { SeriesCatalog } from '../readings/series-catalog.ts';
-import type { TimeSeriesEngine } from '../readings/timeseries-engine.ts';
+import { foldHours } from '../../timeseries/aggregate.ts';
+import { HOUR_MS } from '../../timeseries/block-codec.ts';
+import { intervalBoundaries } from '../../timeseries/calendar.ts';
+import type { SeriesCatalog } from '../../timeseries/series-catalog.ts';
+import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import * as registryStore from '../registry/registry.store.ts';
 import type { ScopedSeries } from '../registry/registry.store.ts';
 import { CsvBytes } from './csv-bytes.ts';
