@@ -11,7 +11,7 @@ import { verify } from '@node-rs/argon2';
 import pino from 'pino';
 import { buildApp } from '../src/server/app.ts';
 import { loadConfig } from '../src/server/config.ts';
-import { BY_SYSTEM } from '../src/server/modules/auth/by.ts';
+import { BY_SYSTEM } from '../src/server/audit/by.ts';
 import { ARGON2_PARAMS, hashPassword } from '../src/server/modules/auth/passwords.ts';
 import { openPlatform } from '../src/server/platform.ts';
 

@@ -17,10 +17,10 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { loadConfig } from '../src/server/config.ts';
-import { MIN_TIME } from '../src/server/db/timeseries-io.ts';
-import { BY_SYSTEM } from '../src/server/modules/auth/by.ts';
-import { forwarderKey } from '../src/server/modules/readings/series-key.ts';
-import { createBatch } from '../src/server/modules/readings/write-batch.ts';
+import { MIN_TIME } from '../src/server/timeseries/timeseries-io.ts';
+import { BY_SYSTEM } from '../src/server/audit/by.ts';
+import { forwarderKey } from '../src/server/timeseries/series-key.ts';
+import { createBatch } from '../src/server/timeseries/write-batch.ts';
 import {
   assignGateway,
   ensureGateway,

@@ -1,7 +1,7 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BY_SYSTEM } from '#server/modules/auth/by.ts';
+import { BY_SYSTEM } from '#server/audit/by.ts';
 import {
   forgetSiteStorage,
   launchBrowser,

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '#common/api/access.ts';
-import { BY_SYSTEM } from '#server/modules/auth/by.ts';
+import { BY_SYSTEM } from '#server/audit/by.ts';
 import {
   forgetSiteStorage,
   launchBrowser,

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BY_SYSTEM } from '#server/modules/auth/by.ts';
+import { BY_SYSTEM } from '#server/audit/by.ts';
 import {
   launchBrowser,
   type Platform4Browser,
@@ -116,7 +116,7 @@ describe('an installer registering an installation', () => {
       .click();
     await expect.poll(() => page.textContent('.ops-day')).toContain('1 readings of 144 expected');
     await screenshot(page, 'installations-data');
-    const audit = await ciop.platform.auth.audit.list({ action: 'data.export' });
+    const audit = await ciop.platform.audit.list({ action: 'data.export' });
     expect(audit.items[0]).toMatchObject({ actor: { name: 'Itziar Installer' }, targetType: 'dwelling' });
   });
 

@@ -3,7 +3,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedKpiDemo } from '#server/demo/kpi-demo.ts';
-import { BY_SYSTEM } from '#server/modules/auth/by.ts';
+import { BY_SYSTEM } from '#server/audit/by.ts';
 import { KPI_JOBS } from '#server/modules/kpi/kpi.jobs.ts';
 import {
   forgetSiteStorage,

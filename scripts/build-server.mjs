@@ -40,7 +40,7 @@ export async function buildServer(root = ROOT, outdir = path.join(root, 'dist', 
   const migrations = path.join(root, 'src', 'server', 'db', 'migrations');
   const entryPoints = {
     main: path.join(root, 'src', 'server', 'main.ts'),
-    'storage-worker': path.join(root, 'src', 'server', 'modules', 'readings', 'storage-worker.ts'),
+    'storage-worker': path.join(root, 'src', 'server', 'timeseries', 'storage-worker.ts'),
   };
   for (const file of readdirSync(migrations)) {
     if (file.endsWith('.ts')) entryPoints[`migrations/${file.slice(0, -3)}`] = path.join(migrations, file);

@@ -2,30 +2,15 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ProblemSchema } from '#common/api/problem.ts';
 import { accessPlugin } from './plugins/access.ts';
-import { jwtAuthenticator, machineAuthenticator } from './modules/auth/credentials.ts';
-import { adminRoutes } from './modules/auth/admin.routes.ts';
-import { authRoutes } from './modules/auth/auth.routes.ts';
 import { securityPlugin } from './plugins/security.ts';
 import { errorsPlugin, frameworkErrors, MAX_PARAM_LENGTH } from './plugins/errors.ts';
 import { compressionPlugin } from './plugins/compression.ts';
 import { integerParamsPlugin } from './plugins/integer-params.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
+import { auditPlugin } from './audit/audit.plugin.ts';
+import type { AnyModule } from './module.ts';
 import type { Platform } from './platform.ts';
-import { readingsRoutes } from './modules/readings/readings.routes.ts';
-import { ingestRoutes } from './modules/readings/ingest.routes.ts';
-import { systemRoutes } from './modules/system/system.routes.ts';
-import { registryRoutes } from './modules/registry/registry.routes.ts';
-import { registryImportRoutes } from './modules/registry/registry-import.routes.ts';
-import { newsRoutes } from './modules/news/news.routes.ts';
-import { portalRoutes } from './modules/portal/portal.routes.ts';
-import { homeRoutes } from './modules/home/home.routes.ts';
-import { kpiRoutes } from './modules/kpi/kpi.routes.ts';
-import { kpiInputRoutes } from './modules/kpi/kpi-inputs.routes.ts';
-import { webRoutes, type WebOptions } from './modules/web/web.routes.ts';
-import { comfortRoutes } from './modules/comfort/comfort.routes.ts';
-import { installationsRoutes } from './modules/installations/installations.routes.ts';
-import { alarmsRoutes } from './modules/installations/alarms.routes.ts';
-import { exportsRoutes } from './modules/installations/exports.routes.ts';
+import { webRoutes, type WebOptions } from './web/web.routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -43,6 +28,12 @@ function trustProxyOption(value: boolean | number | string) {
 export interface AppOptions {
   /** Where the built web applications are (default `dist/web`). */
   web?: WebOptions;
+}
+
+/** Registers a module's route plugins, each under its prefix (default `/api/v1`). */
+export async function registerRoutes(app: FastifyInstance, module: AnyModule): Promise<void> {
+  for (const routes of module.routes ?? [])
+    await app.register(routes.plugin, { prefix: routes.prefix ?? '/api/v1' });
 }
 
 /** Builds the HTTP application over an open platform; never listens by itself. */
@@ -65,42 +56,12 @@ export async function buildApp(platform: Platform, options: AppOptions = {}): Pr
   await app.register(accessPlugin);
   await app.register(integerParamsPlugin);
   await app.register(openapiPlugin);
-  // Changes made through routes that ask for it land in the audit log: who, what, when, from where.
-  app.addHook('onResponse', async (request, reply) => {
-    const area = request.routeOptions.config.audit;
-    if (!area || reply.statusCode >= 400 || request.method === 'GET') return;
-    const id = (request.params as { id?: string | number } | undefined)?.id;
-    await platform.auth.audit.record({
-      action: `${area}.${request.method.toLowerCase()}`,
-      actor: request.principal,
-      ip: request.ip,
-      target: { type: request.routeOptions.url ?? request.url, id: id ?? '' },
-      detail: { status: reply.statusCode },
-    });
-  });
-  // API response times, for the platform's own ICT KPIs.
-  app.addHook('onResponse', async (request, reply) => {
-    if (request.url.startsWith('/api/')) platform.kpi.responseTimes.record(reply.elapsedTime);
-  });
-  app.authenticators.push(jwtAuthenticator(platform));
-  app.authenticators.push(machineAuthenticator(platform));
-
-  await app.register(systemRoutes);
-  await app.register(ingestRoutes);
-  await app.register(readingsRoutes, { prefix: '/api/v1' });
-  await app.register(registryRoutes, { prefix: '/api/v1' });
-  await app.register(registryImportRoutes, { prefix: '/api/v1' });
-  await app.register(authRoutes, { prefix: '/api/v1' });
-  await app.register(adminRoutes, { prefix: '/api/v1/admin' });
-  await app.register(newsRoutes, { prefix: '/api/v1' });
-  await app.register(portalRoutes, { prefix: '/api/v1' });
-  await app.register(installationsRoutes, { prefix: '/api/v1' });
-  await app.register(alarmsRoutes, { prefix: '/api/v1' });
-  await app.register(exportsRoutes, { prefix: '/api/v1' });
-  await app.register(homeRoutes, { prefix: '/api/v1' });
-  await app.register(kpiRoutes, { prefix: '/api/v1' });
-  await app.register(kpiInputRoutes, { prefix: '/api/v1' });
+  await app.register(auditPlugin);
+  for (const module of platform.modules)
+    for (const plugin of module.plugins ?? []) await app.register(plugin);
+  for (const module of platform.modules)
+    for (const routes of module.routes ?? [])
+      await app.register(routes.plugin, { prefix: routes.prefix ?? '/api/v1' });
   await app.register(webRoutes, options.web ?? {});
-  await app.register(comfortRoutes, { prefix: '/api/v1' });
   return app;
 }

@@ -2,10 +2,10 @@ import { parseArgs } from 'node:util';
 import { ROLES, type Role } from '#common/api/access.ts';
 import { LANGUAGES, type Language } from '#common/api/auth.ts';
 import { randomPassword } from './modules/auth/accounts.service.ts';
-import { BY_SYSTEM } from './modules/auth/by.ts';
+import { BY_SYSTEM } from './audit/by.ts';
 import { generateSecret } from './modules/auth/ingest-token.ts';
 import { revokeAllSessions } from './modules/auth/sessions.store.ts';
-import { setSetting } from './modules/system/instance-settings.store.ts';
+import { setSetting } from './settings/instance-settings.store.ts';
 import { HttpProblem } from './plugins/errors.ts';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, SETTINGS } from './config.ts';
@@ -188,7 +188,7 @@ async function userCommand(platform: Platform, positionals: string[], values: Va
 
 async function rotateSecrets(platform: Platform, values: Values): Promise<void> {
   const kid = await platform.auth.accessTokens.rotate();
-  await platform.auth.audit.record({
+  await platform.audit.record({
     ...BY_SYSTEM,
     action: 'secrets.rotated',
     detail: { kid, sessions: !!values.sessions },

@@ -1,208 +1,170 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
-import { createTimeSeriesIo, type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.ts';
-import { generateSecret, ingestTokenVerifier, type SecretVerifier } from './modules/auth/ingest-token.ts';
-import { type AuthServices, openAuth } from './modules/auth/auth.services.ts';
-import { buildingsOfGateways } from './modules/auth/machine-tokens.store.ts';
+import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.ts';
+import { createTimeSeriesIo } from './timeseries/open-io.ts';
+import type { AnyModule, Core, ModuleDeps, SecretVerifier, Services } from './module.ts';
+import { MODULES } from './modules/index.ts';
+import { generateSecret, ingestTokenVerifier } from './modules/auth/ingest-token.ts';
 import type { Principal } from './plugins/access.ts';
 import { Scheduler } from './plugins/scheduler.ts';
-import { IngestService } from './modules/readings/ingest.service.ts';
-import { ReadingsService } from './modules/readings/readings.service.ts';
-import { RegistryImportService } from './modules/registry/registry-import.service.ts';
-import { RegistryService } from './modules/registry/registry.service.ts';
-import { findGatewaysBySerial } from './modules/registry/registry.store.ts';
-import { SeriesCatalog } from './modules/readings/series-catalog.ts';
-import { TimeSeriesEngine } from './modules/readings/timeseries-engine.ts';
-import { inProcessLogWriter } from './modules/readings/compaction.ts';
-import { workerLogWriter } from './modules/readings/worker-log-writer.ts';
-import { getOrCreateSetting } from './modules/system/instance-settings.store.ts';
-import { NewsService } from './modules/news/news.service.ts';
-import { PortalService } from './modules/portal/portal.service.ts';
-import { comfortJob } from './modules/comfort/comfort.jobs.ts';
-import { ComfortService } from './modules/comfort/comfort.service.ts';
-import { type InstallationServices, openInstallations } from './modules/installations/installations.jobs.ts';
-import { HomeService } from './modules/home/home.service.ts';
-import { type KpiServices, openKpi } from './modules/kpi/kpi-services.ts';
-import { comfortSourceOf } from './modules/kpi/comfort.calculator.ts';
+import { AuditService } from './audit/audit.service.ts';
+import { systemClock } from './clock.ts';
+import { MailService } from './mail/mail.service.ts';
+import { getOrCreateSetting } from './settings/instance-settings.store.ts';
+import { consumeChanges } from './timeseries/change-feed.ts';
+import { inProcessLogWriter } from './timeseries/compaction.ts';
+import { SeriesCatalog } from './timeseries/series-catalog.ts';
+import { TimeSeriesEngine } from './timeseries/timeseries-engine.ts';
+import { workerLogWriter } from './timeseries/worker-log-writer.ts';
 
-/** Everything a running CIOP holds: configuration, database, engine and services. */
-export interface Platform {
-  config: Config;
-  logger: Logger;
-  database: DatabaseHandle;
-  engine: TimeSeriesEngine;
-  catalog: SeriesCatalog;
-  ingest: IngestService;
-  readings: ReadingsService;
-  registry: RegistryService;
-  registryImport: RegistryImportService;
-  /** Accounts, sessions, machine tokens, account requests, e-mail and the audit log. */
-  auth: AuthServices;
-  /** The local news channel (fetched by the `news-fetch` job). */
-  news: NewsService;
-  /** Headline figures of the landing portal. */
-  portal: PortalService;
-  /** Stored comfort: comfort points, their hourly PMV/PPD, dwelling, building and district views. */
-  comfort: ComfortService;
-  /** Registration of installations, their live status and the missing-data heatmap. */
-  installations: InstallationServices['installations'];
-  /** Incidents of silent gateways and sensors (job `silent-devices`). */
-  alarms: InstallationServices['alarms'];
-  alarmSettings: InstallationServices['alarmSettings'];
-  /** Streamed data downloads. */
-  exports: InstallationServices['exports'];
-  /** The resident's home views computed on the server: before and after, tips. */
-  home: HomeService;
-  /** The KPI evaluation tool: catalogue and store, calculators, conversion factors, inputs. */
-  kpi: KpiServices;
-  /** The token forwarders write with until machine tokens are issued. */
-  ingestToken: string;
-  /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
-  secretVerifiers: SecretVerifier[];
-  verifySecret(secret: string): Promise<Principal | undefined>;
-  /** Scheduled jobs; they run once across replicas. */
-  scheduler: Scheduler;
-  /** Time the platform opened, epoch ms. */
-  startedAt: number;
-  close(): Promise<void>;
-}
+/** Everything a running CIOP holds: the core, and the services of every module by name. */
+export type Platform = Core &
+  Services & {
+    /** The modules it opened, in order (the app registers their plugins and routes). */
+    modules: readonly AnyModule[];
+    /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
+    verifySecret(secret: string): Promise<Principal | undefined>;
+    close(): Promise<void>;
+  };
 
 export function createLogger(config: Config): Logger {
   return pino({ level: config.logLevel });
 }
 
-/** Opens the database (migrating it), loads the series catalog and starts the engine. */
-export async function openPlatform(config: Config, logger: Logger = createLogger(config)): Promise<Platform> {
-  const database = openDatabase(config.databaseUrl, { sqliteSync: config.sqliteSync });
-  try {
-    await migrateToLatest(database);
-    const catalog = new SeriesCatalog(database.db);
-    await catalog.load();
-    const io = createTimeSeriesIo(database);
-    const isCumulative = (id: number) => catalog.isCumulative(id);
-    const engine = new TimeSeriesEngine(
-      io,
-      {
-        flushIntervalMs: config.flushIntervalMs,
-        isCumulative,
-        onError: (error) =>
-          logger.error({ err: error }, 'compaction failed; the readings stay in the log and are retried'),
-      },
-      // SQLite statements are synchronous: appends and compactions run in a storage thread.
-      database.sqliteFile
-        ? workerLogWriter(database.sqliteFile, config.sqliteSync)
-        : inProcessLogWriter(io, isCumulative),
-    );
-    await engine.start();
-    let ingestToken = config.ingestToken;
-    if (!ingestToken) {
-      const stored = await getOrCreateSetting(database.db, 'ingest_token', () => generateSecret());
-      ingestToken = stored.value;
-      if (stored.created)
-        logger.info(
-          'generated an ingest token for this instance (CIOP_INGEST_TOKEN overrides it); `ciop ingest-token` prints it',
+/**
+ * The services opened so far, as a module sees them: reading a module's service that has not
+ * opened yet (it comes later in the list) fails at start, naming both.
+ */
+function depsFor(module: AnyModule, core: Core, services: Record<string, unknown>): ModuleDeps {
+  return new Proxy({ ...core, ...services } as ModuleDeps, {
+    get(target, name, receiver) {
+      if (typeof name === 'string' && !(name in target))
+        throw new Error(
+          `module ${module.id} reads "${name}", which no module before it in modules/index.ts opens`,
         );
+      return Reflect.get(target, name, receiver);
+    },
+  });
+}
+
+/**
+ * Opens the database (migrating it), the time-series engine and the shared services, then every
+ * module in the list, and schedules their jobs.
+ */
+export async function openPlatform(
+  config: Config,
+  logger: Logger = createLogger(config),
+  modules: readonly AnyModule[] = MODULES,
+): Promise<Platform> {
+  const database = openDatabase(config.databaseUrl, { sqliteSync: config.sqliteSync });
+  const opened: { module: AnyModule; services: object }[] = [];
+  let core: Core | undefined;
+  let closeIo = () => {};
+  const close = async () => {
+    await core?.scheduler.stop();
+    for (const { module, services } of opened.reverse()) await module.close?.(services);
+    if (core) {
+      await core.mail.drain();
+      core.mail.close();
+      await core.engine.stop();
+      closeIo();
     }
-    const scheduler = new Scheduler(database, logger, config.timezone);
-    scheduler.add({
-      name: 'prune-series-changes',
-      everyMs: 3_600_000,
-      // Derived-data jobs read the change feed within minutes; a week is ample.
-      run: async (now) => engine.io.pruneChanges(now - 7 * 86_400_000),
-    });
-    const auth = await openAuth(database.db, config, logger);
-    const secretVerifiers: SecretVerifier[] = [
-      ingestTokenVerifier(ingestToken),
-      (secret) => auth.machineTokens.verify(secret),
-    ];
-    const news = new NewsService(database.db, logger, {
-      retentionDays: config.newsRetentionDays,
-    });
-    scheduler.add({
-      name: 'news-fetch',
-      everyMs: config.newsFetchIntervalS * 1000,
-      run: async () => {
-        await news.fetchAll();
-      },
-    });
-    const comfort = new ComfortService(database.db, engine, config, logger);
-    scheduler.add(comfortJob(comfort, config.comfortIntervalS * 1000));
-    const registry = new RegistryService(database.db);
-    const operations = openInstallations({
-      db: database.db,
-      engine,
-      catalog,
-      registry,
-      auth,
-      scheduler,
-      config,
-      logger,
-    });
-    const readings = new ReadingsService(
-      database.db,
-      engine,
-      catalog,
-      config.timezone,
-      config.privacyMinDwellings,
-    );
-    const registryImport = new RegistryImportService(database.db);
-    const kpi = await openKpi({
-      db: database.db,
-      config,
-      logger,
-      engine,
-      readings,
-      registryImport,
-      audit: auth.audit,
-      scheduler,
-    });
-    kpi.calculators.useComfort(comfortSourceOf(comfort));
+    await database.close();
+  };
+  try {
+    ({ core, closeIo } = await openCore(config, logger, database));
+    const services: Record<string, unknown> = {};
+    const verifiers: SecretVerifier[] = [ingestTokenVerifier(core.ingestToken)];
+    for (const module of modules) {
+      const deps = depsFor(module, core, services);
+      const own = (await module.open(deps)) as Record<string, unknown>;
+      for (const name of Object.keys(own)) {
+        if (name in services || name in core)
+          throw new Error(
+            `module ${module.id} opens "${name}", which another module or the core already has`,
+          );
+      }
+      Object.assign(services, own);
+      opened.push({ module, services: own });
+      for (const job of module.jobs?.(own, deps) ?? []) core.scheduler.add(job);
+      if (module.secretVerifier) verifiers.push(module.secretVerifier(own));
+    }
     return {
-      config,
-      logger,
-      database,
-      engine,
-      catalog,
-      ingest: new IngestService(
-        catalog,
-        engine,
-        { minTime: config.ingestMinTime, maxFutureS: config.ingestMaxFutureS },
-        {
-          buildingsOf: (gatewayIds) => buildingsOfGateways(database.db, gatewayIds),
-          bySerial: (serials) => findGatewaysBySerial(database.db, serials),
-        },
-      ),
-      readings,
-      registry,
-      registryImport,
-      auth,
-      news,
-      portal: new PortalService(database.db, engine, logger),
-      comfort,
-      ...operations,
-      home: new HomeService(database.db, readings, config.timezone),
-      kpi,
-      ingestToken,
-      secretVerifiers,
+      ...core,
+      ...(services as unknown as Services),
+      modules,
       verifySecret: async (secret) => {
-        for (const verify of secretVerifiers) {
+        for (const verify of verifiers) {
           const principal = await verify(secret);
           if (principal) return principal;
         }
         return undefined;
       },
-      scheduler,
-      startedAt: Date.now(),
-      close: async () => {
-        await scheduler.stop();
-        await auth.close();
-        await engine.stop();
-        io.close();
-        await database.close();
-      },
+      close,
     };
   } catch (error) {
-    await database.close();
+    await close();
     throw error;
   }
+}
+
+/** The core every module is handed: the series catalog and engine, the scheduler, audit and mail. */
+async function openCore(
+  config: Config,
+  logger: Logger,
+  database: DatabaseHandle,
+): Promise<{ core: Core; closeIo(): void }> {
+  await migrateToLatest(database);
+  const catalog = new SeriesCatalog(database.db);
+  await catalog.load();
+  const io = createTimeSeriesIo(database);
+  const isCumulative = (id: number) => catalog.isCumulative(id);
+  const engine = new TimeSeriesEngine(
+    io,
+    {
+      flushIntervalMs: config.flushIntervalMs,
+      isCumulative,
+      onError: (error) =>
+        logger.error({ err: error }, 'compaction failed; the readings stay in the log and are retried'),
+    },
+    // SQLite statements are synchronous: appends and compactions run in a storage thread.
+    database.sqliteFile
+      ? workerLogWriter(database.sqliteFile, config.sqliteSync)
+      : inProcessLogWriter(io, isCumulative),
+  );
+  await engine.start();
+  let ingestToken = config.ingestToken;
+  if (!ingestToken) {
+    const stored = await getOrCreateSetting(database.db, 'ingest_token', () => generateSecret());
+    ingestToken = stored.value;
+    if (stored.created)
+      logger.info(
+        'generated an ingest token for this instance (CIOP_INGEST_TOKEN overrides it); `ciop ingest-token` prints it',
+      );
+  }
+  const scheduler = new Scheduler(database, logger, config.timezone, (consumer, handle) =>
+    consumeChanges(database.db, io, consumer, handle),
+  );
+  scheduler.add({
+    name: 'prune-series-changes',
+    everyMs: 3_600_000,
+    // Derived-data jobs read the change feed within minutes; a week is ample.
+    run: async (now) => engine.io.pruneChanges(now - 7 * 86_400_000),
+  });
+  const clock = systemClock();
+  const core: Core = {
+    config,
+    logger,
+    database,
+    db: database.db,
+    engine,
+    catalog,
+    scheduler,
+    clock,
+    audit: new AuditService(database.db, clock),
+    mail: new MailService(database.db, { smtpUrl: config.smtpUrl, from: config.mailFrom }, clock, logger),
+    ingestToken,
+    startedAt: Date.now(),
+  };
+  return { core, closeIo: () => io.close() };
 }

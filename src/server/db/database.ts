@@ -15,9 +15,6 @@ import {
 } from 'kysely';
 import type pg from 'pg';
 import type { Database } from './schema.ts';
-import type { TimeSeriesIo } from './timeseries-io.ts';
-import { createPostgresTimeSeriesIo } from './timeseries-postgres.ts';
-import { createSqliteTimeSeriesIo, logFileOf, openSqliteLog } from './timeseries-sqlite.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -173,14 +170,4 @@ export function isUniqueViolation(error: unknown): boolean {
 /** Whether the connection answers; for health checks. */
 export async function ping(handle: DatabaseHandle): Promise<void> {
   await sql`select 1`.execute(handle.db);
-}
-
-/** The time-series storage for this database's engine. */
-export function createTimeSeriesIo(handle: DatabaseHandle): TimeSeriesIo & { close(): void } {
-  if (handle.sqlite && handle.sqliteFile) {
-    const log = openSqliteLog(logFileOf(handle.sqliteFile), handle.sqliteSync ?? 'full');
-    return { ...createSqliteTimeSeriesIo(handle.sqlite, log), close: () => log.close() };
-  }
-  if (handle.pool) return { ...createPostgresTimeSeriesIo(handle.pool), close: () => undefined };
-  throw new Error('an in-memory SQLite database cannot hold time series: use a file');
 }

@@ -196,7 +196,7 @@ export interface IngestLogTable {
 export interface TsChangeTable {
   id: Generated<number>;
   changed_at: number;
-  /** Packed SeriesChange triples, see encodeChanges in db/timeseries-io.ts. */
+  /** Packed SeriesChange triples, see encodeChanges in timeseries/timeseries-io.ts. */
   changes: Uint8Array;
 }
 

@@ -1,7 +1,7 @@
 import type { Role } from '#common/api/access.ts';
 import { randomPassword } from '../modules/auth/accounts.service.ts';
 import { findUserByEmail } from '../modules/auth/accounts.store.ts';
-import { BY_SYSTEM } from '../modules/auth/by.ts';
+import { BY_SYSTEM } from '../audit/by.ts';
 import type { Platform } from '../platform.ts';
 import { demoBuildings } from './district.ts';
 

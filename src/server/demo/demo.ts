@@ -1,14 +1,14 @@
 import type { Transaction } from 'kysely';
 import mqtt from 'mqtt';
 import type { Database } from '../db/schema.ts';
-import { MIN_TIME } from '../db/timeseries-io.ts';
+import { MIN_TIME } from '../timeseries/timeseries-io.ts';
 import type { Platform } from '../platform.ts';
-import { getSetting, setSetting } from '../modules/system/instance-settings.store.ts';
+import { getSetting, setSetting } from '../settings/instance-settings.store.ts';
 import { seedDemoAccounts } from './demo-accounts.ts';
 import { seedKpiDemo, seedKpiDemoIfEmpty } from './kpi-demo.ts';
-import type { SeriesRequest } from '../modules/readings/series-catalog.ts';
-import { forwarderKey } from '../modules/readings/series-key.ts';
-import { createBatch } from '../modules/readings/write-batch.ts';
+import type { SeriesRequest } from '../timeseries/series-catalog.ts';
+import { forwarderKey } from '../timeseries/series-key.ts';
+import { createBatch } from '../timeseries/write-batch.ts';
 import {
   assignGateway,
   ensureGateway,

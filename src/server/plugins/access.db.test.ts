@@ -1,8 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { MACHINE_SCOPES, ROLES, TOO_FEW_DWELLINGS } from '#common/api/access.ts';
 import { SEES_EVERYTHING } from '../access/visibility.ts';
-import { BY_SYSTEM } from '../modules/auth/by.ts';
+import { BY_SYSTEM } from '../audit/by.ts';
 import { createCity, type TestPlace } from '../testing/places.ts';
+import { MODULES } from '../modules/index.ts';
+import { exampleModule } from '../testing/example-module/index.ts';
 import { openTestPlatform } from '../testing/platform.ts';
 import { type As, headersAs } from '../testing/principals.ts';
 import {
@@ -28,7 +30,8 @@ import {
  */
 
 const DAY_MS = 86_400_000;
-const t = await openTestPlatform({ loginMaxFailuresPerAddress: 100_000 });
+// The example module (the recipe of a new feature) is walked like every shipped one.
+const t = await openTestPlatform({ loginMaxFailuresPerAddress: 100_000 }, {}, [...MODULES, exampleModule]);
 const city = await createCity(t);
 const { a, b, neighbours, small } = city;
 const everyPlace = [a, ...neighbours, ...small, b];
@@ -311,6 +314,7 @@ describe('the route table', () => {
       '/api/v1/admin/users/:id',
       '/api/v1/readings/latest',
       '/api/v2/write',
+      '/api/v1/example/buildings/:buildingId/notes',
     ])
       expect(routes.map((r) => r.url)).toContain(name);
     for (const r of routes) expect(r.access).toBeDefined();

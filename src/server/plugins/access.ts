@@ -155,8 +155,6 @@ declare module 'fastify' {
     access?: Access;
     /** Every parameter that names a dwelling, building, district, gateway, sensor or organisation. */
     scope?: readonly ScopeDeclaration[];
-    /** Successful calls are recorded in the audit log under this area (`registry` → `registry.post`). */
-    audit?: string;
   }
   interface FastifyRequest {
     principal?: Principal;

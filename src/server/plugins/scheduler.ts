@@ -2,14 +2,32 @@ import { createHash } from 'node:crypto';
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { DatabaseHandle } from '../db/database.ts';
+import type { RecordedChange } from '../timeseries/timeseries-io.ts';
 
-/** Scheduled work: every `everyMs` milliseconds, or on a cron expression in the city's time zone. */
-export interface Job {
+/**
+ * Scheduled work, the one way a module declares it: every `everyMs` milliseconds or on a cron
+ * expression in the city's time zone, either running `run`, or handing `onChanges` the hours of
+ * series changed since its last run (the change feed, read under the job's name). Once across
+ * replicas.
+ */
+export type Job = {
   name: string;
   everyMs?: number;
   cron?: string;
-  run(now: number): Promise<void>;
-}
+} & (
+  | { run(now: number): Promise<void>; onChanges?: never }
+  | {
+      /** Handed the changes in order, at least once; must be idempotent. */
+      onChanges(changes: RecordedChange[], now: number): Promise<void>;
+      run?: never;
+    }
+);
+
+/** Reads the change feed for one consumer: what `consumeChanges` does over the engine's io. */
+export type ChangeFeed = (
+  consumer: string,
+  handle: (changes: RecordedChange[]) => Promise<void>,
+) => Promise<number>;
 
 /**
  * An in-process scheduler. On PostgreSQL a run takes an advisory lock named after the job, so
@@ -25,7 +43,13 @@ export class Scheduler {
     private readonly database: DatabaseHandle,
     private readonly logger: Logger,
     private readonly timezone: string,
+    private readonly changeFeed?: ChangeFeed,
   ) {}
+
+  /** The names of the jobs added, in order. */
+  get jobNames(): string[] {
+    return [...this.jobs.keys()];
+  }
 
   add(job: Job): void {
     if (this.jobs.has(job.name)) throw new Error(`job ${job.name} is already scheduled`);
@@ -64,7 +88,14 @@ export class Scheduler {
     if (!job) throw new Error(`there is no job ${name}`);
     const current = this.running.get(name);
     if (current) return current;
-    const run = this.locked(name, () => job.run(now)).finally(() => this.running.delete(name));
+    const work = job.onChanges
+      ? async () => {
+          if (!this.changeFeed)
+            throw new Error(`job ${name} reads the change feed, which this scheduler has not`);
+          await this.changeFeed(name, (changes) => job.onChanges(changes, now));
+        }
+      : () => job.run(now);
+    const run = this.locked(name, work).finally(() => this.running.delete(name));
     this.running.set(name, run);
     return run;
   }

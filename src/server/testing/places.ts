@@ -1,4 +1,4 @@
-import { MIN_TIME } from '../db/timeseries-io.ts';
+import { MIN_TIME } from '../timeseries/timeseries-io.ts';
 import {
   assignGateway,
   ensureGateway,
@@ -6,7 +6,7 @@ import {
   insertDistrict,
   insertDwelling,
 } from '../modules/registry/registry.store.ts';
-import { forwarderKey } from '../modules/readings/series-key.ts';
+import { forwarderKey } from '../timeseries/series-key.ts';
 import type { TestPlatform } from './platform.ts';
 
 /** One dwelling, its building and district, its gateway and a temperature sensor that has readings. */

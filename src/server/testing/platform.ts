@@ -1,8 +1,10 @@
 import pino from 'pino';
 import { type AppOptions, buildApp, type App } from '../app.ts';
 import { type Config, loadConfig } from '../config.ts';
+import type { AnyModule } from '../module.ts';
+import { MODULES } from '../modules/index.ts';
 import { openPlatform, type Platform } from '../platform.ts';
-import { BY_SYSTEM } from '../modules/auth/by.ts';
+import { BY_SYSTEM } from '../audit/by.ts';
 import { openTestDatabase } from './databases.ts';
 
 export interface TestPlatform {
@@ -19,6 +21,7 @@ export interface TestPlatform {
 export async function openTestPlatform(
   overrides: Partial<Config> = {},
   appOptions: AppOptions = {},
+  modules: readonly AnyModule[] = MODULES,
 ): Promise<TestPlatform> {
   const db = await openTestDatabase();
   await db.handle.close();
@@ -37,7 +40,7 @@ export async function openTestPlatform(
       ...overrides,
     },
   );
-  const platform = await openPlatform(config, pino({ level: 'silent' }));
+  const platform = await openPlatform(config, pino({ level: 'silent' }), modules);
   const reader = await platform.auth.machineTokens.issue(
     { name: 'test reader', scopes: ['read'] },
     BY_SYSTEM,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { MachineScope, Role } from '#common/api/access.ts';
-import { BY_SYSTEM } from '../modules/auth/by.ts';
+import { BY_SYSTEM } from '../audit/by.ts';
 import { CSRF_COOKIE } from '#common/api/auth.ts';
 import type { TestPlatform } from './platform.ts';
 

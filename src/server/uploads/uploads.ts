@@ -29,7 +29,7 @@ const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.s
 /**
  * A spreadsheet, CSV or XLSX. Browsers on Windows label a .csv `application/vnd.ms-excel`, and
  * curl and browsers label a file whose extension they do not know `application/octet-stream`:
- * the content, not the label, tells CSV from XLSX (see registry/spreadsheet.ts).
+ * the content, not the label, tells CSV from XLSX (see spreadsheets/spreadsheet.ts).
  */
 export const SPREADSHEET_UPLOAD: UploadRules = {
   maxBytes: 10 * 1024 * 1024,

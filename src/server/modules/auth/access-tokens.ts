@@ -8,8 +8,8 @@ import {
 import { errors, jwtVerify, SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
-import { getOrCreateSetting, setSetting } from '../system/instance-settings.store.ts';
-import type { Clock } from './clock.ts';
+import { getOrCreateSetting, setSetting } from '../../settings/instance-settings.store.ts';
+import type { Clock } from '../../clock.ts';
 
 /** The only algorithm accepted: Ed25519 signatures (RFC 8037). Pinned, never read from the token. */
 export const ACCESS_TOKEN_ALG = 'EdDSA';

@@ -12,11 +12,11 @@ import {
   reopenAccountRequest,
   setRequestUser,
 } from './account-requests.store.ts';
-import { type AuditService, decodeCursor, pageOf } from './audit.service.ts';
-import type { By } from './by.ts';
-import type { Clock } from './clock.ts';
-import type { MailService } from './mail.service.ts';
-import { MAIL_TEMPLATES } from './mail-templates.ts';
+import { type AuditService, decodeCursor, pageOf } from '../../audit/audit.service.ts';
+import type { By } from '../../audit/by.ts';
+import type { Clock } from '../../clock.ts';
+import type { MailService } from '../../mail/mail.service.ts';
+import { MAIL_TEMPLATES } from '../../mail/mail-templates.ts';
 
 function toAccountRequest(r: Selectable<AccountRequestTable>): AccountRequest {
   return {

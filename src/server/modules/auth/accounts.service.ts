@@ -6,7 +6,7 @@ import { isUniqueViolation } from '../../db/database.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, conflict, forbidden, notFound } from '../../plugins/errors.ts';
-import { type AuditService, decodeCursor, pageOf } from './audit.service.ts';
+import { type AuditService, decodeCursor, pageOf } from '../../audit/audit.service.ts';
 import {
   authzOfUsers,
   countActiveWithRole,
@@ -32,9 +32,9 @@ import {
   usePasswordToken,
   type UserRow,
 } from './accounts.store.ts';
-import { BY_SYSTEM, type By } from './by.ts';
-import type { Clock } from './clock.ts';
-import type { MailService } from './mail.service.ts';
+import { BY_SYSTEM, type By } from '../../audit/by.ts';
+import type { Clock } from '../../clock.ts';
+import type { MailService } from '../../mail/mail.service.ts';
 import { checkPassword, hashPassword } from './passwords.ts';
 import type { ClientInfo, SessionsService } from './sessions.service.ts';
 

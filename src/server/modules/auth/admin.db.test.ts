@@ -3,7 +3,7 @@ import { buildApp } from '../../app.ts';
 import { createPlaces, type TestPlace } from '../../testing/places.ts';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
 import { headersAs } from '../../testing/principals.ts';
-import { audit } from './audit.service.ts';
+import { audit } from '../../audit/audit.service.ts';
 
 describe('administration', () => {
   let t: TestPlatform;

@@ -21,7 +21,7 @@ import {
   UserListQuerySchema,
 } from '#common/api/auth.ts';
 import type { Access } from '../../plugins/access.ts';
-import { byRequest } from './by.ts';
+import { byRequest } from '../../audit/by.ts';
 
 /**
  * Admins, and machines holding the `admin` scope that no building or gateway restricts: accounts,
@@ -35,7 +35,8 @@ const config = { access: ADMIN };
 
 /** Administration of accounts, organisations, machine tokens, account requests, the outbox and the audit log. */
 export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { accounts, machineTokens, accountRequests, mail, audit } = app.platform.auth;
+  const { accounts, machineTokens, accountRequests } = app.platform.auth;
+  const { mail, audit } = app.platform;
 
   // People.
   const users = ['admin: users'];

@@ -16,7 +16,7 @@ import {
 } from '#common/api/auth.ts';
 import { type Access, principalOf } from '../../plugins/access.ts';
 import { routeLimit } from '../../plugins/security.ts';
-import { byRequest } from './by.ts';
+import { byRequest } from '../../audit/by.ts';
 import type { ClientInfo, SessionGrant } from './sessions.service.ts';
 
 /** Anyone logged in (people, not machines). */

@@ -1,8 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { Authenticator } from '../../plugins/access.ts';
 import { unauthorized } from '../../plugins/errors.ts';
-import type { Platform } from '../../platform.ts';
+import type { SecretVerifier } from '../../module.ts';
 import { looksLikeJwt } from './access-tokens.ts';
+import type { SessionsService } from './sessions.service.ts';
 
 /**
  * The secret a request presents, in any of the ways HTTP clients of CIOP send one:
@@ -27,11 +28,11 @@ export function presentedSecret(request: FastifyRequest): string | undefined {
 }
 
 /** Machine secrets presented over HTTP; a secret that no verifier knows is refused (401). */
-export function machineAuthenticator(platform: Platform): Authenticator {
+export function machineAuthenticator(verifySecret: SecretVerifier): Authenticator {
   return async (request) => {
     const secret = presentedSecret(request);
     if (secret === undefined) return undefined;
-    const principal = await platform.verifySecret(secret);
+    const principal = await verifySecret(secret);
     if (!principal) throw unauthorized('The token is not valid (unknown, revoked or expired).');
     return principal;
   };
@@ -41,10 +42,10 @@ export function machineAuthenticator(platform: Platform): Authenticator {
  * Access tokens of people: a presented secret shaped like a JWT is judged here, before the
  * machine authenticator; a bad one is refused (401) with the reason.
  */
-export function jwtAuthenticator(platform: Platform): Authenticator {
+export function jwtAuthenticator(sessions: SessionsService): Authenticator {
   return async (request) => {
     const secret = presentedSecret(request);
     if (secret === undefined || !looksLikeJwt(secret)) return undefined;
-    return platform.auth.sessions.authenticate(secret);
+    return sessions.authenticate(secret);
   };
 }

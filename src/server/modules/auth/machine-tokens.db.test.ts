@@ -5,7 +5,7 @@ import { MqttIngest } from '../../plugins/mqtt.ts';
 import { createPlaces, type TestPlace } from '../../testing/places.ts';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
 import { headersAs } from '../../testing/principals.ts';
-import { forwarderKey } from '../readings/series-key.ts';
+import { forwarderKey } from '../../timeseries/series-key.ts';
 
 const line = (sn: string, medium: string, v: number, t = Date.now() - 1000) =>
   `forwarder_data,SN=${sn},channel=1,device=1,medium=${medium} value=${v} ${t}`;
@@ -90,7 +90,7 @@ describe('machine tokens', () => {
     await read(issued.token, a.sensorId);
     const first = (await listed(issued.id)).lastUsedAt as number;
     expect(first).toBeGreaterThan(0);
-    const clock = t.platform.auth.clock;
+    const clock = t.platform.clock;
     const realNow = clock.now;
     try {
       clock.now = () => realNow() + 30_000;
@@ -116,7 +116,7 @@ describe('machine tokens', () => {
     const refused = await write(issued.token, line(a.sn, 'co2', 601));
     expect(refused.statusCode).toBe(401);
     expect((await listed(issued.id)).revokedAt).toBeGreaterThan(0);
-    const audit = await t.platform.auth.audit.list({ action: 'token.', targetId: String(issued.id) });
+    const audit = await t.platform.audit.list({ action: 'token.', targetId: String(issued.id) });
     expect(audit.items.map((e) => e.action)).toEqual(['token.revoked', 'token.issued']);
     expect(
       (await t.app.inject({ method: 'DELETE', url: '/api/v1/admin/tokens/999999', headers: admin }))
@@ -127,7 +127,7 @@ describe('machine tokens', () => {
   it('expires', async () => {
     const issued = await issue({ name: 'short', scopes: ['read'], expiresAt: Date.now() + 3_600_000 });
     expect((await read(issued.token, a.sensorId)).statusCode).toBe(200);
-    const clock = t.platform.auth.clock;
+    const clock = t.platform.clock;
     const realNow = clock.now;
     clock.now = () => realNow() + 3_601_000;
     try {

@@ -5,10 +5,10 @@ import type { IssueTokenBody, MachineToken } from '#common/api/auth.ts';
 import type { Database, MachineTokenTable } from '../../db/schema.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, notFound } from '../../plugins/errors.ts';
-import { type AuditService, decodeCursor, pageOf } from './audit.service.ts';
+import { type AuditService, decodeCursor, pageOf } from '../../audit/audit.service.ts';
 import { existingIds } from './accounts.store.ts';
-import type { By } from './by.ts';
-import type { Clock } from './clock.ts';
+import type { By } from '../../audit/by.ts';
+import type { Clock } from '../../clock.ts';
 import {
   findLiveMachineToken,
   findMachineToken,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../app.ts';
 import { openPlatform } from '../../platform.ts';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
-import { BY_SYSTEM } from './by.ts';
+import { BY_SYSTEM } from '../../audit/by.ts';
 import pino from 'pino';
 
 const PASSWORD = 'the right long password';
@@ -44,7 +44,7 @@ describe('login lock-out', () => {
     expect(locked.json().detail).toContain('for this account');
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(800);
 
-    const clock = t.platform.auth.clock;
+    const clock = t.platform.clock;
     const realNow = clock.now;
     clock.now = () => realNow() + 901_000;
     try {
@@ -52,7 +52,7 @@ describe('login lock-out', () => {
     } finally {
       clock.now = realNow;
     }
-    const audit = await t.platform.auth.audit.list({ action: 'auth.login_failed' });
+    const audit = await t.platform.audit.list({ action: 'auth.login_failed' });
     expect(audit.items.some((e) => e.detail.reason === 'account_locked' && e.detail.email === email)).toBe(
       true,
     );
@@ -131,7 +131,7 @@ describe('login lock-out', () => {
       });
     await from('127.0.0.1');
     await from('203.0.113.5');
-    const audit = await t.platform.auth.audit.list({ action: 'auth.login_failed' });
+    const audit = await t.platform.audit.list({ action: 'auth.login_failed' });
     const ips = audit.items.filter((e) => e.detail.email === email).map((e) => e.ip);
     expect(ips.sort()).toEqual(['203.0.113.5', '203.0.113.99']);
   });

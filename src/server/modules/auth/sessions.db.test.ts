@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
 import { headersAs } from '../../testing/principals.ts';
-import { BY_SYSTEM } from './by.ts';
+import { BY_SYSTEM } from '../../audit/by.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -97,7 +97,7 @@ describe('logins and sessions', () => {
     expect(wrong.statusCode).toBe(401);
     expect(unknown.statusCode).toBe(401);
     expect(wrong.json().detail).toBe(unknown.json().detail);
-    const audit = await t.platform.auth.audit.list({ action: 'auth.login_failed' });
+    const audit = await t.platform.audit.list({ action: 'auth.login_failed' });
     const reasons = audit.items.map((e) => e.detail.reason);
     expect(reasons).toContain('wrong_password');
     expect(reasons).toContain('unknown_email');
@@ -135,14 +135,14 @@ describe('logins and sessions', () => {
     expect((await refresh(next)).statusCode).toBe(401);
     expect((await me(next.access)).statusCode).toBe(401);
     expect((await me(b.access)).statusCode).toBe(401);
-    const audit = await t.platform.auth.audit.list({ action: 'auth.refresh_replayed' });
+    const audit = await t.platform.audit.list({ action: 'auth.refresh_replayed' });
     expect(audit.items[0].detail).toEqual({ userId: user.id, sessionRevoked: true });
   });
 
   it('refreshes even when the web sends its expired access token along', async () => {
     const user = await newUser();
     const b = await browser(user.email);
-    const clock = t.platform.auth.clock;
+    const clock = t.platform.clock;
     const realNow = clock.now;
     clock.now = () => realNow() + 20 * 60_000;
     try {
@@ -240,9 +240,9 @@ describe('logins and sessions', () => {
     const ask = (email: string) =>
       t.app.inject({ method: 'POST', url: '/api/v1/auth/password-reset', payload: { email } });
     expect((await ask('stranger@example.org')).statusCode).toBe(202);
-    expect((await t.platform.auth.mail.list({ to: 'stranger@example.org' })).items).toHaveLength(0);
+    expect((await t.platform.mail.list({ to: 'stranger@example.org' })).items).toHaveLength(0);
     expect((await ask(user.email)).statusCode).toBe(202);
-    const [mail] = (await t.platform.auth.mail.list({ to: user.email })).items;
+    const [mail] = (await t.platform.mail.list({ to: user.email })).items;
     expect(mail.template).toBe('password-reset');
     expect(mail.subject).toBe('Berrezarri zure CIOP pasahitza'); // the person's language
     const link = /(http\S+\/set-password\?token=(\S+))/.exec(mail.body)!;
@@ -272,9 +272,9 @@ describe('logins and sessions', () => {
       url: '/api/v1/auth/password-reset',
       payload: { email: user.email },
     });
-    const [mail] = (await t.platform.auth.mail.list({ to: user.email })).items;
+    const [mail] = (await t.platform.mail.list({ to: user.email })).items;
     const token = decodeURIComponent(/token=(\S+)/.exec(mail.body)![1]);
-    const clock = t.platform.auth.clock;
+    const clock = t.platform.clock;
     const realNow = clock.now;
     clock.now = () => realNow() + 3_601_000;
     try {
@@ -337,7 +337,7 @@ describe('logins and sessions', () => {
     expect((await me(one.access)).statusCode).toBe(401);
     expect((await me(two.access)).statusCode).toBe(401);
     expect((await refresh(two)).statusCode).toBe(401);
-    const audit = await t.platform.auth.audit.list({
+    const audit = await t.platform.audit.list({
       action: 'user.sessions_revoked',
       targetType: 'user',
       targetId: String(user.id),
@@ -363,7 +363,7 @@ describe('logins and sessions', () => {
     expect(
       (await t.app.inject({ method: 'GET', url: '/api/v1/admin/users', headers: auth })).statusCode,
     ).toBe(200);
-    const roleAudit = await t.platform.auth.audit.list({
+    const roleAudit = await t.platform.audit.list({
       action: 'user.roles_changed',
       targetId: String(user.id),
     });

@@ -6,10 +6,10 @@ import type { Database } from '../../db/schema.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { forbidden, HttpProblem, notFound, unauthorized } from '../../plugins/errors.ts';
 import { AccessTokenError, type AccessTokens } from './access-tokens.ts';
-import type { AuditService } from './audit.service.ts';
+import type { AuditService } from '../../audit/audit.service.ts';
 import { authzOfUsers, findUserById, findUserByEmail, emailKey, updateUser } from './accounts.store.ts';
-import type { By } from './by.ts';
-import type { Clock } from './clock.ts';
+import type { By } from '../../audit/by.ts';
+import type { Clock } from '../../clock.ts';
 import { hashPassword, needsRehash, verifyPassword } from './passwords.ts';
 import {
   clearKey,

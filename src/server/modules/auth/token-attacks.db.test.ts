@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import { base64url, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
-import { BY_SYSTEM } from './by.ts';
+import { BY_SYSTEM } from '../../audit/by.ts';
 
 /** Forged and spoiled access tokens: each must be refused (401) with its reason. */
 describe('access token attacks', () => {
@@ -124,7 +124,7 @@ describe('access token attacks', () => {
   });
 
   it('refuses an expired token', async () => {
-    const clock = t.platform.auth.clock;
+    const clock = t.platform.clock;
     const realNow = clock.now;
     clock.now = () => realNow() + 16 * 60_000;
     try {

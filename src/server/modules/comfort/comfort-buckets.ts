@@ -1,6 +1,6 @@
 import type { ComfortBucket } from '#common/api/comfort.ts';
 import { classifyPmv } from '#common/comfort/index.ts';
-import { intervalIndex } from '../readings/calendar.ts';
+import { intervalIndex } from '../../timeseries/calendar.ts';
 import type { HourAggregate, PointHour } from './comfort.store.ts';
 
 /**

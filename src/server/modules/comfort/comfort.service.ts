@@ -22,13 +22,13 @@ import {
 } from '../../access/visibility.ts';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/schema.ts';
-import type { RecordedChange } from '../../db/timeseries-io.ts';
+import type { RecordedChange } from '../../timeseries/timeseries-io.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, forbidden, notFound } from '../../plugins/errors.ts';
-import { HOUR_MS } from '../readings/block-codec.ts';
-import { intervalBoundaries } from '../readings/calendar.ts';
-import { consumeChanges } from '../readings/change-feed.ts';
-import type { TimeSeriesEngine } from '../readings/timeseries-engine.ts';
+import { HOUR_MS } from '../../timeseries/block-codec.ts';
+import { intervalBoundaries } from '../../timeseries/calendar.ts';
+import { consumeChanges } from '../../timeseries/change-feed.ts';
+import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import { aggregateOf, foldComfort } from './comfort-buckets.ts';
 import { automaticPairs } from './comfort-pairing.ts';
 import {

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BeforeAfter, Tips } from '#common/api/home.ts';
 import type { JsonReading } from '#common/api/readings.ts';
-import { MIN_TIME } from '../../db/timeseries-io.ts';
+import { MIN_TIME } from '../../timeseries/timeseries-io.ts';
 import { openTestPlatform } from '../../testing/platform.ts';
 import { headersAs } from '../../testing/principals.ts';
 import {

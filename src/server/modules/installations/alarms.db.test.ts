@@ -54,7 +54,7 @@ describe('alarms of silent devices', () => {
   const detect = (now: number) => t.platform.alarms.detect(now);
   const incident = async (id: number) =>
     (await call('GET', `/api/v1/incidents/${id}`)).json() as IncidentDetail;
-  const mails = async () => (await t.platform.auth.mail.list({ to: CONTACT })).items;
+  const mails = async () => (await t.platform.mail.list({ to: CONTACT })).items;
 
   it('keeps its settings in the database: the configuration defaults until an admin changes them', async () => {
     const defaults = (await call('GET', '/api/v1/alarm-settings')).json() as AlarmSettings;

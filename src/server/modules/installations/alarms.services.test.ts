@@ -53,7 +53,7 @@ describe('silent-device alarms with two replicas on PostgreSQL', () => {
     }
     open = await openIncidents();
     expect(open).toHaveLength(2);
-    const mails = (await t.platform.auth.mail.list({ to: 'maintenance@city.example' })).items;
+    const mails = (await t.platform.mail.list({ to: 'maintenance@city.example' })).items;
     expect(mails.length).toBeLessThanOrEqual(2);
     expect(
       mails

@@ -8,8 +8,8 @@ import type { Installation, InstallationCoverage } from '#common/api/installatio
 import { createPlaces, type TestPlace } from '../../testing/places.ts';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
 import { browserAs, headersAs } from '../../testing/principals.ts';
-import { forwarderKey } from '../readings/series-key.ts';
-import { createBatch } from '../readings/write-batch.ts';
+import { forwarderKey } from '../../timeseries/series-key.ts';
+import { createBatch } from '../../timeseries/write-batch.ts';
 
 const ZONE = 'Europe/Madrid';
 const STEP = 600_000;
@@ -146,7 +146,7 @@ describe('data download and re-import', () => {
     expect(await rawDay(DAYS[1])).toEqual(filled);
     expect(await temperatureShares()).toEqual([1, 1, 1]);
 
-    const audit = await t.platform.auth.audit.list({ action: 'data.export' });
+    const audit = await t.platform.audit.list({ action: 'data.export' });
     expect(audit.items[audit.items.length - 1]).toMatchObject({
       action: 'data.export',
       targetType: 'dwelling',

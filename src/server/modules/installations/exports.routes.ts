@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CSRF_COOKIE } from '#common/api/auth.ts';
 import { ExportLinkSchema, type ExportQuery, ExportQuerySchema } from '#common/api/installations.ts';
 import { type Principal, principalOf } from '../../plugins/access.ts';
-import { audit } from '../auth/audit.service.ts';
+import { audit } from '../../audit/audit.service.ts';
 import { READ_READINGS } from '../readings/readings.routes.ts';
 
 const tags = ['exports'];

@@ -1,5 +1,5 @@
-import { HOUR_MS, type HourRollup, rollupHours } from '../readings/block-codec.ts';
-import type { TimeSeriesEngine } from '../readings/timeseries-engine.ts';
+import { HOUR_MS, type HourRollup, rollupHours } from '../../timeseries/block-codec.ts';
+import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 
 /**
  * Hourly rollups of a series counting only the readings within [from, to] (epoch ms,

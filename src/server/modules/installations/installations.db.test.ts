@@ -117,10 +117,10 @@ describe('registering an installation', () => {
     // The resident: an account of this dwelling, invited to set a password, in Basque.
     const user = (await t.platform.auth.accounts.list({ q: 'ane.zubiri' })).items[0];
     expect(user).toMatchObject({ roles: ['resident'], dwellingIds: [done.dwelling.id], language: 'eu' });
-    const [mail] = (await t.platform.auth.mail.list({ to: 'ane.zubiri@example.org' })).items;
+    const [mail] = (await t.platform.mail.list({ to: 'ane.zubiri@example.org' })).items;
     expect(mail.template).toBe('invite');
     expect(mail.body).toContain('/set-password?token=');
-    const audit = await t.platform.auth.audit.list({ action: 'installation.registered' });
+    const audit = await t.platform.audit.list({ action: 'installation.registered' });
     expect(audit.items[0]).toMatchObject({ targetType: 'dwelling', targetId: String(done.dwelling.id) });
     expect((await preview(sn)).dwelling).toMatchObject({ id: done.dwelling.id, label: '4 Izq.' });
   });

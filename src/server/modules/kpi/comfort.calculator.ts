@@ -53,7 +53,7 @@ export interface ComfortAverages {
 
 /**
  * The comfort module's service as a comfort source. Once that module is part of the platform,
- * platform.ts wires it with one line: `kpi.calculators.useComfort(comfortSourceOf(comfort))`.
+ * The KPI module wires it with one line: `kpi.calculators.useComfort(comfortSourceOf(comfort))`.
  */
 export function comfortSourceOf(service: ComfortAverages): ComfortSource {
   return {

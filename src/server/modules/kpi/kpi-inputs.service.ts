@@ -13,8 +13,8 @@ import { carrierOf, MAX_IMPORT_PROBLEMS, MAX_IMPORT_ROWS } from '#common/api/reg
 import type { Database } from '../../db/schema.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest } from '../../plugins/errors.ts';
-import { decodeCursor, pageLimit, pageOf } from '../registry/pagination.ts';
-import { type Cell, headerKey, parseDecimal, readSheet, type Sheet } from '../registry/spreadsheet.ts';
+import { decodeCursor, pageLimit, pageOf } from '../../pagination/pagination.ts';
+import { type Cell, headerKey, parseDecimal, readSheet, type Sheet } from '../../spreadsheets/spreadsheet.ts';
 import type { KpiCalculators } from './kpi-calculators.ts';
 import { monthKey, namedSpan, type Period, yearOf } from './kpi-periods.ts';
 import type { KpiService } from './kpi.service.ts';

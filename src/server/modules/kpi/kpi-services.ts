@@ -1,17 +1,9 @@
-import type { Kysely } from 'kysely';
-import type { Logger } from 'pino';
-import type { Config } from '../../config.ts';
-import type { Database } from '../../db/schema.ts';
-import type { Scheduler } from '../../plugins/scheduler.ts';
-import type { AuditService } from '../auth/audit.service.ts';
-import type { ReadingsService } from '../readings/readings.service.ts';
-import type { TimeSeriesEngine } from '../readings/timeseries-engine.ts';
+import type { ModuleDeps } from '../../module.ts';
 import type { RegistryImportService } from '../registry/registry-import.service.ts';
 import { KpiCalculators } from './kpi-calculators.ts';
 import { configuredDistrictHeating } from './kpi-factors.ts';
 import { KpiFactorsService } from './kpi-factors.service.ts';
 import { KpiInputsService } from './kpi-inputs.service.ts';
-import { scheduleKpiJobs } from './kpi.jobs.ts';
 import { KpiService } from './kpi.service.ts';
 import { ResponseTimes } from './response-times.ts';
 
@@ -24,21 +16,14 @@ export interface KpiServices {
   inputs: KpiInputsService;
   /** The registry's building import (the building characterisation is an input of the KPIs). */
   buildings: RegistryImportService;
-  /** API response times, recorded by an `onResponse` hook (app.ts), for the ICT KPIs. */
+  /** API response times, recorded by an `onResponse` hook of the KPI module, for the ICT KPIs. */
   responseTimes: ResponseTimes;
 }
 
-/** Builds the KPI services, adds the catalogue's missing definitions and schedules the calculators. */
-export async function openKpi(deps: {
-  db: Kysely<Database>;
-  config: Config;
-  logger: Logger;
-  engine: TimeSeriesEngine;
-  readings: ReadingsService;
-  registryImport: RegistryImportService;
-  audit: AuditService;
-  scheduler: Scheduler;
-}): Promise<KpiServices> {
+/** Builds the KPI services and adds the catalogue's missing definitions. */
+export async function openKpi(
+  deps: Pick<ModuleDeps, 'db' | 'config' | 'engine' | 'readings' | 'registryImport' | 'audit'>,
+): Promise<KpiServices> {
   const { db, config, engine } = deps;
   const zone = config.timezone;
   const responseTimes = new ResponseTimes(zone);
@@ -58,6 +43,5 @@ export async function openKpi(deps: {
     minTime: config.ingestMinTime,
     maxFutureS: config.ingestMaxFutureS,
   });
-  scheduleKpiJobs(deps.scheduler, { db, engine, calculators, logger: deps.logger, zone });
   return { store, calculators, factors, inputs, buildings: deps.registryImport, responseTimes };
 }

@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputReport, Measure } from '#common/api/kpi.ts';
-import { MIN_TIME } from '../../db/timeseries-io.ts';
+import { MIN_TIME } from '../../timeseries/timeseries-io.ts';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
 import { headersAs } from '../../testing/principals.ts';
 import {

@@ -34,8 +34,8 @@ import {
   UnitListSchema,
 } from '#common/api/kpi.ts';
 import { type Access, principalOf } from '../../plugins/access.ts';
-import { audit } from '../auth/audit.service.ts';
-import { byRequest } from '../auth/by.ts';
+import { audit } from '../../audit/audit.service.ts';
+import { byRequest } from '../../audit/by.ts';
 import { measuresCsv, measuresXlsx } from './kpi-export.ts';
 
 /** Who reads the KPIs: evaluators, admins, and unrestricted machine tokens that read. */

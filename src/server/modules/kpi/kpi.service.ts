@@ -25,8 +25,9 @@ import type { Database } from '../../db/schema.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { brokenConstraint } from '../../db/constraint-errors.ts';
 import { badRequest, conflict, notFound } from '../../plugins/errors.ts';
-import { decodeCursor, pageLimit, pageOf } from '../registry/pagination.ts';
+import { decodeCursor, pageLimit, pageOf } from '../../pagination/pagination.ts';
 import { KPI_CATALOGUE, type KpiSeed } from './kpi-catalogue.ts';
+import { type KpiPortalFigures, kpiPortalFigures } from './kpi-portal.ts';
 import { granularityOf, yearOf, yearPeriod } from './kpi-periods.ts';
 import * as store from './kpi.store.ts';
 import {
@@ -117,6 +118,11 @@ export class KpiService {
     private readonly comfortAvailable: () => boolean,
     private readonly clock: () => number = Date.now,
   ) {}
+
+  /** What the KPI store holds for the landing portal's headline figures. */
+  portalFigures(): Promise<KpiPortalFigures> {
+    return kpiPortalFigures(this.db);
+  }
 
   /** Adds the shipped definitions that are missing, and loads the catalogue. */
   async seed(): Promise<void> {

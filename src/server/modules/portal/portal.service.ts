@@ -2,11 +2,11 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Figure, PublicSummary } from '#common/api/portal.ts';
 import type { Database } from '../../db/schema.ts';
-import { foldHours } from '../readings/aggregate.ts';
-import { HOUR_MS } from '../readings/block-codec.ts';
-import type { TimeSeriesEngine } from '../readings/timeseries-engine.ts';
+import { foldHours } from '../../timeseries/aggregate.ts';
+import { HOUR_MS } from '../../timeseries/block-codec.ts';
+import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import { listScopedSeries, type ScopedSeries } from '../registry/registry.store.ts';
-import { kpiPortalFigures } from '../kpi/kpi-portal.ts';
+import type { KpiPortalFigures } from '../kpi/kpi-portal.ts';
 import { listBuildings, listDistricts, listDwellings } from './portal.store.ts';
 
 const DAY_MS = 86_400_000;
@@ -26,6 +26,8 @@ export const ELECTRICITY_FACTORS = {
 export interface PortalOptions {
   /** The summary is recomputed at most this often (ms). */
   maxAgeMs: number;
+  /** What the KPI store holds for the portal, when the KPI tool runs. */
+  kpiFigures?: () => Promise<KpiPortalFigures>;
 }
 
 /**
@@ -188,7 +190,7 @@ export class PortalService {
       // No bus or charger data reaches CIOP yet; the figure says so instead of showing a zero.
       busCo2Avoided: { value: null, unit: 'kg CO2', source: 'none' },
     };
-    return preferKpiStore(summary, await kpiPortalFigures(this.db));
+    return preferKpiStore(summary, (await this.options.kpiFigures?.()) ?? {});
   }
 
   /** What a cumulative meter counted within [from, to] while it served its dwelling, kWh. */
@@ -229,10 +231,7 @@ const round = (v: number, digits = 1) => Math.round(v * 10 ** digits) / 10 ** di
  * The KPI store's figures win where it holds them: the buildings' electricity KPIs of their
  * latest year (with the factors the KPI tool used), and the CO2 electric vehicles avoided.
  */
-function preferKpiStore(
-  summary: PublicSummary,
-  kpi: Awaited<ReturnType<typeof kpiPortalFigures>>,
-): PublicSummary {
+function preferKpiStore(summary: PublicSummary, kpi: KpiPortalFigures): PublicSummary {
   const stored = (value: number, unit: string, digits = 1): Figure => ({
     value: round(value, digits),
     unit,

@@ -9,13 +9,13 @@ import {
   scanBytes,
   scanLines,
 } from '#common/line-protocol/index.ts';
-import type { TextReading } from '../../db/timeseries-io.ts';
+import type { TextReading } from '../../timeseries/timeseries-io.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, forbidden, HttpProblem } from '../../plugins/errors.ts';
-import type { SeriesCatalog, SeriesInfo, SeriesRequest } from './series-catalog.ts';
-import { escapeTag, forwarderIdentity, forwarderKey, seriesKey } from './series-key.ts';
-import type { TimeSeriesEngine } from './timeseries-engine.ts';
-import { createBatch, sliceBatch, type WriteBatch } from './write-batch.ts';
+import type { SeriesCatalog, SeriesInfo, SeriesRequest } from '../../timeseries/series-catalog.ts';
+import { escapeTag, forwarderIdentity, forwarderKey, seriesKey } from '../../timeseries/series-key.ts';
+import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
+import { createBatch, sliceBatch, type WriteBatch } from '../../timeseries/write-batch.ts';
 
 export interface IngestLimits {
   /** Earliest accepted reading, epoch ms. */

@@ -17,11 +17,11 @@ import {
   type ScopedSeries,
   type SensorPlacement,
 } from '../registry/registry.store.ts';
-import { averageAcross, type Bucket, foldHours, type GroupBucket } from './aggregate.ts';
-import { HOUR_MS } from './block-codec.ts';
-import { type Interval, intervalBoundaries } from './calendar.ts';
-import type { SeriesCatalog } from './series-catalog.ts';
-import type { TimeSeriesEngine } from './timeseries-engine.ts';
+import { averageAcross, type Bucket, foldHours, type GroupBucket } from '../../timeseries/aggregate.ts';
+import { HOUR_MS } from '../../timeseries/block-codec.ts';
+import { type Interval, intervalBoundaries } from '../../timeseries/calendar.ts';
+import type { SeriesCatalog } from '../../timeseries/series-catalog.ts';
+import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 
 /** How a caller names one sensor. */
 export type SensorSelector =

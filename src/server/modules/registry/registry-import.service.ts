@@ -12,7 +12,7 @@ import type { Database } from '../../db/schema.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, conflict } from '../../plugins/errors.ts';
 import * as store from './registry.store.ts';
-import { type Cell, headerKey, parseDecimal, readSheet, type Sheet } from './spreadsheet.ts';
+import { type Cell, headerKey, parseDecimal, readSheet, type Sheet } from '../../spreadsheets/spreadsheet.ts';
 
 /** Thrown to roll a dry run back, carrying its report. */
 class DryRun {

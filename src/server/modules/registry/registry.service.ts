@@ -36,10 +36,10 @@ import type {
 import { visibilityOf } from '../../access/visibility.ts';
 import { brokenConstraint } from '../../db/constraint-errors.ts';
 import type { Database, FeatureDefinitionTable, MediumTable } from '../../db/schema.ts';
-import { MIN_TIME } from '../../db/timeseries-io.ts';
+import { MIN_TIME } from '../../timeseries/timeseries-io.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, conflict, HttpProblem, notFound } from '../../plugins/errors.ts';
-import { decodeCursor, pageLimit, pageOf } from './pagination.ts';
+import { decodeCursor, pageLimit, pageOf } from '../../pagination/pagination.ts';
 import * as store from './registry.store.ts';
 
 type Trx = Transaction<Database>;

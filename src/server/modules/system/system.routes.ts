@@ -10,7 +10,7 @@ const HealthSchema = Type.Object({
   }),
 });
 
-/** Health. (The page at `/` is the web applications': modules/web.) */
+/** Health. (The page at `/` is the web applications': src/server/web.) */
 export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const platform = app.platform;
 

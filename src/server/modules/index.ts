@@ -1,0 +1,28 @@
+import type { AnyModule } from '../module.ts';
+import { authModule } from './auth/index.ts';
+import { comfortModule } from './comfort/index.ts';
+import { homeModule } from './home/index.ts';
+import { installationsModule } from './installations/index.ts';
+import { kpiModule } from './kpi/index.ts';
+import { newsModule } from './news/index.ts';
+import { portalModule } from './portal/index.ts';
+import { readingsModule } from './readings/index.ts';
+import { registryModule } from './registry/index.ts';
+import { systemModule } from './system/index.ts';
+
+/**
+ * Every server module, in the order they open: a module is handed the services of those above
+ * it. A new feature is a folder under `modules/` and one entry here.
+ */
+export const MODULES: readonly AnyModule[] = [
+  systemModule,
+  authModule,
+  registryModule,
+  readingsModule,
+  newsModule,
+  comfortModule,
+  installationsModule,
+  homeModule,
+  kpiModule,
+  portalModule,
+];

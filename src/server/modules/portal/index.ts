@@ -1,0 +1,22 @@
+import { defineModule } from '../../module.ts';
+import { PortalService } from './portal.service.ts';
+import { portalRoutes } from './portal.routes.ts';
+
+declare module '../../module.ts' {
+  interface Services {
+    /** Headline figures of the landing portal. */
+    portal: PortalService;
+  }
+}
+
+/** The landing portal's open figures of the district. */
+export const portalModule = defineModule({
+  id: 'portal',
+  open: ({ db, engine, logger, kpi }) => ({
+    portal: new PortalService(db, engine, logger, {
+      maxAgeMs: 600_000,
+      kpiFigures: () => kpi.store.portalFigures(),
+    }),
+  }),
+  routes: [{ plugin: portalRoutes }],
+});

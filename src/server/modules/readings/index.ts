@@ -1,0 +1,35 @@
+import { defineModule } from '../../module.ts';
+import { buildingsOfGateways } from '../auth/machine-tokens.store.ts';
+import { findGatewaysBySerial } from '../registry/registry.store.ts';
+import { IngestService } from './ingest.service.ts';
+import { ingestRoutes } from './ingest.routes.ts';
+import { ReadingsService } from './readings.service.ts';
+import { readingsRoutes } from './readings.routes.ts';
+
+declare module '../../module.ts' {
+  interface Services {
+    /** Writes of readings: JSON, CSV, line protocol, MQTT. */
+    ingest: IngestService;
+    /** Reads of readings, narrowed to what the caller may see. */
+    readings: ReadingsService;
+  }
+}
+
+/** Readings in and out: the ingest endpoints and the read API over the time-series engine. */
+export const readingsModule = defineModule({
+  id: 'readings',
+  open: ({ db, engine, catalog, config }) => ({
+    ingest: new IngestService(
+      catalog,
+      engine,
+      { minTime: config.ingestMinTime, maxFutureS: config.ingestMaxFutureS },
+      {
+        buildingsOf: (gatewayIds) => buildingsOfGateways(db, gatewayIds),
+        bySerial: (serials) => findGatewaysBySerial(db, serials),
+      },
+    ),
+    readings: new ReadingsService(db, engine, catalog, config.timezone, config.privacyMinDwellings),
+  }),
+  // The InfluxDB-compatible endpoints live where InfluxDB clients look for them (/write, /api/v2/write).
+  routes: [{ plugin: ingestRoutes, prefix: '' }, { plugin: readingsRoutes }],
+});

@@ -1,0 +1,186 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { ensureGateway, ensureMedium, ensureSensor } from '../modules/registry/registry.store.ts';
+import { forwarderIdentity } from './series-key.ts';
+import { findSeriesById, findSeriesByKeys, insertSeries, listAllSeries } from './series.store.ts';
+
+/** What the ingest path needs to know of a series. */
+export interface SeriesInfo {
+  id: number;
+  /** Canonical key: `measurement,tags field`, escaped as InfluxDB escapes them. */
+  key: string;
+  /** The field key, unescaped. */
+  field: string;
+  valueType: 'number' | 'text';
+  cumulative: boolean;
+  sensorId: number | null;
+  gatewayId: number | null;
+}
+
+/** A series a write names, to be found or created. */
+export interface SeriesRequest {
+  key: string;
+  measurement: string;
+  tags: ReadonlyArray<readonly [string, string]>;
+  field: string;
+  valueType: 'number' | 'text';
+}
+
+/**
+ * Every series, in memory, by key and by id: the ingest path resolves thousands of keys a
+ * second. Series unknown here are looked up in the database (another replica may have made
+ * them) and otherwise created, with their gateway and sensor when they are a forwarder's.
+ */
+export class SeriesCatalog {
+  private readonly byKey = new Map<string, SeriesInfo>();
+  private readonly byId = new Map<number, SeriesInfo>();
+  private readonly bySensor = new Map<number, SeriesInfo>();
+  /** Series key (measurement and tags, as line protocol spells them) → field key → series. */
+  private readonly byLine = new Map<string, Map<string, SeriesInfo>>();
+
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async load(): Promise<void> {
+    for (const info of await listAllSeries(this.db)) this.remember(info);
+  }
+
+  private remember(info: SeriesInfo): void {
+    this.byKey.set(info.key, info);
+    this.byId.set(info.id, info);
+    if (info.sensorId !== null) this.bySensor.set(info.sensorId, info);
+    this.rememberLine(seriesPart(info.key), info);
+  }
+
+  private rememberLine(seriesKey: string, info: SeriesInfo): void {
+    let fields = this.byLine.get(seriesKey);
+    if (!fields) {
+      fields = new Map();
+      this.byLine.set(seriesKey, fields);
+    }
+    fields.set(info.field, info);
+  }
+
+  /**
+   * The series of every known field of a line-protocol series key (a live map: fields created
+   * later appear in it), or undefined when none is known yet.
+   */
+  fieldsOfLine(seriesKey: string): Map<string, SeriesInfo> | undefined {
+    return this.byLine.get(seriesKey);
+  }
+
+  get(key: string): SeriesInfo | undefined {
+    return this.byKey.get(key);
+  }
+
+  getById(id: number): SeriesInfo | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Makes a second spelling of a key (a serial number in lower case) find the same series. */
+  alias(key: string, info: SeriesInfo): void {
+    if (this.byKey.size >= 5_000_000) return;
+    this.byKey.set(key, info);
+    this.rememberLine(seriesPart(key), info);
+  }
+
+  /** The key of the series a sensor writes to, if it has written. */
+  keyOfSensor(sensorId: number): string | undefined {
+    return this.bySensor.get(sensorId)?.key;
+  }
+
+  isCumulative(id: number): boolean {
+    return this.byId.get(id)?.cumulative ?? false;
+  }
+
+  /** Re-reads one series (after its sensor mapping changed). */
+  async refresh(id: number): Promise<void> {
+    const info = await findSeriesById(this.db, id);
+    if (info) this.remember(info);
+  }
+
+  /** Finds or creates every requested series; afterwards `get(key)` answers for each. */
+  async resolve(requests: SeriesRequest[], now: number): Promise<void> {
+    if (requests.every((r) => this.byKey.has(r.key))) return;
+    // One creation at a time in this process; across replicas, rows are created in key order
+    // so that two transactions wait for each other instead of deadlocking, and a deadlock the
+    // database still reports is retried.
+    const run = this.creating.then(() => this.resolveNow(requests, now));
+    this.creating = run.catch(() => undefined);
+    return run;
+  }
+
+  private creating: Promise<void> = Promise.resolve();
+
+  private async resolveNow(requests: SeriesRequest[], now: number, attempt = 1): Promise<void> {
+    const missing = requests.filter((r) => !this.byKey.has(r.key));
+    if (missing.length === 0) return;
+    for (const info of await findSeriesByKeys(
+      this.db,
+      missing.map((r) => r.key),
+    ))
+      this.remember(info);
+    const toCreate = missing
+      .filter((r) => !this.byKey.has(r.key))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    if (toCreate.length === 0) return;
+    try {
+      await this.create(toCreate, now);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      // 40P01: deadlock detected; 40001: serialization failure (PostgreSQL).
+      if ((code === '40P01' || code === '40001') && attempt < 4)
+        return this.resolveNow(requests, now, attempt + 1);
+      throw error;
+    }
+    for (const info of await findSeriesByKeys(
+      this.db,
+      toCreate.map((r) => r.key),
+    ))
+      this.remember(info);
+  }
+
+  private async create(toCreate: SeriesRequest[], now: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const gateways = new Map<string, number>();
+      const media = new Map<string, { unit: string; cumulative: boolean }>();
+      for (const r of toCreate) {
+        const forwarder = forwarderIdentity(r.measurement, r.tags, r.field);
+        let sensorId: number | null = null;
+        let cumulative = false;
+        if (forwarder && r.valueType === 'number') {
+          let gatewayId = gateways.get(forwarder.sn);
+          if (gatewayId === undefined) {
+            gatewayId = await ensureGateway(trx, forwarder.sn, now);
+            gateways.set(forwarder.sn, gatewayId);
+          }
+          let medium = media.get(forwarder.medium);
+          if (!medium) {
+            medium = await ensureMedium(trx, forwarder.medium);
+            media.set(forwarder.medium, medium);
+          }
+          cumulative = medium.cumulative;
+          sensorId = await ensureSensor(
+            trx,
+            gatewayId,
+            {
+              channel: forwarder.channel,
+              device: forwarder.device,
+              medium: forwarder.medium,
+              unit: medium.unit,
+            },
+            now,
+          );
+        }
+        await insertSeries(trx, { ...r, cumulative, sensorId }, now);
+      }
+    });
+  }
+}
+
+/** The series key of a full key: everything before the last unescaped space. */
+function seriesPart(key: string): string {
+  for (let i = key.length - 1; i > 0; i--) {
+    if (key.charCodeAt(i) === 32 && key.charCodeAt(i - 1) !== 92) return key.slice(0, i);
+  }
+  return key;
+}
