@@ -51,7 +51,7 @@ export interface Services {}
 /** What a module's `open` and `jobs` are handed: the core and the services of the modules before it. */
 export type ModuleDeps = Core & Services;
 
-/** Checks a machine secret (HTTP token, MQTT password); undefined when it does not know it. */
+/** Checks a presented secret (bearer token, InfluxDB token, MQTT password) and names its holder; undefined when it does not know it. */
 export type SecretVerifier = (secret: string) => Promise<Principal | undefined>;
 
 /** One route plugin of a module and where it is mounted (default `/api/v1`). */

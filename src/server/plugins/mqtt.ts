@@ -4,8 +4,7 @@ import { Aedes, type Client } from 'aedes';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import type { SecretVerifier } from '../modules/auth/ingest-token.ts';
-import type { IngestService } from '../modules/readings/ingest.service.ts';
+import type { SecretVerifier } from '../module.ts';
 import { HttpProblem } from './errors.ts';
 
 /**
@@ -49,6 +48,11 @@ interface Unacknowledged {
   acknowledge: boolean;
 }
 
+/** Where MQTT messages go: the readings module's ingest (payload as JSON or line protocol). */
+export interface MqttSink {
+  writeMqtt(topic: string, payload: Uint8Array): Promise<unknown>;
+}
+
 /**
  * MQTT ingest. With no CIOP_MQTT_URL, CIOP runs its own broker (Aedes, MQTT 3.1.1) and
  * subscribes to it; with one, it subscribes to that broker through an MQTT v5 shared
@@ -65,7 +69,7 @@ export class MqttIngest {
     /** Port of the embedded broker, when one runs. */
     readonly brokerPort: number | undefined,
     private readonly logger: Logger,
-    private readonly ingest: IngestService,
+    private readonly ingest: MqttSink,
     /** The subscription to leave before a stop, when the session ends with the connection. */
     private readonly leaveOnStop: string | undefined,
     /** Connections of the embedded broker. */
@@ -88,7 +92,7 @@ export class MqttIngest {
 
   static async start(
     config: Config,
-    ingest: IngestService,
+    ingest: MqttSink,
     verify: (secret: string) => ReturnType<SecretVerifier>,
     logger: Logger,
     subscriberSecret: string,

@@ -1,10 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { SecretVerifier } from '../../module.ts';
 import type { Principal } from '../../plugins/access.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
-
-/** Checks a presented secret (bearer token, InfluxDB token, MQTT password) and names its holder. */
-export type SecretVerifier = (secret: string) => Promise<Principal | undefined>;
 
 /** A new random secret, URL-safe. */
 export function generateSecret(bytes = 32): string {
