@@ -23,11 +23,11 @@ import { forwarderKey } from '../src/server/timeseries/series-key.ts';
 import { createBatch } from '../src/server/timeseries/write-batch.ts';
 import {
   assignGateway,
-  ensureGateway,
   insertBuilding,
   insertDistrict,
   insertDwelling,
 } from '../src/server/modules/registry/registry.store.ts';
+import { ensureGateway } from '../src/server/places/places.store.ts';
 import { openPlatform } from '../src/server/platform.ts';
 import { freePort } from './lib/servers.ts';
 

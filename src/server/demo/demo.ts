@@ -11,14 +11,12 @@ import { forwarderKey } from '../timeseries/series-key.ts';
 import { createBatch } from '../timeseries/write-batch.ts';
 import {
   assignGateway,
-  ensureGateway,
-  ensureMedium,
-  ensureSensor,
   insertBuilding,
   insertDistrict,
   insertDwelling,
   insertWeatherStation,
 } from '../modules/registry/registry.store.ts';
+import { ensureGateway, ensureMedium, ensureSensor } from '../places/places.store.ts';
 import {
   DEMO_DISTRICT,
   type DemoDwelling,

@@ -1,11 +1,11 @@
 import { MIN_TIME } from '../timeseries/timeseries-io.ts';
 import {
   assignGateway,
-  ensureGateway,
   insertBuilding,
   insertDistrict,
   insertDwelling,
 } from '../modules/registry/registry.store.ts';
+import { ensureGateway } from '../places/places.store.ts';
 import { forwarderKey } from '../timeseries/series-key.ts';
 import type { TestPlatform } from './platform.ts';
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { ensureGateway, ensureMedium, ensureSensor } from '../modules/registry/registry.store.ts';
+import { ensureGateway, ensureMedium, ensureSensor } from '../places/places.store.ts';
 import { forwarderIdentity } from './series-key.ts';
 import { findSeriesById, findSeriesByKeys, insertSeries, listAllSeries } from './series.store.ts';
 

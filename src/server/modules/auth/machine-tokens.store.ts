@@ -49,18 +49,3 @@ export async function revokeMachineToken(db: Db, id: number, now: number): Promi
 export async function touchMachineToken(db: Db, id: number, now: number): Promise<void> {
   await db.updateTable('machine_token').set({ last_used_at: now }).where('id', '=', id).execute();
 }
-
-/** The building each gateway serves now (null when it serves no dwelling). */
-export async function buildingsOfGateways(
-  db: Db,
-  gatewayIds: readonly number[],
-): Promise<Map<number, number | null>> {
-  if (gatewayIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('gateway')
-    .leftJoin('dwelling', 'dwelling.id', 'gateway.dwelling_id')
-    .select(['gateway.id as gatewayId', 'dwelling.building_id as buildingId'])
-    .where('gateway.id', 'in', [...gatewayIds])
-    .execute();
-  return new Map(rows.map((r) => [r.gatewayId, r.buildingId]));
-}

@@ -7,12 +7,12 @@ import { openTestPlatform } from '../../testing/platform.ts';
 import { headersAs } from '../../testing/principals.ts';
 import {
   assignGateway,
-  ensureGateway,
   insertBuilding,
   insertDistrict,
   insertDwelling,
   insertWeatherStation,
 } from '../registry/registry.store.ts';
+import { ensureGateway } from '../../places/places.store.ts';
 
 const t = await openTestPlatform();
 const db = t.platform.database.db;

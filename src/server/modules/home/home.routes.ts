@@ -7,7 +7,7 @@ import {
   TipsSchema,
 } from '#common/api/home.ts';
 import { principalOf } from '../../plugins/access.ts';
-import { READ_READINGS } from '../readings/readings.routes.ts';
+import { READ_READINGS } from '../../access/readers.ts';
 
 const tags = ['home'];
 

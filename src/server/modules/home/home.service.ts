@@ -2,12 +2,12 @@ import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
 import type { BeforeAfter, BeforeAfterPeriod, BeforeAfterQuery, Tips } from '#common/api/home.ts';
 import type { Language } from '#common/api/news.ts';
-import { systemPrincipal, visibilityOf } from '../../access/visibility.ts';
+import { systemPrincipal } from '../../access/visibility.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Principal } from '../../plugins/access.ts';
-import { badRequest, notFound } from '../../plugins/errors.ts';
+import { badRequest } from '../../plugins/errors.ts';
 import type { ReadingsService } from '../readings/readings.service.ts';
-import { findBuilding, findDwelling, findMedium } from '../registry/registry.store.ts';
+import type { RegistryService } from '../registry/registry.service.ts';
 import { energyPerDegreeDay, HDD_BASE_C, periodDegreeDays, relativeChange } from './hdd.ts';
 import { findOutdoorStation } from './home.store.ts';
 import { drawTips, type HourValue, TIP_RULES } from './tips.ts';
@@ -24,12 +24,14 @@ export const MIN_COMPARISON_DAYS = 7;
  * visibility would refuse a gateway outside their dwelling.
  */
 const WEATHER_READER = systemPrincipal('home views: district weather station');
+const HOME_READER = systemPrincipal('home views: the building of a dwelling the caller sees');
 
 /** The resident's home views computed on the server: before and after an intervention, and tips. */
 export class HomeService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly readings: ReadingsService,
+    private readonly registry: RegistryService,
     private readonly timezone: string,
   ) {}
 
@@ -59,7 +61,7 @@ export class HomeService {
       retrofitDate,
       baseC,
       medium,
-      unit: (await findMedium(this.db, medium))?.unit ?? 'kWh',
+      unit: (await this.registry.getMedium(medium).catch(() => undefined))?.unit ?? 'kWh',
       before: null,
       after: null,
       change: null,
@@ -199,14 +201,13 @@ export class HomeService {
 
   /** The dwelling, if the caller may see it (narrowed in the query), with its building's place. */
   private async place(dwellingId: number, principal: Principal) {
-    const dwelling = await findDwelling(this.db, dwellingId, visibilityOf(principal));
-    if (!dwelling) throw notFound(`There is no dwelling ${dwellingId} that you may see.`);
-    const building = await findBuilding(this.db, dwelling.buildingId);
-    if (!building) throw notFound(`Dwelling ${dwellingId} is in no building.`);
+    const dwelling = await this.registry.getDwelling(dwellingId, principal);
+    // Whom sees the dwelling may read where it is.
+    const building = await this.registry.getBuilding(dwelling.buildingId, HOME_READER);
     return {
       buildingId: building.id,
       districtId: building.districtId,
-      features: JSON.parse(building.features) as Record<string, unknown>,
+      features: building.features as Record<string, unknown>,
     };
   }
 }

@@ -12,6 +12,8 @@ declare module '../../module.ts' {
 /** The resident's home: before and after an intervention, tips. */
 export const homeModule = defineModule({
   id: 'home',
-  open: ({ db, readings, config }) => ({ home: new HomeService(db, readings, config.timezone) }),
+  open: ({ db, readings, registry, config }) => ({
+    home: new HomeService(db, readings, registry, config.timezone),
+  }),
   routes: [{ plugin: homeRoutes }],
 });

@@ -4,7 +4,7 @@ import { CSRF_COOKIE } from '#common/api/auth.ts';
 import { ExportLinkSchema, type ExportQuery, ExportQuerySchema } from '#common/api/installations.ts';
 import { type Principal, principalOf } from '../../plugins/access.ts';
 import { audit } from '../../audit/audit.service.ts';
-import { READ_READINGS } from '../readings/readings.routes.ts';
+import { READ_READINGS } from '../../access/readers.ts';
 
 const tags = ['exports'];
 

@@ -21,8 +21,9 @@ import { HOUR_MS } from '../../timeseries/block-codec.ts';
 import { intervalBoundaries } from '../../timeseries/calendar.ts';
 import type { SeriesCatalog } from '../../timeseries/series-catalog.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
-import * as registryStore from '../registry/registry.store.ts';
-import type { ScopedSeries } from '../registry/registry.store.ts';
+import type { RegistryService } from '../registry/registry.service.ts';
+import * as places from '../../places/places.store.ts';
+import type { ScopedSeries } from '../../places/places.store.ts';
 import { CsvBytes } from './csv-bytes.ts';
 import { hoursWithin } from './hours-within.ts';
 import { describeSensors } from './installations.store.ts';
@@ -129,6 +130,7 @@ export class ExportsService {
     private readonly catalog: SeriesCatalog,
     private readonly timezone: string,
     private readonly sessions: Pick<SessionsService, 'isOpenSession'>,
+    private readonly registry: RegistryService,
   ) {}
 
   /** Checks a query and who asks, and finds the sensors it covers. */
@@ -142,12 +144,12 @@ export class ExportsService {
     if (to < from) throw badRequest('to: the period ends before it starts.');
     let scopeName: string;
     if ('dwellingId' in scope) {
-      const dwelling = await registryStore.findDwelling(this.db, scope.dwellingId);
+      const dwelling = await this.registry.findDwellingIn(this.db, scope.dwellingId);
       if (!dwelling) throw notFound(`There is no dwelling ${scope.dwellingId}.`);
-      const building = await registryStore.findBuilding(this.db, dwelling.buildingId);
+      const building = await this.registry.findBuildingIn(this.db, dwelling.buildingId);
       scopeName = `${building?.code ?? dwelling.buildingId}_${dwelling.label}`;
     } else {
-      const building = await registryStore.findBuilding(this.db, scope.buildingId);
+      const building = await this.registry.findBuildingIn(this.db, scope.buildingId);
       if (!building) throw notFound(`There is no building ${scope.buildingId}.`);
       scopeName = building.code;
     }
@@ -157,7 +159,7 @@ export class ExportsService {
         `You may not download the readings of ${'dwellingId' in scope ? `dwelling ${scope.dwellingId}` : `building ${scope.buildingId}`}.`,
       );
     const media = query.media?.flatMap((m) => m.split(',')).filter(Boolean) ?? [];
-    const members = (await registryStore.listScopedSeries(this.db, scope, visibility)).filter(
+    const members = (await places.listScopedSeries(this.db, scope, visibility)).filter(
       (m) => m.from <= to && m.to > from && (media.length === 0 || media.includes(m.medium)),
     );
     const described = new Map(

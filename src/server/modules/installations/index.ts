@@ -46,7 +46,7 @@ export const installationsModule = defineModule({
       ),
       alarms,
       alarmSettings,
-      exports: new ExportsService(db, engine, catalog, config.timezone, auth.sessions),
+      exports: new ExportsService(db, engine, catalog, config.timezone, auth.sessions, registry),
     };
   },
   routes: [{ plugin: installationsRoutes }, { plugin: alarmsRoutes }, { plugin: exportsRoutes }],

@@ -12,7 +12,7 @@ import {
 } from '#common/api/installations.ts';
 import { type Access, principalOf } from '../../plugins/access.ts';
 import { badRequest } from '../../plugins/errors.ts';
-import type { Scope } from '../registry/registry.store.ts';
+import type { Scope } from '../../places/places.store.ts';
 import { parseInstant } from './exports.service.ts';
 
 /** Installers and platform managers, and unrestricted admin tokens for their scripts. */

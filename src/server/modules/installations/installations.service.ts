@@ -23,8 +23,8 @@ import { foldHours } from '../../timeseries/aggregate.ts';
 import { intervalBoundaries } from '../../timeseries/calendar.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import { decodeCursor, encodeCursor, pageLimit } from '../../pagination/pagination.ts';
-import * as registryStore from '../registry/registry.store.ts';
-import type { Scope } from '../registry/registry.store.ts';
+import * as places from '../../places/places.store.ts';
+import type { Scope } from '../../places/places.store.ts';
 import type { RegistryService } from '../registry/registry.service.ts';
 import type { AlarmSettingsService } from './alarm-settings.service.ts';
 import { type AlarmsService, latestOf } from './alarms.service.ts';
@@ -167,11 +167,11 @@ export class InstallationsService {
     let result: Installation;
     try {
       result = await this.db.transaction().execute(async (trx) => {
-        const building = await registryStore.findBuilding(trx, body.buildingId);
+        const building = await this.registry.findBuildingIn(trx, body.buildingId);
         if (!building) throw badRequest(`buildingId: there is no building ${body.buildingId}.`);
         let dwellingId: number;
         if (body.dwellingId !== undefined) {
-          const dwelling = await registryStore.findDwelling(trx, body.dwellingId);
+          const dwelling = await this.registry.findDwellingIn(trx, body.dwellingId);
           if (!dwelling) throw badRequest(`dwellingId: there is no dwelling ${body.dwellingId}.`);
           if (dwelling.buildingId !== building.id)
             throw badRequest(
@@ -195,10 +195,10 @@ export class InstallationsService {
 
         const sensors: Installation['sensors'] = [];
         for (const [i, s] of body.sensors.entries()) {
-          const existing = await registryStore.findSensorByIdentity(trx, gatewayId, s);
+          const existing = await this.registry.findSensorByIdentityIn(trx, gatewayId, s);
           if (existing) {
             if (s.label !== undefined && s.label !== existing.label)
-              await registryStore.updateSensor(trx, existing.id, { label: s.label });
+              await this.registry.updateSensorIn(trx, existing.id, { label: s.label });
             sensors.push({ ...s, id: existing.id, created: false, hasReadings: existing.seriesId !== null });
           } else {
             const id = await within(`sensors[${i}]`, () =>
@@ -299,7 +299,7 @@ export class InstallationsService {
     sn: string,
     dwellingId: number,
   ): Promise<{ gatewayId: number; was: GatewayState; movedFrom: number | null }> {
-    const existing = await registryStore.findGatewayBySn(trx, sn);
+    const existing = await this.registry.findGatewayBySnIn(trx, sn);
     if (!existing) {
       const gatewayId = await within('gateway.sn', () =>
         this.registry.createGatewayIn(trx, { sn, notes: body.gateway.notes ?? '', dwellingId }),
@@ -310,7 +310,7 @@ export class InstallationsService {
     const movedFrom =
       existing.dwellingId !== null && existing.dwellingId !== dwellingId ? existing.dwellingId : null;
     if (movedFrom !== null && !body.gateway.move) {
-      const other = await registryStore.findDwelling(trx, movedFrom);
+      const other = await this.registry.findDwellingIn(trx, movedFrom);
       const otherBuilding = other ? await store.findBuildingCode(trx, other.buildingId) : undefined;
       throw conflict(
         `gateway.sn: gateway ${sn} serves dwelling ${other?.label ?? movedFrom} of building ${otherBuilding ?? '?'}; to move it here, confirm the move (gateway.move). Its readings until now stay with that dwelling.`,
@@ -427,7 +427,7 @@ export class InstallationsService {
       throw badRequest(`to: show at most ${MAX_COVERAGE_DAYS} days at once.`);
     const settings = await this.settings.effective();
     // Only installers and admins call it (WRITE access, unrestricted machines): they see everything.
-    const members = (await registryStore.listScopedSeries(this.db, scope, 'all')).filter(
+    const members = (await places.listScopedSeries(this.db, scope, 'all')).filter(
       (m) => m.from <= to && m.to > from,
     );
     const described = new Map(

@@ -4,13 +4,8 @@ import type { InputReport, Measure } from '#common/api/kpi.ts';
 import { MIN_TIME } from '../../timeseries/timeseries-io.ts';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
 import { headersAs } from '../../testing/principals.ts';
-import {
-  assignGateway,
-  ensureGateway,
-  insertBuilding,
-  insertDistrict,
-  insertDwelling,
-} from '../registry/registry.store.ts';
+import { assignGateway, insertBuilding, insertDistrict, insertDwelling } from '../registry/registry.store.ts';
+import { ensureGateway } from '../../places/places.store.ts';
 import type { ComfortDay, ComfortSource } from './comfort.calculator.ts';
 import { KPI_JOBS } from './kpi.jobs.ts';
 import { monthPeriod, yearPeriod } from './kpi-periods.ts';

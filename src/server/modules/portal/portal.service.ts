@@ -5,7 +5,7 @@ import type { Database } from '../../db/schema.ts';
 import { foldHours } from '../../timeseries/aggregate.ts';
 import { HOUR_MS } from '../../timeseries/block-codec.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
-import { listScopedSeries, type ScopedSeries } from '../registry/registry.store.ts';
+import { listScopedSeries, type ScopedSeries } from '../../places/places.store.ts';
 import type { KpiPortalFigures } from '../kpi/kpi-portal.ts';
 import { listBuildings, listDistricts, listDwellings } from './portal.store.ts';
 

@@ -1,6 +1,6 @@
 import { defineModule } from '../../module.ts';
-import { buildingsOfGateways } from '../auth/machine-tokens.store.ts';
-import { findGatewaysBySerial } from '../registry/registry.store.ts';
+import { buildingsOfGateways } from '../../places/places.store.ts';
+import { findGatewaysBySerial } from '../../places/places.store.ts';
 import { IngestService } from './ingest.service.ts';
 import { ingestRoutes } from './ingest.routes.ts';
 import { ReadingsService } from './readings.service.ts';

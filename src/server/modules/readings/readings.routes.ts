@@ -10,16 +10,11 @@ import {
   ScopeQuery,
   SensorSelectorQuery,
 } from '#common/api/readings.ts';
-import { type Access, principalOf, type ScopeDeclaration } from '../../plugins/access.ts';
+import { principalOf, type ScopeDeclaration } from '../../plugins/access.ts';
+import { READ_READINGS } from '../../access/readers.ts';
 import { badRequest } from '../../plugins/errors.ts';
-import type { Scope } from '../registry/registry.store.ts';
+import type { Scope } from '../../places/places.store.ts';
 import type { SensorSelector } from './readings.service.ts';
-
-/** Who reads readings; the service narrows residents and ESCOs to their own. */
-export const READ_READINGS: Access = {
-  roles: ['admin', 'installer', 'esco', 'municipal', 'kpi', 'planner', 'resident'],
-  scopes: ['read', 'admin'],
-};
 
 const tags = ['readings'];
 

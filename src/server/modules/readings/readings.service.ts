@@ -16,7 +16,7 @@ import {
   type Scope,
   type ScopedSeries,
   type SensorPlacement,
-} from '../registry/registry.store.ts';
+} from '../../places/places.store.ts';
 import { averageAcross, type Bucket, foldHours, type GroupBucket } from '../../timeseries/aggregate.ts';
 import { HOUR_MS } from '../../timeseries/block-codec.ts';
 import { type Interval, intervalBoundaries } from '../../timeseries/calendar.ts';

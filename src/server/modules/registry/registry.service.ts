@@ -394,6 +394,35 @@ export class RegistryService {
   }
 
   /** Creates a dwelling within the caller's transaction; returns its id. */
+  /**
+   * Rows of the registry for another module's own checks, inside its transaction when it has one
+   * (installations registers a gateway, its dwelling and sensors at once); no narrowing: the
+   * caller decides who may.
+   */
+  findBuildingIn(trx: Trx | Kysely<Database>, id: number) {
+    return store.findBuilding(trx, id);
+  }
+
+  findDwellingIn(trx: Trx | Kysely<Database>, id: number) {
+    return store.findDwelling(trx, id);
+  }
+
+  findGatewayBySnIn(trx: Trx, sn: string) {
+    return store.findGatewayBySn(trx, sn);
+  }
+
+  findSensorByIdentityIn(
+    trx: Trx,
+    gatewayId: number,
+    identity: { channel: string; device: string; medium: string },
+  ) {
+    return store.findSensorByIdentity(trx, gatewayId, identity);
+  }
+
+  updateSensorIn(trx: Trx, id: number, values: { unit?: string; label?: string }) {
+    return store.updateSensor(trx, id, values);
+  }
+
   async createDwellingIn(trx: Trx, body: DwellingCreate): Promise<number> {
     const building = await store.findBuilding(trx, body.buildingId);
     if (!building) throw badRequest(`buildingId: there is no building ${body.buildingId}.`);
