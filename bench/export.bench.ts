@@ -21,12 +21,10 @@ import { MIN_TIME } from '../src/server/timeseries/timeseries-io.ts';
 import { BY_SYSTEM } from '../src/server/audit/by.ts';
 import { forwarderKey } from '../src/server/timeseries/series-key.ts';
 import { createBatch } from '../src/server/timeseries/write-batch.ts';
-import {
-  assignGateway,
-  insertBuilding,
-  insertDistrict,
-  insertDwelling,
-} from '../src/server/modules/registry/registry.store.ts';
+import { insertBuilding } from '../src/server/modules/registry/buildings.store.ts';
+import { insertDistrict } from '../src/server/modules/registry/districts.store.ts';
+import { insertDwelling } from '../src/server/modules/registry/dwellings.store.ts';
+import { assignGateway } from '../src/server/modules/registry/gateways.store.ts';
 import { ensureGateway } from '../src/server/places/places.store.ts';
 import { openPlatform } from '../src/server/platform.ts';
 import { freePort } from './lib/servers.ts';

@@ -9,13 +9,11 @@ import { seedKpiDemo, seedKpiDemoIfEmpty } from './kpi-demo.ts';
 import type { SeriesRequest } from '../timeseries/series-catalog.ts';
 import { forwarderKey } from '../timeseries/series-key.ts';
 import { createBatch } from '../timeseries/write-batch.ts';
-import {
-  assignGateway,
-  insertBuilding,
-  insertDistrict,
-  insertDwelling,
-  insertWeatherStation,
-} from '../modules/registry/registry.store.ts';
+import { insertBuilding } from '../modules/registry/buildings.store.ts';
+import { insertDistrict } from '../modules/registry/districts.store.ts';
+import { insertDwelling } from '../modules/registry/dwellings.store.ts';
+import { assignGateway } from '../modules/registry/gateways.store.ts';
+import { insertWeatherStation } from '../modules/registry/weather-stations.store.ts';
 import { ensureGateway, ensureMedium, ensureSensor } from '../places/places.store.ts';
 import {
   DEMO_DISTRICT,

@@ -1,10 +1,8 @@
 import { MIN_TIME } from '../timeseries/timeseries-io.ts';
-import {
-  assignGateway,
-  insertBuilding,
-  insertDistrict,
-  insertDwelling,
-} from '../modules/registry/registry.store.ts';
+import { insertBuilding } from '../modules/registry/buildings.store.ts';
+import { insertDistrict } from '../modules/registry/districts.store.ts';
+import { insertDwelling } from '../modules/registry/dwellings.store.ts';
+import { assignGateway } from '../modules/registry/gateways.store.ts';
 import { ensureGateway } from '../places/places.store.ts';
 import { forwarderKey } from '../timeseries/series-key.ts';
 import type { TestPlatform } from './platform.ts';

@@ -3,7 +3,10 @@ import { TOO_FEW_DWELLINGS } from '#common/api/access.ts';
 import { classifyPmv, pmvPpd } from '#common/comfort/index.ts';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
 import { headersAs } from '../../testing/principals.ts';
-import { assignGateway, insertBuilding, insertDistrict, insertDwelling } from '../registry/registry.store.ts';
+import { insertBuilding } from '../registry/buildings.store.ts';
+import { insertDistrict } from '../registry/districts.store.ts';
+import { insertDwelling } from '../registry/dwellings.store.ts';
+import { assignGateway } from '../registry/gateways.store.ts';
 import { COMFORT_JOB, COMFORT_JOB_VERSION } from './comfort.service.ts';
 
 const H = 3_600_000;

@@ -5,13 +5,11 @@ import type { JsonReading } from '#common/api/readings.ts';
 import { MIN_TIME } from '../../timeseries/timeseries-io.ts';
 import { openTestPlatform } from '../../testing/platform.ts';
 import { headersAs } from '../../testing/principals.ts';
-import {
-  assignGateway,
-  insertBuilding,
-  insertDistrict,
-  insertDwelling,
-  insertWeatherStation,
-} from '../registry/registry.store.ts';
+import { insertBuilding } from '../registry/buildings.store.ts';
+import { insertDistrict } from '../registry/districts.store.ts';
+import { insertDwelling } from '../registry/dwellings.store.ts';
+import { assignGateway } from '../registry/gateways.store.ts';
+import { insertWeatherStation } from '../registry/weather-stations.store.ts';
 import { ensureGateway } from '../../places/places.store.ts';
 
 const t = await openTestPlatform();

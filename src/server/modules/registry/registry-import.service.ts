@@ -11,7 +11,9 @@ import { brokenConstraint } from '../../db/constraint-errors.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, conflict } from '../../plugins/errors.ts';
-import * as store from './registry.store.ts';
+import * as buildingsStore from './buildings.store.ts';
+import * as districtsStore from './districts.store.ts';
+import * as dwellingsStore from './dwellings.store.ts';
 import { type Cell, headerKey, parseDecimal, readSheet, type Sheet } from '../../spreadsheets/spreadsheet.ts';
 
 /** Thrown to roll a dry run back, carrying its report. */
@@ -205,9 +207,9 @@ export class RegistryImportService {
     const sheet = await readSheet(body, { sheet: options.sheet, maxRows: MAX_IMPORT_ROWS });
     const { layout, ignored } = layoutOf(sheet, BUILDING_COLUMNS);
     return this.run(options.dryRun, async (trx) => {
-      if (options.districtId !== undefined && !(await store.findDistrict(trx, options.districtId)))
+      if (options.districtId !== undefined && !(await districtsStore.findDistrict(trx, options.districtId)))
         throw badRequest(`district: there is no district ${options.districtId}.`);
-      const districts = await store.listAllDistricts(trx, 10_000);
+      const districts = await districtsStore.listAllDistricts(trx, 10_000);
       const districtOf = (text: string) =>
         districts.find((d) => d.code === text) ??
         districts.find((d) => d.name.toLowerCase() === text.toLowerCase()) ??
@@ -218,7 +220,7 @@ export class RegistryImportService {
         .filter((c): c is string | number => c !== null && c !== '')
         .map((c) => String(c).trim());
       const existing = new Map(
-        (await store.findBuildingsByCodes(trx, [...new Set(codes)])).map((b) => [b.code, b]),
+        (await buildingsStore.findBuildingsByCodes(trx, [...new Set(codes)])).map((b) => [b.code, b]),
       );
       const firstRowOf = new Map<string, number>();
       const now = Date.now();
@@ -289,7 +291,7 @@ export class RegistryImportService {
           continue;
         }
         if (current) {
-          await store.updateBuilding(trx, current.id, {
+          await buildingsStore.updateBuilding(trx, current.id, {
             ...(districtId !== current.districtId ? { district_id: districtId } : {}),
             ...(address !== null ? { address } : {}),
             ...(latitude !== null ? { latitude } : {}),
@@ -303,7 +305,7 @@ export class RegistryImportService {
           });
           report.updated++;
         } else {
-          await store.insertBuilding(
+          await buildingsStore.insertBuilding(
             trx,
             {
               district_id: districtId as number,
@@ -341,7 +343,7 @@ export class RegistryImportService {
         .filter((c): c is string | number => c !== null && c !== '')
         .map((c) => String(c).trim());
       const buildings = new Map(
-        (await store.findBuildingsByCodes(trx, [...new Set(codes)])).map((b) => [b.code, b]),
+        (await buildingsStore.findBuildingsByCodes(trx, [...new Set(codes)])).map((b) => [b.code, b]),
       );
       const firstRowOf = new Map<string, number>();
       const now = Date.now();
@@ -369,16 +371,20 @@ export class RegistryImportService {
           reject(report, r.problems);
           continue;
         }
-        const current = await store.findDwellingByLabel(trx, building.id, label);
+        const current = await dwellingsStore.findDwellingByLabel(trx, building.id, label);
         if (current) {
-          await store.updateDwelling(trx, current.id, {
+          await dwellingsStore.updateDwelling(trx, current.id, {
             ...(r.has('floor') ? { floor } : {}),
             ...(r.has('area') ? { area_m2: area } : {}),
             updated_at: now,
           });
           report.updated++;
         } else {
-          await store.insertDwelling(trx, { building_id: building.id, label, floor, area_m2: area }, now);
+          await dwellingsStore.insertDwelling(
+            trx,
+            { building_id: building.id, label, floor, area_m2: area },
+            now,
+          );
           report.created++;
         }
       }

@@ -40,7 +40,14 @@ import { MIN_TIME } from '../../timeseries/timeseries-io.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, conflict, HttpProblem, notFound } from '../../plugins/errors.ts';
 import { decodeCursor, pageLimit, pageOf } from '../../pagination/pagination.ts';
-import * as store from './registry.store.ts';
+import * as buildingsStore from './buildings.store.ts';
+import * as districtsStore from './districts.store.ts';
+import * as dwellingsStore from './dwellings.store.ts';
+import * as featureDefinitionsStore from './feature-definitions.store.ts';
+import * as gatewaysStore from './gateways.store.ts';
+import * as mediaStore from './media.store.ts';
+import * as sensorsStore from './sensors.store.ts';
+import * as weatherStationsStore from './weather-stations.store.ts';
 
 type Trx = Transaction<Database>;
 
@@ -67,7 +74,7 @@ async function guarded<T>(what: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-function toBuilding(row: store.BuildingRow): Building {
+function toBuilding(row: buildingsStore.BuildingRow): Building {
   return {
     ...row,
     carrier1: row.carrier1 as Building['carrier1'],
@@ -76,11 +83,11 @@ function toBuilding(row: store.BuildingRow): Building {
   };
 }
 
-function toGateway(row: store.GatewayRow): Gateway {
+function toGateway(row: gatewaysStore.GatewayRow): Gateway {
   return { ...row, status: row.registeredAt === null ? 'unregistered' : 'registered' };
 }
 
-function toSensor(row: store.SensorRow): Sensor {
+function toSensor(row: sensorsStore.SensorRow): Sensor {
   const { seriesId, ...rest } = row;
   return { ...rest, hasReadings: seriesId !== null };
 }
@@ -102,7 +109,9 @@ export async function checkFeatures(
 ): Promise<void> {
   const keys = Object.keys(features);
   if (keys.length === 0) return;
-  const definitions = new Map((await store.findFeatureDefinitions(db, keys)).map((d) => [d.key, d]));
+  const definitions = new Map(
+    (await featureDefinitionsStore.findFeatureDefinitions(db, keys)).map((d) => [d.key, d]),
+  );
   const errors: { where: string; message: string }[] = [];
   for (const key of keys) {
     const value = features[key];
@@ -167,7 +176,7 @@ export class RegistryService {
 
   async listDistricts(q: { cursor?: string; limit?: number }): Promise<PageOf<District>> {
     const limit = pageLimit(q.limit);
-    const rows = await store.listDistricts(this.db, {
+    const rows = await districtsStore.listDistricts(this.db, {
       after: decodeCursor<number>(q.cursor, 'number'),
       limit: limit + 1,
     });
@@ -180,7 +189,7 @@ export class RegistryService {
   }
 
   async getDistrict(id: number): Promise<District> {
-    const row = await store.findDistrict(this.db, id);
+    const row = await districtsStore.findDistrict(this.db, id);
     if (!row) throw notFound(`There is no district ${id}.`);
     return row;
   }
@@ -188,9 +197,9 @@ export class RegistryService {
   async createDistrict(body: DistrictCreate, _principal: Principal): Promise<District> {
     const id = await guarded('district', () =>
       this.db.transaction().execute(async (trx) => {
-        const same = await store.findDistrictByCode(trx, body.code);
+        const same = await districtsStore.findDistrictByCode(trx, body.code);
         if (same) throw conflict(`code: district ${same.id} already has the code ${body.code}.`);
-        return store.insertDistrict(
+        return districtsStore.insertDistrict(
           trx,
           {
             code: body.code,
@@ -209,13 +218,13 @@ export class RegistryService {
   async updateDistrict(id: number, body: DistrictPatch, _principal: Principal): Promise<District> {
     await guarded(`district ${id}`, () =>
       this.db.transaction().execute(async (trx) => {
-        const current = await store.findDistrict(trx, id);
+        const current = await districtsStore.findDistrict(trx, id);
         if (!current) throw notFound(`There is no district ${id}.`);
         if (body.code !== undefined && body.code !== current.code) {
-          const same = await store.findDistrictByCode(trx, body.code);
+          const same = await districtsStore.findDistrictByCode(trx, body.code);
           if (same) throw conflict(`code: district ${same.id} already has the code ${body.code}.`);
         }
-        await store.updateDistrict(trx, id, body);
+        await districtsStore.updateDistrict(trx, id, body);
       }),
     );
     return this.getDistrict(id);
@@ -224,9 +233,9 @@ export class RegistryService {
   async deleteDistrict(id: number, _principal: Principal): Promise<void> {
     await guarded(`district ${id}`, () =>
       this.db.transaction().execute(async (trx) => {
-        const current = await store.findDistrict(trx, id);
+        const current = await districtsStore.findDistrict(trx, id);
         if (!current) throw notFound(`There is no district ${id}.`);
-        const children = await store.countDistrictChildren(trx, id);
+        const children = await districtsStore.countDistrictChildren(trx, id);
         if (children.buildings > 0 || children.weatherStations > 0) {
           const what = [
             children.buildings > 0 &&
@@ -238,7 +247,7 @@ export class RegistryService {
             `District ${current.code} still has ${what.join(' and ')}; delete or move them first.`,
           );
         }
-        await store.deleteDistrict(trx, id);
+        await districtsStore.deleteDistrict(trx, id);
       }),
     );
   }
@@ -247,7 +256,7 @@ export class RegistryService {
 
   async listBuildings(q: BuildingListQuery, principal: Principal): Promise<PageOf<Building>> {
     const limit = pageLimit(q.limit);
-    const rows = await store.listBuildings(
+    const rows = await buildingsStore.listBuildings(
       this.db,
       { districtId: q.district, codePrefix: q.codePrefix, carrier: q.carrier, addressText: q.q },
       visibilityOf(principal),
@@ -257,7 +266,7 @@ export class RegistryService {
   }
 
   async getBuilding(id: number, principal: Principal): Promise<Building> {
-    const row = await store.findBuilding(this.db, id, visibilityOf(principal));
+    const row = await buildingsStore.findBuilding(this.db, id, visibilityOf(principal));
     if (!row) throw notFound(`There is no building ${id} that you may see.`);
     return toBuilding(row);
   }
@@ -273,12 +282,12 @@ export class RegistryService {
     const features = body.features ?? {};
     const id = await guarded('building', () =>
       this.db.transaction().execute(async (trx) => {
-        if (!(await store.findDistrict(trx, body.districtId)))
+        if (!(await districtsStore.findDistrict(trx, body.districtId)))
           throw badRequest(`districtId: there is no district ${body.districtId}.`);
-        const same = await store.findBuildingByCode(trx, body.code);
+        const same = await buildingsStore.findBuildingByCode(trx, body.code);
         if (same) throw conflict(`code: building ${same.id} already has the code ${body.code}.`);
         await checkFeatures(trx, features);
-        return store.insertBuilding(
+        return buildingsStore.insertBuilding(
           trx,
           {
             district_id: body.districtId,
@@ -303,12 +312,12 @@ export class RegistryService {
   async updateBuilding(id: number, body: BuildingPatch, principal: Principal): Promise<Building> {
     await guarded(`building ${id}`, () =>
       this.db.transaction().execute(async (trx) => {
-        const current = await store.findBuilding(trx, id);
+        const current = await buildingsStore.findBuilding(trx, id);
         if (!current) throw notFound(`There is no building ${id}.`);
-        if (body.districtId !== undefined && !(await store.findDistrict(trx, body.districtId)))
+        if (body.districtId !== undefined && !(await districtsStore.findDistrict(trx, body.districtId)))
           throw badRequest(`districtId: there is no district ${body.districtId}.`);
         if (body.code !== undefined && body.code !== current.code) {
-          const same = await store.findBuildingByCode(trx, body.code);
+          const same = await buildingsStore.findBuildingByCode(trx, body.code);
           if (same) throw conflict(`code: building ${same.id} already has the code ${body.code}.`);
         }
         const merged = {
@@ -328,7 +337,7 @@ export class RegistryService {
           }
           features = JSON.stringify(next);
         }
-        await store.updateBuilding(trx, id, {
+        await buildingsStore.updateBuilding(trx, id, {
           ...(body.districtId !== undefined ? { district_id: body.districtId } : {}),
           ...(body.code !== undefined ? { code: body.code } : {}),
           ...(body.address !== undefined ? { address: body.address } : {}),
@@ -350,14 +359,14 @@ export class RegistryService {
   async deleteBuilding(id: number, _principal: Principal): Promise<void> {
     await guarded(`building ${id}`, () =>
       this.db.transaction().execute(async (trx) => {
-        const current = await store.findBuilding(trx, id);
+        const current = await buildingsStore.findBuilding(trx, id);
         if (!current) throw notFound(`There is no building ${id}.`);
-        const dwellings = await store.countDwellingsOfBuilding(trx, id);
+        const dwellings = await buildingsStore.countDwellingsOfBuilding(trx, id);
         if (dwellings > 0)
           throw conflict(
             `Building ${current.code} still has ${dwellings} dwelling(s); delete them first (GET /api/v1/dwellings?building=${id}).`,
           );
-        await store.deleteBuilding(trx, id);
+        await buildingsStore.deleteBuilding(trx, id);
       }),
     );
   }
@@ -366,7 +375,7 @@ export class RegistryService {
 
   async listDwellings(q: DwellingListQuery, principal: Principal): Promise<PageOf<Dwelling>> {
     const limit = pageLimit(q.limit);
-    const rows = await store.listDwellings(
+    const rows = await dwellingsStore.listDwellings(
       this.db,
       { buildingId: q.building, districtId: q.district },
       visibilityOf(principal),
@@ -381,7 +390,7 @@ export class RegistryService {
   }
 
   async getDwelling(id: number, principal: Principal): Promise<Dwelling> {
-    const row = await store.findDwelling(this.db, id, visibilityOf(principal));
+    const row = await dwellingsStore.findDwelling(this.db, id, visibilityOf(principal));
     if (!row) throw notFound(`There is no dwelling ${id} that you may see.`);
     return row;
   }
@@ -400,15 +409,15 @@ export class RegistryService {
    * caller decides who may.
    */
   findBuildingIn(trx: Trx | Kysely<Database>, id: number) {
-    return store.findBuilding(trx, id);
+    return buildingsStore.findBuilding(trx, id);
   }
 
   findDwellingIn(trx: Trx | Kysely<Database>, id: number) {
-    return store.findDwelling(trx, id);
+    return dwellingsStore.findDwelling(trx, id);
   }
 
   findGatewayBySnIn(trx: Trx, sn: string) {
-    return store.findGatewayBySn(trx, sn);
+    return gatewaysStore.findGatewayBySn(trx, sn);
   }
 
   findSensorByIdentityIn(
@@ -416,22 +425,22 @@ export class RegistryService {
     gatewayId: number,
     identity: { channel: string; device: string; medium: string },
   ) {
-    return store.findSensorByIdentity(trx, gatewayId, identity);
+    return sensorsStore.findSensorByIdentity(trx, gatewayId, identity);
   }
 
   updateSensorIn(trx: Trx, id: number, values: { unit?: string; label?: string }) {
-    return store.updateSensor(trx, id, values);
+    return sensorsStore.updateSensor(trx, id, values);
   }
 
   async createDwellingIn(trx: Trx, body: DwellingCreate): Promise<number> {
-    const building = await store.findBuilding(trx, body.buildingId);
+    const building = await buildingsStore.findBuilding(trx, body.buildingId);
     if (!building) throw badRequest(`buildingId: there is no building ${body.buildingId}.`);
-    const same = await store.findDwellingByLabel(trx, body.buildingId, body.label);
+    const same = await dwellingsStore.findDwellingByLabel(trx, body.buildingId, body.label);
     if (same)
       throw conflict(
         `label: building ${building.code} already has a dwelling labelled ${body.label} (${same.id}).`,
       );
-    return store.insertDwelling(
+    return dwellingsStore.insertDwelling(
       trx,
       {
         building_id: body.buildingId,
@@ -446,20 +455,20 @@ export class RegistryService {
   async updateDwelling(id: number, body: DwellingPatch, principal: Principal): Promise<Dwelling> {
     await guarded(`dwelling ${id}`, () =>
       this.db.transaction().execute(async (trx) => {
-        const current = await store.findDwelling(trx, id);
+        const current = await dwellingsStore.findDwelling(trx, id);
         if (!current) throw notFound(`There is no dwelling ${id}.`);
         const buildingId = body.buildingId ?? current.buildingId;
         const label = body.label ?? current.label;
-        const building = await store.findBuilding(trx, buildingId);
+        const building = await buildingsStore.findBuilding(trx, buildingId);
         if (!building) throw badRequest(`buildingId: there is no building ${buildingId}.`);
         if (buildingId !== current.buildingId || label !== current.label) {
-          const same = await store.findDwellingByLabel(trx, buildingId, label);
+          const same = await dwellingsStore.findDwellingByLabel(trx, buildingId, label);
           if (same)
             throw conflict(
               `label: building ${building.code} already has a dwelling labelled ${label} (${same.id}).`,
             );
         }
-        await store.updateDwelling(trx, id, {
+        await dwellingsStore.updateDwelling(trx, id, {
           building_id: buildingId,
           label,
           ...(body.floor !== undefined ? { floor: body.floor } : {}),
@@ -474,19 +483,19 @@ export class RegistryService {
   async deleteDwelling(id: number, _principal: Principal): Promise<void> {
     await guarded(`dwelling ${id}`, () =>
       this.db.transaction().execute(async (trx) => {
-        const current = await store.findDwelling(trx, id);
+        const current = await dwellingsStore.findDwelling(trx, id);
         if (!current) throw notFound(`There is no dwelling ${id}.`);
-        const serving = await store.gatewaysServing(trx, id, NAMED + 1);
+        const serving = await dwellingsStore.gatewaysServing(trx, id, NAMED + 1);
         if (serving.length > 0)
           throw conflict(
             `Dwelling ${current.label} is served by gateway(s) ${listed(serving.slice(0, NAMED), serving.length)}; unregister or move them first (PATCH /api/v1/gateways/{id} with dwellingId).`,
           );
-        const history = await store.gatewaysWithReadingsIn(trx, id, NAMED + 1);
+        const history = await dwellingsStore.gatewaysWithReadingsIn(trx, id, NAMED + 1);
         if (history.length > 0)
           throw conflict(
             `Dwelling ${current.label} holds the stored readings of gateway(s) ${listed(history.slice(0, NAMED), history.length)} from when they served it; readings are kept, so the dwelling cannot be deleted.`,
           );
-        await store.deleteDwelling(trx, id);
+        await dwellingsStore.deleteDwelling(trx, id);
       }),
     );
   }
@@ -495,7 +504,7 @@ export class RegistryService {
 
   async listGateways(q: GatewayListQuery, principal: Principal): Promise<PageOf<Gateway>> {
     const limit = pageLimit(q.limit);
-    const rows = await store.listGateways(
+    const rows = await gatewaysStore.listGateways(
       this.db,
       {
         ...(q.status ? { registered: q.status === 'registered' } : {}),
@@ -510,14 +519,14 @@ export class RegistryService {
   }
 
   async getGateway(id: number, principal: Principal): Promise<Gateway> {
-    const row = await store.findGateway(this.db, id, visibilityOf(principal));
+    const row = await gatewaysStore.findGateway(this.db, id, visibilityOf(principal));
     if (!row) throw notFound(`There is no gateway ${id} that you may see.`);
     return toGateway(row);
   }
 
   async gatewayAssignments(id: number, principal: Principal): Promise<{ items: GatewayAssignment[] }> {
     await this.getGateway(id, principal);
-    const rows = await store.listGatewayAssignments(this.db, id, 1000);
+    const rows = await gatewaysStore.listGatewayAssignments(this.db, id, 1000);
     return {
       items: rows.map((r) => ({ ...r, validFrom: r.validFrom === MIN_TIME ? null : r.validFrom })),
     };
@@ -533,17 +542,17 @@ export class RegistryService {
   /** Creates a gateway (registered when `dwellingId` is given) within the caller's transaction. */
   async createGatewayIn(trx: Trx, body: GatewayCreate): Promise<number> {
     const sn = body.sn.toUpperCase();
-    const same = await store.findGatewayBySn(trx, sn);
+    const same = await gatewaysStore.findGatewayBySn(trx, sn);
     if (same)
       throw conflict(
         `sn: gateway ${sn} already exists (id ${same.id}, ${toGateway(same).status}); to register it, PATCH /api/v1/gateways/${same.id} with dwellingId.`,
       );
     const now = Date.now();
-    const gatewayId = await store.insertGateway(trx, { sn, notes: body.notes ?? '' }, now);
+    const gatewayId = await gatewaysStore.insertGateway(trx, { sn, notes: body.notes ?? '' }, now);
     if (body.dwellingId != null) {
-      if (!(await store.findDwelling(trx, body.dwellingId)))
+      if (!(await dwellingsStore.findDwelling(trx, body.dwellingId)))
         throw badRequest(`dwellingId: there is no dwelling ${body.dwellingId}.`);
-      await store.assignGateway(trx, gatewayId, body.dwellingId, MIN_TIME, now);
+      await gatewaysStore.assignGateway(trx, gatewayId, body.dwellingId, MIN_TIME, now);
     }
     return gatewayId;
   }
@@ -569,22 +578,22 @@ export class RegistryService {
       throw badRequest(
         'since: only means something with dwellingId (a registration, move or unregistration).',
       );
-    const current = await store.findGateway(trx, id);
+    const current = await gatewaysStore.findGateway(trx, id);
     if (!current) throw notFound(`There is no gateway ${id}.`);
     const now = Date.now();
     const target = body.dwellingId;
     if (target !== undefined && target !== current.dwellingId) {
       if (target !== null) {
-        if (!(await store.findDwelling(trx, target)))
+        if (!(await dwellingsStore.findDwelling(trx, target)))
           throw badRequest(`dwellingId: there is no dwelling ${target}.`);
-        const station = await store.findWeatherStationOfGateway(trx, id);
+        const station = await gatewaysStore.findWeatherStationOfGateway(trx, id);
         if (station)
           throw conflict(
             `Gateway ${current.sn} carries weather station ${station.code}; point the station at another gateway first (PATCH /api/v1/weather-stations/${station.id}).`,
           );
       }
       if (body.since !== undefined && body.since > now) throw badRequest('since: cannot be in the future.');
-      const latest = await store.latestGatewayAssignment(trx, id);
+      const latest = await gatewaysStore.latestGatewayAssignment(trx, id);
       let validFrom: number;
       if (!latest) {
         validFrom = body.since ?? MIN_TIME;
@@ -598,22 +607,22 @@ export class RegistryService {
               : `since: must not be before ${new Date(latest.validTo).toISOString()}, when the gateway was unregistered.`,
           );
       }
-      await store.assignGateway(trx, id, target, validFrom, now);
+      await gatewaysStore.assignGateway(trx, id, target, validFrom, now);
     }
-    if (body.notes !== undefined) await store.updateGatewayNotes(trx, id, body.notes, now);
+    if (body.notes !== undefined) await gatewaysStore.updateGatewayNotes(trx, id, body.notes, now);
   }
 
   async deleteGateway(id: number, _principal: Principal): Promise<void> {
     await guarded(`gateway ${id}`, () =>
       this.db.transaction().execute(async (trx) => {
-        const current = await store.findGateway(trx, id);
+        const current = await gatewaysStore.findGateway(trx, id);
         if (!current) throw notFound(`There is no gateway ${id}.`);
-        const station = await store.findWeatherStationOfGateway(trx, id);
+        const station = await gatewaysStore.findWeatherStationOfGateway(trx, id);
         if (station)
           throw conflict(
             `Gateway ${current.sn} carries weather station ${station.code}; delete the station or point it at another gateway first.`,
           );
-        const sensors = await store.listSensors(trx, { gatewayId: id }, 'all', { limit: 1000 });
+        const sensors = await sensorsStore.listSensors(trx, { gatewayId: id }, 'all', { limit: 1000 });
         const withReadings = sensors.filter((s) => s.seriesId !== null).length;
         if (withReadings > 0)
           throw conflict(
@@ -623,7 +632,7 @@ export class RegistryService {
           throw conflict(
             `Gateway ${current.sn} still has ${sensors.length} sensor(s); delete them first (GET /api/v1/sensors?gateway=${id}).`,
           );
-        await store.deleteGateway(trx, id);
+        await gatewaysStore.deleteGateway(trx, id);
       }),
     );
   }
@@ -632,7 +641,7 @@ export class RegistryService {
 
   async listSensors(q: SensorListQuery, principal: Principal): Promise<PageOf<Sensor>> {
     const limit = pageLimit(q.limit);
-    const rows = await store.listSensors(
+    const rows = await sensorsStore.listSensors(
       this.db,
       { gatewayId: q.gateway, medium: q.medium, dwellingId: q.dwelling, buildingId: q.building },
       visibilityOf(principal),
@@ -642,7 +651,7 @@ export class RegistryService {
   }
 
   async getSensor(id: number, principal: Principal): Promise<Sensor> {
-    const row = await store.findSensor(this.db, id, visibilityOf(principal));
+    const row = await sensorsStore.findSensor(this.db, id, visibilityOf(principal));
     if (!row) throw notFound(`There is no sensor ${id} that you may see.`);
     return toSensor(row);
   }
@@ -656,17 +665,17 @@ export class RegistryService {
 
   /** Creates a sensor within the caller's transaction; returns its id. */
   async createSensorIn(trx: Trx, body: SensorCreate): Promise<number> {
-    const gateway = await store.findGateway(trx, body.gatewayId);
+    const gateway = await gatewaysStore.findGateway(trx, body.gatewayId);
     if (!gateway) throw badRequest(`gatewayId: there is no gateway ${body.gatewayId}.`);
-    const medium = await store.findMedium(trx, body.medium);
+    const medium = await mediaStore.findMedium(trx, body.medium);
     if (!medium)
       throw badRequest(`medium: there is no medium ${body.medium}; an admin adds media under /api/v1/media.`);
-    const same = await store.findSensorByIdentity(trx, body.gatewayId, body);
+    const same = await sensorsStore.findSensorByIdentity(trx, body.gatewayId, body);
     if (same)
       throw conflict(
         `Gateway ${gateway.sn} already has sensor ${same.id} on channel ${body.channel}, device ${body.device}, medium ${body.medium}.`,
       );
-    return store.insertSensor(
+    return sensorsStore.insertSensor(
       trx,
       { ...body, unit: body.unit ?? medium.unit, label: body.label ?? '' },
       Date.now(),
@@ -674,22 +683,22 @@ export class RegistryService {
   }
 
   async updateSensor(id: number, body: SensorPatch, principal: Principal): Promise<Sensor> {
-    const current = await store.findSensor(this.db, id);
+    const current = await sensorsStore.findSensor(this.db, id);
     if (!current) throw notFound(`There is no sensor ${id}.`);
-    await store.updateSensor(this.db, id, body);
+    await sensorsStore.updateSensor(this.db, id, body);
     return this.getSensor(id, principal);
   }
 
   async deleteSensor(id: number, _principal: Principal): Promise<void> {
     await guarded(`sensor ${id}`, () =>
       this.db.transaction().execute(async (trx) => {
-        const current = await store.findSensor(trx, id);
+        const current = await sensorsStore.findSensor(trx, id);
         if (!current) throw notFound(`There is no sensor ${id}.`);
         if (current.seriesId !== null)
           throw conflict(
             `Sensor ${id} (${current.sn} channel ${current.channel}, device ${current.device}, ${current.medium}) has stored readings; readings are kept, so the sensor cannot be deleted.`,
           );
-        await store.deleteSensor(trx, id);
+        await sensorsStore.deleteSensor(trx, id);
       }),
     );
   }
@@ -698,7 +707,7 @@ export class RegistryService {
 
   async listWeatherStations(q: WeatherStationListQuery): Promise<PageOf<WeatherStation>> {
     const limit = pageLimit(q.limit);
-    const rows = await store.listWeatherStations(
+    const rows = await weatherStationsStore.listWeatherStations(
       this.db,
       { districtId: q.district },
       { after: decodeCursor<number>(q.cursor, 'number'), limit: limit + 1 },
@@ -712,20 +721,20 @@ export class RegistryService {
   }
 
   async getWeatherStation(id: number): Promise<WeatherStation> {
-    const row = await store.findWeatherStation(this.db, id);
+    const row = await weatherStationsStore.findWeatherStation(this.db, id);
     if (!row) throw notFound(`There is no weather station ${id}.`);
     return row;
   }
 
   /** A gateway may carry a station when it exists, serves no dwelling and carries no other. */
   private async checkStationGateway(trx: Trx, gatewayId: number, stationId?: number): Promise<void> {
-    const gateway = await store.findGateway(trx, gatewayId);
+    const gateway = await gatewaysStore.findGateway(trx, gatewayId);
     if (!gateway) throw badRequest(`gatewayId: there is no gateway ${gatewayId}.`);
     if (gateway.dwellingId !== null)
       throw conflict(
         `gatewayId: gateway ${gateway.sn} serves dwelling ${gateway.dwellingId}; unregister it first (PATCH /api/v1/gateways/${gatewayId} with dwellingId null).`,
       );
-    const other = await store.findWeatherStationOfGateway(trx, gatewayId);
+    const other = await gatewaysStore.findWeatherStationOfGateway(trx, gatewayId);
     if (other && other.id !== stationId)
       throw conflict(`gatewayId: gateway ${gateway.sn} already carries weather station ${other.code}.`);
   }
@@ -733,12 +742,12 @@ export class RegistryService {
   async createWeatherStation(body: WeatherStationCreate, _principal: Principal): Promise<WeatherStation> {
     const id = await guarded('weather station', () =>
       this.db.transaction().execute(async (trx) => {
-        if (!(await store.findDistrict(trx, body.districtId)))
+        if (!(await districtsStore.findDistrict(trx, body.districtId)))
           throw badRequest(`districtId: there is no district ${body.districtId}.`);
-        const same = await store.findWeatherStationByCode(trx, body.code);
+        const same = await weatherStationsStore.findWeatherStationByCode(trx, body.code);
         if (same) throw conflict(`code: weather station ${same.id} already has the code ${body.code}.`);
         if (body.gatewayId != null) await this.checkStationGateway(trx, body.gatewayId);
-        return store.insertWeatherStation(
+        return weatherStationsStore.insertWeatherStation(
           trx,
           {
             district_id: body.districtId,
@@ -762,18 +771,18 @@ export class RegistryService {
   ): Promise<WeatherStation> {
     await guarded(`weather station ${id}`, () =>
       this.db.transaction().execute(async (trx) => {
-        const current = await store.findWeatherStation(trx, id);
+        const current = await weatherStationsStore.findWeatherStation(trx, id);
         if (!current) throw notFound(`There is no weather station ${id}.`);
-        if (body.districtId !== undefined && !(await store.findDistrict(trx, body.districtId)))
+        if (body.districtId !== undefined && !(await districtsStore.findDistrict(trx, body.districtId)))
           throw badRequest(`districtId: there is no district ${body.districtId}.`);
         if (body.code !== undefined && body.code !== current.code) {
-          const same = await store.findWeatherStationByCode(trx, body.code);
+          const same = await weatherStationsStore.findWeatherStationByCode(trx, body.code);
           if (same) throw conflict(`code: weather station ${same.id} already has the code ${body.code}.`);
         }
         const now = Date.now();
         const gatewayChanges = body.gatewayId !== undefined && body.gatewayId !== current.gatewayId;
         if (gatewayChanges && body.gatewayId != null) await this.checkStationGateway(trx, body.gatewayId, id);
-        await store.updateWeatherStation(trx, id, {
+        await weatherStationsStore.updateWeatherStation(trx, id, {
           ...(body.districtId !== undefined ? { district_id: body.districtId } : {}),
           ...(body.code !== undefined ? { code: body.code } : {}),
           ...(body.name !== undefined ? { name: body.name } : {}),
@@ -782,8 +791,8 @@ export class RegistryService {
           ...(gatewayChanges ? { gateway_id: body.gatewayId } : {}),
         });
         if (gatewayChanges) {
-          if (current.gatewayId !== null) await store.releaseGateway(trx, current.gatewayId, now);
-          if (body.gatewayId != null) await store.markGatewayRegistered(trx, body.gatewayId, now);
+          if (current.gatewayId !== null) await gatewaysStore.releaseGateway(trx, current.gatewayId, now);
+          if (body.gatewayId != null) await gatewaysStore.markGatewayRegistered(trx, body.gatewayId, now);
         }
       }),
     );
@@ -792,10 +801,10 @@ export class RegistryService {
 
   async deleteWeatherStation(id: number, _principal: Principal): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const current = await store.findWeatherStation(trx, id);
+      const current = await weatherStationsStore.findWeatherStation(trx, id);
       if (!current) throw notFound(`There is no weather station ${id}.`);
-      await store.deleteWeatherStation(trx, id);
-      if (current.gatewayId !== null) await store.releaseGateway(trx, current.gatewayId, Date.now());
+      await weatherStationsStore.deleteWeatherStation(trx, id);
+      if (current.gatewayId !== null) await gatewaysStore.releaseGateway(trx, current.gatewayId, Date.now());
     });
   }
 
@@ -803,7 +812,7 @@ export class RegistryService {
 
   async listMedia(q: { cursor?: string; limit?: number }): Promise<PageOf<Medium>> {
     const limit = pageLimit(q.limit);
-    const rows = await store.listMedia(this.db, {
+    const rows = await mediaStore.listMedia(this.db, {
       after: decodeCursor<string>(q.cursor, 'string'),
       limit: limit + 1,
     });
@@ -811,7 +820,7 @@ export class RegistryService {
   }
 
   async getMedium(name: string): Promise<Medium> {
-    const row = await store.findMedium(this.db, name);
+    const row = await mediaStore.findMedium(this.db, name);
     if (!row) throw notFound(`There is no medium ${name}.`);
     return toMedium(row);
   }
@@ -819,9 +828,9 @@ export class RegistryService {
   async createMedium(body: MediumCreate, _principal: Principal): Promise<Medium> {
     await guarded('medium', () =>
       this.db.transaction().execute(async (trx) => {
-        if (await store.findMedium(trx, body.name))
+        if (await mediaStore.findMedium(trx, body.name))
           throw conflict(`name: the medium ${body.name} already exists.`);
-        await store.insertMedium(trx, {
+        await mediaStore.insertMedium(trx, {
           name: body.name,
           unit: body.unit,
           cumulative: body.cumulative ? 1 : 0,
@@ -838,10 +847,10 @@ export class RegistryService {
    */
   async updateMedium(name: string, body: MediumPatch, _principal: Principal): Promise<Medium> {
     await this.db.transaction().execute(async (trx) => {
-      const current = await store.findMedium(trx, name);
+      const current = await mediaStore.findMedium(trx, name);
       if (!current) throw notFound(`There is no medium ${name}.`);
       if (body.cumulative !== undefined && body.cumulative !== (current.cumulative === 1)) {
-        const used = await store.countSensorsOfMedium(trx, name);
+        const used = await mediaStore.countSensorsOfMedium(trx, name);
         if (used.withReadings > 0)
           throw conflict(
             `cumulative: ${used.withReadings} sensor(s) of ${name} have stored readings, whose rollups were computed as ${current.cumulative === 1 ? 'cumulative' : 'not cumulative'}; it can only change before readings arrive.`,
@@ -852,20 +861,20 @@ export class RegistryService {
         ...(body.cumulative !== undefined ? { cumulative: body.cumulative ? 1 : 0 } : {}),
         ...(body.description !== undefined ? { description: body.description } : {}),
       };
-      await store.updateMedium(trx, name, values, current.unit);
+      await mediaStore.updateMedium(trx, name, values, current.unit);
     });
     return this.getMedium(name);
   }
 
   async deleteMedium(name: string, _principal: Principal): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      if (!(await store.findMedium(trx, name))) throw notFound(`There is no medium ${name}.`);
-      const used = await store.countSensorsOfMedium(trx, name);
+      if (!(await mediaStore.findMedium(trx, name))) throw notFound(`There is no medium ${name}.`);
+      const used = await mediaStore.countSensorsOfMedium(trx, name);
       if (used.sensors > 0)
         throw conflict(
           `Medium ${name} is measured by ${used.sensors} sensor(s)${used.withReadings > 0 ? `, ${used.withReadings} with stored readings` : ''}; delete those sensors first (GET /api/v1/sensors?medium=${name}).`,
         );
-      await store.deleteMedium(trx, name);
+      await mediaStore.deleteMedium(trx, name);
     });
   }
 
@@ -873,7 +882,7 @@ export class RegistryService {
 
   async listFeatureDefinitions(q: { cursor?: string; limit?: number }): Promise<PageOf<FeatureDefinition>> {
     const limit = pageLimit(q.limit);
-    const rows = await store.listFeatureDefinitions(this.db, {
+    const rows = await featureDefinitionsStore.listFeatureDefinitions(this.db, {
       after: decodeCursor<string>(q.cursor, 'string'),
       limit: limit + 1,
     });
@@ -886,7 +895,7 @@ export class RegistryService {
   }
 
   async getFeatureDefinition(key: string): Promise<FeatureDefinition> {
-    const [row] = await store.findFeatureDefinitions(this.db, [key]);
+    const [row] = await featureDefinitionsStore.findFeatureDefinitions(this.db, [key]);
     if (!row) throw notFound(`There is no feature definition ${key}.`);
     return row;
   }
@@ -897,9 +906,9 @@ export class RegistryService {
   ): Promise<FeatureDefinition> {
     await guarded('feature definition', () =>
       this.db.transaction().execute(async (trx) => {
-        if ((await store.findFeatureDefinitions(trx, [body.key])).length > 0)
+        if ((await featureDefinitionsStore.findFeatureDefinitions(trx, [body.key])).length > 0)
           throw conflict(`key: the feature ${body.key} is already defined.`);
-        await store.insertFeatureDefinition(trx, {
+        await featureDefinitionsStore.insertFeatureDefinition(trx, {
           key: body.key,
           type: body.type,
           unit: body.unit ?? null,
@@ -916,10 +925,10 @@ export class RegistryService {
     _principal: Principal,
   ): Promise<FeatureDefinition> {
     await this.db.transaction().execute(async (trx) => {
-      const [current] = await store.findFeatureDefinitions(trx, [key]);
+      const [current] = await featureDefinitionsStore.findFeatureDefinitions(trx, [key]);
       if (!current) throw notFound(`There is no feature definition ${key}.`);
       if (body.type !== undefined && body.type !== current.type) {
-        const used = await store.buildingsWithFeature(trx, key);
+        const used = await buildingsStore.buildingsWithFeature(trx, key);
         if (used.count > 0)
           throw conflict(
             `type: ${used.count} building(s) (such as ${used.example}) hold ${key} as ${current.type}; remove it from them first (PATCH features with ${key}: null).`,
@@ -930,21 +939,21 @@ export class RegistryService {
         ...(body.unit !== undefined ? { unit: body.unit } : {}),
         ...(body.description !== undefined ? { description: body.description } : {}),
       };
-      await store.updateFeatureDefinition(trx, key, values);
+      await featureDefinitionsStore.updateFeatureDefinition(trx, key, values);
     });
     return this.getFeatureDefinition(key);
   }
 
   async deleteFeatureDefinition(key: string, _principal: Principal): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const [current] = await store.findFeatureDefinitions(trx, [key]);
+      const [current] = await featureDefinitionsStore.findFeatureDefinitions(trx, [key]);
       if (!current) throw notFound(`There is no feature definition ${key}.`);
-      const used = await store.buildingsWithFeature(trx, key);
+      const used = await buildingsStore.buildingsWithFeature(trx, key);
       if (used.count > 0)
         throw conflict(
           `The feature ${key} is set on ${used.count} building(s) (such as ${used.example}); remove it from them first (PATCH features with ${key}: null).`,
         );
-      await store.deleteFeatureDefinition(trx, key);
+      await featureDefinitionsStore.deleteFeatureDefinition(trx, key);
     });
   }
 }
