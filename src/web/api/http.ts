@@ -43,6 +43,21 @@ export function readCookie(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The query string of an API call, `?` included ('' when there is nothing to send). A list gives
+ * the key once per item (`kpi=A&kpi=B`, as the API's list filters read it); undefined and null are
+ * left out, while an empty string is sent: for some filters it means something (a KPI breakdown of
+ * '' is the whole).
+ */
+export function query(params: object): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params))
+    for (const item of [value].flat())
+      if (item !== undefined && item !== null) search.append(key, String(item));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
 /** Calls `/api/v1${path}` and returns its JSON body (undefined for 204). Throws ApiError. */
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const send = async (): Promise<Response> => {

@@ -1,9 +1,9 @@
 import type { Feed, FeedInput, FeedPatch, Language, NewsList } from '#common/api/news.ts';
-import { api } from './http.ts';
+import { api, query } from './http.ts';
 
 /** The newest headlines (public). */
 export const getNews = (limit: number, lang?: Language, signal?: AbortSignal) =>
-  api<NewsList>(`/news?limit=${limit}${lang ? `&lang=${lang}` : ''}`, { signal, auth: false });
+  api<NewsList>(`/news${query({ limit, lang })}`, { signal, auth: false });
 
 // Feeds and their fetch status: admins only.
 export const listFeeds = () => api<{ feeds: Feed[] }>('/news/feeds');
