@@ -1,5 +1,5 @@
 import { ref } from 'vue';
-import { problemText, type Translate } from './problem.ts';
+import { problemText, type Translate } from '../../api/problem-text.ts';
 
 /**
  * What a form's button does: busy while it runs (the button waits), and what went wrong in the
