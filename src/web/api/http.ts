@@ -129,6 +129,20 @@ export async function apiForm<T>(path: string, form: FormData, signal?: AbortSig
   return (await (await sendRaw(path, { method: 'POST', body: form, signal })).json()) as T;
 }
 
+/**
+ * Saves what `href` points at (a download link, an object URL) as a file, under `name` or the
+ * name the server gives it, the way a click on a link with `download` does.
+ */
+export function saveFile(href: string, name = ''): void {
+  const link = document.createElement('a');
+  link.href = href;
+  link.download = name;
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
 /** Downloads `/api/v1${path}` as a file: its content and the name the server gives it. */
 export async function apiFile(path: string, signal?: AbortSignal): Promise<{ blob: Blob; name: string }> {
   const response = await sendRaw(path, { signal });

@@ -10,7 +10,7 @@ import type {
 } from '#common/api/kpi.ts';
 import type { PageOf } from '#common/api/pagination.ts';
 import type { ImportReport } from '#common/api/registry.ts';
-import { api, apiFile, apiForm, query } from '../../api/http.ts';
+import { api, apiFile, apiForm, query, saveFile } from '../../api/http.ts';
 
 export const getSummary = (year: number | undefined, signal?: AbortSignal) =>
   api<KpiSummary>(`/kpi/summary${query({ year })}`, { signal });
@@ -49,13 +49,7 @@ export async function exportMeasures(
 ): Promise<void> {
   const { blob, name } = await apiFile(`/measures/export${query({ ...filter, format, lang })}`);
   const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  link.hidden = true;
-  document.body.append(link);
-  link.click();
-  link.remove();
+  saveFile(url, name);
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
