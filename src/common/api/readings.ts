@@ -37,6 +37,7 @@ export const IngestBodySchema = Type.Object(
 );
 
 export const IngestResultSchema = Type.Object({ stored: Type.Integer({ description: 'Readings stored.' }) });
+export type IngestResult = Static<typeof IngestResultSchema>;
 
 export const SensorSelectorQuery = {
   sensor: Type.Optional(

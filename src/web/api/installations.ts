@@ -2,7 +2,9 @@ import type { PageOf } from '#common/api/pagination.ts';
 import type {
   AlarmSettings,
   AlarmSettingsUpdate,
+  Assignees,
   DwellingStatus,
+  ExportLink,
   ExportQuery,
   GatewayPreview,
   Incident,
@@ -13,7 +15,7 @@ import type {
   InstallationCreate,
   StatusPage,
 } from '#common/api/installations.ts';
-import type { RawReadings } from '#common/api/readings.ts';
+import type { IngestResult, RawReadings } from '#common/api/readings.ts';
 import type { Building, Dwelling, Medium } from '#common/api/registry.ts';
 import { api, query } from './http.ts';
 
@@ -53,12 +55,11 @@ export const getRawDay = (sensor: number, from: number, to: number, signal?: Abo
   api<RawReadings>(`/readings${query({ sensor, from, to, limit: 10_000 })}`, { signal });
 
 /** A single-use link that downloads the export straight to a file. */
-export const exportLink = (body: ExportQuery) =>
-  api<{ url: string; expiresAt: number }>('/exports/links', { method: 'POST', body });
+export const exportLink = (body: ExportQuery) => api<ExportLink>('/exports/links', { method: 'POST', body });
 
 /** Back-fills readings from a CSV file with the columns of the export. */
 export const importCsv = (file: Blob) =>
-  api<{ stored: number }>('/ingest/csv', {
+  api<IngestResult>('/ingest/csv', {
     method: 'POST',
     body: file.type ? file : new Blob([file], { type: 'text/csv' }),
   });
@@ -79,5 +80,4 @@ export const commentIncident = (id: number, text: string) =>
   api<IncidentDetail>(`/incidents/${id}/comments`, { method: 'POST', body: { text } });
 export const closeIncident = (id: number, comment?: string) =>
   api<IncidentDetail>(`/incidents/${id}/close`, { method: 'POST', body: comment ? { comment } : {} });
-export const listAssignees = (signal?: AbortSignal) =>
-  api<{ items: { id: number; name: string; email: string }[] }>('/installations/assignees', { signal });
+export const listAssignees = (signal?: AbortSignal) => api<Assignees>('/installations/assignees', { signal });

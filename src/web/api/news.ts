@@ -1,4 +1,4 @@
-import type { Feed, FeedInput, FeedPatch, Language, NewsList } from '#common/api/news.ts';
+import type { Feed, FeedInput, FeedList, FeedPatch, Language, NewsList } from '#common/api/news.ts';
 import { api, query } from './http.ts';
 
 /** The newest headlines (public). */
@@ -6,7 +6,7 @@ export const getNews = (limit: number, lang?: Language, signal?: AbortSignal) =>
   api<NewsList>(`/news${query({ limit, lang })}`, { signal, auth: false });
 
 // Feeds and their fetch status: admins only.
-export const listFeeds = () => api<{ feeds: Feed[] }>('/news/feeds');
+export const listFeeds = () => api<FeedList>('/news/feeds');
 export const createFeed = (feed: FeedInput) => api<Feed>('/news/feeds', { method: 'POST', body: feed });
 export const updateFeed = (id: number, patch: FeedPatch) =>
   api<Feed>(`/news/feeds/${id}`, { method: 'PATCH', body: patch });
