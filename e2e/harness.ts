@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import pino from 'pino';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildApp, type App } from '#server/app.ts';
@@ -191,4 +192,27 @@ export async function screenshot(page: Page, name: string): Promise<void> {
     fullPage: true,
     animations: 'disabled',
   });
+}
+
+/** The WCAG levels every page is held to: 2.0 and 2.1, A and AA. */
+const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/**
+ * An axe check of the page as it stands against WCAG 2.1 AA: its serious and critical violations,
+ * one readable line each (rule, help, the elements, after `where` when given, for checks of several
+ * pages), and how many rules passed. `expect((await checkAccessibility(page)).serious).toEqual([])`
+ * names every violation when it fails.
+ */
+export async function checkAccessibility(
+  page: Page,
+  where?: string,
+): Promise<{ serious: string[]; passed: number }> {
+  const results = await new AxeBuilder({ page }).withTags(WCAG_AA).analyze();
+  const serious = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => {
+      const line = `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`;
+      return where ? `${where} ${line}` : line;
+    });
+  return { serious, passed: results.passes.length };
 }

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BY_SYSTEM } from '#server/audit/by.ts';
 import {
+  checkAccessibility,
   launchBrowser,
   type Platform4Browser,
   screenshot,
@@ -130,15 +130,7 @@ describe('an installer registering an installation', () => {
       await page.goto(`${ciop.url}${path}`);
       await expect.poll(() => page.textContent('h2')).toBe(heading);
       await page.waitForLoadState('networkidle');
-      const results = await new AxeBuilder({ page })
-        .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-        .analyze();
-      const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-      expect(
-        serious.map(
-          (v) => `${path} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
-        ),
-      ).toEqual([]);
+      expect((await checkAccessibility(page, path)).serious).toEqual([]);
     }
   });
 });

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedKpiDemo } from '#server/demo/kpi-demo.ts';
 import { BY_SYSTEM } from '#server/audit/by.ts';
 import { KPI_JOBS } from '#server/modules/kpi/kpi.jobs.ts';
 import {
+  checkAccessibility,
   forgetSiteStorage,
   launchBrowser,
   open,
@@ -159,26 +159,43 @@ describe('a KPI evaluator on the dashboards', () => {
     ]) {
       await open(page, `${ciop.url}${path}`);
       await page.waitForSelector(ready);
-      const results = await new AxeBuilder({ page })
-        .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-        .analyze();
-      const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-      expect(
-        serious.map(
-          (v) => `${path} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
-        ),
-      ).toEqual([]);
+      expect((await checkAccessibility(page, path)).serious).toEqual([]);
     }
   });
 
-  it('is pictured at phone width', async () => {
+  it('fits a phone: figures, carriers, the map with its legend and the tables, nothing wider than the screen', async () => {
     await page.setViewportSize(VIEWPORTS.phone);
     await open(page, `${ciop.url}/kpi`);
-    await page.waitForSelector('[data-testid="building-map"] canvas');
+    await page.waitForSelector('[data-kpi="total-primary"]');
+    expect(kWhOf(await page.textContent('[data-kpi="total-primary"]'))).toBeGreaterThan(100_000);
+    expect(await page.textContent('.carrier-list')).toMatch(/Natural gas: [\d,.]+ (kWh|MWh) \([\d.]+ %\)/);
+    await page.waitForSelector('[data-testid="building-map"] canvas.maplibregl-canvas');
+    // The map says what it shows, and its legend is text: the ramp's ends in kWh/m².
+    expect(await page.getAttribute('[data-testid="building-map"] canvas', 'aria-label')).toContain(
+      '27 buildings',
+    );
+    const legend = page.locator('[data-testid="building-map"] figcaption');
+    expect(await legend.textContent()).toContain('Primary energy per m²');
+    expect(await legend.locator('.city-map-ramp span').allTextContents()).toEqual([
+      expect.stringMatching(/^[\d,.]+ kWh\/m²$/),
+      '',
+      expect.stringMatching(/^[\d,.]+ kWh\/m²$/),
+    ]);
+    expect(await page.locator('[data-testid="buildings-table"] tbody tr').count()).toBe(27);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+      VIEWPORTS.phone.width,
+    );
     await page.waitForTimeout(1500);
     await screenshot(page, 'kpi-summary-phone');
+
     await open(page, `${ciop.url}/kpi/energy`);
-    await page.waitForSelector('[data-testid="energy-table"]');
+    await page.waitForSelector('[data-testid="energy-table"] tbody tr');
+    expect(kWhOf(await page.textContent('[data-kpi="energy-total"]'))).toBeGreaterThan(100_000);
+    expect(await page.locator('[data-testid="energy-table"] tbody tr').count()).toBe(3);
+    expect(await page.getAttribute('button[data-view="final"]', 'aria-pressed')).toBe('true');
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+      VIEWPORTS.phone.width,
+    );
     await page.waitForTimeout(1500);
     await screenshot(page, 'kpi-energy-phone');
   });

@@ -83,6 +83,7 @@ export const AccountRequestBodySchema = Type.Object(
   },
   { additionalProperties: false },
 );
+export type AccountRequestBody = Static<typeof AccountRequestBodySchema>;
 
 export const AccountRequestStatusSchema = Type.Union([
   Type.Literal('pending'),

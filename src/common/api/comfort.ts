@@ -287,6 +287,7 @@ export const PmvResponseSchema = Type.Union([
 export const ComfortIntervalSchema = Type.Union([Type.Literal('hour'), Type.Literal('day')], {
   description: 'Hours are UTC hours; days are cut in the city time zone (CIOP_TIMEZONE).',
 });
+export type ComfortInterval = Static<typeof ComfortIntervalSchema>;
 
 export const ComfortRangeQuery = Type.Object({
   from: EpochMs('Start of the range, inclusive'),
@@ -382,6 +383,7 @@ export const DwellingComfortSchema = Type.Object({
   mean: Type.Array(ComfortBucketSchema, { description: 'The dwelling: every point-hour weighs the same.' }),
   next: Type.Optional(EpochMs('Start of the next page: pass it as `from`')),
 });
+export type DwellingComfort = Static<typeof DwellingComfortSchema>;
 
 export const GroupComfortSchema = Type.Object({
   scope: Type.Union([Type.Literal('building'), Type.Literal('district')]),
@@ -395,6 +397,7 @@ export const GroupComfortSchema = Type.Object({
   total: ComfortBucketSchema,
   next: Type.Optional(EpochMs('Start of the next page: pass it as `from`')),
 });
+export type GroupComfort = Static<typeof GroupComfortSchema>;
 
 const MonthDay = Type.String({ pattern: '^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' });
 

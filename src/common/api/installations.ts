@@ -416,6 +416,7 @@ export const IncidentCloseSchema = Type.Object(
 export const AssigneesSchema = Type.Object({
   items: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String(), email: Type.String() })),
 });
+export type Assignees = Static<typeof AssigneesSchema>;
 
 // --- Data download ------------------------------------------------------------------------------
 
@@ -469,6 +470,7 @@ export const ExportLinkSchema = Type.Object({
   url: Type.String({ description: 'GET it once, within a minute, without credentials' }),
   expiresAt: EpochMs('The link stops working'),
 });
+export type ExportLink = Static<typeof ExportLinkSchema>;
 
 // --- Missing-data heatmap -----------------------------------------------------------------------
 

@@ -59,6 +59,7 @@ export const FeedSchema = Type.Object({
 export type Feed = Static<typeof FeedSchema>;
 
 export const FeedListSchema = Type.Object({ feeds: Type.Array(FeedSchema) });
+export type FeedList = Static<typeof FeedListSchema>;
 
 export const NewsItemSchema = Type.Object({
   id: Type.Integer(),

@@ -37,6 +37,7 @@ export const IngestBodySchema = Type.Object(
 );
 
 export const IngestResultSchema = Type.Object({ stored: Type.Integer({ description: 'Readings stored.' }) });
+export type IngestResult = Static<typeof IngestResultSchema>;
 
 export const SensorSelectorQuery = {
   sensor: Type.Optional(
@@ -56,6 +57,7 @@ export const RangeQuery = {
 export const IntervalSchema = Type.Union([Type.Literal('hour'), Type.Literal('day'), Type.Literal('month')], {
   description: 'Hours are UTC hours; days and months are cut in the city time zone (CIOP_TIMEZONE).',
 });
+export type Interval = Static<typeof IntervalSchema>;
 
 export const RawReadingsSchema = Type.Object({
   sensorId: Type.Integer(),
@@ -63,6 +65,7 @@ export const RawReadingsSchema = Type.Object({
   points: Type.Array(Type.Object({ t: EpochMs('Time'), v: Type.Number({ description: 'Value in `unit`' }) })),
   next: Type.Optional(EpochMs('Start of the next page: pass it as `from`')),
 });
+export type RawReadings = Static<typeof RawReadingsSchema>;
 
 const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -90,6 +93,7 @@ export const AggregateSchema = Type.Object({
   cumulative: Type.Boolean(),
   buckets: Type.Array(BucketSchema),
 });
+export type Aggregate = Static<typeof AggregateSchema>;
 
 export const GroupBucketSchema = Type.Object({
   start: EpochMs('Interval start'),
@@ -108,6 +112,7 @@ export const GroupSchema = Type.Object({
   cumulative: Type.Boolean(),
   buckets: Type.Array(GroupBucketSchema),
 });
+export type Group = Static<typeof GroupSchema>;
 
 export const ScopeQuery = {
   dwelling: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -134,6 +139,7 @@ export const LatestSchema = Type.Object({
     }),
   ),
 });
+export type Latest = Static<typeof LatestSchema>;
 
 export const CoverageSchema = Type.Object({
   expectedIntervalS: Type.Integer(),

@@ -17,21 +17,13 @@ import type {
   UpdateUserBody,
 } from '#common/api/auth.ts';
 import type { Dwelling } from '#common/api/registry.ts';
-import { api } from './http.ts';
+import { api, query } from './http.ts';
 
 /** A page of an administration list, newest first; `nextCursor` is null on the last page. */
 export interface AdminPage<T> {
   items: T[];
   nextCursor: string | null;
 }
-
-const query = (params: object) => {
-  const search = new URLSearchParams();
-  for (const [k, v] of Object.entries(params))
-    if (v !== undefined && v !== null && v !== '') search.set(k, String(v));
-  const s = search.toString();
-  return s ? `?${s}` : '';
-};
 
 interface Paging {
   cursor?: string;

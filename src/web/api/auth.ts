@@ -1,27 +1,11 @@
-import type { Role } from '#common/api/access.ts';
-import type { Language } from '#common/api/news.ts';
+import type { AccessGrant, AccountRequestBody } from '#common/api/auth.ts';
 import { api, readCookie } from './http.ts';
 
-/** The person logged in, as /api/v1/auth answers. */
-export interface User {
-  id: number;
-  name: string;
-  email: string;
-  language: Language;
-  roles: Role[];
-  dwellingIds: number[];
-  buildingIds: number[];
-}
-
-export interface LoginAnswer {
-  accessToken: string;
-  tokenType: 'Bearer';
-  /** Seconds the access token lives. */
-  expiresIn: number;
-  user: User;
-}
-
-/** The refresh cookie is HttpOnly; the CSRF cookie beside it says whether there is a session. */
+/**
+ * The refresh cookie is HttpOnly; the CSRF cookie beside it says whether there is a session. Its
+ * name is written here rather than imported from #common/api/auth.ts: a value imported from the
+ * schemas would bring the schema library into the first page's bundle.
+ */
 export const CSRF_COOKIE = 'ciop_csrf';
 
 const csrfHeaders = (): Record<string, string> => {
@@ -32,10 +16,10 @@ const csrfHeaders = (): Record<string, string> => {
 export const hasSessionCookie = () => readCookie(CSRF_COOKIE) !== undefined;
 
 export const login = (email: string, password: string) =>
-  api<LoginAnswer>('/auth/login', { method: 'POST', body: { email, password }, auth: false });
+  api<AccessGrant>('/auth/login', { method: 'POST', body: { email, password }, auth: false });
 
 export const refresh = () =>
-  api<LoginAnswer>('/auth/refresh', { method: 'POST', headers: csrfHeaders(), auth: false });
+  api<AccessGrant>('/auth/refresh', { method: 'POST', headers: csrfHeaders(), auth: false });
 
 export const logout = () =>
   api<void>('/auth/logout', { method: 'POST', headers: csrfHeaders(), auth: false });
@@ -46,13 +30,5 @@ export const requestPasswordReset = (email: string) =>
 export const confirmPasswordReset = (token: string, newPassword: string) =>
   api<void>('/auth/password-reset/confirm', { method: 'POST', body: { token, newPassword }, auth: false });
 
-export interface AccountRequest {
-  name: string;
-  email: string;
-  organisation: string;
-  role: Role;
-  reason: string;
-}
-
-export const requestAccount = (request: AccountRequest) =>
+export const requestAccount = (request: AccountRequestBody) =>
   api<unknown>('/account-requests', { method: 'POST', body: request, auth: false });

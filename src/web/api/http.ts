@@ -43,6 +43,21 @@ export function readCookie(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The query string of an API call, `?` included ('' when there is nothing to send). A list gives
+ * the key once per item (`kpi=A&kpi=B`, as the API's list filters read it); undefined and null are
+ * left out, while an empty string is sent: for some filters it means something (a KPI breakdown of
+ * '' is the whole).
+ */
+export function query(params: object): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params))
+    for (const item of [value].flat())
+      if (item !== undefined && item !== null) search.append(key, String(item));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
 /** Calls `/api/v1${path}` and returns its JSON body (undefined for 204). Throws ApiError. */
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const send = async (): Promise<Response> => {
@@ -112,6 +127,20 @@ async function sendRaw(
 /** Posts a form (a file upload) to `/api/v1${path}` and returns the JSON answer. */
 export async function apiForm<T>(path: string, form: FormData, signal?: AbortSignal): Promise<T> {
   return (await (await sendRaw(path, { method: 'POST', body: form, signal })).json()) as T;
+}
+
+/**
+ * Saves what `href` points at (a download link, an object URL) as a file, under `name` or the
+ * name the server gives it, the way a click on a link with `download` does.
+ */
+export function saveFile(href: string, name = ''): void {
+  const link = document.createElement('a');
+  link.href = href;
+  link.download = name;
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
 }
 
 /** Downloads `/api/v1${path}` as a file: its content and the name the server gives it. */

@@ -2,7 +2,9 @@ import type { PageOf } from '#common/api/pagination.ts';
 import type {
   AlarmSettings,
   AlarmSettingsUpdate,
+  Assignees,
   DwellingStatus,
+  ExportLink,
   ExportQuery,
   GatewayPreview,
   Incident,
@@ -13,39 +15,29 @@ import type {
   InstallationCreate,
   StatusPage,
 } from '#common/api/installations.ts';
+import type { IngestResult, RawReadings } from '#common/api/readings.ts';
 import type { Building, Dwelling, Medium } from '#common/api/registry.ts';
-import { api } from './http.ts';
-
-const query = (params: Record<string, string | number | undefined | null>) => {
-  const search = new URLSearchParams();
-  for (const [k, v] of Object.entries(params))
-    if (v !== undefined && v !== null && v !== '') search.set(k, String(v));
-  const s = search.toString();
-  return s ? `?${s}` : '';
-};
+import { api, query } from './http.ts';
 
 /** Every item of a paginated registry list. */
-async function all<T>(path: string, signal?: AbortSignal): Promise<T[]> {
+async function all<T>(path: string, params: object = {}, signal?: AbortSignal): Promise<T[]> {
   const items: T[] = [];
   let cursor: string | undefined;
   do {
-    const sep = path.includes('?') ? '&' : '?';
-    const page = await api<PageOf<T>>(`${path}${sep}limit=500${cursor ? `&cursor=${cursor}` : ''}`, {
-      signal,
-    });
+    const page = await api<PageOf<T>>(`${path}${query({ ...params, limit: 500, cursor })}`, { signal });
     items.push(...page.items);
     cursor = page.next;
   } while (cursor);
   return items;
 }
 
-export const listBuildings = (signal?: AbortSignal) => all<Building>('/buildings', signal);
-export const listDwellings = (buildingId: number, signal?: AbortSignal) =>
-  all<Dwelling>(`/dwellings?building=${buildingId}`, signal);
-export const listMedia = (signal?: AbortSignal) => all<Medium>('/media', signal);
+export const listBuildings = (signal?: AbortSignal) => all<Building>('/buildings', {}, signal);
+export const listDwellings = (building: number, signal?: AbortSignal) =>
+  all<Dwelling>('/dwellings', { building }, signal);
+export const listMedia = (signal?: AbortSignal) => all<Medium>('/media', {}, signal);
 
 export const previewGateway = (sn: string, signal?: AbortSignal) =>
-  api<GatewayPreview>(`/installations/gateway-preview?sn=${encodeURIComponent(sn)}`, { signal });
+  api<GatewayPreview>(`/installations/gateway-preview${query({ sn })}`, { signal });
 export const registerInstallation = (body: InstallationCreate) =>
   api<Installation>('/installations', { method: 'POST', body });
 
@@ -59,19 +51,15 @@ export const getCoverage = (
   signal?: AbortSignal,
 ) => api<InstallationCoverage>(`/installations/coverage${query(params)}`, { signal });
 
-export const getRawDay = (sensorId: number, from: number, to: number, signal?: AbortSignal) =>
-  api<{ unit: string; points: { t: number; v: number }[] }>(
-    `/readings?sensor=${sensorId}&from=${from}&to=${to}&limit=10000`,
-    { signal },
-  );
+export const getRawDay = (sensor: number, from: number, to: number, signal?: AbortSignal) =>
+  api<RawReadings>(`/readings${query({ sensor, from, to, limit: 10_000 })}`, { signal });
 
 /** A single-use link that downloads the export straight to a file. */
-export const exportLink = (body: ExportQuery) =>
-  api<{ url: string; expiresAt: number }>('/exports/links', { method: 'POST', body });
+export const exportLink = (body: ExportQuery) => api<ExportLink>('/exports/links', { method: 'POST', body });
 
 /** Back-fills readings from a CSV file with the columns of the export. */
 export const importCsv = (file: Blob) =>
-  api<{ stored: number }>('/ingest/csv', {
+  api<IngestResult>('/ingest/csv', {
     method: 'POST',
     body: file.type ? file : new Blob([file], { type: 'text/csv' }),
   });
@@ -92,5 +80,4 @@ export const commentIncident = (id: number, text: string) =>
   api<IncidentDetail>(`/incidents/${id}/comments`, { method: 'POST', body: { text } });
 export const closeIncident = (id: number, comment?: string) =>
   api<IncidentDetail>(`/incidents/${id}/close`, { method: 'POST', body: comment ? { comment } : {} });
-export const listAssignees = (signal?: AbortSignal) =>
-  api<{ items: { id: number; name: string; email: string }[] }>('/installations/assignees', { signal });
+export const listAssignees = (signal?: AbortSignal) => api<Assignees>('/installations/assignees', { signal });

@@ -1,9 +1,10 @@
 import { computed, reactive, readonly } from 'vue';
+import type { AccessGrant, AuthUser } from '#common/api/auth.ts';
 import * as auth from '../api/auth.ts';
 import { configureAuth } from '../api/http.ts';
 
 interface SessionState {
-  user: auth.User | null;
+  user: AuthUser | null;
   /** Kept in memory only: a page reload gets a new one through the refresh cookie. */
   accessToken: string | null;
   /** False until the session has been restored on load. */
@@ -14,7 +15,7 @@ const state = reactive<SessionState>({ user: null, accessToken: null, restored: 
 
 let refreshing: Promise<boolean> | undefined;
 
-function accept(answer: auth.LoginAnswer): void {
+function accept(answer: AccessGrant): void {
   state.user = answer.user;
   state.accessToken = answer.accessToken;
 }
@@ -60,7 +61,7 @@ export function useSession() {
     state: readonly(state),
     user: computed(() => state.user),
     loggedIn: computed(() => state.user !== null),
-    async login(email: string, password: string): Promise<auth.User> {
+    async login(email: string, password: string): Promise<AuthUser> {
       const answer = await auth.login(email, password);
       accept(answer);
       return answer.user;

@@ -1,22 +1,14 @@
 import { TOO_FEW_DWELLINGS } from '#common/api/access.ts';
 import type { BeforeAfter, Tips } from '#common/api/home.ts';
 import type { Language } from '#common/api/news.ts';
-import type { Bucket, GroupBucket } from '#common/api/readings.ts';
+import type { Aggregate, Group, Interval, Latest } from '#common/api/readings.ts';
 import type { Building, Dwelling, Sensor } from '#common/api/registry.ts';
-import { api, ApiError } from '../../api/http.ts';
+import { api, ApiError, query } from '../../api/http.ts';
 
 /** The resident's home: what the pages of this app read from /api/v1. */
 
-export type Interval = 'hour' | 'day' | 'month';
-
 /** What `/readings/group` and `/readings/aggregate` are asked about. */
 export type GroupScope = { dwelling: number } | { building: number } | { district: number };
-
-const query = (params: Record<string, string | number | undefined>) => {
-  const search = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) search.set(k, String(v));
-  return search.toString();
-};
 
 export const getDwelling = (id: number, signal?: AbortSignal) =>
   api<Dwelling>(`/dwellings/${id}`, { signal });
@@ -24,15 +16,9 @@ export const getBuilding = (id: number, signal?: AbortSignal) =>
   api<Building>(`/buildings/${id}`, { signal });
 /** The sensors of one medium in the dwelling (its gateways' sensors now). */
 export const listSensors = (dwelling: number, medium: string, signal?: AbortSignal) =>
-  api<{ items: Sensor[] }>(`/sensors?${query({ dwelling, medium, limit: 100 })}`, { signal }).then((p) =>
+  api<{ items: Sensor[] }>(`/sensors${query({ dwelling, medium, limit: 100 })}`, { signal }).then((p) =>
     p.items.filter((s) => s.hasReadings),
   );
-
-export interface GroupAnswer {
-  members: number;
-  cumulative: boolean;
-  buckets: GroupBucket[];
-}
 
 /** The mean of a medium across a dwelling, building or district, per interval. */
 export const getGroup = (
@@ -42,7 +28,7 @@ export const getGroup = (
   to: number,
   interval: Interval,
   signal?: AbortSignal,
-) => api<GroupAnswer>(`/readings/group?${query({ ...scope, medium, from, to, interval })}`, { signal });
+) => api<Group>(`/readings/group${query({ ...scope, medium, from, to, interval })}`, { signal });
 
 /**
  * A building or district mean, or null when the server withholds it: it covers too few homes for
@@ -58,13 +44,6 @@ export async function unlessWithheld<T>(request: Promise<T>): Promise<T | null> 
   }
 }
 
-export interface AggregateAnswer {
-  sensorId: number;
-  unit: string;
-  cumulative: boolean;
-  buckets: Bucket[];
-}
-
 /** One sensor's count, min, max and mean per interval. */
 export const getAggregate = (
   sensor: number,
@@ -72,28 +51,19 @@ export const getAggregate = (
   to: number,
   interval: Interval,
   signal?: AbortSignal,
-) => api<AggregateAnswer>(`/readings/aggregate?${query({ sensor, from, to, interval })}`, { signal });
-
-export interface LatestSensor {
-  sensorId: number;
-  gatewayId: number;
-  dwellingId: number | null;
-  medium: string;
-  lastSeen: number | null;
-  value: number | null;
-}
+) => api<Aggregate>(`/readings/aggregate${query({ sensor, from, to, interval })}`, { signal });
 
 /** The latest reading of every sensor of the dwelling. */
 export const getLatest = (dwelling: number, signal?: AbortSignal) =>
-  api<{ sensors: LatestSensor[] }>(`/readings/latest?${query({ dwelling })}`, { signal });
+  api<Latest>(`/readings/latest${query({ dwelling })}`, { signal });
 
 /** Energy before and after an intervention, per heating degree day (computed on the server). */
 export const getBeforeAfter = (
   dwelling: number,
   options: { date?: string; days?: number },
   signal?: AbortSignal,
-) => api<BeforeAfter>(`/dwellings/${dwelling}/before-after?${query(options)}`, { signal });
+) => api<BeforeAfter>(`/dwellings/${dwelling}/before-after${query(options)}`, { signal });
 
 /** Tips drawn from the dwelling's recent readings, in the interface language. */
 export const getTips = (dwelling: number, lang: Language, signal?: AbortSignal) =>
-  api<Tips>(`/dwellings/${dwelling}/tips?${query({ lang })}`, { signal });
+  api<Tips>(`/dwellings/${dwelling}/tips${query({ lang })}`, { signal });

@@ -1,37 +1,14 @@
-import type { Static } from '@sinclair/typebox';
-import type { ComfortBucketSchema, DwellingComfortSchema, GroupComfortSchema } from '#common/api/comfort.ts';
-import { api, ApiError } from '../../api/http.ts';
+import type { ComfortBucket, ComfortInterval, DwellingComfort, GroupComfort } from '#common/api/comfort.ts';
+import { api, ApiError, query } from '../../api/http.ts';
 
 /**
- * The comfort API as the home app reads it. Only these fields are used:
- * - `GET /comfort/dwellings/:id?from&to&interval`: `points[].id`, `points[].label`,
- *   `points[].buckets[]` and `mean[]`;
- * - `GET /comfort/buildings/:id` and `/comfort/districts/:id`: `buckets[]`, `total`, `points`;
- * - of each bucket: `start`, `end`, `hours`, `pmv`, `ppd`, `category`, `status`.
- * An instance without the comfort API answers 404: that is `ComfortUnavailable`, shown as "not
- * available yet" rather than as an error.
+ * The comfort API as the home app reads it: `GET /comfort/dwellings/:id`, `/comfort/buildings/:id`
+ * and `/comfort/districts/:id`. An instance without the comfort API answers 404: that is
+ * `ComfortUnavailable`, shown as "not available yet" rather than as an error.
  */
 
-type FullBucket = Static<typeof ComfortBucketSchema>;
-export type ComfortBucket = Pick<
-  FullBucket,
-  'start' | 'end' | 'hours' | 'pmv' | 'ppd' | 'category' | 'status'
->;
-export type ComfortStatus = NonNullable<FullBucket['status']>;
-
-type FullDwelling = Static<typeof DwellingComfortSchema>;
-export interface DwellingComfort {
-  points: (Pick<FullDwelling['points'][number], 'id' | 'label'> & { buckets: ComfortBucket[] })[];
-  mean: ComfortBucket[];
-}
-
-type FullGroup = Static<typeof GroupComfortSchema>;
-export interface GroupComfort extends Pick<FullGroup, 'points'> {
-  buckets: ComfortBucket[];
-  total: ComfortBucket;
-}
-
-export type ComfortInterval = 'hour' | 'day';
+/** The resident colour of a PMV (green, yellow, red). */
+export type ComfortStatus = NonNullable<ComfortBucket['status']>;
 
 /** The comfort API is not on this instance (yet). */
 export class ComfortUnavailable extends Error {
@@ -50,7 +27,7 @@ async function read<T>(path: string, signal?: AbortSignal): Promise<T> {
 }
 
 const range = (from: number, to: number, interval: ComfortInterval) =>
-  `from=${from}&to=${to}&interval=${interval}&limit=10000`;
+  query({ from, to, interval, limit: 10_000 });
 
 export const getDwellingComfort = (
   dwelling: number,
@@ -58,7 +35,7 @@ export const getDwellingComfort = (
   to: number,
   interval: ComfortInterval,
   signal?: AbortSignal,
-) => read<DwellingComfort>(`/comfort/dwellings/${dwelling}?${range(from, to, interval)}`, signal);
+) => read<DwellingComfort>(`/comfort/dwellings/${dwelling}${range(from, to, interval)}`, signal);
 
 export const getGroupComfort = (
   scope: 'buildings' | 'districts',
@@ -67,7 +44,7 @@ export const getGroupComfort = (
   to: number,
   interval: ComfortInterval,
   signal?: AbortSignal,
-) => read<GroupComfort>(`/comfort/${scope}/${id}?${range(from, to, interval)}`, signal);
+) => read<GroupComfort>(`/comfort/${scope}/${id}${range(from, to, interval)}`, signal);
 
 /** The mean PMV and PPD over buckets, each weighed by its hours; null without data. */
 export function meanComfort(

@@ -1,3 +1,4 @@
+import { CHART_INK } from '../../components/chart-options.ts';
 import type { ChartOption } from '../../components/charts.ts';
 import { type CompareScope, SCOPE_STYLE } from './media.ts';
 
@@ -18,7 +19,7 @@ export function timeAxis(locale: string) {
         return d.getHours() === 0 && d.getMinutes() === 0 ? day.format(value) : time.format(value);
       },
       hideOverlap: true,
-      color: '#333',
+      color: CHART_INK.axis,
     },
   };
 }
@@ -45,7 +46,7 @@ export function chartFrame(format: (v: number) => string, extra: ChartOption = {
       trigger: 'axis',
       valueFormatter: (v) => (typeof v === 'number' ? format(v) : '–'),
     },
-    yAxis: { type: 'value', scale: true, axisLabel: { color: '#333' } },
+    yAxis: { type: 'value', scale: true, axisLabel: { color: CHART_INK.axis } },
     ...extra,
   };
 }

@@ -27,3 +27,9 @@ export const SCOPE_STYLE = {
   district: { color: '#4d4d4d', type: 'dotted', width: 2 },
 } as const;
 export type CompareScope = keyof typeof SCOPE_STYLE;
+
+/** The CSS of a scope's legend swatch (a short line): its colour and dashes, as on the chart. */
+export const swatchStyle = (scope: CompareScope) => ({
+  color: SCOPE_STYLE[scope].color,
+  borderTopStyle: SCOPE_STYLE[scope].type,
+});

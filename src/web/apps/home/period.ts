@@ -1,4 +1,4 @@
-import type { Interval } from './api.ts';
+import type { Interval } from '#common/api/readings.ts';
 
 /** The periods a resident can look at, and the interval each is drawn in. */
 export const PERIODS = {

@@ -1,34 +1,22 @@
-import type { InputReport, Kpi, KpiSummary, Measure, MeasureTotals, Pillar } from '#common/api/kpi.ts';
+import type {
+  InputReport,
+  Kpi,
+  KpiSummary,
+  Measure,
+  MeasureFilterQuery,
+  MeasureTotals,
+  MeasureTotalsQuery,
+  Pillar,
+} from '#common/api/kpi.ts';
 import type { PageOf } from '#common/api/pagination.ts';
 import type { ImportReport } from '#common/api/registry.ts';
-import { api, apiFile, apiForm } from '../../api/http.ts';
-
-/** Filters of the measures, as the API reads them (repeated keys for lists). */
-export interface MeasureFilter {
-  kpi?: string[];
-  pillar?: Pillar;
-  resource?: string[];
-  breakdown?: string;
-  granularity?: 'year' | 'month' | 'day' | 'span';
-  from?: number;
-  to?: number;
-}
-
-export function query(filter: object): string {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(filter))
-    for (const v of [value].flat()) if (v !== undefined && v !== null) search.append(key, String(v));
-  const text = search.toString();
-  return text ? `?${text}` : '';
-}
+import { api, apiFile, apiForm, query, saveFile } from '../../api/http.ts';
 
 export const getSummary = (year: number | undefined, signal?: AbortSignal) =>
   api<KpiSummary>(`/kpi/summary${query({ year })}`, { signal });
 
-export const getTotals = (
-  filter: Omit<MeasureFilter, 'kpi' | 'pillar'> & { kpi: string },
-  signal?: AbortSignal,
-) => api<MeasureTotals>(`/measures/totals${query(filter)}`, { signal });
+export const getTotals = (filter: MeasureTotalsQuery, signal?: AbortSignal) =>
+  api<MeasureTotals>(`/measures/totals${query(filter)}`, { signal });
 
 /** Every KPI definition of a pillar (or all). */
 export async function listKpis(pillar: Pillar | undefined, signal?: AbortSignal): Promise<Kpi[]> {
@@ -37,7 +25,7 @@ export async function listKpis(pillar: Pillar | undefined, signal?: AbortSignal)
 
 /** Measures of a filter, following the pages up to `max`. */
 export async function listMeasures(
-  filter: MeasureFilter,
+  filter: MeasureFilterQuery,
   max = 5000,
   signal?: AbortSignal,
 ): Promise<Measure[]> {
@@ -55,19 +43,13 @@ export async function listMeasures(
 
 /** Downloads the measures of a filter as CSV or XLSX (the server's export, as every view uses it). */
 export async function exportMeasures(
-  filter: MeasureFilter,
+  filter: MeasureFilterQuery,
   format: 'csv' | 'xlsx',
   lang: string,
 ): Promise<void> {
   const { blob, name } = await apiFile(`/measures/export${query({ ...filter, format, lang })}`);
   const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  link.hidden = true;
-  document.body.append(link);
-  link.click();
-  link.remove();
+  saveFile(url, name);
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 

@@ -1,13 +1,18 @@
 import { computed, ref, shallowRef } from 'vue';
-import type { AdminPage } from '../../api/admin.ts';
-import { type AsyncSource, useAsync } from '../../composables/useAsync.ts';
+import type { PageOf } from '#common/api/pagination.ts';
+import type { AdminPage } from '../api/admin.ts';
+import { type AsyncSource, useAsync } from './useAsync.ts';
+
+/** The cursor of the next page, in either way the API pages a list (null or absent at the end). */
+const nextOf = (page: AdminPage<unknown> | PageOf<unknown>) =>
+  ('nextCursor' in page ? page.nextCursor : page.next) ?? null;
 
 /**
- * A list read page by page, newest first: the first page loads with the page (and on
- * `reload`, e.g. when a filter changes), `more()` appends the next one.
+ * A list read page by page: the first page loads with the page (and on `reload`, e.g. when a
+ * filter changes), `more()` appends the next one (components/ShowMore.vue is its button).
  */
 export function usePagedList<T>(
-  load: (cursor: string | undefined, signal?: AbortSignal) => Promise<AdminPage<T>>,
+  load: (cursor: string | undefined, signal?: AbortSignal) => Promise<AdminPage<T> | PageOf<T>>,
 ) {
   const extra = shallowRef<T[]>([]);
   const next = ref<string | null>(null);
@@ -17,7 +22,7 @@ export function usePagedList<T>(
     extra.value = [];
     moreError.value = undefined;
     const page = await load(undefined, signal);
-    next.value = page.nextCursor;
+    next.value = nextOf(page);
     return page.items;
   });
 
@@ -28,7 +33,7 @@ export function usePagedList<T>(
     try {
       const page = await load(next.value);
       extra.value = [...extra.value, ...page.items];
-      next.value = page.nextCursor;
+      next.value = nextOf(page);
     } catch (e) {
       moreError.value = e as Error;
     } finally {
