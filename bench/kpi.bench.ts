@@ -29,10 +29,10 @@ import type { ComfortDay, ComfortSource } from '../src/server/modules/kpi/comfor
 import { dayPeriodsOf, monthKey } from '../src/server/modules/kpi/kpi-periods.ts';
 import { chunked } from '../src/server/modules/kpi/kpi.store.ts';
 import { openPlatform, type Platform } from '../src/server/platform.ts';
+import { DAY_MS } from '#common/time.ts';
 
 const ZONE = 'Europe/Madrid';
 const CITY_BUILDINGS = Number(process.env.CIOP_BENCH_BUILDINGS ?? 5000);
-const DAY_MS = 86_400_000;
 
 /** A fresh database: a temporary SQLite file, or a new database on the PostgreSQL server given. */
 async function freshDatabase(name: string): Promise<{ url: string; drop(): Promise<void> }> {

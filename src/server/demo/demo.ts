@@ -34,9 +34,9 @@ import {
   outdoorTemperature,
   powerDraw,
 } from './signals.ts';
+import { DAY_MS } from '#common/time.ts';
 
 const STEP_MS = 600_000;
-const DAY_MS = 86_400_000;
 
 /** A gateway of the demo with what its readings depend on. */
 interface SimGateway {

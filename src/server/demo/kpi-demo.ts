@@ -3,8 +3,7 @@ import type { Principal } from '../plugins/access.ts';
 import type { Platform } from '../platform.ts';
 import { DEMO_DISTRICT, demoBuildings } from './district.ts';
 import { hash01, outdoorDailyMean } from './signals.ts';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '#common/time.ts';
 
 /** Who the demo's inputs are recorded as. */
 const DEMO: Principal = {

@@ -1,12 +1,10 @@
+import { HOUR_MS, DAY_MS } from '#common/time.ts';
 /**
  * Deterministic synthetic signals of the demo district: every value is a function of a seed
  * and the time, so the same instant always gives the same reading, in the history and live.
  * Shapes follow Vitoria-Gasteiz: cold winters (about 4 °C in January), mild summers (about
  * 20 °C in July), a daily swing, and weather fronts lasting a few days.
  */
-
-const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 
 /** A well-mixed 32-bit hash of two integers, as a number in [0, 1). */
 export function hash01(seed: number, k: number): number {

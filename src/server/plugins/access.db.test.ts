@@ -18,6 +18,7 @@ import {
   type RouteEntry,
   type ScopeParam,
 } from './access.ts';
+import { DAY_MS } from '#common/time.ts';
 
 /**
  * The access matrix: every route the server exposes (read from its route table, so a new route
@@ -29,7 +30,6 @@ import {
  * the route's `access`, and how each parameter answers whom does not see (all of) its place.
  */
 
-const DAY_MS = 86_400_000;
 // The example module (the recipe of a new feature) is walked like every shipped one.
 const t = await openTestPlatform({ loginMaxFailuresPerAddress: 100_000 }, {}, [...MODULES, exampleModule]);
 const city = await createCity(t);

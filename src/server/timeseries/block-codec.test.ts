@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  appendToBlock,
-  decodeHours,
-  decodePoints,
-  encodeBlock,
-  HOUR_MS,
-  rollupHours,
-} from './block-codec.ts';
+import { appendToBlock, decodeHours, decodePoints, encodeBlock, rollupHours } from './block-codec.ts';
+import { HOUR_MS } from '#common/time.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 

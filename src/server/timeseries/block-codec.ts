@@ -1,3 +1,4 @@
+import { HOUR_MS } from '#common/time.ts';
 /**
  * The binary layout of a series block: the readings of one series over whole UTC hours, and
  * the hourly rollups of those hours, in one compact value.
@@ -19,7 +20,6 @@
 const VERSION = 2;
 const HEADER = 55;
 const FLOAT_MODE = 255;
-export const HOUR_MS = 3_600_000;
 
 /** Rollup of one series over one UTC hour. Quantities are in the series' unit. */
 export interface HourRollup {

@@ -1,5 +1,6 @@
 import type { CounterDrop, StoredBlock } from './timeseries-io.ts';
-import { appendToBlock, type BlockPoints, decodePoints, encodeBlock, HOUR_MS } from './block-codec.ts';
+import { appendToBlock, type BlockPoints, decodePoints, encodeBlock } from './block-codec.ts';
+import { HOUR_MS } from '#common/time.ts';
 
 /** Most readings a block holds before it is split (at an hour boundary). */
 export const MAX_BLOCK_POINTS = 1024;

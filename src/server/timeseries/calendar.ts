@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { HOUR_MS } from './block-codec.ts';
+import { HOUR_MS } from '#common/time.ts';
 
 export type Interval = 'hour' | 'day' | 'month';
 

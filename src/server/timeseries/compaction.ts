@@ -8,9 +8,9 @@ import type {
   TextReading,
   TimeSeriesIo,
 } from './timeseries-io.ts';
-import { HOUR_MS } from './block-codec.ts';
 import { mergeIntoBlocks, sortUnique } from './block-merge.ts';
 import { decodeBatch, groupBySeries } from './write-batch.ts';
+import { HOUR_MS } from '#common/time.ts';
 
 /**
  * The CPU side of one compaction: groups the log entries' readings by series, then merges each

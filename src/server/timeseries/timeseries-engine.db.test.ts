@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../db/database.ts';
 import { createTimeSeriesIo } from './open-io.ts';
 import { openTestDatabase } from '../testing/databases.ts';
-import { HOUR_MS } from './block-codec.ts';
 import { MAX_BLOCK_POINTS } from './block-merge.ts';
 import { TimeSeriesEngine } from './timeseries-engine.ts';
 import { createBatch, type WriteBatch } from './write-batch.ts';
+import { HOUR_MS } from '#common/time.ts';
 
 const T0 = Date.UTC(2026, 0, 5);
 const MIN = 60_000;

@@ -1,15 +1,9 @@
 import type { LastReading, StoredBlock, TextReading, TimeSeriesIo } from './timeseries-io.ts';
-import {
-  type BlockPoints,
-  decodeHours,
-  decodePoints,
-  HOUR_MS,
-  type HourRollup,
-  rollupHours,
-} from './block-codec.ts';
+import { type BlockPoints, decodeHours, decodePoints, type HourRollup, rollupHours } from './block-codec.ts';
 import { mergePoints, sortUnique } from './block-merge.ts';
 import { inProcessLogWriter, type LogWriter } from './compaction.ts';
 import { encodeBatch, type WriteBatch } from './write-batch.ts';
+import { HOUR_MS } from '#common/time.ts';
 
 /**
  * Readings acknowledged but not yet compacted: the batches as written, in arrival order, with

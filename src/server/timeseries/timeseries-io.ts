@@ -1,3 +1,4 @@
+import { HOUR_MS } from '#common/time.ts';
 /**
  * Storage of the time-series engine: the durable ingest log and the series blocks. One
  * implementation per engine (timeseries-sqlite.ts, timeseries-postgres.ts); the engine itself
@@ -140,8 +141,6 @@ export const toBlock = (r: BlockRow): StoredBlock => ({
   lastValue: r.last_v,
   data: r.data,
 });
-
-const HOUR_MS = 3_600_000;
 
 /** Packs a compaction's changes: per series, u32 id, u32 first hour, u32 last hour (hours since 1970). */
 export function encodeChanges(changes: SeriesChange[]): Uint8Array {

@@ -37,9 +37,9 @@ import type { Clock } from '../../clock.ts';
 import type { MailService } from '../../mail/mail.service.ts';
 import { checkPassword, hashPassword } from './passwords.ts';
 import type { ClientInfo, SessionsService } from './sessions.service.ts';
+import { HOUR_MS } from '#common/time.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-const HOUR_MS = 3_600_000;
 /** Reset e-mails per account and hour, so that nobody can flood someone's mailbox. */
 const RESETS_PER_HOUR = 3;
 

@@ -27,8 +27,8 @@ import {
   touchSession,
   useRefreshToken,
 } from './sessions.store.ts';
+import { DAY_MS } from '#common/time.ts';
 
-const DAY_MS = 86_400_000;
 const PURGE_EVERY_MS = 3_600_000;
 
 export interface SessionOptions {

@@ -25,7 +25,6 @@ import type { Database } from '../../db/schema.ts';
 import type { RecordedChange } from '../../timeseries/timeseries-io.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, forbidden, notFound } from '../../plugins/errors.ts';
-import { HOUR_MS } from '../../timeseries/block-codec.ts';
 import { intervalBoundaries } from '../../timeseries/calendar.ts';
 import { consumeChanges } from '../../timeseries/change-feed.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
@@ -58,6 +57,7 @@ import {
   upsertHours,
   upsertSetting,
 } from './comfort.store.ts';
+import { HOUR_MS } from '#common/time.ts';
 
 /** Bumped whenever the way hours are computed changes; stored with every hour. */
 export const COMFORT_JOB_VERSION = 1;

@@ -11,9 +11,7 @@ import type { RegistryService } from '../registry/registry.service.ts';
 import { energyPerDegreeDay, HDD_BASE_C, periodDegreeDays, relativeChange } from './hdd.ts';
 import { findOutdoorStation } from './home.store.ts';
 import { drawTips, type HourValue, TIP_RULES } from './tips.ts';
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
+import { HOUR_MS, DAY_MS } from '#common/time.ts';
 
 /** Fewest whole days after an intervention worth comparing. */
 export const MIN_COMPARISON_DAYS = 7;

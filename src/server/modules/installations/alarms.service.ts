@@ -14,6 +14,7 @@ import type { AlarmSettingsService } from './alarm-settings.service.ts';
 import * as store from './alarms.store.ts';
 import { type EvaluatedGateway, type EvaluatedSensor, evaluateDevices } from './device-status.ts';
 import { listMonitoredGateways, listSensorsOfGateways, listAssignees } from './installations.store.ts';
+import { DAY_MS } from '#common/time.ts';
 
 /** The scheduled job that looks for silent devices. */
 export const SILENT_DEVICES_JOB = 'silent-devices';
@@ -22,7 +23,6 @@ export const SILENT_DEVICES_JOB = 'silent-devices';
 const MAX_WEBHOOK_ATTEMPTS = 10;
 /** Incidents told of in one run, at most (the rest in the next). */
 const NOTIFY_BATCH = 500;
-const DAY_MS = 86_400_000;
 
 type Actor = { kind: 'user' | 'machine' | 'system' | 'anonymous'; id?: number; name: string };
 export const SYSTEM_ACTOR: Actor = { kind: 'system', name: 'ciop' };

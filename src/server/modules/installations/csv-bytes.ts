@@ -1,10 +1,10 @@
+import { DAY_MS } from '#common/time.ts';
 /**
  * CSV rows written straight into bytes. An export of millions of rows made of JavaScript
  * strings leaves the collector millions of objects to sweep; here a window of rows is one
  * Buffer (off the JavaScript heap) and the only strings made are the numbers' digits.
  */
 
-const DAY_MS = 86_400_000;
 const ZERO = 48;
 
 /** Year, month (1–12) and day of a count of days since 1970-01-01 (proleptic Gregorian). */

@@ -17,7 +17,6 @@ import type { Principal } from '../../plugins/access.ts';
 import { badRequest, forbidden, notFound } from '../../plugins/errors.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
 import { foldHours } from '../../timeseries/aggregate.ts';
-import { HOUR_MS } from '../../timeseries/block-codec.ts';
 import { intervalBoundaries } from '../../timeseries/calendar.ts';
 import type { SeriesCatalog } from '../../timeseries/series-catalog.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
@@ -27,8 +26,8 @@ import type { ScopedSeries } from '../../places/places.store.ts';
 import { CsvBytes } from './csv-bytes.ts';
 import { hoursWithin } from './hours-within.ts';
 import { describeSensors } from './installations.store.ts';
+import { HOUR_MS, DAY_MS } from '#common/time.ts';
 
-const DAY_MS = 86_400_000;
 /** A download link works this long, once. */
 export const LINK_TTL_MS = 60_000;
 /** Bytes of sheet XML that may wait for the zip before the writer waits for it. */

@@ -1,5 +1,6 @@
-import { HOUR_MS, type HourRollup, rollupHours } from '../../timeseries/block-codec.ts';
+import { type HourRollup, rollupHours } from '../../timeseries/block-codec.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
+import { HOUR_MS } from '#common/time.ts';
 
 /**
  * Hourly rollups of a series counting only the readings within [from, to] (epoch ms,

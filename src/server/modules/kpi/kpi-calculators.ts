@@ -7,7 +7,6 @@ import type { RecordedChange } from '../../timeseries/timeseries-io.ts';
 import { systemPrincipal } from '../../access/visibility.ts';
 import type { RouteEntry } from '../../plugins/access.ts';
 import { badRequest } from '../../plugins/errors.ts';
-import { HOUR_MS } from '../../timeseries/block-codec.ts';
 import type { ReadingsService } from '../readings/readings.service.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import { type ComfortSource, comfortDrafts, NO_COMFORT } from './comfort.calculator.ts';
@@ -26,6 +25,7 @@ import type { CalculatedMeasure, KpiService } from './kpi.service.ts';
 import * as store from './kpi.store.ts';
 import { type EnergyMeter, groupInto, type KpiBuilding, type MonthSum } from './kpi.store.ts';
 import type { ResponseTimes } from './response-times.ts';
+import { HOUR_MS } from '#common/time.ts';
 
 /** Versions of the calculators' methods: part of every inputs version, bumped when a method changes. */
 export const CALCULATOR_VERSIONS: Record<Calculator, number> = { energy: 1, comfort: 1, ict: 1 };

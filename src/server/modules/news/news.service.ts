@@ -5,8 +5,7 @@ import type { Database } from '../../db/schema.ts';
 import { conflict, notFound } from '../../plugins/errors.ts';
 import { FeedFetchError, type FetchOptions, fetchFeed } from './news.fetcher.ts';
 import * as store from './news.store.ts';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '#common/time.ts';
 
 export interface NewsOptions {
   /** Items older than this many days are dropped. */

@@ -3,13 +3,11 @@ import type { Logger } from 'pino';
 import type { Figure, PublicSummary } from '#common/api/portal.ts';
 import type { Database } from '../../db/schema.ts';
 import { foldHours } from '../../timeseries/aggregate.ts';
-import { HOUR_MS } from '../../timeseries/block-codec.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import { listScopedSeries, type ScopedSeries } from '../../places/places.store.ts';
 import type { KpiPortalFigures } from '../kpi/kpi-portal.ts';
 import { listBuildings, listDistricts, listDwellings } from './portal.store.ts';
-
-const DAY_MS = 86_400_000;
+import { HOUR_MS, DAY_MS } from '#common/time.ts';
 
 /**
  * Conversion factors for electricity from the Spanish grid (peninsular), from "Factores de

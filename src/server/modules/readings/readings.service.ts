@@ -18,10 +18,10 @@ import {
   type SensorPlacement,
 } from '../../places/places.store.ts';
 import { averageAcross, type Bucket, foldHours, type GroupBucket } from '../../timeseries/aggregate.ts';
-import { HOUR_MS } from '../../timeseries/block-codec.ts';
 import { type Interval, intervalBoundaries } from '../../timeseries/calendar.ts';
 import type { SeriesCatalog } from '../../timeseries/series-catalog.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
+import { HOUR_MS } from '#common/time.ts';
 
 /** How a caller names one sensor. */
 export type SensorSelector =

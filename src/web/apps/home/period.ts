@@ -1,4 +1,5 @@
 import type { Interval } from '#common/api/readings.ts';
+import { HOUR_MS, DAY_MS } from '#common/time.ts';
 
 /** The periods a resident can look at, and the interval each is drawn in. */
 export const PERIODS = {
@@ -8,9 +9,6 @@ export const PERIODS = {
   year: { days: 365, interval: 'day' },
 } as const satisfies Record<string, { days: number; interval: Interval }>;
 export type PeriodId = keyof typeof PERIODS;
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 
 /** The last `days` days up to now, from the start of an hour (epoch ms). */
 export function lastDays(days: number, now = Date.now()): { from: number; to: number } {
