@@ -69,9 +69,14 @@ export const PublicSummarySchema = Type.Object({
         code: Type.String(),
         address: Type.String(),
         meanTemperature: Type.Union([Type.Number(), Type.Null()], {
-          description: 'Mean indoor temperature (°C): the mean of its sensors’ means; null = no readings',
+          description:
+            'Mean indoor temperature (°C): the mean of its sensors’ means; null = no readings, or withheld',
         }),
         sensors: Type.Integer({ description: 'Indoor temperature sensors with readings in the period' }),
+        withheld: Type.Boolean({
+          description:
+            'The mean is not published: it covers fewer homes than CIOP_PRIVACY_MIN_DWELLINGS, and would tell one home’s temperature',
+        }),
       }),
     ),
   }),

@@ -12,9 +12,10 @@ declare module '../../module.ts' {
 /** The landing portal's open figures of the district. */
 export const portalModule = defineModule({
   id: 'portal',
-  open: ({ db, engine, logger, kpi }) => ({
+  open: ({ db, engine, logger, config, kpi }) => ({
     portal: new PortalService(db, engine, logger, {
       maxAgeMs: 600_000,
+      minDwellings: config.privacyMinDwellings,
       kpiFigures: () => kpi.store.portalFigures(),
     }),
   }),

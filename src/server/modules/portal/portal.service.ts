@@ -24,6 +24,8 @@ export const ELECTRICITY_FACTORS = {
 export interface PortalOptions {
   /** The summary is recomputed at most this often (ms). */
   maxAgeMs: number;
+  /** A building's mean indoor temperature is published over at least this many homes (CIOP_PRIVACY_MIN_DWELLINGS). */
+  minDwellings: number;
   /** What the KPI store holds for the portal, when the KPI tool runs. */
   kpiFigures?: () => Promise<KpiPortalFigures>;
 }
@@ -41,7 +43,7 @@ export class PortalService {
     private readonly db: Kysely<Database>,
     private readonly engine: TimeSeriesEngine,
     private readonly logger: Logger,
-    private readonly options: PortalOptions = { maxAgeMs: 600_000 },
+    private readonly options: PortalOptions = { maxAgeMs: 600_000, minDwellings: 5 },
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -124,6 +126,7 @@ export class PortalService {
     // Comfort: the mean indoor temperature of each building over the last 7 days.
     const weekFrom = now - 7 * DAY_MS;
     const perBuilding = new Map<number, number[]>();
+    const homesOf = new Map<number, Set<number>>();
     for (const m of await districtSeries('temperature')) {
       if (m.dwellingId === null || m.to <= weekFrom) continue;
       const mean = await this.mean(m, weekFrom, now);
@@ -131,6 +134,7 @@ export class PortalService {
       const buildingId = buildingOfDwelling.get(m.dwellingId);
       if (buildingId === undefined) continue;
       perBuilding.set(buildingId, [...(perBuilding.get(buildingId) ?? []), mean]);
+      homesOf.set(buildingId, (homesOf.get(buildingId) ?? new Set()).add(m.dwellingId));
     }
     const anyComfort = perBuilding.size > 0;
 
@@ -173,15 +177,18 @@ export class PortalService {
         source: anyComfort ? 'readings' : 'none',
         buildings: buildings.map((b) => {
           const means = perBuilding.get(b.id) ?? [];
+          // A public mean over too few homes would tell one home's temperature.
+          const withheld = means.length > 0 && (homesOf.get(b.id)?.size ?? 0) < this.options.minDwellings;
           return {
             buildingId: b.id,
             code: b.code,
             address: b.address,
             meanTemperature:
-              means.length > 0
+              means.length > 0 && !withheld
                 ? Math.round((means.reduce((s, v) => s + v, 0) / means.length) * 10) / 10
                 : null,
             sensors: means.length,
+            withheld,
           };
         }),
       },
