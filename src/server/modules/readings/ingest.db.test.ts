@@ -197,6 +197,47 @@ describe('ingest over HTTP', () => {
     expect(bad.json().errors[0].where).toBe('row 5, column time');
   });
 
+  describe('impossible times', () => {
+    const json = (ts: string, at = 0) => {
+      const good = `{"sn": "C0FFEE00000000AA", "channel": 1, "device": 1, "medium": "co2", "ts": ${T}, "value": 1}`;
+      const bad = `{"sn": "C0FFEE00000000AA", "channel": 1, "device": 1, "medium": "co2", "ts": ${ts}, "value": 1}`;
+      const items = [good, good, good];
+      items[at] = bad;
+      return t.app.inject({
+        method: 'POST',
+        url: '/api/v1/ingest',
+        headers: { ...t.ingestHeaders, 'content-type': 'application/json' },
+        body: `{"readings": [${items.join(',')}]}`,
+      });
+    };
+
+    for (const ts of ['1e308', '9007199254740993', '8640000000000001', '-8640000000000001']) {
+      it(`answers 400 naming the item for "ts": ${ts}`, async () => {
+        for (const at of [0, 2]) {
+          const res = await json(ts, at);
+          expect(res.statusCode, res.body).toBe(400);
+          expect(res.headers['content-type']).toContain('application/problem+json');
+          // The schema names it readings.N.ts; a number read as text, readings[N].ts.
+          expect(res.json().detail).toMatch(new RegExp(`readings(\\.${at}|\\[${at}\\])\\.ts`));
+        }
+        expect(
+          t.platform.catalog.get(`forwarder_data,SN=C0FFEE00000000AA,channel=1,device=1,medium=co2 value`),
+        ).toBeUndefined();
+      });
+    }
+
+    it('answers 400 for an ISO time no date can hold, and for one that is only far away', async () => {
+      const far = await json('"+275760-09-13T00:00:00.001Z"', 1);
+      expect(far.statusCode).toBe(400);
+      expect(far.json().errors[0].where).toBe('readings[1].ts');
+      const future = await json('"9999-12-31T23:59:59Z"', 1);
+      expect(future.statusCode).toBe(400);
+      expect(future.json().detail).toContain(
+        'readings[1]: time 9999-12-31T23:59:59.000Z is more than 86400 s in the future',
+      );
+    });
+  });
+
   it('answers 413 for a body over the limit', async () => {
     const big = 'x'.repeat(26 * 1024 * 1024);
     const res = await writeV2(big);
