@@ -160,7 +160,18 @@ export async function openPlatform(config: Config, logger: Logger = createLogger
       ingest: new IngestService(
         catalog,
         engine,
-        { minTime: config.ingestMinTime, maxFutureS: config.ingestMaxFutureS },
+        {
+          minTime: config.ingestMinTime,
+          maxFutureS: config.ingestMaxFutureS,
+          line: {
+            lineBytes: config.ingestMaxLineBytes,
+            fields: config.ingestMaxFieldsPerLine,
+            tags: config.ingestMaxTags,
+            keyBytes: config.ingestMaxKeyBytes,
+          },
+          maxNewSeries: config.ingestMaxNewSeries,
+          newSeriesPerMinute: config.ingestNewSeriesPerMinute,
+        },
         {
           buildingsOf: (gatewayIds) => buildingsOfGateways(database.db, gatewayIds),
           bySerial: (serials) => findGatewaysBySerial(database.db, serials),

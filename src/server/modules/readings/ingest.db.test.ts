@@ -197,6 +197,62 @@ describe('ingest over HTTP', () => {
     expect(bad.json().errors[0].where).toBe('row 5, column time');
   });
 
+  describe('a refused batch leaves no trace', () => {
+    const v1 = (body: string) =>
+      t.app.inject({ method: 'POST', url: '/write?db=x&precision=s', headers: t.ingestHeaders, body });
+    const S = T / 1000;
+    const sensorLine = (sn: string, value: string, s: number) =>
+      `forwarder_data,SN=${sn},channel=1,device=1,medium=temperature value=${value} ${s}`;
+
+    async function registryOf(sn: string) {
+      const db = t.platform.database.db;
+      const gateway = await db.selectFrom('gateway').selectAll().where('sn', '=', sn).executeTakeFirst();
+      const sensors = gateway
+        ? await db.selectFrom('sensor').selectAll().where('gateway_id', '=', gateway.id).execute()
+        : [];
+      const series = await db
+        .selectFrom('series')
+        .select(['key', 'value_type'])
+        .where('key', 'like', `forwarder_data,SN=${sn},%`)
+        .execute();
+      return { gateway, sensors, series };
+    }
+
+    it('a number, then a string of the same new series: refused at line 2, and numbers go in after', async () => {
+      const sn = 'B0B0B0B000000001';
+      const res = await v1([sensorLine(sn, '21.5', S), sensorLine(sn, '"x"', S + 1)].join('\n'));
+      expect(res.statusCode).toBe(400);
+      const problem = res.json();
+      expect(problem.detail).toMatch(/^Nothing was stored: line 2: field type conflict/);
+      expect(problem.errors.map((e: { where: string }) => e.where)).toEqual(['line 2']);
+      expect(await registryOf(sn)).toEqual({ gateway: undefined, sensors: [], series: [] });
+      expect((await v1(sensorLine(sn, '22', S + 2))).statusCode).toBe(204);
+      expect((await registryOf(sn)).series).toEqual([
+        { key: `forwarder_data,SN=${sn},channel=1,device=1,medium=temperature value`, value_type: 'number' },
+      ]);
+      expect((await rawOf(sn, 'temperature')).json().points).toEqual([{ t: T + 2000, v: 22 }]);
+    });
+
+    it('a number, a string, a number: no gateway, sensor or series is created', async () => {
+      const sn = 'B0B0B0B000000002';
+      const res = await v1(
+        [sensorLine(sn, '21.5', S), sensorLine(sn, '"x"', S + 1), sensorLine(sn, '21.7', S + 2)].join('\n'),
+      );
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors.map((e: { where: string }) => e.where)).toEqual(['line 2']);
+      expect(await registryOf(sn)).toEqual({ gateway: undefined, sensors: [], series: [] });
+    });
+
+    it('a reading of a known series of the other type: refused at its line', async () => {
+      const sn = 'B0B0B0B000000003';
+      expect((await v1(sensorLine(sn, '20', S))).statusCode).toBe(204);
+      const res = await v1([`other,host=a v=1 ${S}`, sensorLine(sn, '"x"', S + 1)].join('\n'));
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors.map((e: { where: string }) => e.where)).toEqual(['line 2']);
+      expect(t.platform.catalog.get('other,host=a v')).toBeUndefined();
+    });
+  });
+
   describe('impossible times', () => {
     const json = (ts: string, at = 0) => {
       const good = `{"sn": "C0FFEE00000000AA", "channel": 1, "device": 1, "medium": "co2", "ts": ${T}, "value": 1}`;
