@@ -419,7 +419,7 @@ export class LineScanner {
 
   /** Decodes the next piece of the body into `text`, after `carried` (the start of a line). */
   private decodeNextPiece(carried: string): void {
-    const piece = (this.bytes as ByteQueue).take(PIECE_BYTES, this.options.limits?.lineBytes ?? Infinity);
+    const piece = (this.bytes as ByteQueue).take(PIECE_BYTES, this.options.limits?.lineBytes ?? NO_LIMIT);
     this.text = carried + piece.toString('utf8');
     this.pos = 0;
     this.textFirstLine = this.line;
@@ -486,6 +486,12 @@ class ByteQueue {
   }
 }
 
+/**
+ * A limit no line reaches (strings are shorter than 2^29 units), and a small integer, as the
+ * finite limits are: comparisons with one kind of number stay fast.
+ */
+const NO_LIMIT = 0x3fffffff;
+
 /** The line at which `scanText` stopped: a second result, kept out of an allocated object. */
 let scanEndLine = 1;
 
@@ -511,10 +517,10 @@ function scanText(
   let pos = start;
   let line = firstLine;
   const limits = options.limits;
-  const maxFields = limits === undefined ? Infinity : limits.fields;
-  const maxTags = limits === undefined ? Infinity : limits.tags;
-  const maxKeyBytes = limits === undefined ? Infinity : limits.keyBytes;
-  const maxLineBytes = limits === undefined ? Infinity : limits.lineBytes;
+  const maxFields = limits === undefined ? NO_LIMIT : limits.fields;
+  const maxTags = limits === undefined ? NO_LIMIT : limits.tags;
+  const maxKeyBytes = limits === undefined ? NO_LIMIT : limits.keyBytes;
+  const maxLineBytes = limits === undefined ? NO_LIMIT : limits.lineBytes;
 
   // `stop` is checked at the start of lines only: a line is always scanned to its end.
   while (pos < stop) {
