@@ -61,6 +61,27 @@ describe('configuration', () => {
     });
   });
 
+  it('bounds what an ingest batch may hold and create, and refuses limits that do not go together', () => {
+    expect(loadConfig({})).toMatchObject({
+      ingestMaxLineBytes: 1_048_576,
+      ingestMaxFieldsPerLine: 1000,
+      ingestMaxTags: 64,
+      ingestMaxKeyBytes: 1024,
+      ingestMaxNewSeries: 10_000,
+      ingestNewSeriesPerMinute: 20_000,
+    });
+    expect(loadConfig({ CIOP_INGEST_NEW_SERIES_PER_MINUTE: '0' }).ingestNewSeriesPerMinute).toBe(0);
+    expect(() => loadConfig({ CIOP_INGEST_MAX_TAGS: '3' })).toThrow(
+      'CIOP_INGEST_MAX_TAGS: expected 4…10000, got 3',
+    );
+    expect(() => loadConfig({ CIOP_INGEST_MAX_KEY_BYTES: '65536' })).toThrow('CIOP_INGEST_MAX_KEY_BYTES');
+    expect(() =>
+      loadConfig({ CIOP_INGEST_MAX_NEW_SERIES: '5000', CIOP_INGEST_NEW_SERIES_PER_MINUTE: '1000' }),
+    ).toThrow(
+      'CIOP_INGEST_MAX_NEW_SERIES (5000) is above CIOP_INGEST_NEW_SERIES_PER_MINUTE (1000): a request that large could never be stored',
+    );
+  });
+
   it('lists every wrong value at once, naming the variable and what it expects', () => {
     let error: ConfigError | undefined;
     try {

@@ -33,6 +33,18 @@ export interface Config {
   ingestMaxFutureS: number;
   /** Largest accepted request body on the ingest endpoints, bytes (after decompression). */
   ingestMaxBodyBytes: number;
+  /** Longest line-protocol line, UTF-8 bytes. */
+  ingestMaxLineBytes: number;
+  /** Most fields one line-protocol line may list. */
+  ingestMaxFieldsPerLine: number;
+  /** Most tags one series may have. */
+  ingestMaxTags: number;
+  /** Longest measurement, tag key, tag value or field key, UTF-8 bytes. */
+  ingestMaxKeyBytes: number;
+  /** Most series one ingest request (or MQTT message) may create. */
+  ingestMaxNewSeries: number;
+  /** Most series one token may create in a minute (all MQTT messages count as one); 0 = unlimited. */
+  ingestNewSeriesPerMinute: number;
   /** How often the ingest log is compacted into series blocks, ms. */
   flushIntervalMs: number;
   /** Durability of acknowledged writes on SQLite: `full` survives power loss, `normal` a process crash. */
@@ -367,6 +379,48 @@ export const SETTINGS = [
     doc: 'Largest ingest body in bytes, after decompression (413 above).',
   }),
   setting({
+    key: 'ingestMaxLineBytes',
+    env: 'CIOP_INGEST_MAX_LINE_BYTES',
+    default: 1024 * 1024,
+    parse: integer(1024, 1024 * 1024 * 1024),
+    doc: 'Longest line-protocol line in bytes (a line is read without a pause, so this bounds how long one line holds the server); a batch with a longer line is refused whole (400).',
+  }),
+  setting({
+    key: 'ingestMaxFieldsPerLine',
+    env: 'CIOP_INGEST_MAX_FIELDS_PER_LINE',
+    default: 1000,
+    parse: integer(1, 100_000),
+    doc: 'Most fields one line-protocol line may list; a batch with a longer line is refused whole (400).',
+  }),
+  setting({
+    key: 'ingestMaxTags',
+    env: 'CIOP_INGEST_MAX_TAGS',
+    default: 64,
+    parse: integer(4, 10_000),
+    doc: 'Most tags one series may have (forwarders send 4); a batch with more is refused whole (400).',
+  }),
+  setting({
+    key: 'ingestMaxKeyBytes',
+    env: 'CIOP_INGEST_MAX_KEY_BYTES',
+    default: 1024,
+    parse: integer(64, 65_535),
+    doc: 'Longest measurement, tag key, tag value or field key, in UTF-8 bytes; a batch with a longer one is refused whole (400).',
+  }),
+  setting({
+    key: 'ingestMaxNewSeries',
+    env: 'CIOP_INGEST_MAX_NEW_SERIES',
+    default: 10_000,
+    parse: integer(1, 10_000_000),
+    doc: 'Most series one request or MQTT message may create; a batch that would create more is refused whole (400).',
+  }),
+  setting({
+    key: 'ingestNewSeriesPerMinute',
+    env: 'CIOP_INGEST_NEW_SERIES_PER_MINUTE',
+    default: 20_000,
+    parse: integer(0, 100_000_000),
+    doc: 'Most series one token may create in a minute, on each replica (MQTT messages count together); a batch beyond is refused whole (429 with Retry-After); 0 = unlimited.',
+  }),
+  setting({
     key: 'flushIntervalMs',
     env: 'CIOP_FLUSH_INTERVAL_MS',
     default: 1000,
@@ -671,6 +725,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       problems.push(`${s.env}: ${error.message}`);
     }
   }
+  if (problems.length === 0) problems.push(...crossCheck(config as unknown as Config));
   if (problems.length > 0) throw new ConfigError(problems);
   return { ...(config as unknown as Config), ...overrides };
+}
+
+/** Problems of values that are each valid but do not go together. */
+function crossCheck(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.ingestNewSeriesPerMinute > 0 && config.ingestMaxNewSeries > config.ingestNewSeriesPerMinute)
+    problems.push(
+      `CIOP_INGEST_MAX_NEW_SERIES (${config.ingestMaxNewSeries}) is above CIOP_INGEST_NEW_SERIES_PER_MINUTE (${config.ingestNewSeriesPerMinute}): a request that large could never be stored`,
+    );
+  return problems;
 }

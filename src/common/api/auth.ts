@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { MACHINE_SCOPES, ROLES } from './access.ts';
+import { EpochMs } from './time.ts';
 
 /** Languages a person can use CIOP in. */
 export const LANGUAGES = ['en', 'es', 'eu'] as const;
@@ -14,8 +15,6 @@ export const REFRESH_COOKIE = 'ciop_refresh';
 export const CSRF_COOKIE = 'ciop_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 
-const EpochMs = (description: string) =>
-  Type.Integer({ description: `${description} (UTC epoch milliseconds)` });
 const Id = (description: string) => Type.Integer({ minimum: 1, description });
 
 export const RoleSchema = Type.Union(

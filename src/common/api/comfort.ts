@@ -1,10 +1,9 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { EpochMs } from './time.ts';
 
 /** Most inputs one `POST /api/v1/comfort/pmv` takes. */
 export const MAX_PMV_BATCH = 10_000;
 
-const EpochMs = (description: string) =>
-  Type.Integer({ description: `${description} (UTC epoch milliseconds)` });
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 /**
  * A nullable input as one JSON Schema type list: with the server's type coercion, a union

@@ -1,13 +1,12 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { LanguageSchema } from './news.ts';
+import { EpochMs } from './time.ts';
 
 /**
  * The resident's home: before-and-after comparison of an intervention normalised by heating
  * degree days, and tips drawn from the dwelling's recent readings.
  */
 
-const EpochMs = (description: string) =>
-  Type.Integer({ description: `${description} (UTC epoch milliseconds)` });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const DwellingParams = Type.Object({ id: Type.Integer({ minimum: 1, description: 'Dwelling id' }) });

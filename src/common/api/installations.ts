@@ -2,9 +2,8 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { LanguageSchema } from './auth.ts';
 import { Page, PageQuery } from './pagination.ts';
 import { SERIAL_PATTERN } from './registry.ts';
+import { EpochMs } from './time.ts';
 
-const EpochMs = (description: string) =>
-  Type.Integer({ description: `${description} (UTC epoch milliseconds)` });
 const Id = (description: string) => Type.Integer({ minimum: 1, description });
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const MEDIUM_PATTERN = '^[a-z][a-z0-9_]{0,63}$';

@@ -2,6 +2,7 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Page, PageQuery } from './pagination.ts';
 import { PILLARS } from './kpi-pillars.ts';
 import { CARRIERS, type Carrier } from './registry.ts';
+import { EpochMs, UnixSeconds } from './time.ts';
 
 export { PILLAR_NAMES, PILLARS, type Pillar, type Texts } from './kpi-pillars.ts';
 
@@ -69,8 +70,6 @@ export const KPI_CODE_PATTERN = '^[A-Z][A-Z0-9_]{1,63}$';
 const StringEnum = <T extends readonly string[]>(values: T, description: string) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], description });
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const EpochMs = (description: string) =>
-  Type.Integer({ description: `${description} (UTC epoch milliseconds)` });
 
 export const PillarSchema = StringEnum(PILLARS, `Pillar: ${PILLARS.join(', ')}`);
 export const KpiScopeSchema = StringEnum(
@@ -381,7 +380,7 @@ export const ThermalRecordSchema = Type.Object(
       maxLength: 128,
       description: 'Unique id of the record at its source: sending it again updates it',
     }),
-    timestamp: Type.Number({ description: 'When, Unix seconds; the energy counts in the period holding it' }),
+    timestamp: UnixSeconds('When; the energy counts in the period holding it'),
     value: Type.Number({ description: 'Energy delivered, kWh' }),
     resource_id: Type.String({ minLength: 1, maxLength: 64, description: 'The building’s cadastral code' }),
     carrier: Type.String({ minLength: 1, maxLength: 64, description: 'natural_gas, district_heating…' }),

@@ -1,11 +1,10 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { EpochMs } from './time.ts';
 
 /** Languages CIOP speaks; a feed or an item may be in one of them, or unknown (null). */
 export const LANGUAGES = ['en', 'es', 'eu'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
-const EpochMs = (description: string) =>
-  Type.Integer({ description: `${description} (UTC epoch milliseconds)` });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 const languageSchema = (description: string) =>

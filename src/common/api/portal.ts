@@ -1,7 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-
-const EpochMs = (description: string) =>
-  Type.Integer({ description: `${description} (UTC epoch milliseconds)` });
+import { EpochMs } from './time.ts';
 
 /** Where a figure comes from. `none`: there is no data for it yet. */
 export const FigureSourceSchema = Type.Union(

@@ -1,7 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-
-const EpochMs = (description: string) =>
-  Type.Integer({ description: `${description} (UTC epoch milliseconds)` });
+import { EPOCH_MS_MAX, EPOCH_MS_MIN, EpochMs } from './time.ts';
 
 export const JsonReadingSchema = Type.Object(
   {
@@ -22,9 +20,16 @@ export const JsonReadingSchema = Type.Object(
       description:
         'What is measured: temperature (°C), humidity (%RH), co2 (ppm), power (W), energy (kWh), or another medium.',
     }),
-    ts: Type.Union([Type.Integer(), Type.String({ minLength: 10, maxLength: 40 })], {
-      description: 'Time of the reading: UTC epoch milliseconds or ISO 8601 with offset.',
-    }),
+    ts: Type.Union(
+      [
+        Type.Integer({ minimum: EPOCH_MS_MIN, maximum: EPOCH_MS_MAX }),
+        Type.String({ minLength: 10, maxLength: 40 }),
+      ],
+      {
+        description:
+          'Time of the reading: UTC epoch milliseconds (years 0001 to 9999) or ISO 8601 with offset.',
+      },
+    ),
     value: Type.Number({ description: 'Value in the unit of the medium.' }),
   },
   { additionalProperties: false },

@@ -1,5 +1,6 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Page, PageQuery } from './pagination.ts';
+import { EpochMs } from './time.ts';
 
 /**
  * The registry: district → building → dwelling → gateway → sensor, weather stations, the open
@@ -80,8 +81,6 @@ export function Nullable<T extends TSchema>(schema: T) {
 }
 
 const Id = (description: string) => Type.Integer({ minimum: 1, description });
-const EpochMs = (description: string) =>
-  Type.Integer({ description: `${description} (UTC epoch milliseconds)` });
 const Latitude = Type.Number({ minimum: -90, maximum: 90, description: 'WGS 84 latitude, ° (−90 to 90)' });
 const Longitude = Type.Number({
   minimum: -180,

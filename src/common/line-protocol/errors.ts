@@ -12,21 +12,27 @@ export class LineProtocolError extends Error {
   readonly column: number;
   /** What is wrong, without the position, phrased so that a person can fix the line. */
   readonly reason: string;
+  /** The limit of `ParseOptions.limits` the line goes beyond, when that is what is wrong. */
+  readonly limit: LimitName | undefined;
 
-  constructor(line: number, column: number, reason: string) {
+  constructor(line: number, column: number, reason: string, limit?: LimitName) {
     super(`line ${line}, column ${column}: ${reason}`);
     this.name = 'LineProtocolError';
     this.line = line;
     this.column = column;
     this.reason = reason;
+    this.limit = limit;
   }
 }
+
+/** The names of the limits a parse may be given (`LineLimits`). */
+export type LimitName = 'lineBytes' | 'fields' | 'tags' | 'keyBytes';
 
 /**
  * Builds the error for the character at `index` of `body`. Positions are worked out here, on the
  * error path only, so that the parser itself does not have to track columns.
  */
-export function errorAt(body: string, index: number, reason: string): LineProtocolError {
+export function errorAt(body: string, index: number, reason: string, limit?: LimitName): LineProtocolError {
   const end = Math.min(Math.max(index, 0), body.length);
   let line = 1;
   let lineStart = 0;
@@ -44,7 +50,7 @@ export function errorAt(body: string, index: number, reason: string): LineProtoc
     }
     column++;
   }
-  return new LineProtocolError(line, column, reason);
+  return new LineProtocolError(line, column, reason, limit);
 }
 
 /** Quotes a piece of the input for an error message, cut short when it is long. */

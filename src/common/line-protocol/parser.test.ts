@@ -1,6 +1,14 @@
 import { Point, escape } from '@influxdata/influxdb-client';
 import { describe, expect, it } from 'vitest';
-import { LineProtocolError, parseLines, type FieldValue, type ParsedPoint, type Precision } from './index.ts';
+import {
+  LineProtocolError,
+  LineScanner,
+  parseLines,
+  type FieldValue,
+  type LineLimits,
+  type ParsedPoint,
+  type Precision,
+} from './index.ts';
 
 const NOW = Date.UTC(2024, 0, 15, 12, 0, 0, 0);
 
@@ -701,6 +709,191 @@ describe('parseLines: a body given as bytes', () => {
   it('reads a body with quoted strings whole, newlines inside them included', () => {
     const body = [...lines.slice(0, 6_000), 'note text="two\nlines" 1', ...lines.slice(6_000)].join('\n');
     expect(parseLines(Buffer.from(body), { precision: 'ns', nowMs: NOW })).toEqual(parse(body));
+  });
+});
+
+describe('LineScanner: a body scanned a slice at a time', () => {
+  const body = Array.from(
+    { length: 9_000 },
+    (_, i) =>
+      [
+        `forwarder_data,SN=B00000000000${(i % 251).toString(16).padStart(4, '0')},channel=1,device=1,medium=co2 value=${i} ${1_700_000_000 + i}000000000`,
+        `# comment ${i}`,
+        '',
+        `cpu,host=h${i % 7} idle=${i}.5,user=${i}i`,
+      ][i % 4],
+  ).join('\n');
+
+  /** Points of `input` scanned in slices of `units`, and the number of slices it took. */
+  function sliced(
+    input: string | Buffer | Buffer[],
+    units: number,
+  ): { points: ParsedPoint[]; slices: number } {
+    const points: ParsedPoint[] = [];
+    const scanner = new LineScanner(input, { precision: 'ns', nowMs: NOW }, (series, f, timeMs, line) => {
+      const fields: Array<[string, FieldValue]> = [];
+      for (let i = 0; i < f.count; i++) {
+        const type = (['float', 'integer', 'unsigned', 'boolean', 'string'] as const)[f.types[i]];
+        const value =
+          type === 'string' ? f.strings[i] : type === 'boolean' ? f.numbers[i] === 1 : f.numbers[i];
+        fields.push([f.keys[i], { type, value } as FieldValue]);
+      }
+      const { measurement, tags, seriesKey } = series;
+      points.push({ measurement, tags, seriesKey, fields, timeMs, line });
+    });
+    let slices = 1;
+    while (!scanner.step(units)) slices++;
+    return { points, slices };
+  }
+
+  it('gives the same points and line numbers as a whole scan, in any slices, from text or bytes', () => {
+    const whole = parse(body);
+    for (const units of [1, 1_000, 64 * 1024, 10_000_000]) {
+      const text = sliced(body, units);
+      expect(text.points).toEqual(whole);
+      expect(sliced(Buffer.from(body), units).points).toEqual(whole);
+      if (units === 1_000) expect(text.slices).toBeGreaterThan(body.length / 2_000);
+    }
+  });
+
+  it('reports an error at the same line and column as a whole scan', () => {
+    const bad = `${body}\ncpu,host=a v=1 12x\n${body}`;
+    const expected = failure(bad);
+    for (const input of [bad, Buffer.from(bad)]) {
+      let error: unknown;
+      try {
+        sliced(input, 5_000);
+      } catch (e) {
+        error = e;
+      }
+      expect((error as LineProtocolError).message).toBe(expected.message);
+    }
+  });
+
+  it('gives the same points from the chunks a body came in, however they cut it', () => {
+    const withStrings = body
+      .split('\n')
+      .map((line, i) =>
+        i % 97 === 0 ? `note,n=${i} text="two\nlines ${'ü'.repeat(i % 5)}\\\nand\\\\ more" ${i}` : line,
+      )
+      .join('\n');
+    const whole = parse(withStrings);
+    const bytes = Buffer.from(withStrings);
+    for (const size of [1, 7, 1000, 70_000]) {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+      expect(sliced(chunks, 5_000).points).toEqual(whole);
+    }
+  });
+
+  it('ends on a comment without a newline', () => {
+    expect(sliced('cpu v=1 1\n# the end', 1).points).toHaveLength(1);
+  });
+});
+
+describe('parseLines: limits', () => {
+  const limits: LineLimits = { lineBytes: 64, fields: 3, tags: 2, keyBytes: 8 };
+  /** The error a body raises under `limits`, or undefined when it is read. */
+  function refusal(body: string, under = limits): LineProtocolError | undefined {
+    try {
+      parseLines(body, { precision: 'ns', nowMs: NOW, limits: under });
+    } catch (error) {
+      if (error instanceof LineProtocolError) return error;
+      throw error;
+    }
+    return undefined;
+  }
+
+  it('reads lines within every limit', () => {
+    expect(refusal('measure,tagkey01=tagval01,b=2 fieldk01=1,b=2,c=3 1')).toBeUndefined();
+    // Bytes once unescaped: the escapes do not count.
+    expect(refusal('m\\ m\\ m\\ m,t\\=1\\=2=v\\ v\\ v\\ v f\\,f\\,f\\,f=1')).toBeUndefined();
+  });
+
+  it('refuses a line of too many fields, repeated keys counted, at the first one too many', () => {
+    const error = refusal('ok v=1\ncpu a=1,b=2,c=3,d=4');
+    expect([error?.line, error?.column, error?.limit]).toEqual([2, 17, 'fields']);
+    expect(error?.reason).toBe('more than 3 fields on one line');
+    expect(refusal('cpu a=1,a=2,a=3,a=4')?.limit).toBe('fields');
+  });
+
+  it('refuses a series of too many tags', () => {
+    const error = refusal('cpu,c=1,b=2,a=3 v=1');
+    expect([error?.column, error?.limit, error?.reason]).toEqual([
+      13,
+      'tags',
+      'more than 2 tags in one series',
+    ]);
+  });
+
+  it('refuses a measurement, tag key, tag value or field key longer than allowed, in UTF-8 bytes', () => {
+    expect(refusal('measureme v=1')?.reason).toBe(
+      'measurement "measureme" takes 9 bytes; at most 8 are allowed',
+    );
+    expect(refusal('m,tagkey012=1 v=1')?.reason).toMatch(/^tag key "tagkey012" takes 9 bytes/);
+    expect(refusal('m,t=ñandúñ v=1')?.reason).toMatch(/^value of tag "t" "ñandúñ" takes 9 bytes/);
+    const field = refusal('m fieldkey9=1');
+    expect([field?.column, field?.limit]).toEqual([3, 'keyBytes']);
+  });
+
+  it('holds a series met earlier under looser limits to the limits of this body', () => {
+    const line = 'wide,a=1,b=2,c=3 v=1';
+    parse(line);
+    parse(line);
+    expect(refusal(line)?.limit).toBe('tags');
+    const long = 'longmeasurement,a=1 v=1';
+    parse(long);
+    expect(refusal(long)?.limit).toBe('keyBytes');
+  });
+
+  it('refuses a line longer than allowed, in UTF-8 bytes, a string value running onto later lines too', () => {
+    const at64 = `m v="${'s'.repeat(64 - 6)}"`;
+    expect(at64.length).toBe(64);
+    expect(refusal(`ok v=1\n${at64}`)).toBeUndefined();
+    const long = refusal(`ok v=1\n${at64}x`);
+    expect([long?.line, long?.column, long?.limit]).toEqual([2, 1, 'lineBytes']);
+    expect(long?.reason).toBe('the line takes more than 64 bytes');
+    expect(refusal(`m v="${'é'.repeat(30)}"`)?.limit).toBe('lineBytes');
+    const spanning = refusal(`m v="${'a\n'.repeat(40)}"`);
+    expect([spanning?.line, spanning?.limit]).toEqual([1, 'lineBytes']);
+    const after = refusal(`m v="a\nb",w=${'1'.repeat(70)}`);
+    expect([after?.line, after?.limit]).toEqual([1, 'lineBytes']);
+    expect(refusal(`m v="${'a'.repeat(70)}`)?.limit).toBe('lineBytes');
+    expect(refusal('m v="abc')?.reason).toMatch(/^unterminated string/);
+  });
+
+  it('refuses a line of megabytes from a body given as bytes at the same place as from the text', () => {
+    const under: LineLimits = { lineBytes: 1000, fields: 3, tags: 2, keyBytes: 8 };
+    const lines = Array.from({ length: 20_000 }, (_, i) => `cpu v=${i} ${i}`);
+    for (const at of [0, 3_000, 19_999]) {
+      const body = [...lines.slice(0, at), `m v=${'1'.repeat(3_000_000)}`, ...lines.slice(at)].join('\n');
+      const expected = refusal(body, under);
+      expect([expected?.line, expected?.column, expected?.limit]).toEqual([at + 1, 1, 'lineBytes']);
+      let error: unknown;
+      const scanner = new LineScanner(
+        Buffer.from(body),
+        { precision: 'ns', nowMs: NOW, limits: under },
+        () => {},
+      );
+      try {
+        while (!scanner.step(64 * 1024));
+      } catch (e) {
+        error = e;
+      }
+      expect((error as LineProtocolError).message).toBe(expected?.message);
+    }
+  });
+
+  it('stops at a million fields as soon as one is too many', () => {
+    // Flat, as a request body decodes: a string built by concatenation is flattened on first use.
+    const wide = Buffer.from(
+      `bomb,host=x value=1,${Array.from({ length: 1_000_000 }, (_, i) => `f${i}=1`).join(',')} 1`,
+    ).toString();
+    const started = performance.now();
+    const error = refusal(wide, { lineBytes: 26e6, fields: 1000, tags: 64, keyBytes: 1024 });
+    expect(error?.limit).toBe('fields');
+    // Scanning the whole line takes seconds here.
+    expect(performance.now() - started).toBeLessThan(500);
   });
 });
 

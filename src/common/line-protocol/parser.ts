@@ -97,12 +97,33 @@ export type PointVisitor = (
 
 const TYPE_NAMES = ['float', 'integer', 'unsigned', 'boolean', 'string'] as const;
 
-/** How to read the timestamps of a body. */
+/** How to read the timestamps of a body, and how large its lines may be. */
 export interface ParseOptions {
   /** Unit of the timestamps in the body. */
   precision: Precision;
   /** Time for lines without a timestamp, epoch milliseconds; truncated to `precision`. */
   nowMs: number;
+  /** Limits a line must keep within; none when left out. */
+  limits?: LineLimits;
+}
+
+/**
+ * How large a line may be. A line beyond one is refused like a syntax error, with the limit's
+ * name in `LineProtocolError.limit`, and the scanner stops there: a line of a million fields
+ * costs no more than one of `fields + 1`.
+ */
+export interface LineLimits {
+  /**
+   * Longest line, in UTF-8 bytes (a string value spanning lines included). A line is scanned
+   * without a pause, so this bounds how long one line holds the thread.
+   */
+  lineBytes: number;
+  /** Most fields one line may list; a repeated key counts every time. */
+  fields: number;
+  /** Most tags one series may have. */
+  tags: number;
+  /** Longest measurement, tag key, tag value or field key, in UTF-8 bytes once unescaped. */
+  keyBytes: number;
 }
 
 const NUL = 0;
@@ -156,6 +177,8 @@ interface SeriesEntry extends SeriesHandle {
   readonly raw: string;
   /** `keyHash(raw)`, compared before the text. */
   readonly hash: number;
+  /** Length of its longest part (measurement, tag key or value), UTF-16 units once unescaped. */
+  readonly longestPart: number;
 }
 
 // Building the measurement, tag strings and arrays of a point costs more than scanning it, and
@@ -272,34 +295,22 @@ export function scanLines(body: string, options: ParseOptions, visit: PointVisit
   scanFrom(body, 1, options, visit);
 }
 
-/** Bytes a piece of `scanBytes` takes at least: strings this small are made in the young generation. */
+/** Bytes a piece of a body given as bytes takes at least: strings this small are made in the young generation. */
 const PIECE_BYTES = 64 * 1024;
 
 /**
- * `scanLines` over a UTF-8 body, with the same points, line numbers and errors. A long body is
+ * `scanLines` over a UTF-8 body, with the same points, line numbers and errors. The body is
  * decoded and scanned in pieces of about 64 KiB cut after a line's end: one string of half a
  * megabyte takes a fresh memory mapping each time (page faults cost more than its parse), a
- * piece does not. A body with a quote (a string field may hold a newline) is read whole.
+ * piece does not. The body may come as the chunks it arrived in, never joined.
  */
-export function scanBytes(bytes: Buffer, options: ParseOptions, visit: PointVisitor): void {
-  const n = bytes.length;
-  if (n <= 2 * PIECE_BYTES || bytes.indexOf(QUOTE) !== -1) {
-    scanFrom(bytes.toString('utf8'), 1, options, visit);
-    return;
-  }
-  let start = 0;
-  let line = 1;
-  while (start < n) {
-    let end = n;
-    if (n - start > 2 * PIECE_BYTES) {
-      // After a newline that no backslash escapes: a line ends there whatever came before it.
-      let lf = bytes.indexOf(LF, start + PIECE_BYTES);
-      while (lf !== -1 && bytes[lf - 1] === BACKSLASH) lf = bytes.indexOf(LF, lf + 1);
-      if (lf !== -1) end = lf + 1;
-    }
-    line = scanFrom(bytes.toString('utf8', start, end), line, options, visit);
-    start = end;
-  }
+export function scanBytes(
+  bytes: Buffer | readonly Buffer[],
+  options: ParseOptions,
+  visit: PointVisitor,
+): void {
+  const scanner = new LineScanner(bytes, options, visit);
+  while (!scanner.step(Infinity));
 }
 
 /**
@@ -307,30 +318,212 @@ export function scanBytes(bytes: Buffer, options: ParseOptions, visit: PointVisi
  * after its last.
  */
 function scanFrom(s: string, firstLine: number, options: ParseOptions, visit: PointVisitor): number {
+  const spec = specOf(options);
+  const defaultMs = defaultTimeMs(options.nowMs, options.precision);
+  try {
+    scanText(s, 0, firstLine, s.length, spec, defaultMs, options, visit);
+  } catch (error) {
+    throw shifted(error, firstLine);
+  }
+  return scanEndLine;
+}
+
+/** The precision spec of `options`. @throws PrecisionError when it names none. */
+function specOf(options: ParseOptions): PrecisionSpec {
   const spec = Object.hasOwn(PRECISION_SPECS, options.precision) ? PRECISION_SPECS[options.precision] : null;
   if (spec === null) throw new PrecisionError(String(options.precision));
-  try {
-    return scanText(s, firstLine, spec, defaultTimeMs(options.nowMs, options.precision), options, visit);
-  } catch (error) {
-    // Positions of errors are worked out within `s`: shift them to the body's lines.
-    if (firstLine === 1 || !(error instanceof LineProtocolError)) throw error;
-    throw new LineProtocolError(error.line + firstLine - 1, error.column, error.reason);
+  return spec;
+}
+
+/** `error`, with its line shifted to the body's when it was found in text starting at `firstLine`. */
+function shifted(error: unknown, firstLine: number): unknown {
+  // Positions of errors are worked out within the text scanned: shift them to the body's lines.
+  if (firstLine === 1 || !(error instanceof LineProtocolError)) return error;
+  return new LineProtocolError(error.line + firstLine - 1, error.column, error.reason, error.limit);
+}
+
+/**
+ * A body scanned a slice at a time, so that a server can answer other requests between two
+ * slices: the same points, line numbers and errors as `scanBytes` and `scanLines`, in the same
+ * order. A slice ends at the end of a line, so a line (however long) is scanned whole, and the
+ * `limits` of the options keep a line short.
+ */
+export class LineScanner {
+  private readonly spec: PrecisionSpec;
+  private readonly defaultMs: number;
+  /** The text being scanned: the whole body, or the piece of it decoded last. */
+  private text = '';
+  /** Position in `text` of the next line to scan. */
+  private pos = 0;
+  /** Line of the body at `pos`. */
+  private line = 1;
+  /** Line of the body on which `text` starts. */
+  private textFirstLine = 1;
+  /** What is left to decode of a body given as bytes. */
+  private readonly bytes: ByteQueue | undefined;
+
+  /**
+   * @param body the request body: text, its UTF-8 bytes, or those bytes in the chunks they came in.
+   * @throws PrecisionError when `options.precision` is not a Precision.
+   */
+  constructor(
+    body: string | Buffer | readonly Buffer[],
+    private readonly options: ParseOptions,
+    private readonly visit: PointVisitor,
+  ) {
+    this.spec = specOf(options);
+    this.defaultMs = defaultTimeMs(options.nowMs, options.precision);
+    if (typeof body === 'string') this.text = body;
+    else this.bytes = new ByteQueue(Buffer.isBuffer(body) ? [body] : body);
+  }
+
+  /**
+   * Scans whole lines until about `units` UTF-16 units of text more are behind, or the body ends.
+   *
+   * @returns true once the whole body has been scanned.
+   * @throws LineProtocolError for the first offending character; the scan is over then.
+   */
+  step(units: number): boolean {
+    if (this.pos >= this.text.length) {
+      if (this.bytes === undefined || this.bytes.empty) return true;
+      this.decodeNextPiece('');
+    }
+    for (;;) {
+      try {
+        const stop = Math.min(this.text.length, this.pos + units);
+        const more = this.bytes !== undefined && !this.bytes.empty;
+        const pos = scanText(
+          this.text,
+          this.pos,
+          this.line,
+          stop,
+          this.spec,
+          this.defaultMs,
+          this.options,
+          this.visit,
+          more,
+        );
+        this.line = scanEndLine;
+        if (pos < 0) {
+          // A string value runs on past the piece: scan its line again with the next piece.
+          this.decodeNextPiece(this.text.slice(-pos - 1));
+          continue;
+        }
+        this.pos = pos;
+      } catch (error) {
+        throw shifted(error, this.textFirstLine);
+      }
+      return this.pos >= this.text.length && (this.bytes === undefined || this.bytes.empty);
+    }
+  }
+
+  /** Decodes the next piece of the body into `text`, after `carried` (the start of a line). */
+  private decodeNextPiece(carried: string): void {
+    const piece = (this.bytes as ByteQueue).take(PIECE_BYTES, this.options.limits?.lineBytes ?? NO_LIMIT);
+    this.text = carried + piece.toString('utf8');
+    this.pos = 0;
+    this.textFirstLine = this.line;
   }
 }
 
+/** The bytes of a body, taken a piece at a time from the chunks it came in. */
+class ByteQueue {
+  /** Chunk of the next byte, and its offset there. */
+  private at = 0;
+  private offset = 0;
+
+  constructor(private readonly chunks: readonly Buffer[]) {
+    this.skipEmpty();
+  }
+
+  get empty(): boolean {
+    return this.at >= this.chunks.length;
+  }
+
+  /**
+   * The next bytes up to the first LF at least `min` bytes on, that LF included, or to the end.
+   * A line with no LF within `maxLine` bytes of that point is longer than `maxLine` anyway: the
+   * piece then ends there, `maxLine + 1` bytes on, for the line to be refused without decoding
+   * megabytes of it.
+   */
+  take(min: number, maxLine: number): Buffer {
+    const parts: Buffer[] = [];
+    let taken = 0;
+    for (;;) {
+      const chunk = this.chunks[this.at];
+      const from = this.offset;
+      let end = chunk.length;
+      let found = false;
+      const searchFrom = from + Math.max(0, min - taken);
+      if (searchFrom < chunk.length) {
+        const lf = chunk.indexOf(LF, searchFrom);
+        if (lf !== -1) {
+          end = lf + 1;
+          found = true;
+        }
+      }
+      const giveUp = from + (min + maxLine + 1 - taken);
+      if (giveUp < end) {
+        end = giveUp;
+        found = true;
+      }
+      parts.push(chunk.subarray(from, end));
+      taken += end - from;
+      if (end === chunk.length) {
+        this.at++;
+        this.offset = 0;
+        this.skipEmpty();
+      } else {
+        this.offset = end;
+      }
+      if (found || this.empty) break;
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts, taken);
+  }
+
+  private skipEmpty(): void {
+    while (this.at < this.chunks.length && this.chunks[this.at].length === 0) this.at++;
+  }
+}
+
+/**
+ * A limit no line reaches (strings are shorter than 2^29 units), and a small integer, as the
+ * finite limits are: comparisons with one kind of number stay fast.
+ */
+const NO_LIMIT = 0x3fffffff;
+
+/** The line at which `scanText` stopped: a second result, kept out of an allocated object. */
+let scanEndLine = 1;
+
+/**
+ * Scans the lines of `s` from `start`, which begins line `firstLine` of the body, up to the end
+ * of the first line that ends at or after `stop`, or of `s`. Returns the position it stopped at,
+ * and leaves the line there in `scanEndLine`. When `more` text follows `s` and a string value
+ * runs past its end, returns `-(p + 1)` instead, `p` being where that line starts: it is to be
+ * scanned again with more text.
+ */
 function scanText(
   s: string,
+  start: number,
   firstLine: number,
+  stop: number,
   spec: PrecisionSpec,
   defaultMs: number,
   options: ParseOptions,
   visit: PointVisitor,
+  more = false,
 ): number {
   const n = s.length;
-  let pos = 0;
+  let pos = start;
   let line = firstLine;
+  const limits = options.limits;
+  const maxFields = limits === undefined ? NO_LIMIT : limits.fields;
+  const maxTags = limits === undefined ? NO_LIMIT : limits.tags;
+  const maxKeyBytes = limits === undefined ? NO_LIMIT : limits.keyBytes;
+  const maxLineBytes = limits === undefined ? NO_LIMIT : limits.lineBytes;
 
-  while (pos < n) {
+  // `stop` is checked at the start of lines only: a line is always scanned to its end.
+  while (pos < stop) {
     let c = s.charCodeAt(pos);
     while (c === SPACE || c === TAB || c === NUL) c = s.charCodeAt(++pos);
     if (pos >= n) break;
@@ -346,13 +539,23 @@ function scanText(
     }
     if (c === HASH) {
       const next = s.indexOf('\n', pos);
-      if (next === -1) break;
+      if (next === -1) {
+        pos = n;
+        break;
+      }
       pos = next + 1;
       line++;
       continue;
     }
     if (c === COMMA) throw errorAt(s, pos, 'missing measurement before the comma');
     const pointLine = line;
+    const lineStart = pos;
+    // Found natively here, and used again for the timestamp.
+    let lineEnd = s.indexOf('\n', pos);
+    if (lineEnd === -1) lineEnd = n;
+    if ((lineEnd - pos) * 3 > maxLineBytes) checkLineBytes(s, pos, lineEnd, maxLineBytes);
+    // A string value may run onto later lines, but not beyond the line's limit.
+    const stringStop = maxLineBytes < n - pos ? pos + maxLineBytes + 1 : n;
 
     // Fast path: a key seen before. The text up to the first space, if it equals a cached key,
     // is that same validated measurement and tag set (a cached key never ends in a backslash,
@@ -462,6 +665,8 @@ function scanText(
             }
           }
         }
+        if (tagCount === maxTags)
+          throw errorAt(s, keyStart, `more than ${maxTags} tags in one series`, 'tags');
         if (tagCount * 4 === tagBounds.length) growTagScratch();
         const at = tagCount * 4;
         if (tagCount > 0 && tagsSorted) {
@@ -475,6 +680,10 @@ function scanText(
         tagBounds[at + 3] = flags;
         tagCount++;
       }
+      // Checked before anything is built or cached from the key. No part of a key is longer in
+      // UTF-8 bytes than three times the whole key's UTF-16 units: most keys need no look.
+      if ((pos - measurementStart) * 3 > maxKeyBytes)
+        checkKeyParts(s, measurementStart, measurementEnd, tagCount, maxKeyBytes);
 
       // Text equal to a cached key was valid before; other text is built (which, for tags out of
       // order, also checks them for duplicates) and cached.
@@ -520,6 +729,9 @@ function scanText(
       cacheLookups = 0;
       cacheMisses = 0;
     }
+    // A cached series met its limits when it was built, but perhaps under other limits.
+    if (series.tags.length > maxTags || series.longestPart * 3 > maxKeyBytes)
+      checkCachedSeries(s, measurementStart, series, maxTags, maxKeyBytes);
     const seriesKey = series.seriesKey;
 
     // Field set: one or more `key=value`, comma-separated, after one or more spaces.
@@ -527,8 +739,11 @@ function scanText(
     while (c === SPACE || c === TAB || c === NUL);
     if (isLineEnd(c, s, pos, n)) throw errorAt(s, pos, 'missing fields: the line ends after the tag set');
     let fieldCount = 0;
+    let fieldsSeen = 0;
     let fieldIndex: Map<string, number> | null = null;
     for (;;) {
+      if (++fieldsSeen > maxFields)
+        throw errorAt(s, pos, `more than ${maxFields} fields on one line`, 'fields');
       const keyStart = pos;
       let keyEscaped = false;
       for (;;) {
@@ -651,9 +866,16 @@ function scanText(
       } else if (c === QUOTE) {
         let end = pos + 1;
         let escaped = false;
+        const stringFirstLine = line;
         for (;;) {
-          if (end >= n)
+          if (end >= stringStop) {
+            if (end < n) checkLineBytes(s, lineStart, end, maxLineBytes);
+            if (more) {
+              scanEndLine = pointLine;
+              return -(lineStart + 1);
+            }
             throw errorAt(s, valueStart, 'unterminated string: the closing double quote is missing');
+          }
           const d = s.charCodeAt(end);
           if (d === QUOTE) break;
           if (d === BACKSLASH) {
@@ -669,6 +891,12 @@ function scanText(
         type = FIELD_STRING;
         text = escaped ? unescapeString(s, pos + 1, end) : s.slice(pos + 1, end);
         pos = end + 1;
+        if (line !== stringFirstLine) {
+          // The line goes on after the string: its limit counts from its start.
+          lineEnd = s.indexOf('\n', pos);
+          if (lineEnd === -1) lineEnd = n;
+          if ((lineEnd - lineStart) * 3 > maxLineBytes) checkLineBytes(s, lineStart, lineEnd, maxLineBytes);
+        }
         c = s.charCodeAt(pos);
         if (!isValueEnd(c, s, pos, n)) {
           throw errorAt(s, pos, `unexpected ${quote(s[pos])} after the closing quote of a string value`);
@@ -709,6 +937,8 @@ function scanText(
         throw invalidNumber(s, valueStart, pos, n);
       }
 
+      if ((keyEnd - keyStart) * 3 > maxKeyBytes)
+        checkKeyPart(s, keyStart, keyEnd, false, maxKeyBytes, 'field key');
       const key = keyEscaped ? unescapeKey(s, keyStart, keyEnd, true) : token(s, keyStart, keyEnd);
       if ((seriesKey.length + keyEnd - keyStart) * 3 + 4 > MAX_KEY_BYTES) {
         const bytes = utf8Length(seriesKey) + 4 + utf8Length(s.slice(keyStart, keyEnd));
@@ -751,8 +981,6 @@ function scanText(
       if (!isLineEnd(c, s, pos, n)) {
         // The rest of the line is the timestamp: find its end natively, then read it in one pass.
         const timestampStart = pos;
-        let lineEnd = s.indexOf('\n', pos);
-        if (lineEnd === -1) lineEnd = n;
         let end = lineEnd;
         if (s.charCodeAt(end - 1) === CR) end--;
         for (let t = s.charCodeAt(end - 1); t === SPACE || t === TAB || t === NUL; t = s.charCodeAt(end - 1))
@@ -776,7 +1004,8 @@ function scanText(
       visit(series, scanned, timeMs, pointLine);
     }
   }
-  return line;
+  scanEndLine = line;
+  return pos;
 }
 
 /** Hash of the key text `s[start, end)`: FNV-1a over pairs of UTF-16 units. */
@@ -847,6 +1076,7 @@ function buildSeries(
   }
   const tags: Array<readonly [string, string]> = [];
   let seriesKey: string;
+  let longestPart = measurement.length;
   if (tagsSorted) {
     // Tags already in order: the key is the text as written, which is already escaped.
     seriesKey = raw;
@@ -861,8 +1091,90 @@ function buildSeries(
     }
     if (shared) seriesKey = detach(seriesKey);
   }
-  if (!shared) return { raw, hash, measurement, tags, seriesKey, memo: undefined };
-  return { raw, hash, measurement, tags: Object.freeze(tags), seriesKey, memo: undefined };
+  for (const [key, value] of tags) {
+    if (key.length > longestPart) longestPart = key.length;
+    if (value.length > longestPart) longestPart = value.length;
+  }
+  if (!shared) return { raw, hash, measurement, tags, seriesKey, longestPart, memo: undefined };
+  return { raw, hash, measurement, tags: Object.freeze(tags), seriesKey, longestPart, memo: undefined };
+}
+
+/**
+ * Refuses the key `s[start, end)` (a measurement, tag key, tag value or field key, escaped as in
+ * the line) when it takes more than `maxBytes` UTF-8 bytes once unescaped.
+ */
+function checkKeyPart(
+  s: string,
+  start: number,
+  end: number,
+  measurement: boolean,
+  maxBytes: number,
+  what: string,
+): void {
+  const text = unescapeKey(s, start, end, !measurement);
+  // Cheap bound first: a key may be long in units only because of its escapes.
+  if (text.length * 3 <= maxBytes) return;
+  const bytes = utf8Length(text);
+  if (bytes > maxBytes)
+    throw errorAt(
+      s,
+      start,
+      `${what} ${quote(text)} takes ${bytes} bytes; at most ${maxBytes} are allowed`,
+      'keyBytes',
+    );
+}
+
+/** `checkKeyPart` for the measurement and every tag of the key the scanner left in `tagBounds`. */
+function checkKeyParts(
+  s: string,
+  measurementStart: number,
+  measurementEnd: number,
+  tagCount: number,
+  maxBytes: number,
+): void {
+  checkKeyPart(s, measurementStart, measurementEnd, true, maxBytes, 'measurement');
+  for (let t = 0; t < tagCount; t++) {
+    const at = t * 4;
+    checkKeyPart(s, tagBounds[at], tagBounds[at + 1], false, maxBytes, 'tag key');
+    checkKeyPart(
+      s,
+      tagBounds[at + 1] + 1,
+      tagBounds[at + 2],
+      false,
+      maxBytes,
+      `value of tag ${quote(unescapeKey(s, tagBounds[at], tagBounds[at + 1], true))}`,
+    );
+  }
+}
+
+/** Refuses the line `s[start, end)` when it takes more than `maxBytes` UTF-8 bytes. */
+function checkLineBytes(s: string, start: number, end: number, maxBytes: number): void {
+  if (end - start > maxBytes || utf8Length(s.slice(start, end)) > maxBytes)
+    throw errorAt(s, start, `the line takes more than ${maxBytes} bytes`, 'lineBytes');
+}
+
+/** Refuses a series met in the cache that goes beyond the limits of this scan. */
+function checkCachedSeries(
+  s: string,
+  lineStart: number,
+  series: SeriesEntry,
+  maxTags: number,
+  maxBytes: number,
+): void {
+  if (series.tags.length > maxTags)
+    throw errorAt(s, lineStart, `more than ${maxTags} tags in one series`, 'tags');
+  const parts: Array<[string, string]> = [['measurement', series.measurement]];
+  for (const [key, value] of series.tags) parts.push(['tag key', key], [`value of tag ${quote(key)}`, value]);
+  for (const [what, text] of parts) {
+    const bytes = utf8Length(text);
+    if (bytes > maxBytes)
+      throw errorAt(
+        s,
+        lineStart,
+        `${what} ${quote(text)} takes ${bytes} bytes; at most ${maxBytes} are allowed`,
+        'keyBytes',
+      );
+  }
 }
 
 /**

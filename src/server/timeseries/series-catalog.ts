@@ -98,38 +98,63 @@ export class SeriesCatalog {
     if (info) this.remember(info);
   }
 
-  /** Finds or creates every requested series; afterwards `get(key)` answers for each. */
-  async resolve(requests: SeriesRequest[], now: number): Promise<void> {
-    if (requests.every((r) => this.byKey.has(r.key))) return;
+  /**
+   * Series of `keys` that this replica does not know yet but the database holds (another replica
+   * made them): they are known from now on, and returned.
+   */
+  async lookup(keys: string[]): Promise<SeriesInfo[]> {
+    const found = await findSeriesByKeys(
+      this.db,
+      keys.filter((key) => !this.byKey.has(key)),
+    );
+    for (const info of found) this.remember(info);
+    return found;
+  }
+
+  /**
+   * Finds or creates every requested series; afterwards `get(key)` answers for each.
+   *
+   * `check` is called once every series that exists is known (`get` answers for it), with the
+   * series that are to be created, before anything is created: when it throws, nothing is, and
+   * `resolve` throws what it threw. Checks and creations of this process run one at a time.
+   */
+  async resolve(
+    requests: SeriesRequest[],
+    now: number,
+    check: (toCreate: SeriesRequest[]) => void | Promise<void> = () => undefined,
+  ): Promise<void> {
+    if (requests.every((r) => this.byKey.has(r.key))) return check([]);
     // One creation at a time in this process; across replicas, rows are created in key order
     // so that two transactions wait for each other instead of deadlocking, and a deadlock the
     // database still reports is retried.
-    const run = this.creating.then(() => this.resolveNow(requests, now));
+    const run = this.creating.then(() => this.resolveNow(requests, now, check));
     this.creating = run.catch(() => undefined);
     return run;
   }
 
   private creating: Promise<void> = Promise.resolve();
 
-  private async resolveNow(requests: SeriesRequest[], now: number, attempt = 1): Promise<void> {
+  private async resolveNow(
+    requests: SeriesRequest[],
+    now: number,
+    check: ((toCreate: SeriesRequest[]) => void | Promise<void>) | undefined,
+    attempt = 1,
+  ): Promise<void> {
     const missing = requests.filter((r) => !this.byKey.has(r.key));
-    if (missing.length === 0) return;
-    for (const info of await findSeriesByKeys(
-      this.db,
-      missing.map((r) => r.key),
-    ))
-      this.remember(info);
+    if (missing.length > 0) await this.lookup(missing.map((r) => r.key));
     const toCreate = missing
       .filter((r) => !this.byKey.has(r.key))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    await check?.(toCreate);
     if (toCreate.length === 0) return;
     try {
       await this.create(toCreate, now);
     } catch (error) {
       const code = (error as { code?: string }).code;
-      // 40P01: deadlock detected; 40001: serialization failure (PostgreSQL).
+      // 40P01: deadlock detected; 40001: serialization failure (PostgreSQL). The batch was
+      // checked already: a retry only finds what the other transaction made.
       if ((code === '40P01' || code === '40001') && attempt < 4)
-        return this.resolveNow(requests, now, attempt + 1);
+        return this.resolveNow(requests, now, undefined, attempt + 1);
       throw error;
     }
     for (const info of await findSeriesByKeys(

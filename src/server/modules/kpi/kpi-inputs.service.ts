@@ -9,6 +9,7 @@ import {
   type ThermalRecord,
 } from '#common/api/kpi.ts';
 import type { PageOf } from '#common/api/pagination.ts';
+import { DATE_MS_LIMIT } from '#common/api/time.ts';
 import { carrierOf, MAX_IMPORT_PROBLEMS, MAX_IMPORT_ROWS } from '#common/api/registry.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Principal } from '../../plugins/access.ts';
@@ -140,11 +141,16 @@ class Report {
   }
 }
 
-/** A timestamp in Unix seconds, as a cell or a JSON number. */
-function unixSeconds(cell: Cell | number): number | undefined {
+/**
+ * A timestamp in Unix seconds, as a cell or a JSON number, in epoch ms; undefined when it is not
+ * a number, null when it is one that no date can hold.
+ */
+function unixSeconds(cell: Cell | number): number | null | undefined {
   const n =
     typeof cell === 'number' ? cell : /^\s*-?\d+(\.\d+)?\s*$/.test(String(cell ?? '')) ? Number(cell) : NaN;
-  return Number.isFinite(n) ? Math.round(n * 1000) : undefined;
+  if (Number.isNaN(n)) return undefined;
+  const ms = Math.round(n * 1000);
+  return Math.abs(ms) <= DATE_MS_LIMIT ? ms : null;
 }
 
 const sha = (body: Buffer) => createHash('sha256').update(body).digest('hex').slice(0, 16);
@@ -236,6 +242,13 @@ export class KpiInputsService {
           r.timestamp,
           'not a time: give Unix seconds (e.g. 1735689600)',
         );
+      else if (t === null)
+        report.problem(
+          r.row,
+          c.timestamp.name,
+          r.timestamp,
+          'out of range: no date is that far from 1970 (is it in seconds?)',
+        );
       else if (t < this.limits.minTime || t > now + this.limits.maxFutureS * 1000)
         report.problem(
           r.row,
@@ -266,7 +279,14 @@ export class KpiInputsService {
           r.carrier,
           'not a known carrier: natural_gas, electricity, district_heating, heating_oil, lpg, biomass, pellets, solar_thermal or other',
         );
-      if (report.isBad(r.row) || t === undefined || value === null || buildingId === undefined || !carrier)
+      if (
+        report.isBad(r.row) ||
+        t === undefined ||
+        t === null ||
+        value === null ||
+        buildingId === undefined ||
+        !carrier
+      )
         continue;
       good.push({
         measurement_id: r.id,

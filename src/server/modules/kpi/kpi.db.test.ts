@@ -269,6 +269,30 @@ describe('thermal energy records', () => {
   });
 });
 
+describe('thermal energy records at impossible times', () => {
+  it('are refused with 400 naming the record and the field, by JSON; by file, reported as bad rows', async () => {
+    await building('TH-TIME', { carrier1: 'natural_gas', area1: 100 });
+    const good = monthly('th-time', 'TH-TIME', 'natural_gas', 1200)[0];
+    for (const timestamp of [1e308, -1e308, 8_640_000_000_001]) {
+      const res = await postThermal([good, { ...good, thermal_measurement_id: 'th-time-x', timestamp }]);
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json().detail).toContain('records.1.timestamp');
+    }
+    const csv = `thermal_measurement_id,timestamp,value,resource_id,carrier\nth-time-f,1${'0'.repeat(308)},10,TH-TIME,natural_gas\n`;
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/kpi/thermal-measurements/import',
+      headers: { ...kpiUser, 'content-type': 'text/csv' },
+      payload: csv,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ stored: false, rejected: 1 });
+    expect(res.json().problems[0]).toMatchObject({ row: 2, column: 'timestamp' });
+    expect(res.json().problems[0].reason).toMatch(/^out of range/);
+  });
+});
+
 describe('KPI values entered by hand', () => {
   it('reports each bad row, stores the good ones on confirmation, and traces them to the file', async () => {
     await building('LCA-1', { carrier1: 'natural_gas', area1: 500 });

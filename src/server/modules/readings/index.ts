@@ -22,7 +22,18 @@ export const readingsModule = defineModule({
     ingest: new IngestService(
       catalog,
       engine,
-      { minTime: config.ingestMinTime, maxFutureS: config.ingestMaxFutureS },
+      {
+        minTime: config.ingestMinTime,
+        maxFutureS: config.ingestMaxFutureS,
+        line: {
+          lineBytes: config.ingestMaxLineBytes,
+          fields: config.ingestMaxFieldsPerLine,
+          tags: config.ingestMaxTags,
+          keyBytes: config.ingestMaxKeyBytes,
+        },
+        maxNewSeries: config.ingestMaxNewSeries,
+        newSeriesPerMinute: config.ingestNewSeriesPerMinute,
+      },
       {
         buildingsOf: (gatewayIds) => buildingsOfGateways(db, gatewayIds),
         bySerial: (serials) => findGatewaysBySerial(db, serials),

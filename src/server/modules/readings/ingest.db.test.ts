@@ -197,6 +197,103 @@ describe('ingest over HTTP', () => {
     expect(bad.json().errors[0].where).toBe('row 5, column time');
   });
 
+  describe('a refused batch leaves no trace', () => {
+    const v1 = (body: string) =>
+      t.app.inject({ method: 'POST', url: '/write?db=x&precision=s', headers: t.ingestHeaders, body });
+    const S = T / 1000;
+    const sensorLine = (sn: string, value: string, s: number) =>
+      `forwarder_data,SN=${sn},channel=1,device=1,medium=temperature value=${value} ${s}`;
+
+    async function registryOf(sn: string) {
+      const db = t.platform.database.db;
+      const gateway = await db.selectFrom('gateway').selectAll().where('sn', '=', sn).executeTakeFirst();
+      const sensors = gateway
+        ? await db.selectFrom('sensor').selectAll().where('gateway_id', '=', gateway.id).execute()
+        : [];
+      const series = await db
+        .selectFrom('series')
+        .select(['key', 'value_type'])
+        .where('key', 'like', `forwarder_data,SN=${sn},%`)
+        .execute();
+      return { gateway, sensors, series };
+    }
+
+    it('a number, then a string of the same new series: refused at line 2, and numbers go in after', async () => {
+      const sn = 'B0B0B0B000000001';
+      const res = await v1([sensorLine(sn, '21.5', S), sensorLine(sn, '"x"', S + 1)].join('\n'));
+      expect(res.statusCode).toBe(400);
+      const problem = res.json();
+      expect(problem.detail).toMatch(/^Nothing was stored: line 2: field type conflict/);
+      expect(problem.errors.map((e: { where: string }) => e.where)).toEqual(['line 2']);
+      expect(await registryOf(sn)).toEqual({ gateway: undefined, sensors: [], series: [] });
+      expect((await v1(sensorLine(sn, '22', S + 2))).statusCode).toBe(204);
+      expect((await registryOf(sn)).series).toEqual([
+        { key: `forwarder_data,SN=${sn},channel=1,device=1,medium=temperature value`, value_type: 'number' },
+      ]);
+      expect((await rawOf(sn, 'temperature')).json().points).toEqual([{ t: T + 2000, v: 22 }]);
+    });
+
+    it('a number, a string, a number: no gateway, sensor or series is created', async () => {
+      const sn = 'B0B0B0B000000002';
+      const res = await v1(
+        [sensorLine(sn, '21.5', S), sensorLine(sn, '"x"', S + 1), sensorLine(sn, '21.7', S + 2)].join('\n'),
+      );
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors.map((e: { where: string }) => e.where)).toEqual(['line 2']);
+      expect(await registryOf(sn)).toEqual({ gateway: undefined, sensors: [], series: [] });
+    });
+
+    it('a reading of a known series of the other type: refused at its line', async () => {
+      const sn = 'B0B0B0B000000003';
+      expect((await v1(sensorLine(sn, '20', S))).statusCode).toBe(204);
+      const res = await v1([`other,host=a v=1 ${S}`, sensorLine(sn, '"x"', S + 1)].join('\n'));
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors.map((e: { where: string }) => e.where)).toEqual(['line 2']);
+      expect(t.platform.catalog.get('other,host=a v')).toBeUndefined();
+    });
+  });
+
+  describe('impossible times', () => {
+    const json = (ts: string, at = 0) => {
+      const good = `{"sn": "C0FFEE00000000AA", "channel": 1, "device": 1, "medium": "co2", "ts": ${T}, "value": 1}`;
+      const bad = `{"sn": "C0FFEE00000000AA", "channel": 1, "device": 1, "medium": "co2", "ts": ${ts}, "value": 1}`;
+      const items = [good, good, good];
+      items[at] = bad;
+      return t.app.inject({
+        method: 'POST',
+        url: '/api/v1/ingest',
+        headers: { ...t.ingestHeaders, 'content-type': 'application/json' },
+        body: `{"readings": [${items.join(',')}]}`,
+      });
+    };
+
+    for (const ts of ['1e308', '9007199254740993', '8640000000000001', '-8640000000000001']) {
+      it(`answers 400 naming the item for "ts": ${ts}`, async () => {
+        for (const at of [0, 2]) {
+          const res = await json(ts, at);
+          expect(res.statusCode, res.body).toBe(400);
+          expect(res.headers['content-type']).toContain('application/problem+json');
+          // The schema names it readings.N.ts; a number read as text, readings[N].ts.
+          expect(res.json().detail).toMatch(new RegExp(`readings(\\.${at}|\\[${at}\\])\\.ts`));
+        }
+        expect(
+          t.platform.catalog.get(`forwarder_data,SN=C0FFEE00000000AA,channel=1,device=1,medium=co2 value`),
+        ).toBeUndefined();
+      });
+    }
+
+    it('answers 400 for an ISO time no date can hold, and for one that is only far away', async () => {
+      const far = await json('"+275760-09-13T00:00:00.001Z"', 1);
+      expect(far.statusCode).toBe(400);
+      expect(far.json().errors[0].where).toBe('readings[1].ts');
+      const future = await json('"9999-12-31T23:59:59Z"', 1);
+      expect(future.statusCode).toBe(400);
+      expect(future.json().detail).toContain(
+        'readings[1]: time 9999-12-31T23:59:59.000Z is more than 86400 s in the future',
+      );
+    });
+  });
+
   it('answers 413 for a body over the limit', async () => {
     const big = 'x'.repeat(26 * 1024 * 1024);
     const res = await writeV2(big);

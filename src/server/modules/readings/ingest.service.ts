@@ -1,18 +1,21 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { IngestBodySchema, type JsonReading } from '#common/api/readings.ts';
+import { DATE_MS_LIMIT } from '#common/api/time.ts';
 import {
   FIELD_STRING,
+  type LimitName,
+  type LineLimits,
   LineProtocolError,
+  LineScanner,
   type PointVisitor,
   type Precision,
-  scanBytes,
-  scanLines,
 } from '#common/line-protocol/index.ts';
 import type { TextReading } from '../../timeseries/timeseries-io.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, forbidden, HttpProblem } from '../../plugins/errors.ts';
 import type { SeriesCatalog, SeriesInfo, SeriesRequest } from '../../timeseries/series-catalog.ts';
+import { NewSeriesRate } from './new-series-rate.ts';
 import { escapeTag, forwarderIdentity, forwarderKey, seriesKey } from '../../timeseries/series-key.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import { createBatch, sliceBatch, type WriteBatch } from '../../timeseries/write-batch.ts';
@@ -22,7 +25,34 @@ export interface IngestLimits {
   minTime: number;
   /** How far into the future a reading may be, s. */
   maxFutureS: number;
+  /** How large a line-protocol line may be (fields, tags, bytes of a key). */
+  line: LineLimits;
+  /** Most series one batch may create. */
+  maxNewSeries: number;
+  /** Most series one writer may create in a minute; 0 = no limit. */
+  newSeriesPerMinute: number;
 }
+
+/** The setting behind each limit, named in refusals so that an operator knows what to change. */
+const LIMIT_SETTINGS: Record<LimitName, string> = {
+  lineBytes: 'CIOP_INGEST_MAX_LINE_BYTES',
+  fields: 'CIOP_INGEST_MAX_FIELDS_PER_LINE',
+  tags: 'CIOP_INGEST_MAX_TAGS',
+  keyBytes: 'CIOP_INGEST_MAX_KEY_BYTES',
+};
+
+/** Who counts against the per-minute limit of new series when the write comes over MQTT. */
+const MQTT_WRITER = 'mqtt';
+
+/**
+ * UTF-16 units of line protocol scanned between two looks at the clock: a fifth of a
+ * millisecond of forwarder lines, a few milliseconds of lines that each make a new series.
+ */
+const SLICE_UNITS = 16 * 1024;
+/** Time the scan of one body may hold the event loop before it lets other work run, ms. */
+const SLICE_MS = 8;
+/** Readings the columns of a line-protocol batch hold at first (1.3 MB); they grow beyond. */
+const MAX_INITIAL_BATCH = 65_536;
 
 /** A reading on its way in, before its series is resolved. */
 interface Pending {
@@ -42,6 +72,7 @@ const checkIngestBody = TypeCompiler.Compile(IngestBodySchema);
  */
 export class IngestService {
   private readonly escapedFields = new Map<string, string>();
+  private readonly newSeriesRate: NewSeriesRate;
 
   constructor(
     private readonly catalog: SeriesCatalog,
@@ -49,27 +80,48 @@ export class IngestService {
     private readonly limits: IngestLimits,
     /** Where gateways are now (by id or serial number), for tokens restricted to some of them. */
     private readonly gateways?: GatewayLookup,
-  ) {}
+  ) {
+    this.newSeriesRate = new NewSeriesRate(limits.newSeriesPerMinute);
+  }
 
   /**
    * Stores a line-protocol body (InfluxDB 2.x semantics: all lines or none). The hot path:
    * readings of known numeric series go straight into the batch's columns; only new series and
-   * text fields take the general path. `body` is text, or its UTF-8 bytes as they came.
+   * text fields take the general path. `body` is text, or its UTF-8 bytes (in the chunks they
+   * came in, perhaps).
+   *
+   * The body is scanned in slices between which other requests are answered, and the scan stops
+   * as soon as a line goes beyond a limit or the batch names more new series than it may create.
+   *
+   * @param writer who counts against the per-minute limit of new series (default: the principal;
+   *   none for a write of CIOP's own).
    */
   async writeLineProtocol(
-    body: string | Buffer,
+    body: string | Buffer | readonly Buffer[],
     precision: Precision,
     principal?: Principal,
+    writer = writerOf(principal),
   ): Promise<number> {
     const now = Date.now();
     const minTime = this.limits.minTime;
     const maxTime = now + this.limits.maxFutureS * 1000;
     const catalog = this.catalog;
-    // Columns sized from the body (a forwarder line is about 100 bytes), grown when needed.
-    let batch = createBatch(Math.max(64, Math.ceil(body.length / 64)));
+    // Columns sized from the body (a forwarder line is about 100 bytes), grown when needed; not
+    // beyond what a refused body would spend on memory never used.
+    const size = Array.isArray(body)
+      ? body.reduce((sum: number, chunk: Buffer) => sum + chunk.length, 0)
+      : (body as string | Buffer).length;
+    let batch = createBatch(Math.min(MAX_INITIAL_BATCH, Math.max(64, Math.ceil(size / 64))));
     let k = 0;
     let n = 0;
     let other: Pending[] | undefined;
+    // Series the body names that this replica does not know, with the line of their first
+    // reading: once there are more than the batch may create, the database is asked which exist.
+    const fresh = new Map<string, string>();
+    const budget = Math.min(
+      this.limits.maxNewSeries,
+      writer === undefined ? Infinity : this.newSeriesRate.remaining(writer, now),
+    );
     try {
       const visit: PointVisitor = (series, f, t, line) => {
         if (t < minTime || t > maxTime) this.checkTime(t, `line ${line}`, now);
@@ -101,18 +153,32 @@ export class IngestService {
             t,
             where: `line ${line}`,
           };
-          if (!info)
-            entry.request = this.requestFor(series.measurement, series.tags, key, type === FIELD_STRING);
+          if (!info) {
+            const request = this.requestFor(series.measurement, series.tags, key, type === FIELD_STRING);
+            entry.request = request;
+            if (!fresh.has(request.key) && !catalog.get(request.key)) fresh.set(request.key, entry.where);
+          }
           (other ??= []).push(entry);
         }
       };
-      const options = { precision, nowMs: now };
-      if (typeof body === 'string') scanLines(body, options, visit);
-      else scanBytes(body, options, visit);
+      const scanner = new LineScanner(body, { precision, nowMs: now, limits: this.limits.line }, visit);
+      let sliceStart = performance.now();
+      for (;;) {
+        const done = scanner.step(SLICE_UNITS);
+        if (fresh.size > budget) await this.admitFresh(fresh, writer, now);
+        if (done) break;
+        if (performance.now() - sliceStart >= SLICE_MS) {
+          await yieldToEventLoop();
+          sliceStart = performance.now();
+        }
+      }
     } catch (error) {
       if (error instanceof LineProtocolError) {
-        throw badRequest(error.message, {
-          errors: [{ where: `line ${error.line}, column ${error.column}`, message: error.reason }],
+        const setting = error.limit ? ` (${LIMIT_SETTINGS[error.limit]})` : '';
+        throw badRequest(`${error.message}${setting}. Nothing was stored.`, {
+          errors: [
+            { where: `line ${error.line}, column ${error.column}`, message: `${error.reason}${setting}` },
+          ],
         });
       }
       throw error;
@@ -123,26 +189,78 @@ export class IngestService {
       await this.engine.write(ready);
       return n;
     }
-    return this.store(other, now, principal, ready);
+    return this.store(other, now, principal, writer, ready);
+  }
+
+  /**
+   * Forgets the series of `fresh` that the database holds (another replica made them), then
+   * refuses the batch if it still names more new series than it may create.
+   */
+  private async admitFresh(fresh: Map<string, string>, writer: string | undefined, now: number) {
+    for (const info of await this.catalog.lookup([...fresh.keys()])) fresh.delete(info.key);
+    this.refuseNewSeries([...fresh.values()], writer, now, false);
+  }
+
+  /**
+   * Refuses a batch that would create more series than one batch may (400) or than `writer` may
+   * in the coming minute (429 with Retry-After). `firstWhere` says where each new series first
+   * appears, in batch order. With `take`, the series are counted as created by `writer`.
+   */
+  private refuseNewSeries(
+    firstWhere: string[],
+    writer: string | undefined,
+    now: number,
+    take: boolean,
+  ): void {
+    const max = this.limits.maxNewSeries;
+    if (firstWhere.length > max) {
+      throw invalid([
+        {
+          where: firstWhere[max],
+          message: `the batch would create more than ${max} new series (CIOP_INGEST_MAX_NEW_SERIES); send fewer at once`,
+        },
+      ]);
+    }
+    if (writer === undefined || this.limits.newSeriesPerMinute === 0) return;
+    const count = firstWhere.length;
+    const waitS = this.newSeriesRate.waitS(writer, count, now);
+    if (waitS === 0) {
+      if (take) this.newSeriesRate.record(writer, count, now);
+      return;
+    }
+    const perMinute = this.limits.newSeriesPerMinute;
+    // The first new series beyond what the writer may still create.
+    const where = firstWhere[Math.max(0, Math.min(count - 1, this.newSeriesRate.remaining(writer, now)))];
+    const message = `this writer may create ${perMinute} new series a minute (CIOP_INGEST_NEW_SERIES_PER_MINUTE) and the batch would go beyond; try again in ${waitS} s`;
+    throw new HttpProblem(
+      429,
+      `Nothing was stored: ${where}: ${message}.`,
+      { errors: [{ where, message }] },
+      { 'retry-after': String(waitS) },
+    );
   }
 
   private checkTime(t: number, where: string, now: number): void {
+    const error = this.timeError(t, where, now + this.limits.maxFutureS * 1000);
+    if (error) throw invalid([error]);
+  }
+
+  /** Why time `t` (epoch ms) is refused, or undefined when it is accepted. */
+  private timeError(
+    t: number,
+    where: string,
+    maxTime: number,
+  ): { where: string; message: string } | undefined {
     if (t < this.limits.minTime) {
-      throw invalid([
-        {
-          where,
-          message: `time ${new Date(t).toISOString()} is before ${new Date(this.limits.minTime).toISOString()}, the earliest accepted (is the device's clock set?)`,
-        },
-      ]);
+      return {
+        where,
+        message: `time ${isoTime(t)} is before ${isoTime(this.limits.minTime)}, the earliest accepted (is the device's clock set?)`,
+      };
     }
-    if (t > now + this.limits.maxFutureS * 1000) {
-      throw invalid([
-        {
-          where,
-          message: `time ${new Date(t).toISOString()} is more than ${this.limits.maxFutureS} s in the future`,
-        },
-      ]);
+    if (t > maxTime) {
+      return { where, message: `time ${isoTime(t)} is more than ${this.limits.maxFutureS} s in the future` };
     }
+    return undefined;
   }
 
   private async authorizeIds(principal: Principal, ids: Uint32Array): Promise<void> {
@@ -157,8 +275,12 @@ export class IngestService {
     await this.authorize(principal, infos);
   }
 
-  /** Stores readings in the forwarder's terms. */
-  async writeJson(readings: JsonReading[], principal?: Principal): Promise<number> {
+  /** Stores readings in the forwarder's terms; `writer` as for `writeLineProtocol`. */
+  async writeJson(
+    readings: JsonReading[],
+    principal?: Principal,
+    writer = writerOf(principal),
+  ): Promise<number> {
     const now = Date.now();
     const pending: Pending[] = [];
     const errors: { where: string; message: string }[] = [];
@@ -171,7 +293,7 @@ export class IngestService {
       pending.push(this.forwarderPending(r, t, where));
     });
     if (errors.length > 0) throw invalid(errors);
-    return this.store(pending, now, principal);
+    return this.store(pending, now, principal, writer);
   }
 
   /**
@@ -195,12 +317,12 @@ export class IngestService {
         const e = checkIngestBody.Errors(check).First();
         throw badRequest(`The payload is not a reading: ${e?.path ?? ''} ${e?.message ?? ''}`.trim());
       }
-      return this.writeJson(check.readings);
+      return this.writeJson(check.readings, undefined, MQTT_WRITER);
     }
     const level = topic.slice(topic.lastIndexOf('/') + 1);
     const precision: Precision =
       level === 'ns' || level === 'us' || level === 'ms' || level === 's' ? level : 'ns';
-    return this.writeLineProtocol(text, precision);
+    return this.writeLineProtocol(text, precision, undefined, MQTT_WRITER);
   }
 
   /**
@@ -266,7 +388,7 @@ export class IngestService {
       }
     });
     if (errors.length > 0) throw invalid(errors);
-    return this.store(pending, Date.now(), principal);
+    return this.store(pending, Date.now(), principal, writerOf(principal));
   }
 
   /**
@@ -378,36 +500,65 @@ export class IngestService {
     };
   }
 
+  /**
+   * Stores readings of the general path, all or none: nothing is created (series, gateway,
+   * sensor, medium) before the whole batch is known to be good.
+   */
   private async store(
     pending: Pending[],
     now: number,
-    principal?: Principal,
+    principal: Principal | undefined,
+    writer: string | undefined,
     ready?: WriteBatch,
   ): Promise<number> {
     const maxTime = now + this.limits.maxFutureS * 1000;
     const errors: { where: string; message: string }[] = [];
     for (const p of pending) {
-      if (p.t < this.limits.minTime) {
-        errors.push({
-          where: p.where,
-          message: `time ${new Date(p.t).toISOString()} is before ${new Date(this.limits.minTime).toISOString()}, the earliest accepted (is the device's clock set?)`,
-        });
-      } else if (p.t > maxTime) {
-        errors.push({
-          where: p.where,
-          message: `time ${new Date(p.t).toISOString()} is more than ${this.limits.maxFutureS} s in the future`,
-        });
-      }
+      const error = this.timeError(p.t, p.where, maxTime);
+      if (error) errors.push(error);
       if (errors.length >= MAX_ERRORS) break;
     }
     if (errors.length > 0) throw invalid(errors);
 
-    const requests = new Map<string, SeriesRequest>();
-    for (const p of pending) if (p.request) requests.set(p.request.key, p.request);
-    if (requests.size > 0) {
-      if (principal) await this.authorizeNew(principal, [...requests.values()]);
-      await this.catalog.resolve([...requests.values()], now);
+    // The first request for a series decides its type; where it first appears is named when
+    // the batch would create too many.
+    const requests = new Map<string, { request: SeriesRequest; where: string }>();
+    for (const p of pending)
+      if (p.request && !requests.has(p.request.key))
+        requests.set(p.request.key, { request: p.request, where: p.where });
+    for (const { request, where } of requests.values()) {
+      const why = this.keyTooLong(request);
+      if (why) errors.push({ where, message: why });
+      if (errors.length >= MAX_ERRORS) break;
     }
+    if (errors.length > 0) throw invalid(errors);
+
+    // Runs once every existing series is known, before any is created.
+    const check = async (toCreate: SeriesRequest[]) => {
+      this.checkTypes(pending);
+      if (principal && isRestricted(principal)) {
+        const known = new Map<number, SeriesInfo>();
+        for (const p of pending) {
+          const info = this.catalog.get(p.request ? p.request.key : p.key);
+          if (info) known.set(info.id, info);
+        }
+        await this.authorize(principal, [...known.values()]);
+        await this.authorizeNew(principal, toCreate);
+      }
+      const creating = new Set(toCreate.map((r) => r.key));
+      const inBatchOrder = [...requests.values()].filter((r) => creating.has(r.request.key));
+      this.refuseNewSeries(
+        inBatchOrder.map((r) => r.where),
+        writer,
+        now,
+        true,
+      );
+    };
+    await this.catalog.resolve(
+      [...requests.values()].map((r) => r.request),
+      now,
+      check,
+    );
 
     let numeric = 0;
     const infos: SeriesInfo[] = new Array(pending.length);
@@ -417,18 +568,15 @@ export class IngestService {
       if (!info) throw new Error(`series ${p.key} was not resolved`);
       if (p.request && p.request.key !== p.key) this.catalog.alias(p.key, info);
       const isText = typeof p.value === 'string';
+      // Checked before; differs only when another replica made the series in between.
       if (isText !== (info.valueType === 'text')) {
-        errors.push({
-          where: p.where,
-          message: `field type conflict: series "${info.key}" holds ${info.valueType === 'text' ? 'strings' : 'numbers'}, this reading is ${isText ? 'a string' : 'a number'}`,
-        });
+        errors.push({ where: p.where, message: typeConflict(info.key, info.valueType === 'text', isText) });
         if (errors.length >= MAX_ERRORS) break;
       }
       infos[i] = info;
       if (!isText) numeric++;
     }
     if (errors.length > 0) throw invalid(errors);
-    if (principal) await this.authorize(principal, infos);
 
     const done = ready?.seriesIds.length ?? 0;
     const batch = createBatch(done + numeric);
@@ -453,6 +601,71 @@ export class IngestService {
     await this.engine.write(batch, texts);
     return done + pending.length;
   }
+
+  /**
+   * Refuses readings whose type differs from their series': a known series keeps its type, and
+   * a new one takes the type of its first reading in the batch.
+   */
+  private checkTypes(pending: Pending[]): void {
+    const errors: { where: string; message: string }[] = [];
+    const firstOfNew = new Map<string, { text: boolean; where: string }>();
+    for (const p of pending) {
+      const key = p.request ? p.request.key : p.key;
+      const isText = typeof p.value === 'string';
+      const info = this.catalog.get(key);
+      if (info) {
+        if (isText !== (info.valueType === 'text'))
+          errors.push({ where: p.where, message: typeConflict(info.key, info.valueType === 'text', isText) });
+      } else {
+        const first = firstOfNew.get(key);
+        if (first === undefined) firstOfNew.set(key, { text: isText, where: p.where });
+        else if (first.text !== isText)
+          errors.push({
+            where: p.where,
+            message: `field type conflict: new series "${key}" gets ${first.text ? 'a string' : 'a number'} on ${first.where} of this batch, this reading is ${isText ? 'a string' : 'a number'}`,
+          });
+      }
+      if (errors.length >= MAX_ERRORS) break;
+    }
+    if (errors.length > 0) throw invalid(errors);
+  }
+
+  /** Why a new series' measurement, tags or field are too long, or undefined when they are not. */
+  private keyTooLong(request: SeriesRequest): string | undefined {
+    const max = this.limits.line.keyBytes;
+    const parts: Array<[string, string]> = [
+      ['measurement', request.measurement],
+      ['field key', request.field],
+    ];
+    for (const [key, value] of request.tags) parts.push(['tag key', key], [`value of tag "${key}"`, value]);
+    for (const [what, text] of parts) {
+      const bytes = Buffer.byteLength(text);
+      if (bytes > max)
+        return `${what} "${text.length > 40 ? `${text.slice(0, 40)}…` : text}" takes ${bytes} bytes; at most ${max} are allowed (CIOP_INGEST_MAX_KEY_BYTES)`;
+    }
+    if (request.tags.length > this.limits.line.tags)
+      return `more than ${this.limits.line.tags} tags in one series (CIOP_INGEST_MAX_TAGS)`;
+    return undefined;
+  }
+}
+
+/** Who counts against the per-minute limit of new series: the token or account that writes. */
+function writerOf(principal: Principal | undefined): string | undefined {
+  return principal === undefined ? undefined : `${principal.kind} ${principal.id}`;
+}
+
+/** Lets the event loop answer what waits (other requests, timers) before going on. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** ISO 8601 of epoch ms `t`, or the number itself when no date can hold it. */
+function isoTime(t: number): string {
+  return Math.abs(t) <= DATE_MS_LIMIT ? new Date(t).toISOString() : `${t} ms`;
+}
+
+function typeConflict(key: string, holdsText: boolean, isText: boolean): string {
+  return `field type conflict: series "${key}" holds ${holdsText ? 'strings' : 'numbers'}, this reading is ${isText ? 'a string' : 'a number'}`;
 }
 
 function invalid(errors: { where: string; message: string }[]): HttpProblem {
