@@ -27,7 +27,7 @@ import { insertDwelling } from '../src/server/modules/registry/dwellings.store.t
 import { assignGateway } from '../src/server/modules/registry/gateways.store.ts';
 import { ensureGateway } from '../src/server/places/places.store.ts';
 import { openPlatform } from '../src/server/platform.ts';
-import { freePort } from './lib/servers.ts';
+import { freePort } from '../src/server/testing/ports.ts';
 
 const GOAL_RSS_MB = 150;
 const STEP_MS = 600_000;

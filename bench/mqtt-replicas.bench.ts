@@ -19,13 +19,13 @@ const { createTestDatabase } = await import('../src/server/testing/databases.ts'
 const {
   adminHeader,
   buildReplicaServer,
-  freePort,
   publishAtRate,
   replicaMessage,
   startMosquitto,
   startReplica,
   storedValues,
 } = await import('../src/server/testing/mqtt-replicas.ts');
+const { freePort } = await import('../src/server/testing/ports.ts');
 
 const { values } = parseArgs({
   options: {

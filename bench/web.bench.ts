@@ -24,7 +24,8 @@ import { seedDemo } from '../src/server/demo/demo.ts';
 import { findUserByEmail } from '../src/server/modules/auth/accounts.store.ts';
 import { COMFORT_JOB } from '../src/server/modules/comfort/comfort.service.ts';
 import { openPlatform } from '../src/server/platform.ts';
-import { freePort, startCiop } from './lib/servers.ts';
+import { startCiop } from './lib/servers.ts';
+import { freePort } from '../src/server/testing/ports.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DAYS = Number(process.env.CIOP_BENCH_DAYS ?? 120);

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { buildServer, serverStaleReason } from '../../scripts/build-server.mjs';
+import { freePort } from '../../src/server/testing/ports.ts';
 
 /** A server under benchmark, reachable over HTTP. */
 export interface BenchServer {
@@ -17,17 +17,6 @@ export interface BenchServer {
   /** Its data files and their sizes, when it keeps files. */
   files?(): Promise<Record<string, number>>;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** Total size of the files under a folder, bytes. */

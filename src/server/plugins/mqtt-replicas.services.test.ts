@@ -4,7 +4,6 @@ import {
   adminHeader,
   type Broker,
   buildReplicaServer,
-  freePort,
   publishAtRate,
   type Replica,
   replicaMessage,
@@ -12,6 +11,7 @@ import {
   startReplica,
   storedValues,
 } from '../testing/mqtt-replicas.ts';
+import { freePort } from '../testing/ports.ts';
 
 const SN = 'CC0000000000B001';
 const T = Date.UTC(2026, 0, 1);

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import mqtt from 'mqtt';
+import { freePort } from './ports.ts';
 
 /**
  * The parts of the replica-kill test and benchmark: a Mosquitto of their own, `ciop serve`
@@ -14,17 +14,6 @@ import mqtt from 'mqtt';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 export const MOSQUITTO = process.env.CIOP_TEST_MOSQUITTO ?? '/usr/sbin/mosquitto';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** Keeps the last `limit` characters a child process printed, for the message of a failure. */
 function tail(child: ChildProcess, limit = 20_000): () => string {
