@@ -84,4 +84,11 @@ describe('a new module: one folder and one entry in the list', () => {
     const anonymous = await t.app.inject({ method: 'GET', url: url(places.a.buildingId) });
     expect(anonymous.statusCode).toBe(401);
   });
+
+  it('seeds its part of the demo once, however often the platform starts', async () => {
+    const { platform } = t;
+    await platform.seedModuleDemos(Date.now());
+    await platform.seedModuleDemos(Date.now());
+    expect(platform.exampleNotes.notesOf(1)).toEqual(['Boiler serviced in October']);
+  });
 });

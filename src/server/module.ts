@@ -77,6 +77,12 @@ export interface ModuleDefinition<S extends Partial<Services>> {
   routes?: readonly ModuleRoutes[];
   /** Scheduled work; each job runs once across replicas. */
   jobs?(services: S, deps: ModuleDeps): readonly Job[];
+  /**
+   * Seeds this module's part of the demo after the demo district exists (`ciop start` on an
+   * empty database, and on every start after, so a module added later fills in its part). It
+   * must do nothing when its part is already there.
+   */
+  demo?(services: S, deps: ModuleDeps, now: number): Promise<void>;
   /** Machine secrets this module knows (tried after the ingest token). */
   secretVerifier?(services: S): SecretVerifier;
   /** Releases what `open` took, in reverse list order. */

@@ -22,6 +22,8 @@ export type Platform = Core &
   Services & {
     /** The modules it opened, in order (the app registers their plugins and routes). */
     modules: readonly AnyModule[];
+    /** Seeds every module's part of the demo, in list order (each does nothing when present). */
+    seedModuleDemos(now: number): Promise<void>;
     /** Who checks machine secrets (HTTP tokens, MQTT passwords); the first that knows one answers. */
     verifySecret(secret: string): Promise<Principal | undefined>;
     close(): Promise<void>;
@@ -75,6 +77,7 @@ export async function openPlatform(
     ({ core, closeIo } = await openCore(config, logger, database));
     const services: Record<string, unknown> = {};
     const verifiers: SecretVerifier[] = [ingestTokenVerifier(core.ingestToken)];
+    const demos: ((now: number) => Promise<void>)[] = [];
     for (const module of modules) {
       const deps = depsFor(module, core, services);
       const own = (await module.open(deps)) as Record<string, unknown>;
@@ -88,11 +91,16 @@ export async function openPlatform(
       opened.push({ module, services: own });
       for (const job of module.jobs?.(own, deps) ?? []) core.scheduler.add(job);
       if (module.secretVerifier) verifiers.push(module.secretVerifier(own));
+      const { demo } = module;
+      if (demo) demos.push((now) => demo(own, deps, now));
     }
     return {
       ...core,
       ...(services as unknown as Services),
       modules,
+      seedModuleDemos: async (now) => {
+        for (const demo of demos) await demo(now);
+      },
       verifySecret: async (secret) => {
         for (const verify of verifiers) {
           const principal = await verify(secret);

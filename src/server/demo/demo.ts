@@ -328,7 +328,10 @@ async function continueSeed(platform: Platform, state: SeedState): Promise<{ rea
     { buildings: 27, gateways: gateways.length, readings, days, ms: Date.now() - began },
     'demo district seeded',
   );
-  if (state.kpi) await seedKpiDemo(platform, now);
+  if (state.kpi) {
+    await seedKpiDemo(platform, now);
+    await platform.seedModuleDemos(now);
+  }
   state.done = true;
   await save();
   return { readings, ms: Date.now() - began };
@@ -355,8 +358,9 @@ export async function resumeDemoSeed(platform: Platform): Promise<boolean> {
 }
 
 /**
- * What `ciop start` seeds: the demo district and its KPI inputs on an empty database, or the
- * rest of a seed that was cut short.
+ * What `ciop start` seeds: the demo district, its KPI inputs and every module's part on an empty
+ * database, or the rest of a seed that was cut short; on a seeded database, the part of any
+ * module added since.
  */
 export async function seedDemoIfNeeded(platform: Platform): Promise<'seeded' | 'resumed' | 'present'> {
   const state = await storedSeedState(platform);
@@ -364,7 +368,11 @@ export async function seedDemoIfNeeded(platform: Platform): Promise<'seeded' | '
     await resumeDemoSeed(platform);
     return 'resumed';
   }
-  if (state) return 'present';
+  if (state) {
+    // Modules added since the demo was seeded fill in their part.
+    await platform.seedModuleDemos(Date.now());
+    return 'present';
+  }
   const any = await platform.database.db.selectFrom('district').select('id').limit(1).executeTakeFirst();
   if (!any) {
     platform.logger.info('empty database: seeding the demo district (about half a minute)');
@@ -373,6 +381,7 @@ export async function seedDemoIfNeeded(platform: Platform): Promise<'seeded' | '
   }
   // A demo district seeded before seeds kept their state, and before the demo had KPI inputs.
   await seedKpiDemoIfEmpty(platform);
+  await platform.seedModuleDemos(Date.now());
   return 'present';
 }
 

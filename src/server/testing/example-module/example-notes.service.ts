@@ -15,6 +15,15 @@ export class ExampleNotesService {
     return { buildingId, notes: this.notes.get(buildingId) ?? [] };
   }
 
+  notesOf(buildingId: number): readonly string[] {
+    return this.notes.get(buildingId) ?? [];
+  }
+
+  /** The demo's note on building 1, unless it is there already. */
+  async seedDemo(): Promise<void> {
+    if (this.notesOf(1).length === 0) this.notes.set(1, ['Boiler serviced in October']);
+  }
+
   async tick(): Promise<void> {
     this.ticks++;
   }

@@ -19,4 +19,6 @@ export const exampleModule = defineModule({
   open: ({ registry }) => ({ exampleNotes: new ExampleNotesService(registry) }),
   routes: [{ plugin: exampleNotesRoutes }],
   jobs: ({ exampleNotes }) => [{ name: EXAMPLE_JOB, everyMs: 60_000, run: async () => exampleNotes.tick() }],
+  // Its part of the demo: written once, then left alone.
+  demo: async ({ exampleNotes }) => exampleNotes.seedDemo(),
 });
