@@ -57,13 +57,27 @@ async function serve(
 ): Promise<void> {
   await ensureFirstAdmin(platform);
   const app = await buildApp(platform);
+  const { metrics } = platform;
   const mqttIngest = await MqttIngest.start(
     platform.config,
-    platform.ingest,
+    {
+      writeMqtt: async (topic, payload) => {
+        const stored = await platform.ingest.writeMqtt(topic, payload);
+        metrics.ingested('mqtt', stored);
+        return stored;
+      },
+    },
     (s) => platform.verifySecret(s),
     platform.logger,
     platform.ingestToken,
     { onRevoked: (listener) => platform.auth.machineTokens.onRevoked(listener) },
+  );
+  platform.readiness.add({ name: 'broker', check: () => mqttIngest.connected });
+  metrics.gauge('ciop_mqtt_connected', 'Whether the MQTT subscriber is connected (1) or not (0)', () =>
+    Number(mqttIngest.connected),
+  );
+  metrics.gauge('ciop_mqtt_device_connections', 'Devices connected to the embedded broker', () =>
+    platform.config.mqttUrl ? undefined : mqttIngest.deviceConnections,
   );
   await app.listen({ port: platform.config.port, host: platform.config.host });
   platform.scheduler.start();

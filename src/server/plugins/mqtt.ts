@@ -76,6 +76,16 @@ export class MqttIngest {
     private readonly brokerClients: Set<Client>,
   ) {}
 
+  /** Whether this replica's subscriber is connected to the broker. */
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  /** Devices connected to the embedded broker (none when the broker is external). */
+  get deviceConnections(): number {
+    return this.brokerClients.size;
+  }
+
   /** Messages stored since start. */
   received = 0;
   /** Messages refused (bad payload), since start. */
