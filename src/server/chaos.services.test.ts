@@ -172,6 +172,7 @@ describe('chaos: a replica killed and the broker restarted under load', () => {
       expect(mqttAcknowledged.size).toBeGreaterThan(500);
       // Exactly once: a point is keyed by its series and time, so a duplicate cannot hide.
       const missingHttp = [...httpAcknowledged].filter((i) => !httpStored.values.includes(i));
+      expect(missingHttp, 'acknowledged over HTTP, not stored').toEqual([]);
       const missing = [...mqttAcknowledged]
         .filter((i) => !mqttStored.values.includes(i))
         .sort((x, y) => x - y);
