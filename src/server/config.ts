@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { Cron } from 'croner';
+import { type Keep, parseKeep } from './backup/retention.ts';
 
 /** Everything `ciop` can be told at start. Every value has a default and is validated. */
 export interface Config {
@@ -57,6 +59,16 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** E-mail of the first admin, created on an empty database. */
   adminEmail: string | undefined;
+  /** Folder the scheduled backup writes to; undefined = no scheduled backup. */
+  backupDir: string | undefined;
+  /** A second folder (another disk, a mounted remote) each scheduled backup is copied to. */
+  backupCopyDir: string | undefined;
+  /** When the scheduled backup runs (cron, city time zone). */
+  backupCron: string;
+  /** How many daily, weekly, monthly and yearly backups are kept, e.g. `7d,4w,12m,3y`. */
+  backupKeep: Keep;
+  /** Passphrase backups are encrypted with; undefined = not encrypted. */
+  backupPassphrase: string | undefined;
   /** Password of the first admin; unset, a random one is printed once. */
   adminPassword: string | undefined;
   /** SMTP server for outgoing e-mail (`smtp://user:pass@host:587`); unset, e-mail waits in the outbox. */
@@ -281,6 +293,23 @@ const emailList: Parser<string[]> = (raw) => {
   if (bad.length > 0)
     throw new ConfigValueError(`expected e-mail addresses separated by commas, got "${bad[0]}"`);
   return list;
+};
+
+const keep: Parser<Keep> = (raw) => {
+  try {
+    return parseKeep(raw);
+  } catch (error) {
+    throw new ConfigValueError((error as Error).message);
+  }
+};
+
+const cron: Parser<string> = (raw) => {
+  try {
+    new Cron(raw, { paused: true }).stop();
+    return raw;
+  } catch (error) {
+    throw new ConfigValueError(`"${raw}" is not a cron expression: ${(error as Error).message}`);
+  }
 };
 
 const optionalHttpUrl: Parser<string | undefined> = (raw) =>
@@ -680,6 +709,42 @@ export const SETTINGS = [
     default: [1.003, 0.034, 0.018] as const,
     parse: districtHeatingFactors,
     doc: 'The district heating network’s declared factors: renewable and non-renewable primary energy (kWh/kWh) and CO2 (kg/kWh), comma-separated.',
+  }),
+  setting({
+    key: 'backupDir',
+    env: 'CIOP_BACKUP_DIR',
+    default: undefined,
+    parse: optionalText,
+    doc: 'Folder the scheduled backup writes to (files of mode 0600); unset: no scheduled backup (`ciop backup` still works).',
+  }),
+  setting({
+    key: 'backupCopyDir',
+    env: 'CIOP_BACKUP_COPY_DIR',
+    default: undefined,
+    parse: optionalText,
+    doc: 'A second folder, on another disk or machine, each scheduled backup is copied to, pruned by the same rule.',
+  }),
+  setting({
+    key: 'backupCron',
+    env: 'CIOP_BACKUP_CRON',
+    default: '15 3 * * *',
+    parse: cron,
+    doc: 'When the scheduled backup runs (cron, in CIOP_TIMEZONE).',
+  }),
+  setting({
+    key: 'backupKeep',
+    env: 'CIOP_BACKUP_KEEP',
+    default: { daily: 7, weekly: 4, monthly: 12, yearly: 3 },
+    parse: keep,
+    doc: 'Backups kept, grandfather–father–son: the newest of each of the last N days, weeks, months and years, e.g. `7d,4w,12m,3y`.',
+  }),
+  setting({
+    key: 'backupPassphrase',
+    env: 'CIOP_BACKUP_PASSPHRASE',
+    default: undefined,
+    parse: optionalText,
+    doc: 'Passphrase backups are encrypted with (AES-256-GCM); unset: not encrypted. Backups hold signing keys and token hashes: keep them safe either way.',
+    secret: true,
   }),
 ] as const;
 

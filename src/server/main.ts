@@ -12,6 +12,8 @@ import { ConfigError, loadConfig, SETTINGS } from './config.ts';
 import { migrateToLatest, openDatabase } from './db/database.ts';
 import { MqttIngest } from './plugins/mqtt.ts';
 import { createLogger, openPlatform, type Platform } from './platform.ts';
+import { restoreBackup, takeBackup, verifyBackup } from './backup/backup.ts';
+import { CIOP_VERSION } from './backup/scheduled.ts';
 
 const HELP = `ciop — City Information Open Platform
 
@@ -28,6 +30,12 @@ Commands:
   user password E  Set a new password for the account with e-mail E and print it (or --password P)
   rotate-secrets   New signing key for access tokens (every access token stops working);
                    --sessions also ends every login session, --ingest-token replaces a generated ingest token
+  backup [--to DIR]
+                   Take a backup of the database while CIOP runs, into DIR (default CIOP_BACKUP_DIR, else .)
+  backup verify F  Check a backup's checksums, restore it into a temporary database and compare its counts
+  restore F [--force]
+                   Restore backup F into CIOP_DATABASE_URL, with CIOP stopped; --force replaces a database holding data
+                   (encrypted backups take CIOP_BACKUP_PASSPHRASE)
   config           Check the configuration and print it (secrets hidden)
   help             This text
 
@@ -57,13 +65,27 @@ async function serve(
 ): Promise<void> {
   await ensureFirstAdmin(platform);
   const app = await buildApp(platform);
+  const { metrics } = platform;
   const mqttIngest = await MqttIngest.start(
     platform.config,
-    platform.ingest,
+    {
+      writeMqtt: async (topic, payload) => {
+        const stored = await platform.ingest.writeMqtt(topic, payload);
+        metrics.ingested('mqtt', stored);
+        return stored;
+      },
+    },
     (s) => platform.verifySecret(s),
     platform.logger,
     platform.ingestToken,
     { onRevoked: (listener) => platform.auth.machineTokens.onRevoked(listener) },
+  );
+  platform.readiness.add({ name: 'broker', check: () => mqttIngest.connected });
+  metrics.gauge('ciop_mqtt_connected', 'Whether the MQTT subscriber is connected (1) or not (0)', () =>
+    Number(mqttIngest.connected),
+  );
+  metrics.gauge('ciop_mqtt_device_connections', 'Devices connected to the embedded broker', () =>
+    platform.config.mqttUrl ? undefined : mqttIngest.deviceConnections,
   );
   await app.listen({ port: platform.config.port, host: platform.config.host });
   platform.scheduler.start();
@@ -104,6 +126,8 @@ export async function main(argv: string[]): Promise<void> {
       password: { type: 'string' },
       sessions: { type: 'boolean' },
       'ingest-token': { type: 'boolean' },
+      to: { type: 'string' },
+      force: { type: 'boolean' },
     },
     allowPositionals: true,
     strict: false,
@@ -124,6 +148,12 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     if (error instanceof HttpProblem) {
       console.error(`ciop ${command}: ${error.detail}`);
+      process.exit(1);
+    }
+    // Backups and restores fail for reasons a person fixes (a damaged file, a missing tool, a
+    // database that holds data): the reason, without a stack.
+    if (command === 'backup' || command === 'restore') {
+      console.error(`ciop ${command}: ${(error as Error).message}`);
       process.exit(1);
     }
     throw error;
@@ -227,6 +257,52 @@ async function run(
       await seedDemoIfNeeded(platform);
       await serve(platform, startSimulator);
       console.log(`CIOP is running at http://localhost:${config.port}`);
+      return;
+    }
+    case 'backup': {
+      const [sub, file] = positionals;
+      if (sub === 'verify') {
+        if (!file) usage('backup verify needs the backup file');
+        const postgresUrl = config.databaseUrl.startsWith('postgres') ? config.databaseUrl : undefined;
+        const result = await verifyBackup(file, { passphrase: config.backupPassphrase, postgresUrl });
+        const { counts } = result;
+        console.log(
+          `${file}: ${result.manifest.dialect}, schema ${result.manifest.schemaVersion}, taken ${result.manifest.createdAt}\n` +
+            `restored: ${counts.readings} readings, ${counts.series} series, ${counts.accounts} accounts, ${counts.kpiMeasures} KPI measures`,
+        );
+        if (!result.ok) {
+          console.error(
+            `the backup does not restore what its manifest says:\n  ${result.differences.join('\n  ')}`,
+          );
+          process.exit(1);
+        }
+        console.log('the backup is sound');
+        return;
+      }
+      if (sub !== undefined) usage('backup takes --to DIR, or verify FILE');
+      const directory = text(values, 'to') ?? config.backupDir ?? '.';
+      const began = Date.now();
+      const taken = await takeBackup(config.databaseUrl, {
+        directory,
+        passphrase: config.backupPassphrase,
+        ciopVersion: CIOP_VERSION,
+      });
+      console.log(
+        `${taken.file}: ${taken.bytes} bytes, ${taken.manifest.counts.readings} readings, in ${Date.now() - began} ms` +
+          (config.backupPassphrase ? ' (encrypted)' : ''),
+      );
+      return;
+    }
+    case 'restore': {
+      const [file] = positionals;
+      if (!file) usage('restore needs the backup file');
+      const manifest = await restoreBackup(file, config.databaseUrl, {
+        force: !!values.force,
+        passphrase: config.backupPassphrase,
+      });
+      console.log(
+        `restored ${file} (taken ${manifest.createdAt}, schema ${manifest.schemaVersion}): ${manifest.counts.readings} readings, ${manifest.counts.accounts} accounts; start CIOP to migrate and serve it`,
+      );
       return;
     }
     case 'migrate': {

@@ -12,6 +12,8 @@ import type { Clock } from './clock.ts';
 import type { MailService } from './mail/mail.service.ts';
 import type { SeriesCatalog } from './timeseries/series-catalog.ts';
 import type { TimeSeriesEngine } from './timeseries/timeseries-engine.ts';
+import type { Metrics } from './observability/metrics.ts';
+import type { Readiness } from './observability/readiness.ts';
 
 /**
  * What every module is handed before any module opens: configuration, the database, the
@@ -33,6 +35,10 @@ export interface Core {
   ingestToken: string;
   /** Time the platform opened, epoch ms. */
   startedAt: number;
+  /** The instance's Prometheus metrics, which modules add to. */
+  metrics: Metrics;
+  /** What must be up before this instance takes traffic; modules and the server add checks. */
+  readiness: Readiness;
 }
 
 /**

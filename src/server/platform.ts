@@ -1,6 +1,14 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
-import { type DatabaseHandle, migrateToLatest, openDatabase } from './db/database.ts';
+import {
+  type DatabaseHandle,
+  migrateToLatest,
+  openDatabase,
+  pendingMigrations,
+  ping,
+} from './db/database.ts';
+import { Metrics } from './observability/metrics.ts';
+import { Readiness } from './observability/readiness.ts';
 import { createTimeSeriesIo } from './timeseries/open-io.ts';
 import type { AnyModule, Core, ModuleDeps, SecretVerifier, Services } from './module.ts';
 import { MODULES } from './modules/index.ts';
@@ -123,6 +131,7 @@ async function openCore(
   database: DatabaseHandle,
 ): Promise<{ core: Core; closeIo(): void }> {
   await migrateToLatest(database);
+  const metrics = new Metrics();
   const catalog = new SeriesCatalog(database.db);
   await catalog.load();
   const io = createTimeSeriesIo(database);
@@ -134,6 +143,7 @@ async function openCore(
       isCumulative,
       onError: (error) =>
         logger.error({ err: error }, 'compaction failed; the readings stay in the log and are retried'),
+      onCompaction: (seconds) => metrics.compacted(seconds),
     },
     // SQLite statements are synchronous: appends and compactions run in a storage thread.
     database.sqliteFile
@@ -150,14 +160,43 @@ async function openCore(
         'generated an ingest token for this instance (CIOP_INGEST_TOKEN overrides it); `ciop ingest-token` prints it',
       );
   }
-  const scheduler = new Scheduler(database, logger, config.timezone, (consumer, handle) =>
-    consumeChanges(database.db, io, consumer, handle),
+  const scheduler = new Scheduler(
+    database,
+    logger,
+    config.timezone,
+    (consumer, handle) => consumeChanges(database.db, io, consumer, handle),
+    (job, seconds, failed) => metrics.jobRan(job, seconds, failed),
   );
+  metrics.gauge(
+    'ciop_pending_readings',
+    'Acknowledged readings not yet compacted',
+    () => engine.pendingPoints,
+  );
+  const pool = database.pool;
+  if (pool) {
+    metrics.gauge('ciop_db_pool_connections', 'Connections the PostgreSQL pool holds', () => pool.totalCount);
+    metrics.gauge('ciop_db_pool_idle', 'Idle connections of the PostgreSQL pool', () => pool.idleCount);
+    metrics.gauge('ciop_db_pool_waiting', 'Queries waiting for a pooled connection', () => pool.waitingCount);
+  }
+  const readiness = new Readiness();
+  readiness.add({ name: 'database', check: async () => (await ping(database), true) });
+  readiness.add({
+    name: 'migrations',
+    check: async () => (await pendingMigrations(database)).length === 0,
+  });
+  readiness.add({ name: 'engine', check: () => engine.running });
   scheduler.add({
     name: 'prune-series-changes',
     everyMs: 3_600_000,
-    // Derived-data jobs read the change feed within minutes; a week is ample.
-    run: async (now) => engine.io.pruneChanges(now - 7 * 86_400_000),
+    // Derived-data jobs read the change feed within minutes; a week is ample. Claims of job runs
+    // matter only while replicas may still reach the same run.
+    run: async (now) => {
+      await engine.io.pruneChanges(now - 7 * 86_400_000);
+      await database.db
+        .deleteFrom('job_run')
+        .where('claimed_at', '<', now - 7 * 86_400_000)
+        .execute();
+    },
   });
   const clock = systemClock();
   const core: Core = {
@@ -173,6 +212,8 @@ async function openCore(
     mail: new MailService(database.db, { smtpUrl: config.smtpUrl, from: config.mailFrom }, clock, logger),
     ingestToken,
     startedAt: Date.now(),
+    metrics,
+    readiness,
   };
   return { core, closeIo: () => io.close() };
 }

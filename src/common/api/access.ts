@@ -13,9 +13,9 @@ export type Role = (typeof ROLES)[number];
 
 /**
  * What a machine token may do. `kpi:write`: write KPI measures and their inputs (an external
- * calculator), nothing else.
+ * calculator), nothing else. `metrics`: scrape `/metrics`, nothing else.
  */
-export const MACHINE_SCOPES = ['ingest:write', 'read', 'admin', 'kpi:write'] as const;
+export const MACHINE_SCOPES = ['ingest:write', 'read', 'admin', 'kpi:write', 'metrics'] as const;
 export type MachineScope = (typeof MACHINE_SCOPES)[number];
 
 /**

@@ -157,6 +157,13 @@ export async function migrateToLatest(handle: DatabaseHandle, folder = MIGRATION
   return (results ?? []).map((r) => r.migrationName);
 }
 
+/** The migrations of this build not yet applied to the database (none once it is current). */
+export async function pendingMigrations(handle: DatabaseHandle, folder = MIGRATIONS): Promise<string[]> {
+  const migrations = await loadMigrations(folder);
+  const migrator = new Migrator({ db: handle.db, provider: { getMigrations: async () => migrations } });
+  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
 /** Whether a failed statement broke a unique constraint (SQLite or PostgreSQL). */
 export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; message?: string };

@@ -21,6 +21,7 @@ export interface Database {
   ts_counter_event: TsCounterEventTable;
   ingest_log: IngestLogTable;
   ts_change: TsChangeTable;
+  job_run: JobRunTable;
   job_cursor: JobCursorTable;
   organisation: OrganisationTable;
   organisation_building: OrganisationBuildingTable;
@@ -198,6 +199,19 @@ export interface TsChangeTable {
   changed_at: number;
   /** Packed SeriesChange triples, see encodeChanges in timeseries/timeseries-io.ts. */
   changes: Uint8Array;
+}
+
+/** A scheduled run of a job, claimed once across replicas. */
+export interface JobRunTable {
+  job: string;
+  /** The run's scheduled moment: the interval's number, or the cron minute. */
+  slot: number;
+  /** The replica that claimed it (host, process). */
+  replica: string;
+  claimed_at: number;
+  finished_at: number | null;
+  /** ok or failed, once finished. */
+  outcome: string | null;
 }
 
 export interface JobCursorTable {

@@ -1,5 +1,6 @@
 import type { AnyModule } from '../module.ts';
 import { authModule } from './auth/index.ts';
+import { backupModule } from './backup/index.ts';
 import { comfortModule } from './comfort/index.ts';
 import { homeModule } from './home/index.ts';
 import { installationsModule } from './installations/index.ts';
@@ -25,4 +26,5 @@ export const MODULES: readonly AnyModule[] = [
   homeModule,
   kpiModule,
   portalModule,
+  backupModule,
 ];

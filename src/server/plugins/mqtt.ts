@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { hostname } from 'node:os';
 import { Aedes, type Client } from 'aedes';
-import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type IPublishPacket, type ISubscriptionMap, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { SecretVerifier } from '../module.ts';
@@ -75,6 +75,16 @@ export class MqttIngest {
     /** Connections of the embedded broker. */
     private readonly brokerClients: Set<Client>,
   ) {}
+
+  /** Whether this replica's subscriber is connected to the broker. */
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  /** Devices connected to the embedded broker (none when the broker is external). */
+  get deviceConnections(): number {
+    return this.brokerClients.size;
+  }
 
   /** Messages stored since start. */
   received = 0;
@@ -167,7 +177,9 @@ export class MqttIngest {
     const client = mqtt.connect(url, {
       protocolVersion: external ? 5 : 4,
       clientId,
-      reconnectPeriod: 2000,
+      // Back quickly after the broker restarts: until this replica subscribes again, a broker that
+      // does not restore shared subscriptions (Mosquitto 2.0) drops what gateways publish.
+      reconnectPeriod: 500,
       ...(external
         ? {
             // A persistent session: while this replica is away, the broker keeps what it had
@@ -193,9 +205,18 @@ export class MqttIngest {
       leaveOnStop,
       brokerClients,
     );
+    let subscribed = false;
     client.on('connect', (connack) => {
       self.connection++;
       if (external) logger.info({ clientId, resumed: connack.sessionPresent }, 'MQTT session');
+      // Subscribe again on every reconnection, even to a session the broker says it kept: a
+      // restarted Mosquitto 2.0 restores the session but not its shared subscription, and would
+      // otherwise never send this replica another message (mqtt.js does not resubscribe then).
+      // (`resubscribe` makes mqtt.js send it although it believes the subscription in place.)
+      if (subscribed)
+        client.subscribe({ [filter]: { qos: 1 }, resubscribe: true } as ISubscriptionMap, (error) => {
+          if (error) logger.error({ err: error, filter }, 'cannot subscribe again after reconnecting');
+        });
     });
     client.on('close', () => self.connection++);
     client.on('disconnect', (packet) => {
@@ -219,7 +240,10 @@ export class MqttIngest {
             clearTimeout(timer);
             client.off('error', fail);
             if (error) fail(error);
-            else resolve();
+            else {
+              subscribed = true;
+              resolve();
+            }
           });
         });
       });

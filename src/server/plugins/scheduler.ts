@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { DatabaseHandle } from '../db/database.ts';
@@ -14,6 +15,8 @@ export type Job = {
   name: string;
   everyMs?: number;
   cron?: string;
+  /** Also run when the scheduler starts (once across replicas starting together). */
+  atStart?: boolean;
 } & (
   | { run(now: number): Promise<void>; onChanges?: never }
   | {
@@ -29,10 +32,16 @@ export type ChangeFeed = (
   handle: (changes: RecordedChange[]) => Promise<void>,
 ) => Promise<number>;
 
+/** Who this process is, in the claims of job runs. */
+const REPLICA = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+
 /**
- * An in-process scheduler. On PostgreSQL a run takes an advisory lock named after the job, so
- * a job runs once across replicas; a replica that finds it taken skips that run. Runs of one
- * job never overlap.
+ * An in-process scheduler. Each scheduled run (an interval's number, or a cron minute) is
+ * claimed in the `job_run` table by the first replica to reach it, and only that replica runs
+ * it: a job runs exactly once per scheduled run across replicas (a replica that dies during a run
+ * loses that run; the next one catches up, as every job reads from where it got). On PostgreSQL
+ * a run also takes an advisory lock named after the job, so runs of one job never overlap across
+ * replicas, nor in one process.
  */
 export class Scheduler {
   private readonly jobs = new Map<string, Job>();
@@ -44,6 +53,8 @@ export class Scheduler {
     private readonly logger: Logger,
     private readonly timezone: string,
     private readonly changeFeed?: ChangeFeed,
+    /** Told of every run this replica made: how long it took and whether it failed. */
+    private readonly onRun?: (job: string, seconds: number, failed: boolean) => void,
   ) {}
 
   /** The names of the jobs added, in order. */
@@ -56,11 +67,12 @@ export class Scheduler {
     this.jobs.set(job.name, job);
   }
 
-  /** Starts the timers of every job added so far. */
+  /** Starts the timers of every job added so far, and runs those that run at start. */
   start(): void {
     for (const job of this.jobs.values()) {
+      const period = job.everyMs ?? 60_000;
       const tick = () =>
-        void this.run(job.name).catch((error) =>
+        void this.runScheduled(job.name, Math.floor(Date.now() / period)).catch((error) =>
           this.logger.error({ err: error, job: job.name }, 'job failed'),
         );
       if (job.cron) {
@@ -71,6 +83,38 @@ export class Scheduler {
         timer.unref();
         this.stops.push(() => clearInterval(timer));
       }
+      // The run at start takes the current interval's slot: replicas starting together run it
+      // once, and the interval's own run is then already done.
+      if (job.atStart) tick();
+    }
+  }
+
+  /**
+   * Runs the scheduled run `slot` of a job if no replica has claimed it yet. Resolves to whether
+   * this replica ran it.
+   */
+  async runScheduled(name: string, slot: number, now = Date.now()): Promise<boolean> {
+    if (!this.jobs.has(name)) throw new Error(`there is no job ${name}`);
+    const db = this.database.db;
+    const claim = await db
+      .insertInto('job_run')
+      .values({ job: name, slot, replica: REPLICA, claimed_at: now, finished_at: null, outcome: null })
+      .onConflict((oc) => oc.columns(['job', 'slot']).doNothing())
+      .executeTakeFirst();
+    if (Number(claim.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+    let outcome = 'failed';
+    try {
+      const ran = await this.run(name, now);
+      outcome = ran ? 'ok' : 'skipped';
+      return ran;
+    } finally {
+      await db
+        .updateTable('job_run')
+        .set({ finished_at: Date.now(), outcome })
+        .where('job', '=', name)
+        .where('slot', '=', slot)
+        .execute()
+        .catch((error) => this.logger.warn({ err: error, job: name }, 'could not record a job run'));
     }
   }
 
@@ -95,7 +139,17 @@ export class Scheduler {
           await this.changeFeed(name, (changes) => job.onChanges(changes, now));
         }
       : () => job.run(now);
-    const run = this.locked(name, work).finally(() => this.running.delete(name));
+    const timed = async () => {
+      const began = performance.now();
+      let failed = true;
+      try {
+        await work();
+        failed = false;
+      } finally {
+        this.onRun?.(name, (performance.now() - began) / 1000, failed);
+      }
+    };
+    const run = this.locked(name, timed).finally(() => this.running.delete(name));
     this.running.set(name, run);
     return run;
   }

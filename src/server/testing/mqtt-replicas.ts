@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -46,22 +46,29 @@ export interface Broker {
   url: string;
   /** What the broker logged, last 20,000 characters. */
   log(): string;
+  /** Stops the broker (SIGTERM: a persistent one saves its sessions) and starts it again on its port. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
  * A Mosquitto on a free loopback port, with `settings` (mosquitto.conf lines: name → value)
- * added to its configuration. Sessions live in memory only: the broker outlives the test's
- * replicas, not itself.
+ * added to its configuration. Sessions live in memory only, unless `persistent`: then they are
+ * saved when it stops and outlive a restart.
  */
-export async function startMosquitto(settings: Record<string, string | number> = {}): Promise<Broker> {
+export async function startMosquitto(
+  settings: Record<string, string | number> = {},
+  options: { persistent?: boolean } = {},
+): Promise<Broker> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ciop-mosquitto-'));
+  // Started as root, Mosquitto drops to its own user, which must be able to save its sessions.
+  if (options.persistent) chmodSync(dir, 0o777);
   const port = await freePort();
   const file = path.join(dir, 'mosquitto.conf');
   const lines = [
     `listener ${port} 127.0.0.1`,
     'allow_anonymous true',
-    'persistence false',
+    ...(options.persistent ? ['persistence true', `persistence_location ${dir}/`] : ['persistence false']),
     'log_dest stderr',
     'log_type error',
     'log_type warning',
@@ -70,27 +77,42 @@ export async function startMosquitto(settings: Record<string, string | number> =
     ...Object.entries(settings).map(([name, value]) => `${name} ${value}`),
   ];
   writeFileSync(file, `${lines.join('\n')}\n`);
-  const child = spawn(MOSQUITTO, ['-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = tail(child);
   const url = `mqtt://127.0.0.1:${port}`;
-  const until = Date.now() + 10_000;
-  for (;;) {
-    try {
-      const probe = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 1000 });
-      await probe.endAsync();
-      break;
-    } catch (error) {
-      if (Date.now() > until || child.exitCode !== null) {
-        child.kill('SIGKILL');
-        rmSync(dir, { recursive: true, force: true });
-        throw new Error(`mosquitto did not start: ${(error as Error).message}\n${log()}`, { cause: error });
+  let logs = '';
+  let child: ChildProcess;
+  const launch = async () => {
+    child = spawn(MOSQUITTO, ['-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const log = tail(child);
+    const earlier = logs;
+    const combined = () => (earlier + log()).slice(-20_000);
+    const until = Date.now() + 10_000;
+    for (;;) {
+      try {
+        const probe = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 1000 });
+        await probe.endAsync();
+        break;
+      } catch (error) {
+        if (Date.now() > until || child.exitCode !== null) {
+          child.kill('SIGKILL');
+          rmSync(dir, { recursive: true, force: true });
+          throw new Error(`mosquitto did not start: ${(error as Error).message}\n${combined()}`, {
+            cause: error,
+          });
+        }
+        await new Promise((r) => setTimeout(r, 100));
       }
-      await new Promise((r) => setTimeout(r, 100));
     }
-  }
+    return combined;
+  };
+  let log = await launch();
   return {
     url,
-    log,
+    log: () => log(),
+    restart: async () => {
+      await stopChild(child);
+      logs = log();
+      log = await launch();
+    },
     stop: async () => {
       await stopChild(child);
       rmSync(dir, { recursive: true, force: true });

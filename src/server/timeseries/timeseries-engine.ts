@@ -24,6 +24,8 @@ export interface EngineOptions {
   /** Whether a series is a cumulative meter (its hourly rollups then carry the increase). */
   isCumulative: (seriesId: number) => boolean;
   onError?: (error: unknown) => void;
+  /** Told how long each compaction that compacted something took, seconds. */
+  onCompaction?: (seconds: number) => void;
 }
 
 /**
@@ -63,6 +65,11 @@ export class TimeSeriesEngine {
     this.timer.unref();
   }
 
+  /** Whether it has started and not stopped: it compacts on its timer. */
+  get running(): boolean {
+    return this.timer !== undefined;
+  }
+
   /** Stops the timer, compacts what is left and stops the writer. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
@@ -96,8 +103,10 @@ export class TimeSeriesEngine {
   }
 
   private async runFlush(): Promise<void> {
+    const began = performance.now();
     const ids = await this.writer.compactAll();
     if (!ids || ids.length === 0) return; // nothing to do, or another replica is compacting
+    this.options.onCompaction?.((performance.now() - began) / 1000);
     // Forget what is now in the blocks; batches compacted by another replica stay (harmless) until
     // this replica compacts again.
     const compacted = new Set(ids);

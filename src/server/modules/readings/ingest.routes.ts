@@ -85,7 +85,7 @@ function precisionOf(raw: string | undefined, allowed: readonly Precision[]): Pr
  * forwarders, Telegraf and InfluxDB client libraries write to CIOP unchanged.
  */
 export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { ingest, config } = app.platform;
+  const { ingest, config, metrics } = app.platform;
   const limit = config.ingestMaxBodyBytes;
 
   /** Both InfluxDB-compatible writes: all lines or none, 204 once durable. */
@@ -95,7 +95,12 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     precisions: readonly Precision[],
   ) => {
     const precision = precisionOf(request.query.precision, precisions);
-    await ingest.writeLineProtocol(await bodyChunks(request, limit), precision, principalOf(request));
+    const stored = await ingest.writeLineProtocol(
+      await bodyChunks(request, limit),
+      precision,
+      principalOf(request),
+    );
+    metrics.ingested('http-line-protocol', stored);
     return reply.status(204).send(null);
   };
 
@@ -113,7 +118,11 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
       bodyLimit: limit,
       config: { access: WRITE_READINGS },
     },
-    async (request) => ({ stored: await ingest.writeJson(request.body.readings, principalOf(request)) }),
+    async (request) => {
+      const stored = await ingest.writeJson(request.body.readings, principalOf(request));
+      metrics.ingested('http-json', stored);
+      return { stored };
+    },
   );
 
   // Raw bodies: line protocol and CSV, possibly gzip-compressed.
@@ -150,6 +159,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const stored = await ingest.writeCsv(text, principalOf(request), (sensorId) =>
           catalog.keyOfSensor(sensorId),
         );
+        metrics.ingested('http-csv', stored);
         return { stored };
       },
     );
