@@ -277,8 +277,13 @@ export const SummarySchema = Type.Object({
       costEur: Type.Number(),
       co2Kg: Nullable(Type.Number()),
       eurPerKWh: Nullable(Type.Number()),
-      previousEnergyKWh: Nullable(Type.Number({ description: 'The same months a year before' })),
-      change: Nullable(Type.Number({ description: 'Relative change against the year before' })),
+      recentEnergyKWh: Type.Number({
+        description: 'The last twelve months of the period (all of it when shorter), kWh',
+      }),
+      previousEnergyKWh: Nullable(
+        Type.Number({ description: 'The same months a year before; null when some have no data' }),
+      ),
+      change: Nullable(Type.Number({ description: 'recentEnergyKWh against previousEnergyKWh, relative' })),
       carriers: Type.Array(Type.Object({ carrier: Type.String(), quantity: Type.Number() })),
     }),
   ),

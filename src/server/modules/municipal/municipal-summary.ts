@@ -257,7 +257,23 @@ export async function summarise(db: Kysely<Database>, q: SummaryQuery, now: numb
   const factors = new Factors(await store.listFactors(db));
   // One read for the period and the same months a year before.
   const all = await aggregate(db, node, addMonths(from, -12), to);
-  const previous = all.filter((r) => r.period <= addMonths(to, -12));
+  // The change of a child: its last twelve months of the period (or the whole period, when
+  // shorter) against the same months a year before, when it has data in every one of them.
+  const recentFrom = Math.max(from, addMonths(to, -11));
+  let span = 0;
+  for (let m = recentFrom; m <= to; m = addMonths(m, 1)) span++;
+  const recent = new Map<number | null, number>();
+  const before = new Map<number | null, { energy: number; months: Set<number> }>();
+  for (const r of all) {
+    if (!countsAsEnergy(r.carrier)) continue;
+    if (r.period >= recentFrom) recent.set(r.child, (recent.get(r.child) ?? 0) + r.quantity);
+    if (r.period >= addMonths(recentFrom, -12) && r.period <= addMonths(to, -12)) {
+      const b = before.get(r.child) ?? { energy: 0, months: new Set<number>() };
+      b.energy += r.quantity;
+      b.months.add(r.period);
+      before.set(r.child, b);
+    }
+  }
   const rows = all
     .filter((r) => r.period >= from)
     .map((r) => (byYear ? { ...r, period: Math.floor(r.period / 100) } : r));
@@ -311,9 +327,6 @@ export async function summarise(db: Kysely<Database>, q: SummaryQuery, now: numb
     sources.set(r.source, (sources.get(r.source) ?? 0) + r.months);
     if (r.maxKw !== null) maxKw = Math.max(maxKw ?? 0, r.maxKw);
   }
-  const before = new Map<number | null, number>();
-  for (const r of previous)
-    if (countsAsEnergy(r.carrier)) before.set(r.child, (before.get(r.child) ?? 0) + r.quantity);
 
   const carrierList = [...carriers].map(([carrier, c]) => ({
     carrier,
@@ -367,7 +380,9 @@ export async function summarise(db: Kysely<Database>, q: SummaryQuery, now: numb
       ? [...children]
           .map(([id, c]) => {
             const ref = id === null ? undefined : refs.get(id);
-            const prev = before.get(id) ?? null;
+            const b = before.get(id);
+            const prev = b && b.months.size === span ? b.energy : null;
+            const last = recent.get(id) ?? 0;
             return {
               level: node.child?.level as string,
               id,
@@ -378,8 +393,9 @@ export async function summarise(db: Kysely<Database>, q: SummaryQuery, now: numb
               costEur: c.cost,
               co2Kg: c.co2,
               eurPerKWh: c.energy > 0 ? c.energyCost / c.energy : null,
+              recentEnergyKWh: last,
               previousEnergyKWh: prev,
-              change: prev !== null && prev > 0 ? (c.energy - prev) / prev : null,
+              change: prev !== null && prev > 0 ? (last - prev) / prev : null,
               carriers: [...c.carriers].map(([carrier, quantity]) => ({ carrier, quantity })),
             };
           })
