@@ -101,6 +101,11 @@ export interface Config {
   newsRetentionDays: number;
   /** Seconds between two fetches of the news feeds. */
   newsFetchIntervalS: number;
+  /** Base URL of Datadis. */
+  datadisUrl: string;
+  /** Datadis user; unset, Datadis is not read. */
+  datadisUsername: string | undefined;
+  datadisPassword: string | undefined;
   /** Requests a minute one anonymous caller may make to the PMV calculator (ten times that signed in). */
   comfortRateLimit: number;
   /** Summer clothing season of the comfort job, first and last local day (MM-DD), inclusive. */
@@ -744,6 +749,28 @@ export const SETTINGS = [
     default: undefined,
     parse: optionalText,
     doc: 'Passphrase backups are encrypted with (AES-256-GCM); unset: not encrypted. Backups hold signing keys and token hashes: keep them safe either way.',
+    secret: true,
+  }),
+  setting({
+    key: 'datadisUrl',
+    env: 'CIOP_DATADIS_URL',
+    default: 'https://datadis.es',
+    parse: httpUrl,
+    doc: 'Base URL of Datadis, the Spanish distributors’ data platform (login and private API).',
+  }),
+  setting({
+    key: 'datadisUsername',
+    env: 'CIOP_DATADIS_USERNAME',
+    default: undefined,
+    parse: optionalText,
+    doc: 'Datadis user (the NIF of the city); unset, Datadis is not read.',
+  }),
+  setting({
+    key: 'datadisPassword',
+    env: 'CIOP_DATADIS_PASSWORD',
+    default: undefined,
+    parse: optionalText,
+    doc: 'Password of that Datadis user.',
     secret: true,
   }),
 ] as const;

@@ -51,6 +51,12 @@ export interface Database {
   kpi_factor: KpiFactorTable;
   kpi_thermal_measurement: KpiThermalMeasurementTable;
   kpi_uptime_slot: KpiUptimeSlotTable;
+  municipal_area: MunicipalAreaTable;
+  municipal_facility: MunicipalFacilityTable;
+  municipal_meter: MunicipalMeterTable;
+  municipal_record: MunicipalRecordTable;
+  municipal_month: MunicipalMonthTable;
+  municipal_carbon_factor: MunicipalCarbonFactorTable;
 }
 
 export interface MediumTable {
@@ -74,6 +80,8 @@ export interface DistrictTable {
   city: string;
   latitude: number | null;
   longitude: number | null;
+  /** GeoJSON Polygon or MultiPolygon of the district, for maps. */
+  boundary: string | null;
   created_at: number;
 }
 
@@ -576,4 +584,89 @@ export interface KpiThermalMeasurementTable {
 
 export interface KpiUptimeSlotTable {
   slot: number;
+}
+
+export interface MunicipalAreaTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  parent_id: number | null;
+  created_at: number;
+}
+
+export interface MunicipalFacilityTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  address: string;
+  area_id: number;
+  district_id: number | null;
+  building_id: number | null;
+  latitude: number | null;
+  longitude: number | null;
+  area_m2: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MunicipalMeterTable {
+  id: Generated<number>;
+  facility_id: number;
+  code: string;
+  kind: 'cups' | 'internal';
+  carrier: string;
+  unit: string;
+  supplier: string;
+  tariff: string;
+  /** JSON: contracted power per tariff period, kW ({ p1: 15, … }). */
+  contracted_kw: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MunicipalRecordTable {
+  id: Generated<number>;
+  meter_id: number;
+  source: string;
+  period_start: string;
+  period_end: string;
+  quantity: number;
+  cost_eur: number | null;
+  /** JSON: quantity per tariff period ({ p1: 120, … }). */
+  periods: string;
+  max_kw: number | null;
+  supplier: string;
+  tariff: string;
+  file: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MunicipalMonthTable {
+  meter_id: number;
+  /** YYYYMM. */
+  month: number;
+  year: number;
+  source: string;
+  quantity: number;
+  cost_eur: number | null;
+  max_kw: number | null;
+  carrier: string;
+  supplier: string;
+  facility_id: number;
+  area_id: number;
+  group_id: number;
+  district_id: number | null;
+}
+
+export interface MunicipalCarbonFactorTable {
+  id: Generated<number>;
+  carrier: string;
+  year: number;
+  scope: number;
+  kg_per_unit: number;
+  supplier: string;
+  source: string;
+  updated_at: number;
+  updated_by: string;
 }

@@ -5,6 +5,7 @@ import { comfortModule } from './comfort/index.ts';
 import { homeModule } from './home/index.ts';
 import { installationsModule } from './installations/index.ts';
 import { kpiModule } from './kpi/index.ts';
+import { municipalModule } from './municipal/index.ts';
 import { newsModule } from './news/index.ts';
 import { portalModule } from './portal/index.ts';
 import { readingsModule } from './readings/index.ts';
@@ -25,6 +26,7 @@ export const MODULES: readonly AnyModule[] = [
   installationsModule,
   homeModule,
   kpiModule,
+  municipalModule,
   portalModule,
   backupModule,
 ];

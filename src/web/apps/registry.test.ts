@@ -36,8 +36,11 @@ describe('the application registry', () => {
     expect(ids).not.toContain('portal');
     expect(entries.find((e) => e.id === 'tv')?.entry).toBe('/tv');
     expect(entries.find((e) => e.id === 'installations')?.entry).toBe('/installations');
-    for (const planned of ['comfort-dashboards', 'municipal-energy', 'electric-bus'])
+    for (const planned of ['comfort-dashboards', 'electric-bus'])
       expect(entries.find((e) => e.id === planned)?.entry, planned).toBeNull();
+    // Municipal energy is here: its card opens it, once.
+    expect(entries.find((e) => e.id === 'municipal-energy')?.entry).toBe('/municipal');
+    expect(ids.filter((id) => id === 'municipal-energy')).toHaveLength(1);
     expect(ids).toEqual(expect.arrayContaining(['energy-planning', 'city-3d', 'home']));
     // The KPI tool is here: its card opens it, and its "coming" card is gone.
     expect(entries.find((e) => e.id === 'kpi')?.entry).toBe('/kpi');

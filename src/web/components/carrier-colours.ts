@@ -14,8 +14,8 @@ export interface CarrierColour {
   ink: string;
 }
 
-/** What a colour is kept for: the registry's carriers, plus water and the buses' diesel. */
-export type ColouredCarrier = Carrier | 'water' | 'diesel';
+/** What a colour is kept for: the registry's carriers, plus water, diesel and gasoline, and solar PV. */
+export type ColouredCarrier = Carrier | 'water' | 'diesel' | 'gasoline' | 'solar_pv';
 
 const DARK = '#1a1a1a';
 const LIGHT = '#ffffff';
@@ -30,6 +30,8 @@ export const CARRIER_COLOURS: Readonly<Record<ColouredCarrier, CarrierColour>> =
   pellets: { fill: '#5e9c4a', edge: '#3f6e2f', ink: DARK },
   heating_oil: { fill: '#6b6b6b', edge: '#6b6b6b', ink: LIGHT },
   diesel: { fill: '#4d4d4d', edge: '#4d4d4d', ink: LIGHT },
+  gasoline: { fill: '#7a5c52', edge: '#7a5c52', ink: LIGHT },
+  solar_pv: { fill: '#ffe066', edge: '#8a6d00', ink: DARK },
   solar_thermal: { fill: '#ffb000', edge: '#8a5a00', ink: DARK },
   other: { fill: '#b6bec8', edge: '#5f6b78', ink: DARK },
 };

@@ -1,0 +1,230 @@
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
+import type {
+  Database,
+  MunicipalCarbonFactorTable,
+  MunicipalFacilityTable,
+  MunicipalMeterTable,
+  MunicipalMonthTable,
+  MunicipalRecordTable,
+} from '../../db/schema.ts';
+
+export type AreaRow = Selectable<Database['municipal_area']>;
+export type FacilityRow = Selectable<MunicipalFacilityTable>;
+export type MeterRow = Selectable<MunicipalMeterTable>;
+export type RecordRow = Selectable<MunicipalRecordTable>;
+export type MonthRowDb = Selectable<MunicipalMonthTable>;
+export type FactorRowDb = Selectable<MunicipalCarbonFactorTable>;
+
+/** Rows per insert statement: well under SQLite's 32,766 bound parameters. */
+const CHUNK = 500;
+
+// --- Areas ---------------------------------------------------------------------------------------
+
+export async function listAreas(db: Kysely<Database>): Promise<(AreaRow & { facilities: number })[]> {
+  const areas = await db.selectFrom('municipal_area').selectAll().orderBy('id').execute();
+  const counts = await db
+    .selectFrom('municipal_facility')
+    .select(['area_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('area_id')
+    .execute();
+  const direct = new Map(counts.map((c) => [Number(c.area_id), Number(c.n)]));
+  return areas.map((a) => {
+    const own = direct.get(a.id) ?? 0;
+    const children = areas
+      .filter((c) => c.parent_id === a.id)
+      .reduce((n, c) => n + (direct.get(c.id) ?? 0), 0);
+    return { ...a, facilities: own + children };
+  });
+}
+
+export const findArea = (db: Kysely<Database>, id: number) =>
+  db.selectFrom('municipal_area').selectAll().where('id', '=', id).executeTakeFirst();
+
+export async function insertArea(
+  db: Kysely<Database>,
+  row: Insertable<Database['municipal_area']>,
+): Promise<number> {
+  const r = await db.insertInto('municipal_area').values(row).returning('id').executeTakeFirstOrThrow();
+  return Number(r.id);
+}
+
+// --- Facilities ----------------------------------------------------------------------------------
+
+export interface FacilityFilter {
+  areaIds?: number[];
+  districtId?: number;
+  q?: string;
+  afterId?: number;
+  limit: number;
+}
+
+export async function listFacilities(
+  db: Kysely<Database>,
+  f: FacilityFilter,
+): Promise<(FacilityRow & { meters: number })[]> {
+  let q = db
+    .selectFrom('municipal_facility as f')
+    .selectAll('f')
+    .select((eb) =>
+      eb
+        .selectFrom('municipal_meter as m')
+        .whereRef('m.facility_id', '=', 'f.id')
+        .select(eb.fn.countAll<number>().as('n'))
+        .as('meters'),
+    )
+    .orderBy('f.id')
+    .limit(f.limit);
+  if (f.areaIds) q = q.where('f.area_id', 'in', f.areaIds);
+  if (f.districtId !== undefined) q = q.where('f.district_id', '=', f.districtId);
+  if (f.afterId !== undefined) q = q.where('f.id', '>', f.afterId);
+  if (f.q) {
+    const like = `%${f.q.toLowerCase()}%`;
+    q = q.where((eb) =>
+      eb.or([
+        eb(eb.fn('lower', ['f.name']), 'like', like),
+        eb(eb.fn('lower', ['f.code']), 'like', like),
+        eb(eb.fn('lower', ['f.address']), 'like', like),
+      ]),
+    );
+  }
+  return (await q.execute()).map((r) => ({ ...r, meters: Number(r.meters ?? 0) }));
+}
+
+export const findFacility = (db: Kysely<Database>, id: number) =>
+  db.selectFrom('municipal_facility').selectAll().where('id', '=', id).executeTakeFirst();
+
+export async function insertFacility(
+  db: Kysely<Database>,
+  row: Insertable<MunicipalFacilityTable>,
+): Promise<number> {
+  const r = await db.insertInto('municipal_facility').values(row).returning('id').executeTakeFirstOrThrow();
+  return Number(r.id);
+}
+
+export async function updateFacility(
+  db: Kysely<Database>,
+  id: number,
+  patch: Partial<Insertable<MunicipalFacilityTable>>,
+): Promise<void> {
+  await db.updateTable('municipal_facility').set(patch).where('id', '=', id).execute();
+}
+
+/** Copies a facility's places into its months, after it moved to another area or district. */
+export async function relocateMonths(
+  db: Kysely<Database>,
+  facilityId: number,
+  places: { area_id: number; group_id: number; district_id: number | null },
+): Promise<void> {
+  await db.updateTable('municipal_month').set(places).where('facility_id', '=', facilityId).execute();
+}
+
+// --- Meters --------------------------------------------------------------------------------------
+
+export interface MeterFilter {
+  facilityId?: number;
+  carrier?: string;
+  q?: string;
+  afterId?: number;
+  limit: number;
+}
+
+export async function listMeters(db: Kysely<Database>, f: MeterFilter): Promise<MeterRow[]> {
+  let q = db.selectFrom('municipal_meter').selectAll().orderBy('id').limit(f.limit);
+  if (f.facilityId !== undefined) q = q.where('facility_id', '=', f.facilityId);
+  if (f.carrier) q = q.where('carrier', '=', f.carrier);
+  if (f.afterId !== undefined) q = q.where('id', '>', f.afterId);
+  if (f.q) q = q.where(sql<string>`lower(code)`, 'like', `%${f.q.toLowerCase()}%`);
+  return q.execute();
+}
+
+export const findMeter = (db: Kysely<Database>, id: number) =>
+  db.selectFrom('municipal_meter').selectAll().where('id', '=', id).executeTakeFirst();
+
+export async function metersByCode(db: Kysely<Database>, codes: string[]): Promise<Map<string, MeterRow>> {
+  const found = new Map<string, MeterRow>();
+  for (let i = 0; i < codes.length; i += CHUNK) {
+    const rows = await db
+      .selectFrom('municipal_meter')
+      .selectAll()
+      .where('code', 'in', codes.slice(i, i + CHUNK))
+      .execute();
+    for (const r of rows) found.set(r.code, r);
+  }
+  return found;
+}
+
+export async function insertMeter(
+  db: Kysely<Database>,
+  row: Insertable<MunicipalMeterTable>,
+): Promise<number> {
+  const r = await db.insertInto('municipal_meter').values(row).returning('id').executeTakeFirstOrThrow();
+  return Number(r.id);
+}
+
+// --- Records and months --------------------------------------------------------------------------
+
+export async function recordsOfMeters(db: Kysely<Database>, meterIds: number[]): Promise<RecordRow[]> {
+  const out: RecordRow[] = [];
+  for (let i = 0; i < meterIds.length; i += CHUNK) {
+    out.push(
+      ...(await db
+        .selectFrom('municipal_record')
+        .selectAll()
+        .where('meter_id', 'in', meterIds.slice(i, i + CHUNK))
+        .execute()),
+    );
+  }
+  return out;
+}
+
+export async function insertRecords(
+  db: Kysely<Database>,
+  rows: Insertable<MunicipalRecordTable>[],
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK)
+    await db
+      .insertInto('municipal_record')
+      .values(rows.slice(i, i + CHUNK))
+      .execute();
+}
+
+export async function updateRecord(
+  db: Kysely<Database>,
+  id: number,
+  row: Partial<Insertable<MunicipalRecordTable>>,
+): Promise<void> {
+  await db.updateTable('municipal_record').set(row).where('id', '=', id).execute();
+}
+
+/** Replaces every month of some meters. */
+export async function replaceMonths(
+  db: Kysely<Database>,
+  meterIds: number[],
+  months: Insertable<MunicipalMonthTable>[],
+): Promise<void> {
+  for (let i = 0; i < meterIds.length; i += CHUNK)
+    await db
+      .deleteFrom('municipal_month')
+      .where('meter_id', 'in', meterIds.slice(i, i + CHUNK))
+      .execute();
+  // 14 columns a row: 2,000 rows stay under SQLite's parameter bound.
+  for (let i = 0; i < months.length; i += 2000)
+    await db
+      .insertInto('municipal_month')
+      .values(months.slice(i, i + 2000))
+      .execute();
+}
+
+// --- Carbon factors ------------------------------------------------------------------------------
+
+export const listFactors = (db: Kysely<Database>) =>
+  db
+    .selectFrom('municipal_carbon_factor')
+    .selectAll()
+    .orderBy('carrier')
+    .orderBy('year')
+    .orderBy('supplier')
+    .execute();
+
+export const findFactor = (db: Kysely<Database>, id: number) =>
+  db.selectFrom('municipal_carbon_factor').selectAll().where('id', '=', id).executeTakeFirst();
