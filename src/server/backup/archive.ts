@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { extract, pack } from 'tar-stream';
+import { extract, pack, type Pack } from 'tar-stream';
 
 /**
  * One backup file: a tar of `manifest.json` and the data files, optionally encrypted with a
@@ -25,41 +25,59 @@ function keyOf(passphrase: string, salt: Buffer): Promise<Buffer> {
   );
 }
 
-/** The SHA-256 of a file, hex. */
-export async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), hash);
-  return hash.digest('hex');
+/** A file of an archive: its name, size and SHA-256 (hex). */
+export interface ArchivedFile {
+  name: string;
+  bytes: number;
+  sha256: string;
 }
 
-/** Writes `entries` (a name in the archive → a file on disk, in order) into one archive file. */
+/** Streams a file into an archive entry, hashing it on the way (one read of the data). */
+async function packFile(tar: Pack, name: string, file: string): Promise<ArchivedFile> {
+  const { size } = await stat(file);
+  const hash = createHash('sha256');
+  const entry = tar.entry({ name, size, mode: 0o600 });
+  const source = createReadStream(file, { highWaterMark: 1 << 20 });
+  source.on('data', (chunk) => void hash.update(chunk as Buffer));
+  await pipeline(source, entry);
+  return { name, bytes: size, sha256: hash.digest('hex') };
+}
+
+/**
+ * Writes one archive file: the `files` (a name in the archive → a file on disk), each hashed as
+ * it is packed, then a last entry `trailerName` whose text `trailer` makes from their sizes and
+ * hashes (the manifest).
+ */
 export async function writeArchive(
   target: string,
-  entries: readonly { name: string; file: string }[],
+  files: readonly { name: string; file: string }[],
+  trailerName: string,
+  trailer: (files: ArchivedFile[]) => string,
   passphrase?: string,
-): Promise<void> {
+): Promise<ArchivedFile[]> {
   const tar = pack();
   const feeding = (async () => {
-    for (const { name, file } of entries) {
-      const { size } = await stat(file);
-      const entry = tar.entry({ name, size, mode: 0o600 });
-      await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), entry);
-    }
+    const packed: ArchivedFile[] = [];
+    for (const { name, file } of files) packed.push(await packFile(tar, name, file));
+    const text = Buffer.from(trailer(packed));
+    tar.entry({ name: trailerName, size: text.length, mode: 0o600 }, text);
     tar.finalize();
+    return packed;
   })();
   const out = createWriteStream(target, { mode: 0o600 });
   if (!passphrase) {
-    await Promise.all([feeding, pipeline(tar, out)]);
-    return;
+    const [packed] = await Promise.all([feeding, pipeline(tar, out)]);
+    return packed;
   }
   const salt = randomBytes(SALT);
   const iv = randomBytes(IV);
   const cipher = createCipheriv('aes-256-gcm', await keyOf(passphrase, salt), iv);
   out.write(Buffer.concat([MAGIC, salt, iv]));
-  await Promise.all([feeding, pipeline(tar, cipher, out, { end: false })]);
+  const [packed] = await Promise.all([feeding, pipeline(tar, cipher, out, { end: false })]);
   await new Promise<void>((resolve, reject) =>
     out.end(cipher.getAuthTag(), (e?: Error | null) => (e ? reject(e) : resolve())),
   );
+  return packed;
 }
 
 /** Whether a backup file is encrypted. */
@@ -75,11 +93,16 @@ export async function isEncrypted(file: string): Promise<boolean> {
 }
 
 /**
- * Unpacks an archive into `directory` (which must exist), answering the names it held. A wrong
+ * Unpacks an archive into `directory` (which must exist), answering its files in order with the
+ * SHA-256 of what was written. A wrong
  * passphrase, a changed byte of an encrypted file, or a truncated tar fails with a BackupFileError.
  */
-export async function readArchive(file: string, directory: string, passphrase?: string): Promise<string[]> {
-  const names: string[] = [];
+export async function readArchive(
+  file: string,
+  directory: string,
+  passphrase?: string,
+): Promise<ArchivedFile[]> {
+  const found: ArchivedFile[] = [];
   const untar = extract();
   untar.on('entry', (header, stream, next) => {
     const name = path.basename(header.name);
@@ -88,9 +111,13 @@ export async function readArchive(file: string, directory: string, passphrase?: 
       next(new BackupFileError(`unexpected entry ${header.name} in the backup`));
       return;
     }
-    names.push(name);
+    const hash = createHash('sha256');
+    stream.on('data', (chunk) => void hash.update(chunk as Buffer));
     pipeline(stream, createWriteStream(path.join(directory, name), { mode: 0o600 })).then(
-      () => next(),
+      () => {
+        found.push({ name, bytes: header.size ?? 0, sha256: hash.digest('hex') });
+        next();
+      },
       (error: Error) => next(error),
     );
   });
@@ -127,5 +154,5 @@ export async function readArchive(file: string, directory: string, passphrase?: 
         : `the backup file is damaged: ${message}`,
     );
   }
-  return names;
+  return found;
 }

@@ -1,24 +1,13 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import {
-  chmod,
-  copyFile,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  writeFile,
-} from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { logFileOf } from '../timeseries/timeseries-sqlite.ts';
-import { BackupFileError, readArchive, sha256Of, writeArchive } from './archive.ts';
+import { BackupFileError, readArchive, writeArchive } from './archive.ts';
 import { type BackupCounts, countPostgres, countSqlite } from './contents.ts';
 
 const run = promisify(execFile);
@@ -107,16 +96,6 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
   }
 }
 
-async function describe(files: { name: string; file: string }[]): Promise<BackupManifest['files']> {
-  return Promise.all(
-    files.map(async ({ name, file }) => ({
-      name,
-      bytes: (await stat(file)).size,
-      sha256: await sha256Of(file),
-    })),
-  );
-}
-
 /**
  * Takes a backup of the database at `databaseUrl` while CIOP runs, into one file of `directory`
  * (mode 0600), written under a temporary name and renamed once complete.
@@ -188,12 +167,20 @@ export async function takeBackup(
       files = [{ name: POSTGRES_DUMP, file: dump }];
       manifest = { ...base, dialect: 'postgres', schemaVersion, counts, tool: tool.text };
     }
-    const full: BackupManifest = { ...manifest, files: await describe(files) };
-    const manifestFile = path.join(work, MANIFEST);
-    await writeFile(manifestFile, JSON.stringify(full, null, 2), { mode: 0o600 });
     const target = path.join(options.directory, backupName(now));
     const partial = `${target}.partial`;
-    await writeArchive(partial, [{ name: MANIFEST, file: manifestFile }, ...files], options.passphrase);
+    // The data is read once: hashed as it is packed, the manifest (with the hashes) last.
+    let full!: BackupManifest;
+    await writeArchive(
+      partial,
+      files,
+      MANIFEST,
+      (packed) => {
+        full = { ...manifest, files: packed };
+        return JSON.stringify(full, null, 2);
+      },
+      options.passphrase,
+    );
     await chmod(partial, 0o600);
     await rename(partial, target);
     return { file: target, manifest: full, bytes: (await stat(target)).size };
@@ -206,14 +193,14 @@ export async function takeBackup(
 async function unpack(file: string, passphrase?: string): Promise<{ dir: string; manifest: BackupManifest }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'ciop-restore-'));
   try {
-    const names = await readArchive(file, dir, passphrase);
-    if (names[0] !== MANIFEST) throw new BackupFileError(`${file} is not a CIOP backup (no manifest)`);
+    const found = await readArchive(file, dir, passphrase);
+    if (found.at(-1)?.name !== MANIFEST)
+      throw new BackupFileError(`${file} is not a CIOP backup (no manifest)`);
     const manifest = JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8')) as BackupManifest;
     for (const expected of manifest.files) {
-      const where = path.join(dir, expected.name);
-      if (!existsSync(where)) throw new BackupFileError(`the backup lacks ${expected.name}`);
-      const sha256 = await sha256Of(where);
-      if (sha256 !== expected.sha256)
+      const got = found.find((f) => f.name === expected.name);
+      if (!got) throw new BackupFileError(`the backup lacks ${expected.name}`);
+      if (got.sha256 !== expected.sha256 || got.bytes !== expected.bytes)
         throw new BackupFileError(
           `${expected.name} in the backup does not match its checksum: the file is damaged`,
         );
