@@ -50,6 +50,9 @@ export interface Database {
   kpi_factor: KpiFactorTable;
   kpi_thermal_measurement: KpiThermalMeasurementTable;
   kpi_uptime_slot: KpiUptimeSlotTable;
+  forecast_building: ForecastBuildingTable;
+  forecast_column: ForecastColumnTable;
+  forecast_run: ForecastRunTable;
 }
 
 export interface MediumTable {
@@ -562,4 +565,51 @@ export interface KpiThermalMeasurementTable {
 
 export interface KpiUptimeSlotTable {
   slot: number;
+}
+
+/** A row of the heat demand planning table. */
+export interface ForecastBuildingTable {
+  id: Generated<number>;
+  /** The registry building of the row; null for one not in the registry. */
+  building_id: number | null;
+  code: string;
+  address: string;
+  latitude: number | null;
+  longitude: number | null;
+  district_heating: number;
+  floors: number | null;
+  heated_area_m2: number | null;
+  carrier: string | null;
+  orientation: string | null;
+  adjacent_blocks: number | null;
+  shadowed_facades: number | null;
+  retrofit: string | null;
+  window_share: number | null;
+  new_window_share: number | null;
+  double_glazing_share: number | null;
+  /** JSON object: the values of the planner's own columns. */
+  extra: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A column the planner added to the planning table. */
+export interface ForecastColumnTable {
+  key: string;
+  label: string;
+  type: 'number' | 'text';
+  created_at: number;
+}
+
+/** A fitting run: its progress, then its results (JSON). */
+export interface ForecastRunTable {
+  id: Generated<number>;
+  status: 'running' | 'done' | 'failed';
+  progress: number;
+  stage: string;
+  started_at: number;
+  finished_at: number | null;
+  started_by: string;
+  error: string | null;
+  results: string | null;
 }
