@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { BALANCE_POINTS_C, fitDegreeDayModel, predictDay } from './degree-day-model.ts';
+import { BALANCE_POINTS_C, fitDegreeDayModel, hddSums, predictDay, regressHdd } from './degree-day-model.ts';
 import {
   accuracyOf,
   type DailySeries,
@@ -110,6 +110,23 @@ describe('degree-day model', () => {
     // Without noise there is nothing to find at all.
     const constant = syntheticYear(365, () => 200, 1);
     expect(fitDegreeDayModel(constant.temperatureC, constant.energyKWh).type).toBe('intercept-only');
+  });
+
+  it('fits from one pass of sums what a least-squares fit at the chosen balance point gives', () => {
+    const series = syntheticYear(500, (t, noise) => 5000 + 900 * Math.max(0, 16.3 - t) + noise * 400, 21);
+    const model = fitDegreeDayModel(series.temperatureC, series.energyKWh);
+    const direct = regressHdd(series.temperatureC, series.energyKWh, model.balancePointC as number);
+    expect(model.slopeKWhPerDegreeDay).toBeCloseTo(direct.slope, 6);
+    expect(model.interceptKWhPerDay).toBeCloseTo(direct.intercept, 4);
+    expect(model.r2).toBeCloseTo(1 - direct.ssRes / direct.ssTot, 9);
+    // Sums of two halves add up to the sums of the whole.
+    const half = Int32Array.from({ length: 250 }, (_, i) => i);
+    const rest = Int32Array.from({ length: 250 }, (_, i) => i + 250);
+    const whole = hddSums(series.temperatureC, series.energyKWh, undefined, 0);
+    const parts = hddSums(series.temperatureC, series.energyKWh, half, 0).plus(
+      hddSums(series.temperatureC, series.energyKWh, rest, 0),
+    );
+    whole.below.forEach((v, i) => expect(parts.below[i]).toBeCloseTo(v, 3));
   });
 
   it('refuses an HDD model whose slope would be negative', () => {

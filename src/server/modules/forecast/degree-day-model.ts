@@ -134,31 +134,109 @@ export function regressHdd(
   };
 }
 
+const POINTS = BALANCE_POINTS_C.length;
+/** Values kept per balance point: days below it, ΣT, ΣT², Σy, ΣT·y over those days. */
+const FIELDS = 5;
+
 /**
- * Fits both candidates to the days listed in `rows` (every day when omitted) and returns the one
- * CalTRACK keeps: the HDD model at the balance point of best adjusted R² among those whose slope
- * is positive with p < 0.1 (and enough degree days), when it beats the intercept-only model's
- * adjusted R² of 0; otherwise the intercept-only model.
+ * The sums a degree-day fit needs at every balance point at once, gathered in one pass over the
+ * days: for the days colder than each balance point b, their count and ΣT, ΣT², Σy, ΣT·y, from
+ * which Σx, Σx² and Σxy of x = b − T follow; and Σy, Σy² over all days. Sums of disjoint sets of
+ * days add and subtract, so a fold's training sums are the whole's minus the fold's. Energy is
+ * taken relative to `shift` (about the mean), so that the sums keep their precision.
  */
-export function fitDegreeDayModel(
+export class HddSums {
+  n = 0;
+  sy = 0;
+  syy = 0;
+  /** Per balance point, after `finish`: [count, ΣT, ΣT², Σy, ΣT·y] over the days below it. */
+  below = new Float64Array(POINTS * FIELDS);
+
+  constructor(readonly shift = 0) {}
+
+  /** Adds a day of mean temperature `t` (°C) and energy `y` (kWh); call `finish` after the last. */
+  add(t: number, y: number): void {
+    const v = y - this.shift;
+    this.n++;
+    this.sy += v;
+    this.syy += v * v;
+    // The first balance point above t: every later one has this day below it as well.
+    let k = Math.floor((t - BALANCE_POINT_MIN_C) / BALANCE_POINT_STEP_C) + 1;
+    if (k < 0) k = 0;
+    if (k >= POINTS) return;
+    const o = k * FIELDS;
+    this.below[o] += 1;
+    this.below[o + 1] += t;
+    this.below[o + 2] += t * t;
+    this.below[o + 3] += v;
+    this.below[o + 4] += t * v;
+  }
+
+  /** Turns the per-point additions into sums over every day below each point. */
+  finish(): this {
+    for (let k = 1; k < POINTS; k++)
+      for (let f = 0; f < FIELDS; f++) this.below[k * FIELDS + f] += this.below[(k - 1) * FIELDS + f];
+    return this;
+  }
+
+  /** These sums less those of a subset of the same days (same shift). */
+  minus(other: HddSums): HddSums {
+    const out = new HddSums(this.shift);
+    out.n = this.n - other.n;
+    out.sy = this.sy - other.sy;
+    out.syy = this.syy - other.syy;
+    for (let i = 0; i < this.below.length; i++) out.below[i] = this.below[i] - other.below[i];
+    return out;
+  }
+
+  /** These sums plus those of other days (same shift). */
+  plus(other: HddSums): HddSums {
+    const out = new HddSums(this.shift);
+    out.n = this.n + other.n;
+    out.sy = this.sy + other.sy;
+    out.syy = this.syy + other.syy;
+    for (let i = 0; i < this.below.length; i++) out.below[i] = this.below[i] + other.below[i];
+    return out;
+  }
+}
+
+/** The sums of the days listed in `rows` (every day when omitted). */
+export function hddSums(
   temperatureC: ArrayLike<number>,
   energyKWh: ArrayLike<number>,
   rows?: ArrayLike<number>,
-): DegreeDayModel {
+  shift?: number,
+): HddSums {
   const n = rows ? rows.length : energyKWh.length;
-  if (n < 3) throw new RangeError(`a degree-day model needs at least 3 days, not ${n}`);
-  let mean = 0;
-  for (let k = 0; k < n; k++) mean += energyKWh[rows ? rows[k] : k];
-  mean /= n;
-  let ssTot = 0;
-  for (let k = 0; k < n; k++) {
-    const d = energyKWh[rows ? rows[k] : k] - mean;
-    ssTot += d * d;
+  let centre = shift;
+  if (centre === undefined) {
+    centre = 0;
+    for (let k = 0; k < n; k++) centre += energyKWh[rows ? rows[k] : k];
+    centre = n > 0 ? centre / n : 0;
   }
+  const sums = new HddSums(centre);
+  for (let k = 0; k < n; k++) {
+    const i = rows ? rows[k] : k;
+    sums.add(temperatureC[i], energyKWh[i]);
+  }
+  return sums.finish();
+}
+
+/**
+ * The candidate CalTRACK keeps, from the sums of the days fitted: the HDD model at the balance
+ * point of best adjusted R² among those whose slope is positive with p < 0.1 (and enough degree
+ * days), when it beats the intercept-only model's adjusted R² of 0; otherwise the intercept-only
+ * model.
+ */
+export function fitFromSums(s: HddSums): DegreeDayModel {
+  const n = s.n;
+  if (n < 3) throw new RangeError(`a degree-day model needs at least 3 days, not ${n}`);
+  const meanY = s.sy / n;
+  const ssTot = Math.max(0, s.syy - s.sy * meanY);
   let best: DegreeDayModel = {
     type: 'intercept-only',
     balancePointC: null,
-    interceptKWhPerDay: mean,
+    interceptKWhPerDay: meanY + s.shift,
     slopeKWhPerDegreeDay: 0,
     r2: 0,
     adjR2: 0,
@@ -167,23 +245,34 @@ export function fitDegreeDayModel(
     days: n,
     parameters: 1,
   };
-  for (const base of BALANCE_POINTS_C) {
-    const fit = regressHdd(temperatureC, energyKWh, base, rows);
-    if (fit.degreeDayDays < MIN_DEGREE_DAY_DAYS || fit.totalDegreeDays < MIN_TOTAL_DEGREE_DAYS) continue;
-    if (!(fit.slope > 0) || fit.sxx <= 0) continue;
+  for (let k = 0; k < POINTS; k++) {
+    const o = k * FIELDS;
+    const count = s.below[o];
+    const b = BALANCE_POINTS_C[k];
+    const st = s.below[o + 1];
+    const sx = count * b - st;
+    if (count < MIN_DEGREE_DAY_DAYS || sx < MIN_TOTAL_DEGREE_DAYS) continue;
+    const sxxRaw = count * b * b - 2 * b * st + s.below[o + 2];
+    const sxyRaw = b * s.below[o + 3] - s.below[o + 4];
+    const sxx = sxxRaw - (sx * sx) / n;
+    const sxy = sxyRaw - (sx * s.sy) / n;
+    if (!(sxx > 1e-9)) continue;
+    const slope = sxy / sxx;
+    if (!(slope > 0)) continue;
+    const ssRes = Math.max(0, ssTot - slope * sxy);
     const df = n - 2;
-    const residualVariance = fit.ssRes / df;
-    const standardError = Math.sqrt(residualVariance / fit.sxx);
-    const p = standardError > 0 ? tTwoSidedP(fit.slope / standardError, df) : 0;
+    const residualVariance = ssRes / df;
+    const standardError = Math.sqrt(residualVariance / sxx);
+    const p = standardError > 0 ? tTwoSidedP(slope / standardError, df) : 0;
     if (!(p < SLOPE_P_MAX)) continue;
-    const r2 = fit.ssTot > 0 ? 1 - fit.ssRes / fit.ssTot : 1;
+    const r2 = ssTot > 0 ? 1 - ssRes / ssTot : 1;
     const adjR2 = 1 - ((1 - r2) * (n - 1)) / (n - 2);
     if (adjR2 <= best.adjR2) continue;
     best = {
       type: 'hdd',
-      balancePointC: base,
-      interceptKWhPerDay: fit.intercept,
-      slopeKWhPerDegreeDay: fit.slope,
+      balancePointC: b,
+      interceptKWhPerDay: meanY - (slope * sx) / n + s.shift,
+      slopeKWhPerDegreeDay: slope,
       r2,
       adjR2,
       slopePValue: p,
@@ -193,4 +282,13 @@ export function fitDegreeDayModel(
     };
   }
   return best;
+}
+
+/** Fits both candidates to the days listed in `rows` (every day when omitted); see {@link fitFromSums}. */
+export function fitDegreeDayModel(
+  temperatureC: ArrayLike<number>,
+  energyKWh: ArrayLike<number>,
+  rows?: ArrayLike<number>,
+): DegreeDayModel {
+  return fitFromSums(hddSums(temperatureC, energyKWh, rows));
 }

@@ -1,4 +1,4 @@
-import { type DegreeDayModel, fitDegreeDayModel, predictDay } from './degree-day-model.ts';
+import { type DegreeDayModel, fitFromSums, HddSums, predictDay } from './degree-day-model.ts';
 
 /**
  * Accuracy of a daily model on held-out weeks, with the figures of ASHRAE Guideline 14-2014
@@ -115,10 +115,16 @@ export interface Accuracy {
   meetsGuideline14: boolean;
 }
 
-/** Calendar month (year·12 + month) of a day number. */
+const months = new Map<number, number>();
+/** Calendar month (year·12 + month) of a day number (remembered: a city's days are few, its buildings many). */
 function monthOf(day: number): number {
-  const d = new Date(day * 86_400_000);
-  return d.getUTCFullYear() * 12 + d.getUTCMonth();
+  let m = months.get(day);
+  if (m === undefined) {
+    const d = new Date(day * 86_400_000);
+    m = d.getUTCFullYear() * 12 + d.getUTCMonth();
+    if (months.size < 100_000) months.set(day, m);
+  }
+  return m;
 }
 
 /**
@@ -142,7 +148,7 @@ export function accuracyOf(
   let ssRes = 0;
   let ssTot = 0;
   let bias = 0;
-  const months = new Map<number, [number, number]>();
+  const byMonth = new Map<number, [number, number]>();
   for (let i = 0; i < actual.length; i++) {
     if (Number.isNaN(predicted[i])) continue;
     const r = actual[i] - predicted[i];
@@ -150,23 +156,23 @@ export function accuracyOf(
     bias += r;
     ssTot += (actual[i] - mean) ** 2;
     const m = monthOf(day[i]);
-    const acc = months.get(m) ?? [0, 0];
+    const acc = byMonth.get(m) ?? [0, 0];
     acc[0] += actual[i];
     acc[1] += predicted[i];
-    months.set(m, acc);
+    byMonth.set(m, acc);
   }
   const dof = Math.max(1, n - parameters);
   const cvrmse = (100 * Math.sqrt(ssRes / dof)) / mean;
   const nmbe = (100 * bias) / (dof * mean);
   let cvrmseMonthly: number | null = null;
-  if (months.size > parameters) {
+  if (byMonth.size > parameters) {
     let mSum = 0;
     let mRes = 0;
-    for (const [a, p] of months.values()) {
+    for (const [a, p] of byMonth.values()) {
       mSum += a;
       mRes += (a - p) ** 2;
     }
-    cvrmseMonthly = (100 * Math.sqrt(mRes / (months.size - parameters))) / (mSum / months.size);
+    cvrmseMonthly = (100 * Math.sqrt(mRes / (byMonth.size - parameters))) / (mSum / byMonth.size);
   }
   return {
     days: n,
@@ -253,14 +259,21 @@ export interface BuildingModelResult {
  */
 export function fitWithAccuracy(series: DailySeries, fold = weekFolds(series.day)): BuildingModelResult {
   const { temperatureC, energyKWh } = series;
-  const model = fitDegreeDayModel(temperatureC, energyKWh);
-  const heldOut = heldOutPredictions(
-    series,
-    (train, test) => {
-      const m = fitDegreeDayModel(temperatureC, energyKWh, train);
-      return Array.from(test, (i) => predictDay(m, temperatureC[i]));
-    },
-    fold,
-  );
+  const n = energyKWh.length;
+  let shift = 0;
+  for (let i = 0; i < n; i++) shift += energyKWh[i];
+  shift = n > 0 ? shift / n : 0;
+  // One pass gathers each fold's sums; a fold's training sums are the whole's minus its own.
+  const perFold = Array.from({ length: FOLDS }, () => new HddSums(shift));
+  for (let i = 0; i < n; i++) perFold[fold[i]].add(temperatureC[i], energyKWh[i]);
+  for (const s of perFold) s.finish();
+  const whole = perFold.reduce((a, b) => a.plus(b));
+  const model = fitFromSums(whole);
+  const heldOut = new Float64Array(n).fill(Number.NaN);
+  const models = perFold.map((s) => (s.n > 0 && whole.n - s.n >= 3 ? fitFromSums(whole.minus(s)) : null));
+  for (let i = 0; i < n; i++) {
+    const m = models[fold[i]];
+    if (m) heldOut[i] = predictDay(m, temperatureC[i]);
+  }
   return { model, accuracy: accuracyOf(series.day, energyKWh, heldOut, model.parameters), heldOut };
 }
