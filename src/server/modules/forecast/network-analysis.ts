@@ -141,7 +141,7 @@ export async function analyseNetwork(
   );
 
   // 3. The representative's regression, on all its days and without each fold.
-  await progress(0.9, 'cluster models');
+  await progress(0.9, 'reference');
   const references = clustering.medoids.map((m) => {
     if (m === null) return null;
     const s = rows[m].series as DailySeries;
