@@ -120,7 +120,7 @@ describe('an energy planner in the planning tool', () => {
     await page.waitForSelector('[data-testid="forecast-map"] canvas.maplibregl-canvas');
     await page.selectOption('[data-testid="forecast-days"]', '3');
     await page.waitForFunction(
-      () => document.querySelectorAll('[data-testid="forecast-days-table"] tbody tr').length === 3,
+      'document.querySelectorAll(\'[data-testid="forecast-days-table"] tbody tr\').length === 3',
     );
     const download = page.waitForEvent('download');
     await page.click('[data-export="forecast-network"]');
@@ -133,7 +133,7 @@ describe('an energy planner in the planning tool', () => {
     await page.setViewportSize(VIEWPORTS.phone);
     await page.reload();
     await page.waitForSelector('[data-testid="forecast-days-table"] tbody tr');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(1);
     await page.waitForTimeout(1000);
     await screenshot(page, 'planning-forecast-phone');
