@@ -24,9 +24,15 @@ const DAY = 86_400_000;
 
 // A local stand-in for the Open-Meteo forecast service: 3 °C every day, and the queries it got.
 const queries: URLSearchParams[] = [];
+let serviceDown = false;
 const fake = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
   queries.push(url.searchParams);
+  if (serviceDown) {
+    res.statusCode = 503;
+    res.end('down for maintenance');
+    return;
+  }
   const n = Number(url.searchParams.get('forecast_days'));
   const zone = url.searchParams.get('timezone') ?? 'UTC';
   const today = DateTime.now().setZone(zone).startOf('day');
@@ -411,6 +417,15 @@ describe('a fitting run and the forecast', () => {
     expect(day.highKWh).toBeGreaterThan(day.totalKWh);
     // A row without data is forecast by its cluster's representative, scaled by its area.
     expect(forecast.buildings.find((b) => b.code === 'NEW-2')?.method).toBe('cluster');
+  });
+
+  it('says so when the forecast service fails, and takes nothing from it', async () => {
+    serviceDown = true;
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/forecast/forecast', headers: planner });
+    serviceDown = false;
+    expect(res.statusCode).toBe(502);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json().detail).toContain('answered 503');
   });
 
   it('forecasts from an uploaded CSV, and from the made-up weather', async () => {
