@@ -11,6 +11,7 @@ import { headersAs } from '../../testing/principals.ts';
 import { insertBuilding } from '../registry/buildings.store.ts';
 import { insertDistrict } from '../registry/districts.store.ts';
 import { insertWeatherStation } from '../registry/weather-stations.store.ts';
+import { FORECAST_FIT_JOB } from './index.ts';
 
 /**
  * The planning tool over HTTP with a real database: the stateless fit API and its refusals, the
@@ -488,6 +489,26 @@ describe('a fitting run and the forecast', () => {
     expect(
       (await t.app.inject({ method: 'GET', url: '/api/v1/forecast/results', headers: resident })).statusCode,
     ).toBe(403);
+  });
+
+  it('fits again at night only when the data changed', async () => {
+    const before = (await t.platform.forecast.latest()).run!.id;
+    expect(await t.platform.forecast.fitIfNewData(Date.now())).toBe(false);
+    await t.platform.kpi.inputs.thermalJson(
+      [
+        {
+          thermal_measurement_id: 'fc-late-record',
+          timestamp: Math.floor(today.minus({ days: 1 }).plus({ hours: 12 }).toMillis() / 1000),
+          value: 900,
+          resource_id: 'FC-1',
+          carrier: 'district_heating',
+        },
+      ],
+      { confirm: false, dryRun: false },
+      systemPrincipal('test'),
+    );
+    await t.platform.scheduler.run(FORECAST_FIT_JOB);
+    expect((await t.platform.forecast.latest()).run!.id).toBeGreaterThan(before);
   });
 
   it('lets the planner choose k', async () => {

@@ -316,6 +316,21 @@ export class ForecastService {
     return results;
   }
 
+  /**
+   * The nightly fit: a run when thermal records arrived or the table changed since the last run
+   * started (none when nothing changed, or when there is no table).
+   */
+  async fitIfNewData(now: number): Promise<boolean> {
+    const [run, changed, rows] = await Promise.all([
+      store.latestRun(this.db),
+      store.inputsChangedAt(this.db),
+      store.listRows(this.db),
+    ]);
+    if (rows.length === 0 || (run && run.startedAt >= changed)) return false;
+    await this.runNow('CIOP nightly fit', now);
+    return true;
+  }
+
   /** Waits for the run in progress on this replica, if any. */
   async idle(): Promise<void> {
     await this.running;

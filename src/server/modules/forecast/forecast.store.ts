@@ -299,3 +299,16 @@ export async function outdoorGateway(db: Db, districtId: number): Promise<number
     .executeTakeFirst();
   return row?.gatewayId === null || row === undefined ? undefined : Number(row.gatewayId);
 }
+
+/** The latest time the inputs of a run changed: a thermal record received, a planning row edited, ms. */
+export async function inputsChangedAt(db: Db): Promise<number> {
+  const records = await db
+    .selectFrom('kpi_thermal_measurement')
+    .select((eb) => eb.fn.max('received_at').as('t'))
+    .executeTakeFirst();
+  const rows = await db
+    .selectFrom('forecast_building')
+    .select((eb) => eb.fn.max('updated_at').as('t'))
+    .executeTakeFirst();
+  return Math.max(Number(records?.t ?? 0), Number(rows?.t ?? 0));
+}

@@ -10,6 +10,9 @@ declare module '../../module.ts' {
   }
 }
 
+/** The nightly fit's job name. */
+export const FORECAST_FIT_JOB = 'forecast-fit';
+
 /** Heat demand planning for the district heating network. */
 export const forecastModule = defineModule({
   id: 'forecast',
@@ -17,6 +20,14 @@ export const forecastModule = defineModule({
     forecast: new ForecastService({ db, config, logger, readings }),
   }),
   routes: [{ plugin: forecastRoutes }, { plugin: forecastUploadRoutes }],
+  jobs: ({ forecast }) => [
+    // The night after new thermal records or table changes, the models are fitted again.
+    {
+      name: FORECAST_FIT_JOB,
+      cron: '15 4 * * *',
+      run: async (now) => void (await forecast.fitIfNewData(now)),
+    },
+  ],
   demo: ({ forecast }, deps, now) => seedForecastDemo(forecast, deps, now),
   close: async ({ forecast }) => forecast.idle(),
 });
