@@ -35,6 +35,8 @@ const WEATHER_READER = systemPrincipal('heat demand models: district weather sta
 /** A run still "running" after this long was left by a replica that stopped, ms. */
 const STALE_RUN_MS = 6 * 3_600_000;
 const DAY_MS = 86_400_000;
+/** Buildings whose heat records one query reads. */
+const HEAT_READ_BUILDINGS = 500;
 
 const DEFAULT_SETTINGS: ForecastSettings = {
   orientationWeights: { ...DEFAULT_ORIENTATION_WEIGHTS },
@@ -339,8 +341,10 @@ export class ForecastService {
   private async execute(runId: number): Promise<void> {
     try {
       await store.updateRunProgress(this.db, runId, 0.02, 'data');
+      const began = performance.now();
       const settings = await this.settings();
       const rows = await this.networkRows(settings);
+      const readMs = performance.now() - began;
       const columns = (await store.listColumns(this.db)).filter((c) => c.type === 'number');
       let last = 0;
       const analysis = await analyseNetwork(rows, {
@@ -355,65 +359,91 @@ export class ForecastService {
       });
       const finishedAt = Date.now();
       await store.finishRun(this.db, runId, { results: { runId, finishedAt, ...analysis } }, finishedAt);
+      this.deps.logger.info(
+        {
+          runId,
+          buildings: rows.length,
+          readMs: Math.round(readMs),
+          totalMs: Math.round(performance.now() - began),
+        },
+        'heat demand models fitted',
+      );
     } catch (error) {
       this.deps.logger.error({ err: error, runId }, 'heat demand fitting run failed');
       await store.finishRun(this.db, runId, { error: (error as Error).message }, Date.now());
     }
   }
 
-  /** Every planning row with its features and its daily heat and outdoor temperature. */
+  /**
+   * Every planning row with its features and its daily heat and outdoor temperature. The heat
+   * records are read a slice of buildings at a time into one array of days per building, so a
+   * city of thousands of buildings and years of records is never held as rows.
+   */
   private async networkRows(settings: ForecastSettings): Promise<NetworkRow[]> {
     const zone = this.deps.config.timezone;
     const rows = await store.listRows(this.db);
     const numeric = (await store.listColumns(this.db)).filter((c) => c.type === 'number').map((c) => c.key);
     const linked = rows.flatMap((r) => (r.buildingId === null ? [] : [r.buildingId]));
-    const records = await store.heatRecords(this.db, linked);
     const districts = await store.districtsOf(this.db, linked);
+    const month = await store.firstRecordMonth(this.db, linked);
+    const span =
+      month === undefined
+        ? undefined
+        : {
+            first: DateTime.fromObject(
+              { year: Math.floor(month / 100), month: month % 100, day: 1 },
+              { zone },
+            ).toMillis(),
+          };
 
-    // Heat per building and local day.
-    const dateOfHour = new Map<number, string>();
-    const localDate = (t: number) => {
-      const hour = t - (t % 3_600_000);
-      let d = dateOfHour.get(hour);
+    // Local calendar day numbers (days since 1970-01-01 of the local date), remembered per hour.
+    const dayOfHour = new Map<number, number>();
+    const localDay = (t: number) => {
+      const hour = t - (((t % 3_600_000) + 3_600_000) % 3_600_000);
+      let d = dayOfHour.get(hour);
       if (d === undefined) {
-        d = DateTime.fromMillis(hour, { zone }).toISODate() as string;
-        dateOfHour.set(hour, d);
+        d = Date.parse(DateTime.fromMillis(hour, { zone }).toISODate() as string) / DAY_MS;
+        dayOfHour.set(hour, d);
       }
       return d;
     };
-    const heat = new Map<number, Map<string, number>>();
-    let first = Infinity;
-    for (const r of records) {
-      const b = Number(r.building_id);
-      const t = Number(r.t);
-      first = Math.min(first, t);
-      const days = heat.get(b) ?? new Map<string, number>();
-      const d = localDate(t);
-      days.set(d, (days.get(d) ?? 0) + Number(r.value));
-      heat.set(b, days);
+    const firstDay = span ? localDay(span.first) : 0;
+    const days = span ? localDay(Date.now()) - firstDay + 1 : 0;
+
+    // Heat per building and local day (NaN: no record that day).
+    const heat = new Map<number, Float64Array>();
+    for (const b of linked) heat.set(b, new Float64Array(days).fill(Number.NaN));
+    for (let i = 0; span && i < linked.length; i += HEAT_READ_BUILDINGS) {
+      for (const r of await store.heatRecords(this.db, linked.slice(i, i + HEAT_READ_BUILDINGS))) {
+        const k = localDay(Number(r.t)) - firstDay;
+        const series = heat.get(Number(r.building_id));
+        if (!series || k < 0 || k >= days) continue;
+        series[k] = Number.isNaN(series[k]) ? Number(r.value) : series[k] + Number(r.value);
+      }
     }
 
-    // The district weather station's daily mean, per district.
-    const weather = new Map<number, Map<string, number> | null>();
-    const now = Date.now();
+    // The district weather station's daily mean, per district (NaN: not measured).
+    const weather = new Map<number, Float64Array | null>();
     for (const districtId of new Set(districts.values())) {
       const station = await store.outdoorGateway(this.db, districtId);
-      if (!station || !Number.isFinite(first)) {
+      if (!station || !span) {
         weather.set(districtId, null);
         continue;
       }
-      const from = DateTime.fromMillis(first, { zone }).startOf('day').toMillis();
+      const from = DateTime.fromMillis(span.first, { zone }).startOf('day').toMillis();
       const group = await this.deps.readings.group(
         { gatewayId: station },
         'temperature',
         from,
-        now,
+        Date.now(),
         'day',
         WEATHER_READER,
       );
-      const means = new Map<string, number>();
-      for (const b of group.buckets)
-        if (b.mean !== null) means.set(localDate(b.start + 12 * 3_600_000), b.mean);
+      const means = new Float64Array(days).fill(Number.NaN);
+      for (const b of group.buckets) {
+        const k = localDay(b.start + 12 * 3_600_000) - firstDay;
+        if (b.mean !== null && k >= 0 && k < days) means[k] = b.mean;
+      }
       weather.set(districtId, means);
     }
 
@@ -432,15 +462,20 @@ export class ForecastService {
       if (row.buildingId === null) return { ...base, noSeries: 'not-in-registry' };
       const means = weather.get(districts.get(row.buildingId) ?? -1);
       if (!means) return { ...base, noSeries: 'no-weather' };
-      const days = [...(heat.get(row.buildingId) ?? new Map<string, number>()).entries()]
-        .filter(([d]) => means.has(d))
-        .map(([d, e]) => ({ day: Date.parse(d) / DAY_MS, e, t: means.get(d) as number }))
-        .sort((a, b) => a.day - b.day);
+      const energy = heat.get(row.buildingId) as Float64Array;
+      let n = 0;
+      for (let k = 0; k < days; k++) if (!Number.isNaN(energy[k]) && !Number.isNaN(means[k])) n++;
       const series: DailySeries = {
-        day: Int32Array.from(days, (d) => d.day),
-        energyKWh: Float64Array.from(days, (d) => d.e),
-        temperatureC: Float64Array.from(days, (d) => d.t),
+        day: new Int32Array(n),
+        energyKWh: new Float64Array(n),
+        temperatureC: new Float64Array(n),
       };
+      for (let k = 0, j = 0; k < days; k++) {
+        if (Number.isNaN(energy[k]) || Number.isNaN(means[k])) continue;
+        series.day[j] = firstDay + k;
+        series.energyKWh[j] = energy[k];
+        series.temperatureC[j++] = means[k];
+      }
       return { ...base, series };
     });
   }

@@ -180,7 +180,24 @@ export async function districtsOf(db: Db, buildingIds: readonly number[]): Promi
   return new Map(rows.map((r) => [Number(r.id), Number(r.district_id)]));
 }
 
-/** Heat records (every carrier but electricity) of the buildings named, time ascending. */
+/**
+ * The first local month (YYYYMM) with a thermal record of the buildings named; undefined without
+ * any. Read from the index on (building, month) alone, without touching the records.
+ */
+export async function firstRecordMonth(db: Db, buildingIds: readonly number[]): Promise<number | undefined> {
+  let first = Infinity;
+  for (let i = 0; i < buildingIds.length; i += 500) {
+    const row = await db
+      .selectFrom('kpi_thermal_measurement')
+      .select((eb) => eb.fn.min('month').as('month'))
+      .where('building_id', 'in', buildingIds.slice(i, i + 500))
+      .executeTakeFirst();
+    if (row?.month !== null && row?.month !== undefined) first = Math.min(first, Number(row.month));
+  }
+  return Number.isFinite(first) ? first : undefined;
+}
+
+/** Heat records (every carrier but electricity) of the buildings named. */
 export async function heatRecords(db: Db, buildingIds: readonly number[]) {
   if (buildingIds.length === 0) return [];
   return db
@@ -188,8 +205,6 @@ export async function heatRecords(db: Db, buildingIds: readonly number[]) {
     .select(['building_id', 't', 'value'])
     .where('building_id', 'in', [...buildingIds])
     .where('carrier', '!=', 'electricity')
-    .orderBy('building_id')
-    .orderBy('t')
     .execute();
 }
 
