@@ -119,9 +119,9 @@ describe('an energy planner in the planning tool', () => {
     await page.waitForSelector('[data-testid="building-bars"] canvas');
     await page.waitForSelector('[data-testid="forecast-map"] canvas.maplibregl-canvas');
     await page.selectOption('[data-testid="forecast-days"]', '3');
-    await page.waitForFunction(
-      'document.querySelectorAll(\'[data-testid="forecast-days-table"] tbody tr\').length === 3',
-    );
+    await expect
+      .poll(() => page.locator('[data-testid="forecast-days-table"] tbody tr').count(), { timeout: 15_000 })
+      .toBe(3);
     const download = page.waitForEvent('download');
     await page.click('[data-export="forecast-network"]');
     expect((await download).suggestedFilename()).toMatch(/^ciop-forecast-network-.*\.csv$/);
