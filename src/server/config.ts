@@ -97,6 +97,8 @@ export interface Config {
   authRatePerMinute: number;
   /** Account requests per hour from one address; 0 = unlimited. */
   accountRequestsPerHour: number;
+  /** Weather forecast service in the Open-Meteo shape (`…/v1/forecast`); undefined = none. */
+  forecastUrl: string | undefined;
   /** News headlines are kept this many days. */
   newsRetentionDays: number;
   /** Seconds between two fetches of the news feeds. */
@@ -602,6 +604,13 @@ export const SETTINGS = [
     default: 5,
     parse: integer(0, 1_000_000),
     doc: 'Account requests per hour from one address; 0 = unlimited.',
+  }),
+  setting({
+    key: 'forecastUrl',
+    env: 'CIOP_FORECAST_URL',
+    default: undefined,
+    parse: optionalHttpUrl,
+    doc: 'Weather forecast service in the Open-Meteo shape (e.g. `https://api.open-meteo.com/v1/forecast`) for the heat demand forecast; unset, the planner uploads a CSV (and the demo uses made-up weather).',
   }),
   setting({
     key: 'newsRetentionDays',

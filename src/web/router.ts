@@ -39,11 +39,19 @@ const shellRoutes: RouteRecordRaw[] = [
   },
 ];
 
-/** Each application's routes, marked with the app and the roles that may open it. */
+/**
+ * Each application's routes, marked with the app and the roles that may open it: the app's,
+ * unless a route names its own (a read-only public page of an app for some roles).
+ */
 const appRoutes: RouteRecordRaw[] = APPS.flatMap((app) =>
   app.routes.map((route) => ({
     ...route,
-    meta: { ...route.meta, app: app.id, roles: app.roles, fullScreen: app.fullScreen ?? false },
+    meta: {
+      ...route.meta,
+      app: app.id,
+      roles: route.meta?.roles ?? app.roles,
+      fullScreen: app.fullScreen ?? false,
+    },
   })),
 );
 

@@ -57,6 +57,9 @@ export interface Database {
   municipal_record: MunicipalRecordTable;
   municipal_month: MunicipalMonthTable;
   municipal_carbon_factor: MunicipalCarbonFactorTable;
+  forecast_building: ForecastBuildingTable;
+  forecast_column: ForecastColumnTable;
+  forecast_run: ForecastRunTable;
 }
 
 export interface MediumTable {
@@ -669,4 +672,51 @@ export interface MunicipalCarbonFactorTable {
   source: string;
   updated_at: number;
   updated_by: string;
+}
+
+/** A row of the heat demand planning table. */
+export interface ForecastBuildingTable {
+  id: Generated<number>;
+  /** The registry building of the row; null for one not in the registry. */
+  building_id: number | null;
+  code: string;
+  address: string;
+  latitude: number | null;
+  longitude: number | null;
+  district_heating: number;
+  floors: number | null;
+  heated_area_m2: number | null;
+  carrier: string | null;
+  orientation: string | null;
+  adjacent_blocks: number | null;
+  shadowed_facades: number | null;
+  retrofit: string | null;
+  window_share: number | null;
+  new_window_share: number | null;
+  double_glazing_share: number | null;
+  /** JSON object: the values of the planner's own columns. */
+  extra: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A column the planner added to the planning table. */
+export interface ForecastColumnTable {
+  key: string;
+  label: string;
+  type: 'number' | 'text';
+  created_at: number;
+}
+
+/** A fitting run: its progress, then its results (JSON). */
+export interface ForecastRunTable {
+  id: Generated<number>;
+  status: 'running' | 'done' | 'failed';
+  progress: number;
+  stage: string;
+  started_at: number;
+  finished_at: number | null;
+  started_by: string;
+  error: string | null;
+  results: string | null;
 }

@@ -1,6 +1,7 @@
 import type { AnyModule } from '../module.ts';
 import { authModule } from './auth/index.ts';
 import { backupModule } from './backup/index.ts';
+import { forecastModule } from './forecast/index.ts';
 import { comfortModule } from './comfort/index.ts';
 import { homeModule } from './home/index.ts';
 import { installationsModule } from './installations/index.ts';
@@ -27,6 +28,7 @@ export const MODULES: readonly AnyModule[] = [
   homeModule,
   kpiModule,
   municipalModule,
+  forecastModule,
   portalModule,
   backupModule,
 ];
