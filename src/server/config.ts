@@ -124,6 +124,8 @@ export interface Config {
    * non-renewable primary energy (kWh/kWh), then CO2 (kg/kWh).
    */
   kpiDistrictHeating: readonly [renewable: number, nonRenewable: number, co2: number];
+  /** MapLibre style drawn under the 3D city's buildings; none by default, so the viewer works offline. */
+  mapStyleUrl: string | undefined;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -680,6 +682,13 @@ export const SETTINGS = [
     default: [1.003, 0.034, 0.018] as const,
     parse: districtHeatingFactors,
     doc: 'The district heating network’s declared factors: renewable and non-renewable primary energy (kWh/kWh) and CO2 (kg/kWh), comma-separated.',
+  }),
+  setting({
+    key: 'mapStyleUrl',
+    env: 'CIOP_MAP_STYLE_URL',
+    default: undefined,
+    parse: optionalHttpUrl,
+    doc: 'MapLibre style (JSON) drawn under the 3D city; its host is let through the Content Security Policy. Unset: no base map.',
   }),
 ] as const;
 

@@ -1,5 +1,6 @@
 import type { AnyModule } from '../module.ts';
 import { authModule } from './auth/index.ts';
+import { city3dModule } from './city3d/index.ts';
 import { comfortModule } from './comfort/index.ts';
 import { homeModule } from './home/index.ts';
 import { installationsModule } from './installations/index.ts';
@@ -24,5 +25,6 @@ export const MODULES: readonly AnyModule[] = [
   installationsModule,
   homeModule,
   kpiModule,
+  city3dModule,
   portalModule,
 ];
