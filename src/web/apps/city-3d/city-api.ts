@@ -6,14 +6,14 @@ import { api, query } from '../../api/http.ts';
 export const tilesUrl = () => `${window.location.origin}/api/v1/city3d/tiles/{z}/{x}/{y}.pbf`;
 
 export const getIndicators = (signal?: AbortSignal) =>
-  api<IndicatorList>('/api/v1/city3d/attributes', { signal });
+  api<IndicatorList>('/city3d/attributes', { signal });
 
 export const getCityBuilding = (reference: string, signal?: AbortSignal) =>
-  api<CityBuilding>(`/api/v1/city3d/buildings/${encodeURIComponent(reference)}`, { signal });
+  api<CityBuilding>(`/city3d/buildings/${encodeURIComponent(reference)}`, { signal });
 
 export const searchCity = (text: string, signal?: AbortSignal) =>
-  api<CitySearch>(`/api/v1/city3d/search${query({ q: text })}`, { signal });
+  api<CitySearch>(`/city3d/search${query({ q: text })}`, { signal });
 
 /** The district-level figures everyone may read (the portal's open KPIs). */
 export const getPublicKpis = (signal?: AbortSignal) =>
-  api<PublicKpiList>('/api/v1/public/kpis', { signal, auth: false });
+  api<PublicKpiList>('/public/kpis', { signal, auth: false });
