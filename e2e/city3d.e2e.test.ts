@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CityBuilding } from '#common/api/city3d.ts';
 import { BY_SYSTEM } from '#server/audit/by.ts';
 import {
   forgetSiteStorage,
@@ -94,7 +95,9 @@ describe('the 3D city', () => {
     await panel.locator('[data-testid="district-figures"]').waitFor();
     await expect(panel.locator('[data-testid="building-kpis"]').count()).resolves.toBe(0);
     // The server itself keeps them back: the page's own request to the API carries no KPIs.
-    const record = await page.evaluate(async () => (await fetch('/api/v1/city3d/buildings/59_473_1')).json());
+    const record = await page.evaluate(
+      async () => (await (await fetch('/api/v1/city3d/buildings/59_473_1')).json()) as CityBuilding,
+    );
     expect(record.kpis).toBeNull();
     expect(record.registry).toBeNull();
     await screenshot(page, 'city3d-panel-public');

@@ -1,4 +1,4 @@
-import { XMLParser } from 'fast-xml-parser';
+import { SaxesParser } from 'saxes';
 import {
   CITY_REFERENCE_PATTERN,
   type GeoJsonPolygonal,
@@ -262,27 +262,61 @@ function yearOf(text: string | null): number | null {
 // --- INSPIRE Buildings GML -----------------------------------------------------------------------
 
 type Node = Record<string, unknown>;
-const ARRAYS = new Set([
-  'member',
-  'featureMember',
-  'Building',
-  'surfaceMember',
-  'polygonMember',
-  'PolygonPatch',
-  'interior',
-  'pos',
-]);
+const ARRAYS = new Set(['surfaceMember', 'polygonMember', 'PolygonPatch', 'interior', 'pos']);
 
-const xml = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  removeNSPrefix: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  processEntities: false,
-  isArray: (name) => ARRAYS.has(name),
-});
+/** A tag's name without its namespace prefix (`bu-core2d:Building` → `Building`). */
+const local = (name: string) => name.slice(name.indexOf(':') + 1);
+
+/**
+ * Reads a GML document with a streaming parser (saxes: it neither fetches nor expands external
+ * entities), keeping each Building as a small tree of its elements by local name: attributes as
+ * `@_name`, text as `#text` (or the element's value when it has neither attributes nor
+ * children), repeated elements as lists. Each Building is cut from the document as it closes, so
+ * a city's file is never held as a whole tree. Also answers the first srsName met, the file's
+ * default (its boundedBy Envelope, or its first geometry).
+ */
+function readGml(text: string): { buildings: Node[]; firstSrs: string | undefined } {
+  const buildings: Node[] = [];
+  let firstSrs: string | undefined;
+  // The open elements inside the Building being read (empty outside one).
+  const stack: { name: string; node: Node; text: string }[] = [];
+  const parser = new SaxesParser({ xmlns: false, position: true });
+  parser.on('opentag', (tag) => {
+    const name = local(tag.name);
+    const srs = tag.attributes.srsName;
+    if (firstSrs === undefined && typeof srs === 'string') firstSrs = srs;
+    if (stack.length === 0 && name !== 'Building') return;
+    const node: Node = {};
+    for (const [key, value] of Object.entries(tag.attributes)) node[`@_${local(key)}`] = value;
+    stack.push({ name, node, text: '' });
+  });
+  parser.on('text', (t) => {
+    if (stack.length > 0) stack[stack.length - 1].text += t;
+  });
+  parser.on('closetag', () => {
+    const top = stack.pop();
+    if (!top) return;
+    const trimmed = top.text.trim();
+    const bare = Object.keys(top.node).length === 0;
+    if (trimmed !== '' && !bare) top.node['#text'] = trimmed;
+    if (stack.length === 0) {
+      buildings.push(top.node);
+      return;
+    }
+    const parent = stack[stack.length - 1].node;
+    const value: unknown = bare ? trimmed : top.node;
+    const existing = parent[top.name];
+    if (existing === undefined) parent[top.name] = ARRAYS.has(top.name) ? [value] : value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else parent[top.name] = [existing, value];
+  });
+  try {
+    parser.write(text).close();
+  } catch (error) {
+    throw badRequest(`The GML cannot be read: ${(error as Error).message.split('\n')[0]}.`);
+  }
+  return { buildings, firstSrs };
+}
 
 /** The text of an element parsed with attributes (`{ '#text': …, '@_uom': … }`) or without. */
 function textOf(v: unknown): string | undefined {
@@ -323,41 +357,6 @@ function gmlNumber(node: Node, name: string): number | null {
   const x = Number(v);
   if (!Number.isFinite(x)) throw new FeatureProblem(`${name} "${v}" is not a number`);
   return x;
-}
-
-/** Every Building element of the document (in wfs:member, gml:featureMember, featureMembers…). */
-function buildingsIn(node: unknown, out: Node[], depth = 0): void {
-  if (depth > 12) return;
-  if (Array.isArray(node)) {
-    for (const n of node) buildingsIn(n, out, depth + 1);
-    return;
-  }
-  if (!isObject(node)) return;
-  for (const [key, child] of Object.entries(node)) {
-    if (key.startsWith('@_')) continue;
-    if (key === 'Building') for (const b of child as unknown[]) out.push(isObject(b) ? b : {});
-    else buildingsIn(child, out, depth + 1);
-  }
-}
-
-/** The srsName of the first Envelope or geometry of the document, its default. */
-function firstSrsName(node: unknown, depth = 0): string | undefined {
-  if (depth > 16) return undefined;
-  if (Array.isArray(node)) {
-    for (const n of node) {
-      const s = firstSrsName(n, depth + 1);
-      if (s) return s;
-    }
-    return undefined;
-  }
-  if (!isObject(node)) return undefined;
-  if (typeof node['@_srsName'] === 'string') return node['@_srsName'];
-  for (const [key, child] of Object.entries(node)) {
-    if (key.startsWith('@_')) continue;
-    const s = firstSrsName(child, depth + 1);
-    if (s) return s;
-  }
-  return undefined;
 }
 
 interface GmlRing {
@@ -416,17 +415,10 @@ function polygonsIn(
 }
 
 function parseGml(text: string, srsOverride?: string): ParsedFile {
-  let doc: unknown;
-  try {
-    doc = xml.parse(text, true);
-  } catch (error) {
-    throw badRequest(`The GML cannot be read: ${(error as Error).message.split('\n')[0]}.`);
-  }
-  const nodes: Node[] = [];
-  buildingsIn(doc, nodes);
+  const { buildings: nodes, firstSrs } = readGml(text);
   if (nodes.length === 0)
     throw badRequest('The GML holds no Building (bu-core2d:Building or bu-ext2d:Building) feature.');
-  const fallback = srsOverride ?? firstSrsName(doc);
+  const fallback = srsOverride ?? firstSrs;
   const codes = new Set<number>();
 
   const { buildings, refusals } = collect(

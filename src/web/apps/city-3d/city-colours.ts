@@ -36,6 +36,10 @@ export interface LegendClass {
 /** A MapLibre expression, as a paint property takes it. */
 export type ColourExpression = unknown[] | string;
 
+/** Years are written as they are (1972), other numbers in the interface's format (1,972.5). */
+const formatFor = (indicator: Indicator, format: (n: number) => string) =>
+  indicator.id === 'year' ? (n: number) => String(Math.round(n)) : format;
+
 /** The fill-extrusion colour of the buildings for an indicator (none: one plain colour). */
 export function colourExpression(indicator: Indicator | undefined): ColourExpression {
   if (!indicator) return PLAIN_COLOUR;
@@ -79,6 +83,7 @@ export function legendOf(
   noData: string,
 ): LegendClass[] {
   if (!indicator) return [];
+  format = formatFor(indicator, format);
   const none = { colour: NO_DATA_COLOUR, label: noData };
   if (indicator.kind === 'category')
     return [
@@ -117,5 +122,6 @@ export function valueText(
   }
   const n = Number(value);
   if (!Number.isFinite(n)) return String(value);
-  return indicator.unit ? `${format(n)} ${indicator.unit}` : format(n);
+  const text = formatFor(indicator, format)(n);
+  return indicator.unit ? `${text} ${indicator.unit}` : text;
 }
