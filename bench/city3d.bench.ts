@@ -137,7 +137,11 @@ try {
           return res.status === 200 ? length : -1;
         }),
       );
-      for (const s of sizes) if (s >= 0) ((bytes += s), tiles++);
+      for (const s of sizes) {
+        if (s < 0) continue;
+        bytes += s;
+        tiles++;
+      }
     }
     perZoom.push({ z, tiles, bytes });
   }

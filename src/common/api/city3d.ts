@@ -158,3 +158,20 @@ export const LinkBodySchema = Type.Object({
 export type Position = [number, number];
 export type GeoJsonPolygonal =
   { type: 'Polygon'; coordinates: Position[][] } | { type: 'MultiPolygon'; coordinates: Position[][][] };
+
+/** The latest value of a KPI for each city building linked to a monitored building. */
+export const KpiValuesSchema = Type.Object({
+  kpi: Type.String(),
+  unit: Type.String(),
+  breaks: Type.Array(Type.Number(), { description: 'Class limits (quintiles of the values), ascending' }),
+  items: Type.Array(
+    Type.Object({
+      id: Type.Integer({ description: 'The feature id of the building in the tiles' }),
+      reference: Type.String(),
+      value: Type.Number(),
+      periodStart: EpochMs('Start of the period of the value'),
+      periodEnd: EpochMs('End of that period, exclusive'),
+    }),
+  ),
+});
+export type KpiValues = Static<typeof KpiValuesSchema>;

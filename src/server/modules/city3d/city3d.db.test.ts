@@ -295,6 +295,30 @@ describe('who sees per-building KPIs', () => {
     expect(unknown.statusCode).toBe(400);
   });
 
+  it('colours by a KPI only for whom sees per-building KPIs: the latest value of each linked building', async () => {
+    const list: IndicatorList = (
+      await t.app.inject({ url: '/api/v1/city3d/attributes', headers: planner })
+    ).json();
+    expect(list.perBuildingKpis).toBe(true);
+    expect(list.items.find((i) => i.id === 'kpi:EN_FINAL')).toMatchObject({ group: 'kpi', unit: 'kWh' });
+    const publicList: IndicatorList = (await t.app.inject({ url: '/api/v1/city3d/attributes' })).json();
+    expect(publicList.items.filter((i) => i.group === 'kpi')).toEqual([]);
+
+    const res = await t.app.inject({ url: '/api/v1/city3d/kpi-values?kpi=EN_FINAL', headers: planner });
+    expect(res.statusCode, res.body).toBe(200);
+    const values = res.json();
+    expect(
+      values.items.map((i: { reference: string; value: number }) => [i.reference, i.value]).sort(),
+    ).toEqual([
+      ['ALDABE25830', 1200],
+      ['ALDABE4258', 1200],
+    ]);
+    for (const headers of [{}, resident])
+      expect(
+        (await t.app.inject({ url: '/api/v1/city3d/kpi-values?kpi=EN_FINAL', headers })).statusCode,
+      ).toBeGreaterThanOrEqual(401);
+  });
+
   it('finds a building by address or reference', async () => {
     const res = await t.app.inject({ url: '/api/v1/city3d/search?q=aldabe4' });
     expect(res.json().items.map((i: { reference: string }) => i.reference)).toEqual(['ALDABE4258']);

@@ -7,13 +7,21 @@ import {
   CityImportReportSchema,
   CitySearchSchema,
   IndicatorListSchema,
+  KpiValuesSchema,
   LinkBodySchema,
 } from '#common/api/city3d.ts';
+import { KPI_CODE_PATTERN } from '#common/api/kpi.ts';
 import type { Access } from '../../plugins/access.ts';
 import { badRequest, HttpProblem } from '../../plugins/errors.ts';
 import { acceptUploads, mediaTypeOf, SPREADSHEET_UPLOAD } from '../../uploads/uploads.ts';
 import { MAX_ZOOM, MIN_ZOOM } from './city3d-tiles.ts';
 
+/** Who reads each building's KPIs: planners, municipal, KPI and admin users, unrestricted readers. */
+const READ_BUILDING_KPIS: Access = {
+  roles: ['admin', 'planner', 'municipal', 'kpi'],
+  scopes: ['read', 'admin'],
+  unrestrictedMachinesOnly: true,
+};
 /** Who loads the cadastre and links it to the registry: planners and admins. */
 const WRITE_CITY: Access = { roles: ['admin', 'planner'], scopes: ['admin'], unrestrictedMachinesOnly: true };
 
@@ -109,6 +117,25 @@ export const city3dRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'public' },
     },
     async (request) => city.search(request.query.q),
+  );
+
+  app.get(
+    '/city3d/kpi-values',
+    {
+      schema: {
+        tags,
+        summary:
+          'The latest value of a building KPI for each monitored building of the city, to colour it by',
+        description:
+          'Each item names the building’s feature id in the tiles. Only for planners, municipal, KPI and admin users and unrestricted machine tokens that read.',
+        querystring: Type.Object({
+          kpi: Type.String({ pattern: KPI_CODE_PATTERN, description: 'KPI code' }),
+        }),
+        response: { 200: KpiValuesSchema, ...problems },
+      },
+      config: { access: READ_BUILDING_KPIS },
+    },
+    async (request) => city.kpiValues(request.query.kpi),
   );
 
   app.put(

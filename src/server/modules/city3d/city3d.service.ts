@@ -7,6 +7,7 @@ import type {
   GeoJsonPolygonal,
   Indicator,
   IndicatorList,
+  KpiValues,
   MonthlyKpi,
 } from '#common/api/city3d.ts';
 import type { Database } from '../../db/schema.ts';
@@ -17,7 +18,7 @@ import type { KpiServices } from '../kpi/kpi-services.ts';
 import { boundsOf, centroidOf, contains } from './city3d-geometry.ts';
 import { parseBuildings, type ParsedBuilding } from './city3d-import.ts';
 import { IMPORTED_INDICATORS, INDICATORS } from './city3d-indicators.ts';
-import { CityTiles } from './city3d-tiles.ts';
+import { CityTiles, quantileBreaks } from './city3d-tiles.ts';
 import * as store from './city3d.store.ts';
 
 /** Refusals listed in an import's answer; more are only counted. */
@@ -265,13 +266,62 @@ export class City3dService {
         })),
       };
     });
+    const privileged = seesBuildingKpis(principal);
+    if (privileged) items.push(...(await this.kpiIndicators()));
     return {
       items,
       buildings: built.count,
       bounds: built.bounds,
       baseMapStyleUrl: this.options.mapStyleUrl ?? null,
-      perBuildingKpis: seesBuildingKpis(principal),
+      perBuildingKpis: privileged,
     };
+  }
+
+  /** The building KPIs of the catalogue, as indicators (their classes come with their values). */
+  private async kpiIndicators(): Promise<Indicator[]> {
+    const page = await this.kpi.store.list({ scope: 'building', limit: 500 });
+    return page.items.map((k) => ({
+      id: `kpi:${k.code}`,
+      group: 'kpi' as const,
+      kind: 'number' as const,
+      unit: k.unit,
+      name: k.name,
+      help: k.description,
+      breaks: [],
+      categories: [],
+    }));
+  }
+
+  /**
+   * The latest whole-building value of a KPI for every city building linked to a monitored
+   * building (the latest period; of two ending together, the longer), for colouring the city.
+   * Only for callers who see per-building KPIs (the route says who).
+   */
+  async kpiValues(code: string): Promise<KpiValues> {
+    const def = await this.kpi.store.definition(code);
+    if (!def) throw badRequest(`kpi: there is no KPI ${code}; GET /api/v1/kpis lists them.`);
+    const linked = await store.linkedBuildings(this.db);
+    const codes = [...new Set(linked.map((l) => l.code))];
+    const latest = new Map<string, { value: number; start: number; end: number }>();
+    for (let i = 0; i < codes.length; i += 500) {
+      const { rows } = await this.kpi.store.allMeasures(
+        { kpi: [code], resource: codes.slice(i, i + 500), breakdown: '' },
+        1_000_000,
+      );
+      for (const r of rows) {
+        const had = latest.get(r.resource);
+        const longer = had && r.period_end === had.end && r.period_start < had.start;
+        if (!had || r.period_end > had.end || longer)
+          latest.set(r.resource, { value: r.value, start: r.period_start, end: r.period_end });
+      }
+    }
+    const items = linked.flatMap((l) => {
+      const v = latest.get(l.code);
+      return v
+        ? [{ id: l.id, reference: l.reference, value: v.value, periodStart: v.start, periodEnd: v.end }]
+        : [];
+    });
+    return { kpi: def.code, unit: def.unit, breaks: quantileBreaks(items.map((i) => i.value)), items };
   }
 
   async search(text: string): Promise<CitySearch> {

@@ -187,3 +187,15 @@ export async function registryCode(db: Kysely<Database>, id: number): Promise<st
 export async function registryIdOf(db: Kysely<Database>, code: string): Promise<number | undefined> {
   return (await db.selectFrom('building').select('id').where('code', '=', code).executeTakeFirst())?.id;
 }
+
+/** City buildings linked to a registry building, with its code. */
+export async function linkedBuildings(
+  db: Kysely<Database>,
+): Promise<{ id: number; reference: string; code: string }[]> {
+  return db
+    .selectFrom('city_building as c')
+    .innerJoin('building as b', 'b.id', 'c.registry_building_id')
+    .select(['c.id', 'c.reference', 'b.code'])
+    .orderBy('c.id')
+    .execute();
+}

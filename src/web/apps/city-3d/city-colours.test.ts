@@ -42,9 +42,9 @@ describe('colouring the city', () => {
   it('steps a number through its classes, grey where a building has no value', () => {
     const e = colourExpression(height) as unknown[];
     expect(e[0]).toBe('case');
-    expect(e[1]).toEqual(['has', 'height']);
+    expect(e[1]).toEqual(['==', ['typeof', ['get', 'height']], 'number']);
     const step = e[2] as unknown[];
-    expect(step.slice(0, 2)).toEqual(['step', ['to-number', ['get', 'height']]]);
+    expect(step.slice(0, 2)).toEqual(['step', ['get', 'height']]);
     expect(step.filter((x) => typeof x === 'number')).toEqual([6, 12, 18]);
     expect(e[3]).toBe(NO_DATA_COLOUR);
     expect(legendOf(height, 'en', format, 'No value').map((l) => l.label)).toEqual([
@@ -54,6 +54,13 @@ describe('colouring the city', () => {
       '≥ 18 m',
       'No value',
     ]);
+  });
+
+  it('reads a KPI from the feature state, since the public tiles do not carry it', () => {
+    const kpi: Indicator = { ...height, id: 'kpi:EN_FINAL', group: 'kpi', unit: 'kWh' };
+    const e = colourExpression(kpi) as unknown[];
+    expect(e[1]).toEqual(['==', ['typeof', ['feature-state', 'kpi']], 'number']);
+    expect(JSON.stringify(e)).not.toContain('"get"');
   });
 
   it('gives each category its colour and its name in the language', () => {

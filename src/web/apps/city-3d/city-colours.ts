@@ -40,10 +40,13 @@ export type ColourExpression = unknown[] | string;
 const formatFor = (indicator: Indicator, format: (n: number) => string) =>
   indicator.id === 'year' ? (n: number) => String(Math.round(n)) : format;
 
-/** The fill-extrusion colour of the buildings for an indicator (none: one plain colour). */
+/**
+ * The fill-extrusion colour of the buildings for an indicator (none: one plain colour). KPIs are
+ * not in the tiles (they are not public): their values come as the feature state `kpi`.
+ */
 export function colourExpression(indicator: Indicator | undefined): ColourExpression {
   if (!indicator) return PLAIN_COLOUR;
-  const value = ['get', indicator.id];
+  const value = indicator.group === 'kpi' ? ['feature-state', 'kpi'] : ['get', indicator.id];
   if (indicator.kind === 'category') {
     if (indicator.categories.length === 0) return NO_DATA_COLOUR;
     const pairs = indicator.categories.flatMap((c, i) => [
@@ -52,15 +55,11 @@ export function colourExpression(indicator: Indicator | undefined): ColourExpres
     ]);
     return ['match', ['to-string', ['coalesce', value, '']], ...pairs, NO_DATA_COLOUR];
   }
-  if (indicator.breaks.length === 0) return ['case', ['has', indicator.id], CLASS_COLOURS[2], NO_DATA_COLOUR];
+  const known = ['==', ['typeof', value], 'number'];
+  if (indicator.breaks.length === 0) return ['case', known, CLASS_COLOURS[2], NO_DATA_COLOUR];
   const colours = classColours(indicator.breaks.length + 1);
   const steps = indicator.breaks.flatMap((b, i) => [b, colours[i + 1]]);
-  return [
-    'case',
-    ['has', indicator.id],
-    ['step', ['to-number', value], colours[0], ...steps],
-    NO_DATA_COLOUR,
-  ];
+  return ['case', known, ['step', value, colours[0], ...steps], NO_DATA_COLOUR];
 }
 
 /** `n` colours of the sequential scale, spread from its lightest to its darkest. */
