@@ -86,24 +86,27 @@ function statsOf(features: readonly Feature[]): Map<string, IndicatorStats> {
 
 /** What one build of the tile index holds. */
 interface Built {
-  stamp: string;
+  key: string;
   index: GeoJSONVT;
   stats: Map<string, IndicatorStats>;
   bounds: [number, number, number, number] | null;
   count: number;
+  /** Tiles of this build, encoded and gzipped (empty buffer: no building there). */
+  tiles: Map<string, Buffer>;
 }
 
 /**
  * The city's Mapbox Vector Tiles, cut on demand (geojson-vt) from an index of every stored
  * footprint and kept encoded and gzipped. The index is rebuilt when the stored buildings change:
- * at once on this replica after an import, and on others when the store's stamp (count and last
- * change) moves, looked at most every `checkMs`.
+ * at once, in the background, on this replica after an import, and on others when the store's
+ * stamp (count and last change) moves, looked at most every `checkMs`.
  */
 export class CityTiles {
   private built?: Built;
-  private building?: Promise<Built>;
-  private cache = new Map<string, Buffer>();
+  private building?: { key: string; promise: Promise<Built> };
   private checkedAt = 0;
+  /** Changes made through this replica, so that two in the same millisecond are told apart. */
+  private generation = 0;
 
   constructor(
     private readonly load: () => Promise<CityBuildingRow[]>,
@@ -111,35 +114,50 @@ export class CityTiles {
     private readonly checkMs = 5000,
   ) {}
 
-  /** Forgets the index: the next tile builds it again from the store. */
+  /** Forgets the index and builds it again from the store, in the background. */
   invalidate(): void {
+    this.generation++;
     this.built = undefined;
-    this.building = undefined;
-    this.cache.clear();
     this.checkedAt = 0;
+    // The next request would build it anyway; a failure here is met again, and answered, there.
+    setImmediate(() => void this.current().catch(() => undefined));
   }
 
   /** The current index, rebuilt if the store has changed since. */
   async current(): Promise<Built> {
     const now = Date.now();
     if (this.built && now - this.checkedAt < this.checkMs) return this.built;
-    const stamp = await this.stamp();
-    this.checkedAt = now;
-    if (this.built?.stamp === stamp) return this.built;
-    if (!this.building || (await this.building).stamp !== stamp) {
-      this.building = this.build(stamp);
-      this.cache.clear();
+    const generation = this.generation;
+    const key = `${generation}|${await this.stamp()}`;
+    if (this.built?.key !== key) {
+      if (this.building?.key !== key) {
+        const promise = this.build(key);
+        this.building = { key, promise };
+        // A failed build is tried again by the next request, not answered forever.
+        promise.catch(() => {
+          if (this.building?.promise === promise) this.building = undefined;
+        });
+      }
+      const built = await this.building.promise;
+      // A change made meanwhile wins: this build is answered, not kept.
+      if (this.generation !== generation) return built;
+      this.built = built;
     }
-    this.built = await this.building;
+    this.checkedAt = now;
     return this.built;
   }
 
-  private async build(stamp: string): Promise<Built> {
+  private async build(key: string): Promise<Built> {
     const rows = await this.load();
+    // Let waiting requests through between the steps of a build (each is a few hundred ms at 40,000 buildings).
+    await new Promise((resolve) => setImmediate(resolve));
     const features = rows.map(featureOf);
+    await new Promise((resolve) => setImmediate(resolve));
     const index = new GeoJSONVT(
       { type: 'FeatureCollection', features },
-      { maxZoom: MAX_ZOOM, indexMaxZoom: 5, tolerance: 3, extent: 4096, buffer: 64 },
+      // Tiles are cut as they are asked for (indexMaxZoom 0): measured with 40,000 buildings, the
+      // index takes 0.16 s instead of 0.46 s, and the first city tile 0.3 s instead of 0.9 s.
+      { maxZoom: MAX_ZOOM, indexMaxZoom: 0, tolerance: 3, extent: 4096, buffer: 64 },
     );
     let bounds: Built['bounds'] = null;
     for (const r of rows) {
@@ -151,22 +169,22 @@ export class CityTiles {
         Math.max(bounds[3], r.north),
       ];
     }
-    return { stamp, index, stats: statsOf(features), bounds, count: rows.length };
+    return { key, index, stats: statsOf(features), bounds, count: rows.length, tiles: new Map() };
   }
 
   /** A tile, gzipped; undefined when it holds no building. */
   async tile(z: number, x: number, y: number): Promise<Buffer | undefined> {
     const built = await this.current();
     const key = `${z}/${x}/${y}`;
-    const cached = this.cache.get(key);
+    const cached = built.tiles.get(key);
     if (cached) return cached.length === 0 ? undefined : cached;
     const tile = built.index.getTile(z, x, y);
     const bytes =
       tile && tile.features.length > 0
         ? gzipSync(fromGeojsonVt({ [TILE_LAYER]: tile }, { version: 2, extent: 4096 }))
         : Buffer.alloc(0);
-    if (this.cache.size >= CACHE_TILES) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, bytes);
+    if (built.tiles.size >= CACHE_TILES) built.tiles.delete(built.tiles.keys().next().value!);
+    built.tiles.set(key, bytes);
     return bytes.length === 0 ? undefined : bytes;
   }
 }

@@ -324,3 +324,32 @@ describe('who sees per-building KPIs', () => {
     expect(res.json().items.map((i: { reference: string }) => i.reference)).toEqual(['ALDABE4258']);
   });
 });
+
+describe('the base map', () => {
+  const connectSrc = (csp: unknown) =>
+    String(csp)
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .find(([name]) => name === 'connect-src')
+      ?.slice(1);
+
+  it('is none by default, and the CSP lets the page connect to its own origin only', async () => {
+    const res = await t.app.inject({ url: '/city' });
+    expect(connectSrc(res.headers['content-security-policy'])).toEqual(["'self'"]);
+  });
+
+  it('comes from CIOP_MAP_STYLE_URL, whose host alone the CSP lets through', async () => {
+    const other = await openTestPlatform({ mapStyleUrl: 'https://tiles.example.org/styles/city.json' });
+    try {
+      const list: IndicatorList = (await other.app.inject({ url: '/api/v1/city3d/attributes' })).json();
+      expect(list.baseMapStyleUrl).toBe('https://tiles.example.org/styles/city.json');
+      const res = await other.app.inject({ url: '/city' });
+      expect(connectSrc(res.headers['content-security-policy'])).toEqual([
+        "'self'",
+        'https://tiles.example.org',
+      ]);
+    } finally {
+      await other.close();
+    }
+  });
+});
