@@ -27,7 +27,6 @@ async function flyTo(page: Page, reference: string): Promise<void> {
   await page.fill('#city-search', reference);
   await page.click('form[role="search"] button[type="submit"]');
   await page.waitForSelector('[data-testid="building-panel"]');
-  await page.waitForSelector(`${VIEWER}[data-moving="true"]`, { state: 'attached' }).catch(() => undefined);
   await settled(page);
 }
 
