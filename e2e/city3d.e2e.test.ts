@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CityBuilding } from '#common/api/city3d.ts';
 import { BY_SYSTEM } from '#server/audit/by.ts';
 import {
+  checkAccessibility,
   forgetSiteStorage,
   launchBrowser,
   type Platform4Browser,
@@ -74,6 +75,7 @@ describe('the 3D city', () => {
     expect(classes[0]).toMatch(/^< [\d,.]+ kWh\/year$/);
     expect(classes.at(-2)).toMatch(/^≥ [\d,.]+ kWh\/year$/);
     expect(classes).not.toEqual(uses);
+    expect((await checkAccessibility(page)).serious).toEqual([]);
     await screenshot(page, 'city3d-solar-desktop');
     await page.close();
   });
