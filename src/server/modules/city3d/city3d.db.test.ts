@@ -319,6 +319,45 @@ describe('who sees per-building KPIs', () => {
       ).toBeGreaterThanOrEqual(401);
   });
 
+  it('links a building to a registry building registered after the import, by its point', async () => {
+    await importGml(
+      inspireGml([
+        {
+          id: 'LATER',
+          posList: aldabeUtm().map(([e, n]) => [e, n + 60]),
+          srs: 'urn:ogc:def:crs:EPSG::25830',
+        },
+      ]),
+    );
+    const before: CityBuilding = (
+      await t.app.inject({ url: '/api/v1/city3d/buildings/LATER', headers: planner })
+    ).json();
+    expect(before.registry).toBeNull();
+    const district = await t.platform.db.selectFrom('district').select('id').executeTakeFirstOrThrow();
+    await insertBuilding(
+      t.platform.db,
+      {
+        district_id: district.id,
+        code: '59_480_2',
+        address: 'Calle Aldabe 5',
+        latitude: before.centroid[1],
+        longitude: before.centroid[0],
+        carrier1: null,
+        area1_m2: null,
+        carrier2: null,
+        area2_m2: null,
+        floors: null,
+        features: {},
+      },
+      Date.now(),
+    );
+    await t.platform.scheduler.run('city3d-relink', Date.now());
+    const after: CityBuilding = (
+      await t.app.inject({ url: '/api/v1/city3d/buildings/LATER', headers: planner })
+    ).json();
+    expect(after.registry).toEqual({ code: '59_480_2', link: 'point' });
+  });
+
   it('finds a building by address or reference', async () => {
     const res = await t.app.inject({ url: '/api/v1/city3d/search?q=aldabe4' });
     expect(res.json().items.map((i: { reference: string }) => i.reference)).toEqual(['ALDABE4258']);

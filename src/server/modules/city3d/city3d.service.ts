@@ -358,18 +358,37 @@ export class City3dService {
     });
   }
 
+  /** The registry as the links by point were last made from (in memory: once per replica start). */
+  private linkedTo?: string;
+
+  /**
+   * Links the city again when the registry's buildings have changed since the last time (a
+   * building registered, moved or removed after the city was imported). Answers how many are
+   * linked, or undefined when nothing changed.
+   */
+  async relinkIfRegistryChanged(): Promise<number | undefined> {
+    const stamp = await store.registryStamp(this.db);
+    if (stamp === this.linkedTo) return undefined;
+    const linked = await this.relinkAll();
+    this.linkedTo = stamp;
+    return linked;
+  }
+
   /** Links every building not linked by hand to the registry building whose point it holds. */
   async relinkAll(): Promise<number> {
     const points = await store.registryPoints(this.db);
     const rows = await store.allBuildings(this.db);
-    const links = rows
-      .filter((r) => r.link_source !== 'manual')
-      .map((r) => ({
-        id: r.id,
-        registryBuildingId: linkOf(JSON.parse(r.footprint) as GeoJsonPolygonal, r, points),
-      }));
-    await store.setPointLinks(this.db, links);
-    return links.filter((l) => l.registryBuildingId !== null).length;
+    let linked = 0;
+    // Only the links that change are written.
+    const changed: { id: number; registryBuildingId: number | null }[] = [];
+    for (const r of rows) {
+      if (r.link_source === 'manual') continue;
+      const registryBuildingId = linkOf(JSON.parse(r.footprint) as GeoJsonPolygonal, r, points);
+      if (registryBuildingId !== null) linked++;
+      if (registryBuildingId !== r.registry_building_id) changed.push({ id: r.id, registryBuildingId });
+    }
+    await store.setPointLinks(this.db, changed);
+    return linked;
   }
 }
 

@@ -199,3 +199,12 @@ export async function linkedBuildings(
     .orderBy('c.id')
     .execute();
 }
+
+/** A stamp of the registry's buildings (count and last change): the links by point follow it. */
+export async function registryStamp(db: Kysely<Database>): Promise<string> {
+  const row = await db
+    .selectFrom('building')
+    .select((eb) => [eb.fn.countAll().as('n'), eb.fn.max('updated_at').as('at')])
+    .executeTakeFirstOrThrow();
+  return `${Number(row.n)}:${Number(row.at ?? 0)}`;
+}

@@ -17,5 +17,13 @@ export const city3dModule = defineModule({
     city3d: new City3dService(db, kpi, { mapStyleUrl: config.mapStyleUrl, clock: () => clock.now() }),
   }),
   routes: [{ plugin: city3dRoutes }, { plugin: city3dImportRoutes }, { plugin: city3dAttributeRoutes }],
+  jobs: ({ city3d }) => [
+    // Registry buildings added or moved after the city was imported are linked by their points.
+    {
+      name: 'city3d-relink',
+      everyMs: 10 * 60_000,
+      run: async () => void (await city3d.relinkIfRegistryChanged()),
+    },
+  ],
   demo: async ({ city3d }, { db }, now) => seedCityDemo(city3d, db, now),
 });
