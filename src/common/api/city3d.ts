@@ -6,7 +6,7 @@ const Texts = (description: string) =>
   Type.Object({ en: Type.String(), es: Type.String(), eu: Type.String() }, { description });
 
 /** A cadastral reference as the cadastre writes it (the INSPIRE local id). */
-export const CITY_REFERENCE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$';
+export const CITY_REFERENCE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$';
 
 /** Where a building's height comes from. */
 export const HEIGHT_SOURCES = ['measured', 'floors', 'unknown'] as const;

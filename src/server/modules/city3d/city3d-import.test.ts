@@ -77,6 +77,9 @@ describe('INSPIRE Buildings GML', () => {
     expect(() => parseBuildings('<gml:FeatureCollection')).toThrow(/GML cannot be read|no Building/);
     expect(() => parseBuildings('<a/>')).toThrow(/no Building/);
     expect(() => parseBuildings('hello')).toThrow(/neither GeoJSON/);
+    expect(() => parseBuildings(inspireGml([]), { srs: 'EPSG:2062' })).toThrow(
+      /srs: EPSG:2062 is not supported/,
+    );
   });
 });
 

@@ -51,6 +51,8 @@ const REFERENCE = new RegExp(CITY_REFERENCE_PATTERN);
  */
 export function parseBuildings(bytes: Buffer | string, options: { srs?: string } = {}): ParsedFile {
   const text = (typeof bytes === 'string' ? bytes : bytes.toString('utf8')).replace(/^\uFEFF/, '');
+  if (options.srs !== undefined && srsCodeOf(options.srs) === undefined)
+    throw badRequest(`srs: ${options.srs} is not supported; use ${SUPPORTED_SRS}.`);
   const first = text.trimStart()[0];
   if (first === '<') return parseGml(text, options.srs);
   if (first === '{') return parseGeoJson(text, options.srs);
@@ -150,7 +152,7 @@ function collect(
       }
       if (!REFERENCE.test(reference))
         throw new FeatureProblem(
-          'its reference has characters other than letters, digits and . _ : / - or is longer than 100',
+          'its reference has characters other than letters, digits and . _ : - or is longer than 100',
         );
       if (seen.has(reference))
         throw new FeatureProblem('its reference comes twice in the file; the first one was read');
