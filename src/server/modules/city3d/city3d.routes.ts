@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import {
@@ -71,7 +72,6 @@ export const city3dRoutes: FastifyPluginAsyncTypebox = async (app) => {
         reply.header('content-encoding', 'gzip');
         return reply.send(bytes);
       }
-      const { gunzipSync } = await import('node:zlib');
       return reply.send(gunzipSync(bytes));
     },
   );

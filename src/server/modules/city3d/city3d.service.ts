@@ -10,6 +10,7 @@ import type {
   KpiValues,
   MonthlyKpi,
 } from '#common/api/city3d.ts';
+import { systemPrincipal } from '../../access/visibility.ts';
 import type { Database } from '../../db/schema.ts';
 import { badRequest, notFound } from '../../plugins/errors.ts';
 import type { Principal } from '../../plugins/access.ts';
@@ -346,16 +347,7 @@ export class City3dService {
     }
     await store.setLink(this.db, reference, id, this.options.clock());
     this.tiles.invalidate();
-    return this.getBuilding(reference, {
-      kind: 'system',
-      id: 0,
-      name: 'city3d',
-      roles: [],
-      scopes: [],
-      dwellingIds: [],
-      buildingIds: [],
-      gatewayIds: [],
-    });
+    return this.getBuilding(reference, systemPrincipal('city3d'));
   }
 
   /** The registry as the links by point were last made from (in memory: once per replica start). */
