@@ -143,6 +143,8 @@ export interface Config {
    * non-renewable primary energy (kWh/kWh), then CO2 (kg/kWh).
    */
   kpiDistrictHeating: readonly [renewable: number, nonRenewable: number, co2: number];
+  /** MapLibre style drawn under the 3D city's buildings; none by default, so the viewer works offline. */
+  mapStyleUrl: string | undefined;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -781,6 +783,13 @@ export const SETTINGS = [
     parse: optionalText,
     doc: 'Password of that Datadis user.',
     secret: true,
+  }),
+  setting({
+    key: 'mapStyleUrl',
+    env: 'CIOP_MAP_STYLE_URL',
+    default: undefined,
+    parse: optionalHttpUrl,
+    doc: 'MapLibre style (JSON) drawn under the 3D city; its host is let through the Content Security Policy. Unset: no base map.',
   }),
 ] as const;
 

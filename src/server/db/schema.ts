@@ -60,6 +60,7 @@ export interface Database {
   forecast_building: ForecastBuildingTable;
   forecast_column: ForecastColumnTable;
   forecast_run: ForecastRunTable;
+  city_building: CityBuildingTable;
 }
 
 export interface MediumTable {
@@ -719,4 +720,34 @@ export interface ForecastRunTable {
   started_by: string;
   error: string | null;
   results: string | null;
+}
+
+/** A building of the 3D city (the cadastre's), apart from the registry's monitored buildings. */
+export interface CityBuildingTable {
+  id: Generated<number>;
+  reference: string;
+  source: string;
+  /** GeoJSON Polygon or MultiPolygon, WGS84 longitude and latitude. */
+  footprint: string;
+  west: number;
+  south: number;
+  east: number;
+  north: number;
+  centroid_lon: number;
+  centroid_lat: number;
+  height_m: number | null;
+  height_source: 'measured' | 'floors' | 'unknown';
+  floors: number | null;
+  current_use: string | null;
+  dwellings: number | null;
+  year_built: number | null;
+  official_area_m2: number | null;
+  condition: string | null;
+  address: string | null;
+  /** JSON object of imported indicators (solar potential, energy). */
+  attributes: string;
+  registry_building_id: number | null;
+  link_source: 'point' | 'manual' | null;
+  created_at: number;
+  updated_at: number;
 }

@@ -2,6 +2,7 @@ import type { AnyModule } from '../module.ts';
 import { authModule } from './auth/index.ts';
 import { backupModule } from './backup/index.ts';
 import { forecastModule } from './forecast/index.ts';
+import { city3dModule } from './city3d/index.ts';
 import { comfortModule } from './comfort/index.ts';
 import { homeModule } from './home/index.ts';
 import { installationsModule } from './installations/index.ts';
@@ -29,6 +30,7 @@ export const MODULES: readonly AnyModule[] = [
   kpiModule,
   municipalModule,
   forecastModule,
+  city3dModule,
   portalModule,
   backupModule,
 ];

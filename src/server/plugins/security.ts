@@ -33,6 +33,18 @@ export const CSP_DIRECTIVES = {
   upgradeInsecureRequests: null,
 };
 
+/**
+ * The policy for a configuration: the base map's host (CIOP_MAP_STYLE_URL), and that host only,
+ * may be fetched from (its style, tiles, glyphs and sprites come through fetch).
+ */
+export function cspDirectives(config: Pick<Config, 'mapStyleUrl'>): typeof CSP_DIRECTIVES {
+  if (!config.mapStyleUrl) return CSP_DIRECTIVES;
+  return {
+    ...CSP_DIRECTIVES,
+    connectSrc: [...CSP_DIRECTIVES.connectSrc, new URL(config.mapStyleUrl).origin],
+  };
+}
+
 /** One year; sent only on requests that came over TLS (directly or through a trusted proxy). */
 const HSTS = 'max-age=31536000; includeSubDomains';
 
@@ -49,7 +61,7 @@ export const securityPlugin = fp(async (app: FastifyInstance, options: { config:
   const { config } = options;
   await app.register(cookie);
   await app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
+    contentSecurityPolicy: { useDefaults: false, directives: cspDirectives(config) },
     hsts: false,
     crossOriginEmbedderPolicy: false,
     frameguard: { action: 'deny' },

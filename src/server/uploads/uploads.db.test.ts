@@ -28,6 +28,7 @@ const SAMPLES: Record<string, string> = {
     'BuildingID;Address;Latitude;Longitude;Carrier1;m2_1\nUP-1;Calle Aldabe 1;42,85;-2,67;natural_gas;100',
   '/api/v1/dwellings/import': 'BuildingID;Dwelling\nUP-1;1A',
   '/api/v1/measures/import': 'KPI;Resource;PeriodStart;PeriodEnd;Value\nLCA_GWP;UP-1;2024;;5',
+  '/api/v1/city3d/attributes/import': 'reference;solar_potential\nUP-1;5000',
   '/api/v1/kpi/thermal-measurements/import':
     'thermal_measurement_id,timestamp,value,resource_id,carrier\nup-1,1700000000,5,UP-1,natural_gas',
 };
