@@ -29,6 +29,10 @@ const SAMPLES: Record<string, string> = {
   '/api/v1/dwellings/import': 'BuildingID;Dwelling\nUP-1;1A',
   '/api/v1/measures/import': 'KPI;Resource;PeriodStart;PeriodEnd;Value\nLCA_GWP;UP-1;2024;;5',
   '/api/v1/city3d/attributes/import': 'reference;solar_potential\nUP-1;5000',
+  '/api/v1/municipal/invoices/import':
+    'cups;period_start;period_end;quantity;unit;cost_eur\nES1234123456789012JY;2026-01-01;2026-01-31;1200;kWh;180',
+  '/api/v1/forecast/buildings/import': 'Code;Address\nUP-1;Calle Aldabe 1',
+  '/api/v1/forecast/forecast/upload': 'date;temperatureC\n2026-12-08;5.5',
   '/api/v1/kpi/thermal-measurements/import':
     'thermal_measurement_id,timestamp,value,resource_id,carrier\nup-1,1700000000,5,UP-1,natural_gas',
 };
@@ -74,10 +78,20 @@ async function stored(): Promise<number[]> {
   ]);
 }
 
-const tooBig = Buffer.alloc(SPREADSHEET_UPLOAD.maxBytes + 1, 'a');
+/** Routes that take larger files than the spreadsheet default (a city's invoices of ten years). */
+const LIMITS: Record<string, number> = { '/api/v1/municipal/invoices/import': 64 * 1024 * 1024 };
+const limitOf = (url: string) => LIMITS[url] ?? SPREADSHEET_UPLOAD.maxBytes;
+const tooBig = (url: string) => Buffer.alloc(limitOf(url) + 1, 'a');
 
-/** Malformed uploads, each with the status and the words of the answer. */
-const BAD: { label: string; type: string; payload: string | Buffer; status: number; detail: RegExp }[] = [
+/** Malformed uploads, each with the status and the words of the answer (some depend on the route). */
+type PerRoute<T> = T | ((url: string) => T);
+const BAD: {
+  label: string;
+  type: PerRoute<string>;
+  payload: PerRoute<string | Buffer>;
+  status: number;
+  detail: PerRoute<RegExp>;
+}[] = [
   {
     label: 'multipart without a boundary',
     type: 'multipart/form-data',
@@ -139,19 +153,17 @@ const BAD: { label: string; type: string; payload: string | Buffer; status: numb
   },
   {
     label: 'multipart with a file over the limit',
-    ...(() => {
-      const f = form([file(tooBig)]);
-      return { type: f.type, payload: f.payload };
-    })(),
+    type: form([file('')]).type,
+    payload: (url) => form([file(tooBig(url))]).payload,
     status: 413,
-    detail: new RegExp(`${SPREADSHEET_UPLOAD.maxBytes}`),
+    detail: (url) => new RegExp(`${limitOf(url)}`),
   },
   {
     label: 'raw body over the limit',
     type: 'text/csv',
     payload: tooBig,
     status: 413,
-    detail: new RegExp(`${SPREADSHEET_UPLOAD.maxBytes}`),
+    detail: (url) => new RegExp(`${limitOf(url)}`),
   },
   {
     label: 'raw body of a type that is not a spreadsheet',
@@ -173,15 +185,16 @@ describe('upload routes', () => {
       'answers %s with a problem naming it, storing nothing',
       async (_label, bad) => {
         const before = await stored();
+        const of = <T>(v: PerRoute<T>): T => (typeof v === 'function' ? (v as (url: string) => T)(url) : v);
         const res = await t.app.inject({
           method: 'POST',
           url,
-          headers: { ...admin, 'content-type': bad.type },
-          payload: bad.payload,
+          headers: { ...admin, 'content-type': of(bad.type) },
+          payload: of(bad.payload),
         });
         expect(res.statusCode, res.body).toBe(bad.status);
         expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-        expect(res.json().detail).toMatch(bad.detail);
+        expect(res.json().detail).toMatch(of(bad.detail));
         expect(await stored()).toEqual(before);
       },
     );
@@ -199,7 +212,8 @@ describe('upload routes', () => {
           headers: { ...admin, 'content-type': type },
           payload,
         });
-        expect(res.statusCode, res.body).toBe(200);
+        // A forecast from uploaded temperatures needs fitted models first: read, then refused for that.
+        expect(res.statusCode, res.body).toBe(url === '/api/v1/forecast/forecast/upload' ? 409 : 200);
       }
     });
   });
