@@ -81,4 +81,40 @@ describe('pages a person would trust', () => {
     await page.waitForURL((u) => u.pathname === `/home/${dwelling}/temperature`);
     await logOut();
   });
+
+  /** How far the page is wider than the window (0 when it does not scroll sideways). */
+  const sidewaysOverflow = () =>
+    page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+
+  it('wraps a 200-character unbroken name on the requests page, keeping Approve and Reject on screen', async () => {
+    const name = 'W'.repeat(200);
+    await ciop.platform.auth.accountRequests.create(
+      {
+        name,
+        email: 'long.name@test.example',
+        organisation: 'O'.repeat(150),
+        role: 'resident',
+        reason: 'R'.repeat(400),
+      },
+      BY_SYSTEM,
+    );
+    await open(page, `${ciop.url}/admin/account-requests`);
+    await page.waitForURL((u) => u.pathname === '/login');
+    await logIn('ane.admin@test.example');
+    await page.waitForURL((u) => u.pathname === '/admin/account-requests');
+    const request = page.locator('.admin-requests li', { hasText: name });
+    await request.waitFor();
+    for (const viewport of [VIEWPORTS.desktop, PHONE]) {
+      await page.setViewportSize(viewport);
+      expect(await sidewaysOverflow(), `${viewport.width} px`).toBe(0);
+      for (const button of ['Approve', 'Reject']) {
+        const box = await request.locator('button', { hasText: button }).boundingBox();
+        expect(box && box.x + box.width, `${button} at ${viewport.width} px`).toBeLessThanOrEqual(
+          viewport.width,
+        );
+      }
+    }
+    await page.setViewportSize(VIEWPORTS.desktop);
+    expect((await checkAccessibility(page)).serious).toEqual([]);
+  });
 });
