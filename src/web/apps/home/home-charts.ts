@@ -5,23 +5,11 @@ import { type CompareScope, SCOPE_STYLE } from './media.ts';
 type Point = [number, number | null];
 
 /**
- * A time axis whose labels speak the interface language: a tick at local midnight shows the day,
- * any other tick the time of day.
+ * A time axis; its labels speak the interface language by themselves (chart-defaults.ts: the day
+ * at midnight, else the time of day on the 24-hour clock, the year once the data spans years).
  */
-export function timeAxis(locale: string) {
-  const day = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short' });
-  const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-  return {
-    type: 'time' as const,
-    axisLabel: {
-      formatter: (value: number) => {
-        const d = new Date(value);
-        return d.getHours() === 0 && d.getMinutes() === 0 ? day.format(value) : time.format(value);
-      },
-      hideOverlap: true,
-      color: CHART_INK.axis,
-    },
-  };
+export function timeAxis() {
+  return { type: 'time' as const };
 }
 
 /** A line of one scope (the dwelling, its building, the district), with its colour and dashes. */

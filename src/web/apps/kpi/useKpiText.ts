@@ -22,10 +22,8 @@ export function useKpiText() {
      */
     period: (start: number, end: number, granularity: string) => {
       const middle = start + (end - start) / 2;
-      if (granularity === 'year')
-        return new Intl.DateTimeFormat(locale.value, { year: 'numeric' }).format(middle);
-      if (granularity === 'month')
-        return new Intl.DateTimeFormat(locale.value, { month: 'short', year: 'numeric' }).format(middle);
+      if (granularity === 'year') return String(new Date(middle).getFullYear());
+      if (granularity === 'month') return format.monthYear(middle);
       if (granularity === 'day') return format.date(middle);
       return `${format.date(start + 12 * HOUR)} – ${format.date(end - 12 * HOUR)}`;
     },
