@@ -106,7 +106,15 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   const response = await withSession(send, options.auth !== false);
   if (response.status === 204) return undefined as T;
   const type = response.headers.get('content-type') ?? '';
-  const body = type.includes('json') ? await response.json().catch(() => undefined) : undefined;
+  // A call cancelled while its body was read is cancelled, not an empty answer (a page that asked
+  // again would otherwise get `undefined` from the first call as if it were data).
+  const body = type.includes('json')
+    ? await response.json().catch((error: Error) => {
+        if (error.name === 'AbortError' || options.signal?.aborted) throw error;
+        return undefined;
+      })
+    : undefined;
+  options.signal?.throwIfAborted();
   if (!response.ok) throw new ApiError(response.status, (body as Partial<Problem>) ?? {});
   return body as T;
 }
