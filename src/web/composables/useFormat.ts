@@ -19,7 +19,7 @@ export function useFormat(): Formatter & { readonly current: Formatter } {
       return current.value;
     },
     number: (value, digits) => current.value.number(value, digits),
-    quantity: (value, unit) => current.value.quantity(value, unit),
+    quantity: (value, unit, reference) => current.value.quantity(value, unit, reference),
     percent: (value, digits) => current.value.percent(value, digits),
     date: (ms) => current.value.date(ms),
     dateTime: (ms) => current.value.dateTime(ms),

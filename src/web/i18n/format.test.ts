@@ -13,6 +13,9 @@ describe('one formatter per language', () => {
     expect(eu.number(1.5, 1)).toBe('1,5');
     expect(eu.quantity(2819, 'W')).toBe('2.819 W');
     expect(eu.quantity(250_000, 'kWh')).toBe('250 MWh');
+    // One unit per column: the column's largest value chooses it.
+    expect(eu.quantity(56_756, 'kWh', 108_000)).toBe('57 MWh');
+    expect(eu.quantity(56_756, 'kWh')).toBe('56.756 kWh');
   });
 
   it('writes Spanish numbers the Spanish way and English the English way', () => {

@@ -15,8 +15,12 @@ export interface Formatter {
   readonly language: Language;
   /** A number with at most `digits` decimals (none by default), grouped by thousands. */
   number(value: number, digits?: number): string;
-  /** A quantity with its unit; large energies and masses in MWh and tonnes; "−0" is written "0". */
-  quantity(value: number, unit: string): string;
+  /**
+   * A quantity with its unit; large energies and masses in MWh and tonnes; "-0" is written "0".
+   * In a column, give the column's largest magnitude as `reference`: every cell then takes the
+   * same unit (one unit per column, never "108 MWh" above "56.756 kWh").
+   */
+  quantity(value: number, unit: string, reference?: number): string;
   /** A share, `value` in % (not 0–1): "12 %", "-3,5 %". */
   percent(value: number, digits?: number): string;
   /** "6 Dec 2026", "6 dic 2026", "2026ko abe. 6a". */
@@ -132,10 +136,12 @@ function make(language: Language): Formatter {
     return noNegativeZero(local);
   }
 
-  function quantity(value: number, unit: string): string {
-    if (unit === 'kWh' && Math.abs(value) >= 100_000) return `${number(value / 1000, 0)} MWh`;
-    if (unit === 'kg CO2' && Math.abs(value) >= 100_000) return `${number(value / 1000, 0)} t CO₂`;
-    const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+  function quantity(value: number, unit: string, reference = value): string {
+    const large = Math.abs(reference) >= 100_000;
+    if (unit === 'kWh' && large) return `${number(value / 1000, 0)} MWh`;
+    if (unit === 'kg CO2' && large) return `${number(value / 1000, 0)} t CO₂`;
+    const size = Math.max(Math.abs(value), Math.abs(reference));
+    const digits = size >= 100 ? 0 : size >= 10 ? 1 : 2;
     const shown = UNITS[unit] ?? unit;
     return shown ? `${number(value, digits)} ${shown}` : number(value, digits);
   }
