@@ -2,6 +2,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '#common/api/access.ts';
 import { BY_SYSTEM } from '#server/audit/by.ts';
+import { seedKpiDemo } from '#server/demo/kpi-demo.ts';
+import { KPI_JOBS } from '#server/modules/kpi/kpi.jobs.ts';
 import {
   checkAccessibility,
   forgetSiteStorage,
@@ -40,7 +42,9 @@ describe('pages a person would trust', () => {
   }
 
   beforeAll(async () => {
-    [ciop, browser] = await Promise.all([startPlatform({ days: 3, feeds: false }), launchBrowser()]);
+    [ciop, browser] = await Promise.all([startPlatform({ days: 3 }), launchBrowser()]);
+    await seedKpiDemo(ciop.platform);
+    await ciop.platform.scheduler.run(KPI_JOBS.ict);
     const db = ciop.platform.database.db;
     const row = await db
       .selectFrom('gateway')
@@ -116,5 +120,145 @@ describe('pages a person would trust', () => {
     }
     await page.setViewportSize(VIEWPORTS.desktop);
     expect((await checkAccessibility(page)).serious).toEqual([]);
+    await logOut();
+  });
+
+  /** Chooses the interface language as a visitor would have (remembered in the browser). */
+  const speak = (language: string) =>
+    page.evaluate((l) => localStorage.setItem('ciop.language', l), language);
+
+  /** What the charts of the page draw, read from ECharts' own option of each (after CIOP's defaults). */
+  const drawnCharts = () =>
+    page.evaluate(() => {
+      type Drawn = {
+        getOption(): {
+          series: {
+            type: string;
+            name?: string;
+            itemStyle?: { color?: string };
+            data?: ({ name?: string; itemStyle?: { color?: string } } | number)[];
+          }[];
+          yAxis?: {
+            type: string;
+            data?: string[];
+            name?: string;
+            axisLabel: { formatter?: (v: number) => string };
+          }[];
+          xAxis?: {
+            type: string;
+            data?: string[];
+            name?: string;
+            axisLabel: { formatter?: (v: number) => string };
+          }[];
+          legend?: { show?: boolean }[];
+        };
+      };
+      return [...document.querySelectorAll('.chart')].flatMap((el) => {
+        const chart = (el as unknown as { ciopChart?: Drawn }).ciopChart;
+        if (!chart) return [];
+        const o = chart.getOption();
+        const axes = [...(o.xAxis ?? []), ...(o.yAxis ?? [])];
+        const value = axes.find((a) => a.type === 'value');
+        const category = axes.find((a) => a.type === 'category');
+        return [
+          {
+            label: el.getAttribute('aria-label') ?? '',
+            legend: (o.legend ?? []).some((l) => l.show !== false),
+            units: axes.filter((a) => a.type === 'value').map((a) => a.name ?? ''),
+            categories: category?.data ?? [],
+            twoMillion: value?.axisLabel.formatter?.(2_100_000) ?? '',
+            colours: o.series.flatMap((s) => {
+              // A series of one colour by its name; a series coloured item by item by each item's
+              // name (pies) or its category (bars along a category axis).
+              if (s.itemStyle?.color && s.type !== 'pie') return [[s.name ?? '', s.itemStyle.color]];
+              return (s.data ?? []).flatMap((d, i) =>
+                typeof d === 'object' && d.itemStyle?.color
+                  ? [[d.name ?? category?.data?.[i] ?? '', d.itemStyle.color]]
+                  : [],
+              );
+            }),
+          },
+        ];
+      });
+    });
+
+  it('opens /kpi/energy first in a fresh session without an error', async () => {
+    const errors: string[] = [];
+    const listen = (e: Error) => errors.push(e.message);
+    const consoleErrors = (m: { type(): string; text(): string }) => {
+      if (m.type() === 'error') errors.push(m.text());
+    };
+    page.on('pageerror', listen);
+    page.on('console', consoleErrors);
+    await open(page, `${ciop.url}/kpi/energy`);
+    await page.waitForURL((u) => u.pathname === '/login');
+    await logIn('ane.admin@test.example');
+    await page.waitForURL((u) => u.pathname === '/kpi/energy');
+    await page.locator('[data-testid="energy-table"] tbody tr').first().waitFor();
+    await page.locator('.chart canvas').first().waitFor();
+    page.off('pageerror', listen);
+    page.off('console', consoleErrors);
+    expect(errors).toEqual([]);
+  });
+
+  it('gives every chart a legend or named categories and a unit on each value axis', async () => {
+    for (const [path, ready] of [
+      ['/kpi/energy', '[data-testid="energy-table"]'],
+      ['/kpi', '[data-testid="buildings-table"]'],
+      ['/kpi/environmental', '.chart'],
+    ] as const) {
+      await open(page, `${ciop.url}${path}`);
+      await page.locator(ready).first().waitFor();
+      await expect.poll(async () => (await drawnCharts()).length, { message: path }).toBeGreaterThan(0);
+      for (const chart of await drawnCharts()) {
+        expect(chart.legend || chart.categories.length > 0, `${path}: ${chart.label}`).toBe(true);
+        for (const unit of chart.units) expect(unit, `${path}: ${chart.label}`).not.toBe('');
+      }
+    }
+  });
+
+  it('draws each carrier in one colour on every KPI page', async () => {
+    const seen = new Map<string, Set<string>>();
+    for (const [path, ready] of [
+      ['/kpi', '[data-testid="buildings-table"]'],
+      ['/kpi/energy', '[data-testid="energy-table"]'],
+    ] as const) {
+      await open(page, `${ciop.url}${path}`);
+      await page.locator(ready).first().waitFor();
+      await page.locator('.chart canvas').first().waitFor();
+      await expect.poll(async () => (await drawnCharts()).length).toBeGreaterThan(path === '/kpi' ? 0 : 2);
+      for (const chart of await drawnCharts())
+        for (const [name, colour] of chart.colours) seen.set(name, (seen.get(name) ?? new Set()).add(colour));
+    }
+    expect(seen.get('Natural gas')?.size).toBe(1);
+    expect(seen.get('Electricity')?.size).toBe(1);
+    for (const [carrier, colours] of seen) expect([...colours], carrier).toHaveLength(1);
+  });
+
+  it('writes Spanish and Basque numbers and dates on chart axes, and the TV clock on 24 hours', async () => {
+    const expected = { en: '2,100,000', es: '2.100.000', eu: '2.100.000' };
+    for (const language of ['en', 'es', 'eu'] as const) {
+      await speak(language);
+      await open(page, `${ciop.url}/kpi/energy`);
+      await page.locator('[data-testid="energy-table"] tbody tr').first().waitFor();
+      await expect.poll(async () => (await drawnCharts()).length).toBeGreaterThan(0);
+      const [loadCurve] = await drawnCharts();
+      expect(loadCurve.twoMillion, language).toBe(expected[language]);
+      if (language === 'eu')
+        for (const month of loadCurve.categories) expect(month).toMatch(/^\d{4}e?ko [a-z]{3}\.$/);
+      if (language === 'es')
+        for (const month of loadCurve.categories) expect(month).toMatch(/^[a-z]{3,4}\.? \d{4}$/);
+    }
+    await speak('en');
+    for (const [language, weekday] of [
+      ['eu', /^(igandea|astelehena|asteartea|asteazkena|osteguna|ostirala|larunbata), [a-z]+aren \d{1,2}a$/],
+      ['es', /^(lunes|martes|miércoles|jueves|viernes|sábado|domingo), \d{1,2} de [a-z]+$/],
+    ] as const) {
+      await open(page, `${ciop.url}/tv?lang=${language}&rotate=60`);
+      await page.locator('.tv-time').waitFor();
+      expect(await page.textContent('.tv-time')).toMatch(/^([01]\d|2[0-3]):[0-5]\d$/);
+      expect(await page.textContent('.tv-date')).toMatch(weekday);
+      if (language === 'eu') expect(await page.textContent('.tv-meta time')).toMatch(/^duela \d+ ordu$/);
+    }
   });
 });

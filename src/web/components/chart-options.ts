@@ -1,3 +1,4 @@
+import type { MarkAreaComponentOption } from 'echarts/components';
 import { carrierItemStyle } from './carrier-colours.ts';
 import type { ChartOption } from './charts.ts';
 
@@ -30,8 +31,12 @@ export const COMFORT_BAND_C = { low: 20, high: 24 } as const;
  * temperature chart, "Comfortable 20–24 °C". Put it on the first series; `horizontal` for bars
  * drawn along the x axis.
  */
-export function comfortBand(label: string, band: { low: number; high: number }, horizontal = false) {
-  const edge = (v: number): { xAxis?: number; yAxis?: number } => (horizontal ? { xAxis: v } : { yAxis: v });
+export function comfortBand(
+  label: string,
+  band: { low: number; high: number },
+  horizontal = false,
+): MarkAreaComponentOption {
+  const edge = (v: number) => (horizontal ? { xAxis: v } : { yAxis: v });
   return {
     silent: true,
     itemStyle: {

@@ -1,4 +1,4 @@
-import { CHART_INK } from '../../components/chart-options.ts';
+import { valueAxis } from '../../components/chart-options.ts';
 import type { ChartOption } from '../../components/charts.ts';
 import { type CompareScope, SCOPE_STYLE } from './media.ts';
 
@@ -26,15 +26,22 @@ export function scopeLine(scope: CompareScope, name: string, data: Point[]) {
   };
 }
 
-/** The frame of the home charts: a grid with room for labels, an axis tooltip formatting values. */
-export function chartFrame(format: (v: number) => string, extra: ChartOption = {}): ChartOption {
+/**
+ * The frame of the home charts: a grid with room for labels, an axis tooltip formatting values,
+ * and a value axis with its `unit`.
+ */
+export function chartFrame(
+  format: (v: number) => string,
+  unit: string,
+  extra: ChartOption = {},
+): ChartOption {
   return {
     grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
     tooltip: {
       trigger: 'axis',
       valueFormatter: (v) => (typeof v === 'number' ? format(v) : '–'),
     },
-    yAxis: { type: 'value', scale: true, axisLabel: { color: CHART_INK.axis } },
+    yAxis: valueAxis(unit, { scale: true }),
     ...extra,
   };
 }
