@@ -1,6 +1,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '#common/api/access.ts';
+import type { RouteRecordRaw } from 'vue-router';
+import { ROLES, type Role } from '#common/api/access.ts';
+import { APPS } from '../src/web/apps/registry.ts';
 import { BY_SYSTEM } from '#server/audit/by.ts';
 import { seedKpiDemo } from '#server/demo/kpi-demo.ts';
 import { KPI_JOBS } from '#server/modules/kpi/kpi.jobs.ts';
@@ -260,5 +262,78 @@ describe('pages a person would trust', () => {
       expect(await page.textContent('.tv-date')).toMatch(weekday);
       if (language === 'eu') expect(await page.textContent('.tv-meta time')).toMatch(/^duela \d+ ordu$/);
     }
+  });
+
+  /** Every path of every registered app (children joined to their parent), and the shell's pages. */
+  function everyPath(): string[] {
+    const walk = (routes: readonly RouteRecordRaw[], base: string): string[] =>
+      routes.flatMap((r) => {
+        const path = r.path.startsWith('/')
+          ? r.path
+          : `${base.replace(/\/$/, '')}/${r.path}`.replace(/\/$/, '') || '/';
+        return [...(r.component || r.components ? [path] : []), ...walk(r.children ?? [], path)];
+      });
+    return [
+      ...APPS.flatMap((app) => walk(app.routes, '')),
+      '/login',
+      '/request-account',
+      '/forgot-password',
+      '/set-password?token=nothing',
+      '/forbidden',
+      '/no-such-page',
+    ];
+  }
+
+  it('never scrolls sideways at 360 px, on any page of any app', async () => {
+    // One person who may open everything, so that every app's pages are seen with their data.
+    const everyone = await account('tour@test.example', 'Tour Everyone', [...ROLES], [dwelling]);
+    const organisation = await ciop.platform.auth.accounts.createOrganisation(
+      { name: 'Ekoenergia' },
+      BY_SYSTEM,
+    );
+    /** A value for each parameter a path may hold; an unknown one gets 1 (a page saying "not found" must fit too). */
+    const sample = (path: string, name: string): string => {
+      if (name === 'dwelling') return String(dwelling);
+      if (name === 'pillar') return 'ict';
+      if (path.startsWith('/apps/')) return 'kpi';
+      if (path.startsWith('/admin/users/')) return String(everyone.id);
+      if (path.startsWith('/admin/organisations/')) return String(organisation.id);
+      return '1';
+    };
+    const paths = everyPath().map((p) =>
+      p.replace(/:(\w+)(\([^)]*\))?\??/g, (_, name: string) => sample(p, name)),
+    );
+    paths.push('/kpi/environmental', '/kpi/energy');
+    await page.setViewportSize(PHONE);
+    await open(page, `${ciop.url}/login`);
+    await logIn('tour@test.example');
+    await page.waitForURL((u) => u.pathname !== '/login');
+    const wide: string[] = [];
+    for (const path of new Set(paths)) {
+      await open(page, `${ciop.url}${path}`);
+      await page.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => undefined);
+      await expect.poll(() => page.locator('.state .spinner').count(), { message: path }).toBe(0);
+      const overflow = await sidewaysOverflow();
+      if (overflow > 0) {
+        const culprits = await page.evaluate((width) => {
+          const out: string[] = [];
+          for (const el of document.querySelectorAll('body *')) {
+            const box = el.getBoundingClientRect();
+            if (box.right > width + 1 && box.width > 0 && getComputedStyle(el).position !== 'fixed') {
+              const parent = el.parentElement?.getBoundingClientRect();
+              if (!parent || parent.right <= width + 1)
+                out.push(
+                  `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} (${Math.round(box.right)} px)`,
+                );
+            }
+          }
+          return out.slice(0, 4);
+        }, PHONE.width);
+        wide.push(`${path}: ${overflow} px too wide: ${culprits.join(', ')}`);
+      }
+    }
+    expect(wide).toEqual([]);
+    await page.setViewportSize(VIEWPORTS.desktop);
+    await logOut();
   });
 });
