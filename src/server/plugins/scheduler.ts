@@ -14,6 +14,12 @@ export type Job = {
   name: string;
   everyMs?: number;
   cron?: string;
+  /**
+   * Also run once when the scheduler starts, rather than first after a whole interval (checks
+   * that would otherwise start late after a restart). Like every run, once across replicas: a
+   * replica that finds the job running elsewhere skips it.
+   */
+  atStart?: boolean;
 } & (
   | { run(now: number): Promise<void>; onChanges?: never }
   | {
@@ -63,6 +69,7 @@ export class Scheduler {
         void this.run(job.name).catch((error) =>
           this.logger.error({ err: error, job: job.name }, 'job failed'),
         );
+      if (job.atStart) tick();
       if (job.cron) {
         const cron = new Cron(job.cron, { timezone: this.timezone, protect: true }, tick);
         this.stops.push(() => cron.stop());
