@@ -336,4 +336,25 @@ describe('pages a person would trust', () => {
     await page.setViewportSize(VIEWPORTS.desktop);
     await logOut();
   });
+
+  it('groups the status of every building by building, with counts, buildings without trouble folded', async () => {
+    await open(page, `${ciop.url}/installations`);
+    await page.waitForURL((u) => u.pathname === '/login');
+    await logIn('ane.admin@test.example');
+    await page.waitForURL((u) => u.pathname === '/installations');
+    await page.locator('details.ops-group').first().waitFor();
+    const groups = page.locator('details.ops-group');
+    const buildings = await groups.count();
+    expect(buildings).toBeGreaterThan(1);
+    // One row per building at most before anything is opened, and each says how its homes are.
+    for (let i = 0; i < buildings; i++) {
+      const group = groups.nth(i);
+      expect(await group.locator('summary [data-status] b').count()).toBeGreaterThan(0);
+      const trouble = await group
+        .locator('summary [data-status="silent"], summary [data-status="never"]')
+        .count();
+      expect(await group.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(trouble > 0);
+    }
+    await logOut();
+  });
 });
