@@ -357,4 +357,29 @@ describe('pages a person would trust', () => {
     }
     await logOut();
   });
+
+  it('opens the TV from the menu in a tab of its own, offers a way back when reached from a page, and Escape closes the phone menu', async () => {
+    await open(page, `${ciop.url}/`);
+    const tv = page.locator('.nav-list a[data-app="tv"]');
+    expect(await tv.getAttribute('target')).toBe('_blank');
+    expect(await tv.getAttribute('href')).toBe('/tv');
+    // Reached from a page of the site, the TV has a small way back; opened directly it has none.
+    await open(page, `${ciop.url}/apps/tv`);
+    await page.click('text=Open TV news');
+    await page.waitForURL(/\/tv$/);
+    await page.click('[data-testid="tv-back"]');
+    await page.waitForURL((u) => u.pathname === '/apps/tv');
+    await open(page, `${ciop.url}/tv`);
+    await page.locator('main.tv').waitFor();
+    expect(await page.locator('[data-testid="tv-back"]').count()).toBe(0);
+
+    await page.setViewportSize(PHONE);
+    await open(page, `${ciop.url}/`);
+    await page.click('.menu-toggle');
+    expect(await page.getAttribute('.menu-toggle', 'aria-expanded')).toBe('true');
+    await page.keyboard.press('Escape');
+    expect(await page.getAttribute('.menu-toggle', 'aria-expanded')).toBe('false');
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('menu-toggle'))).toBe(true);
+    await page.setViewportSize(VIEWPORTS.desktop);
+  });
 });
