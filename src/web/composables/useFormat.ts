@@ -21,6 +21,7 @@ export function useFormat(): Formatter & { readonly current: Formatter } {
     number: (value, digits) => current.value.number(value, digits),
     quantity: (value, unit, reference) => current.value.quantity(value, unit, reference),
     percent: (value, digits) => current.value.percent(value, digits),
+    change: (value, digits) => current.value.change(value, digits),
     date: (ms) => current.value.date(ms),
     dateTime: (ms) => current.value.dateTime(ms),
     time: (ms) => current.value.time(ms),

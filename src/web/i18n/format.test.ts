@@ -29,6 +29,9 @@ describe('one formatter per language', () => {
       expect(formatterFor(lang).number(-0.004, 1)).toBe('0');
       expect(formatterFor(lang).percent(-0.2)).toBe('0 %');
       expect(formatterFor(lang).number(-3)).toBe('-3');
+      expect(formatterFor(lang).change(-0.2)).toBe('0 %');
+      expect(formatterFor(lang).change(-12.4)).toBe('−12 %');
+      expect(formatterFor(lang).change(3)).toBe('+3 %');
     }
   });
 

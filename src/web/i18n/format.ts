@@ -23,6 +23,8 @@ export interface Formatter {
   quantity(value: number, unit: string, reference?: number): string;
   /** A share, `value` in % (not 0–1): "12 %", "-3,5 %". */
   percent(value: number, digits?: number): string;
+  /** A change, `value` in %, with its sign once rounded: "+12 %", "−3 %", and "0 %" (never "−0 %"). */
+  change(value: number, digits?: number): string;
   /** "6 Dec 2026", "6 dic 2026", "2026ko abe. 6a". */
   date(ms: number): string;
   /** The date and the 24-hour time. */
@@ -147,6 +149,11 @@ function make(language: Language): Formatter {
   }
 
   const percent = (value: number, digits = 0) => `${number(value, digits)} %`;
+  const change = (value: number, digits = 0) => {
+    const size = number(Math.abs(value), digits);
+    const zero = /^0([.,]0+)?$/.test(size);
+    return `${zero ? '' : value > 0 ? '+' : '−'}${size} %`;
+  };
 
   const dates = (name: string, options: Intl.DateTimeFormatOptions) =>
     cached(
@@ -169,6 +176,7 @@ function make(language: Language): Formatter {
       number,
       quantity,
       percent,
+      change,
       date,
       dateTime: (ms) => `${date(ms)}, ${time(ms)}`,
       time,
@@ -197,6 +205,7 @@ function make(language: Language): Formatter {
     number,
     quantity,
     percent,
+    change,
     date: (ms) => dates('date', { dateStyle: 'medium' }).format(ms),
     dateTime: (ms) => `${dates('date', { dateStyle: 'medium' }).format(ms)}, ${time(ms)}`,
     time,
