@@ -371,4 +371,11 @@ describe('pages a person would trust', () => {
       'mailto:energia@vitoria-gasteiz.example',
     );
   });
+
+  it('says at once that a password link is spent, before a password is typed', async () => {
+    await open(page, `${ciop.url}/set-password?token=not-a-token-at-all`);
+    await page.locator('[data-spent]').waitFor();
+    expect(await page.textContent('[data-spent]')).toContain('This link is not valid any more');
+    expect(await page.locator('#set-password').count()).toBe(0);
+  });
 });
