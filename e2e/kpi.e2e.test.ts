@@ -61,7 +61,9 @@ describe('a KPI evaluator on the dashboards', () => {
     // Mobility and comfort have no data here, and say so plainly.
     expect(await page.textContent('[data-kpi="ev-co2"]')).toContain('No data yet');
     expect(await page.textContent('[data-kpi="comfort"]')).toContain('No data yet');
-    // The map draws on a canvas (WebGL through SwiftShader), with no tiles from the internet.
+    // The map draws on a canvas (WebGL through SwiftShader), with no tiles from the internet; it
+    // loads when it comes near the screen.
+    await page.locator('#kpi-map-title').scrollIntoViewIfNeeded();
     await page.waitForSelector('[data-testid="building-map"] canvas.maplibregl-canvas');
     expect(await page.getAttribute('[data-testid="building-map"]', 'aria-label')).toContain('27 buildings');
     // The year shown is the last one that is over; the current one is a click away.
@@ -169,18 +171,19 @@ describe('a KPI evaluator on the dashboards', () => {
     await page.waitForSelector('[data-kpi="total-primary"]');
     expect(kWhOf(await page.textContent('[data-kpi="total-primary"]'))).toBeGreaterThan(100_000);
     expect(await page.textContent('.carrier-list')).toMatch(/Natural gas: [\d,.]+ (kWh|MWh) \([\d.]+ %\)/);
+    await page.locator('#kpi-map-title').scrollIntoViewIfNeeded();
     await page.waitForSelector('[data-testid="building-map"] canvas.maplibregl-canvas');
-    // The map says what it shows, and its legend is text: the ramp's ends in kWh/m².
+    // The map says what it shows, and its legend is text: five classes of kWh/m² and the area.
     expect(await page.getAttribute('[data-testid="building-map"] canvas', 'aria-label')).toContain(
       '27 buildings',
     );
     const legend = page.locator('[data-testid="building-map"] figcaption');
     expect(await legend.textContent()).toContain('Primary energy per m²');
-    expect(await legend.locator('.city-map-ramp span').allTextContents()).toEqual([
-      expect.stringMatching(/^[\d,.]+ kWh\/m²$/),
-      '',
-      expect.stringMatching(/^[\d,.]+ kWh\/m²$/),
-    ]);
+    const entries = (await legend.locator('.city-map-entries li').allTextContents()).map((e) => e.trim());
+    expect(entries.slice(0, 5)).toEqual(
+      Array.from({ length: 5 }, () => expect.stringMatching(/^[\d,.]+ kWh\/m² – [\d,.]+ kWh\/m²$/)),
+    );
+    expect(entries).toContain('Area of the buildings shown');
     expect(await page.locator('[data-testid="buildings-table"] tbody tr').count()).toBe(27);
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
       VIEWPORTS.phone.width,

@@ -123,7 +123,8 @@ describe('a visitor on the landing portal', () => {
       ['login', '/login', '#login-email', 'Log in'],
       ['request-account', '/request-account', '#request-name', 'Request an account'],
       ['forgot-password', '/forgot-password', '#forgot-email', 'Forgot your password'],
-      ['set-password', '/set-password?token=example', '#set-password', 'Set your password'],
+      // A made-up link: the page says at once that it cannot be used.
+      ['set-password', '/set-password?token=example-token', '[data-spent]', 'Set your password'],
       ['not-found', '/no/such/page', 'h1', 'Page not found'],
       ['tv', '/tv?rotate=60', '[data-testid="tv-headline"]', 'Local news'],
     ];

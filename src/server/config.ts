@@ -145,6 +145,14 @@ export interface Config {
   kpiDistrictHeating: readonly [renewable: number, nonRenewable: number, co2: number];
   /** MapLibre style drawn under the 3D city's buildings; none by default, so the viewer works offline. */
   mapStyleUrl: string | undefined;
+  /** Who runs this CIOP, as the contact page names it; undefined = not published. */
+  contactName: string | undefined;
+  /** The operator's e-mail address for the public. */
+  contactEmail: string | undefined;
+  /** The operator's telephone number, as it should be dialled and read. */
+  contactPhone: string | undefined;
+  /** The operator's postal address or office, with opening hours if wished. */
+  contactAddress: string | undefined;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -704,6 +712,34 @@ export const SETTINGS = [
     default: undefined,
     parse: optionalHttpUrl,
     doc: 'URL to which incidents are POSTed as JSON, until admins set it.',
+  }),
+  setting({
+    key: 'contactName',
+    env: 'CIOP_CONTACT_NAME',
+    default: undefined,
+    parse: optionalText,
+    doc: 'Who runs this CIOP (an office of the city council, a company), shown on the contact page.',
+  }),
+  setting({
+    key: 'contactEmail',
+    env: 'CIOP_CONTACT_EMAIL',
+    default: undefined,
+    parse: optionalText,
+    doc: "The operator's e-mail address for the public, shown on the contact page.",
+  }),
+  setting({
+    key: 'contactPhone',
+    env: 'CIOP_CONTACT_PHONE',
+    default: undefined,
+    parse: optionalText,
+    doc: "The operator's telephone number, shown on the contact page.",
+  }),
+  setting({
+    key: 'contactAddress',
+    env: 'CIOP_CONTACT_ADDRESS',
+    default: undefined,
+    parse: optionalText,
+    doc: "The operator's address or office (and its hours), shown on the contact page.",
   }),
   setting({
     key: 'expectedIntervalS',

@@ -2,7 +2,7 @@ import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import type { Role } from '#common/api/access.ts';
 import { mayOpen } from './apps/access.ts';
 import { APPS } from './apps/registry.ts';
-import { currentUser, restoreSession } from './composables/useSession.ts';
+import { currentUser, onSessionEnded, restoreSession } from './composables/useSession.ts';
 import { i18n } from './i18n/index.ts';
 
 /** The shell's own pages: everyone may open them. */
@@ -74,4 +74,12 @@ router.beforeEach(async (to) => {
 router.afterEach((to) => {
   const title = to.meta.titleKey ? i18n.global.t(to.meta.titleKey) : undefined;
   document.title = title ? `${title} · CIOP` : 'CIOP — City Information Open Platform';
+});
+
+// A session revoked or expired under a page (any API call answered 401 that a refresh cannot mend,
+// api/http.ts): the person logs in again, told why once, and comes back to where they were.
+onSessionEnded(() => {
+  const here = router.currentRoute.value;
+  if (here.path === '/login') return;
+  void router.replace({ path: '/login', query: { next: here.fullPath, ended: '1' } });
 });

@@ -71,6 +71,11 @@ export const PasswordResetConfirmBodySchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const PasswordTokenCheckBodySchema = Type.Object(
+  { token: Type.String({ minLength: 10, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+
 export const AccountRequestBodySchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),

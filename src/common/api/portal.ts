@@ -81,3 +81,12 @@ export const PublicSummarySchema = Type.Object({
   busCo2Avoided: FigureSchema,
 });
 export type PublicSummary = Static<typeof PublicSummarySchema>;
+
+/** Who runs this CIOP, for the public (the instance's CIOP_CONTACT_* settings); null = not given. */
+export const PublicContactSchema = Type.Object({
+  name: Type.Union([Type.String(), Type.Null()]),
+  email: Type.Union([Type.String(), Type.Null()]),
+  phone: Type.Union([Type.String(), Type.Null()]),
+  address: Type.Union([Type.String(), Type.Null()]),
+});
+export type PublicContact = Static<typeof PublicContactSchema>;

@@ -30,5 +30,9 @@ export const requestPasswordReset = (email: string) =>
 export const confirmPasswordReset = (token: string, newPassword: string) =>
   api<void>('/auth/password-reset/confirm', { method: 'POST', body: { token, newPassword }, auth: false });
 
+/** Whether an e-mailed link can still set a password (throws ApiError 400 when not). */
+export const checkPasswordToken = (token: string) =>
+  api<void>('/auth/password-reset/check', { method: 'POST', body: { token }, auth: false });
+
 export const requestAccount = (request: AccountRequestBody) =>
   api<unknown>('/account-requests', { method: 'POST', body: request, auth: false });

@@ -15,9 +15,27 @@ interface AuthHooks {
   token(): string | undefined;
   /** Gets a new access token through the refresh cookie; false when the session is over. */
   refresh(): Promise<boolean>;
+  /**
+   * Called once when a call that carried a token is refused (401) and the refresh cookie gets no
+   * new one: the session was revoked or has expired. The shell takes the person to log in.
+   */
+  ended?(): void;
 }
 
 let auth: AuthHooks = { token: () => undefined, refresh: async () => false };
+
+/**
+ * A 401 to a call sent with a token: refresh once and send again; when the refresh is refused too,
+ * the session is over and the shell is told (every page inherits this: none handles 401 itself).
+ */
+async function withSession(send: () => Promise<Response>, useToken: boolean): Promise<Response> {
+  const sentToken = useToken && auth.token() !== undefined;
+  let response = await send();
+  if (response.status !== 401 || !sentToken) return response;
+  if (await auth.refresh()) response = await send();
+  else auth.ended?.();
+  return response;
+}
 
 /** The session plugs its token and refresh in here (composables/useSession.ts). */
 export function configureAuth(hooks: AuthHooks): void {
@@ -85,13 +103,18 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
       throw new ApiError(0, { title: 'network' });
     }
   };
-  let response = await send();
-  if (response.status === 401 && options.auth !== false && auth.token() && (await auth.refresh())) {
-    response = await send();
-  }
+  const response = await withSession(send, options.auth !== false);
   if (response.status === 204) return undefined as T;
   const type = response.headers.get('content-type') ?? '';
-  const body = type.includes('json') ? await response.json().catch(() => undefined) : undefined;
+  // A call cancelled while its body was read is cancelled, not an empty answer (a page that asked
+  // again would otherwise get `undefined` from the first call as if it were data).
+  const body = type.includes('json')
+    ? await response.json().catch((error: Error) => {
+        if (error.name === 'AbortError' || options.signal?.aborted) throw error;
+        return undefined;
+      })
+    : undefined;
+  options.signal?.throwIfAborted();
   if (!response.ok) throw new ApiError(response.status, (body as Partial<Problem>) ?? {});
   return body as T;
 }
@@ -115,8 +138,7 @@ async function sendRaw(
       throw new ApiError(0, { title: 'network' });
     }
   };
-  let response = await send();
-  if (response.status === 401 && auth.token() && (await auth.refresh())) response = await send();
+  const response = await withSession(send, true);
   if (!response.ok) {
     const body = (await response.json().catch(() => undefined)) as Partial<Problem> | undefined;
     throw new ApiError(response.status, body ?? {});

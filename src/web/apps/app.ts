@@ -68,6 +68,11 @@ export interface AppDefinition {
   fullScreen?: boolean;
   /** Listed in the portal's catalogue (default true). */
   catalogue?: boolean;
+  /**
+   * Roles taken to this app after logging in without a page to return to (default: its first
+   * role). The first app in menu order that lands one of a person's roles wins (registry.ts).
+   */
+  landing?: readonly Role[];
 }
 
 /** Declares an application; its texts default to the keys under `apps.<id>.`. */

@@ -1,3 +1,4 @@
+import type { Role } from '#common/api/access.ts';
 import type { AppDefinition } from './app.ts';
 import { PLANNED_APPS, type CatalogueEntry } from './planned.ts';
 
@@ -12,6 +13,19 @@ export const APPS: readonly AppDefinition[] = Object.entries(modules)
     return module.app;
   })
   .sort((a, b) => (a.menu?.order ?? 999) - (b.menu?.order ?? 999) || a.id.localeCompare(b.id));
+
+/**
+ * Where a person lands after logging in without a page to return to: the entry of the first app
+ * (in menu order) that lands one of their roles (a resident their home, an installer the
+ * installations, an evaluator the KPIs); else the portal.
+ */
+export function landingFor(user: { roles: readonly Role[] }): string {
+  const app = APPS.find((a) => {
+    const landing = a.landing ?? a.roles.slice(0, 1);
+    return landing.some((r) => user.roles.includes(r));
+  });
+  return app?.entry ?? '/';
+}
 
 export function findApp(id: string): AppDefinition | undefined {
   return APPS.find((a) => a.id === id);

@@ -1,5 +1,11 @@
 import { BarChart, LineChart } from 'echarts/charts';
-import { GridComponent, TooltipComponent } from 'echarts/components';
+import {
+  GridComponent,
+  LegendComponent,
+  MarkAreaComponent,
+  MarkLineComponent,
+  TooltipComponent,
+} from 'echarts/components';
 import { type ComposeOption, use } from 'echarts/core';
 import type {
   BarSeriesOption,
@@ -29,7 +35,18 @@ import { CanvasRenderer } from 'echarts/renderers';
 // draw bars and lines only and should not download the rest. ECharts is tree-shaken through
 // echarts/core, so only what is registered is bundled; pages get a chart through
 // lazy-components.ts and never import echarts themselves.
-use([LineChart, BarChart, GridComponent, TooltipComponent, CanvasRenderer]);
+// Every chart has a legend, and may mark a band (comfort) or a line (a limit): those three are in
+// the core too (chart-defaults.ts adds the legend by itself).
+use([
+  LineChart,
+  BarChart,
+  GridComponent,
+  TooltipComponent,
+  LegendComponent,
+  MarkAreaComponent,
+  MarkLineComponent,
+  CanvasRenderer,
+]);
 
 /** An option of any chart CIOP draws: the series and components of both registrations. */
 export type ChartOption = ComposeOption<

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   boundsOf,
+  classesOf,
   colourExpression,
+  hullFeature,
   DEFAULT_RAMP,
   legendOf,
   type MapFeatures,
@@ -117,5 +119,63 @@ describe('the city map’s drawing rules', () => {
       [-2.65, 42.87],
     ]);
     expect(boundsOf({ type: 'FeatureCollection', features: [] })).toBeUndefined();
+  });
+});
+
+describe('classes and outlines', () => {
+  it('cuts values into classes at their quantiles, each named by its range', () => {
+    const { classOf, categories } = classesOf(
+      [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, null],
+      (v) => `${v} kWh`,
+      5,
+    );
+    expect(categories.map((c) => c.label)).toEqual([
+      '10 kWh – 30 kWh',
+      '30 kWh – 50 kWh',
+      '50 kWh – 70 kWh',
+      '70 kWh – 90 kWh',
+      '90 kWh – 100 kWh',
+    ]);
+    expect([10, 29, 30, 95, 100, null].map(classOf)).toEqual([0, 0, 1, 4, 4, null]);
+    expect(new Set(categories.map((c) => c.colour)).size).toBe(5);
+  });
+
+  it('has as many classes as distinct values when there are few', () => {
+    expect(classesOf([5, 5, 7], String).categories).toHaveLength(2);
+    expect(classesOf([null], String).categories).toEqual([]);
+  });
+
+  it('outlines the area a set of points covers, leaving the inner points out', () => {
+    const hull = hullFeature(
+      [
+        [0, 0],
+        [2, 0],
+        [1, 1],
+        [2, 2],
+        [0, 2],
+      ],
+      { kind: 'area' },
+    );
+    expect(hull?.geometry).toEqual({
+      type: 'Polygon',
+      coordinates: [
+        [
+          [0, 0],
+          [2, 0],
+          [2, 2],
+          [0, 2],
+          [0, 0],
+        ],
+      ],
+    });
+    expect(
+      hullFeature(
+        [
+          [0, 0],
+          [1, 1],
+        ],
+        {},
+      ),
+    ).toBeUndefined();
   });
 });

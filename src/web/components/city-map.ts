@@ -203,3 +203,66 @@ export function pointFeatures<T extends { longitude: number; latitude: number }>
     })),
   };
 }
+
+/**
+ * Classes of a value that say what they mean: `count` ranges cut at the quantiles of the values
+ * (each holds about as many features), each with its colour from `ramp` and its range in words
+ * ("120–150 kWh/m²") for the legend. `classOf` gives a value's class (null without a value), to
+ * store as a property and colour by as categories.
+ */
+export function classesOf(
+  values: readonly (number | null)[],
+  format: (value: number) => string,
+  count = 5,
+  ramp: readonly string[] = ['#1e6b3f', '#6f9a2e', '#e0a200', '#d1631a', '#a4262c'],
+): { classOf(value: number | null): number | null; categories: CategoryColour['categories'] } {
+  const sorted = values.filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return { classOf: () => null, categories: [] };
+  const n = Math.min(count, new Set(sorted).size);
+  const edges = Array.from({ length: n + 1 }, (_, i) =>
+    i === n ? sorted[sorted.length - 1] : sorted[Math.floor((i * sorted.length) / n)],
+  );
+  const classOf = (value: number | null) => {
+    if (value === null || !Number.isFinite(value)) return null;
+    for (let i = n - 1; i > 0; i--) if (value >= edges[i]) return i;
+    return 0;
+  };
+  const colourAt = (i: number) => ramp[n === 1 ? 0 : Math.round((i * (ramp.length - 1)) / (n - 1))];
+  const categories = Array.from({ length: n }, (_, i) => ({
+    value: i,
+    colour: colourAt(i),
+    label: `${format(edges[i])} – ${format(edges[i + 1])}`,
+  }));
+  return { classOf, categories };
+}
+
+/**
+ * The outline of the area a set of points covers (their convex hull, Andrew's monotone chain) as a
+ * polygon feature: a district drawn from its buildings where the registry holds no boundary.
+ */
+export function hullFeature(
+  points: readonly (readonly [number, number])[],
+  properties: MapProperties,
+): MapFeature | undefined {
+  const p = [...new Map(points.map((q) => [`${q[0]},${q[1]}`, q])).values()].sort(
+    (a, b) => a[0] - b[0] || a[1] - b[1],
+  );
+  if (p.length < 3) return undefined;
+  const cross = (o: readonly number[], a: readonly number[], b: readonly number[]) =>
+    (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const half = (list: (readonly [number, number])[]) => {
+    const out: (readonly [number, number])[] = [];
+    for (const q of list) {
+      while (out.length >= 2 && cross(out[out.length - 2], out[out.length - 1], q) <= 0) out.pop();
+      out.push(q);
+    }
+    return out.slice(0, -1);
+  };
+  const ring = [...half(p), ...half([...p].reverse())];
+  if (ring.length < 3) return undefined;
+  return {
+    type: 'Feature',
+    geometry: { type: 'Polygon', coordinates: [[...ring, ring[0]].map((q) => [q[0], q[1]])] },
+    properties,
+  };
+}

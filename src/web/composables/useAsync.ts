@@ -39,9 +39,11 @@ export function useAsync<T>(
     loading.value = true;
     error.value = undefined;
     try {
-      data.value = await load(current.signal);
+      const answer = await load(current.signal);
+      // A load overtaken by a newer one keeps its answer to itself.
+      if (controller === current) data.value = answer;
     } catch (e) {
-      if ((e as Error).name !== 'AbortError') error.value = e as Error;
+      if ((e as Error).name !== 'AbortError' && controller === current) error.value = e as Error;
     } finally {
       if (controller === current) loading.value = false;
     }

@@ -16,6 +16,7 @@ const state = reactive<SessionState>({ user: null, accessToken: null, restored: 
 let refreshing: Promise<boolean> | undefined;
 
 function accept(answer: AccessGrant): void {
+  endNoticed = false;
   state.user = answer.user;
   state.accessToken = answer.accessToken;
 }
@@ -43,7 +44,25 @@ function refreshSession(): Promise<boolean> {
   return refreshing;
 }
 
-configureAuth({ token: () => state.accessToken ?? undefined, refresh: refreshSession });
+let endedHandler: (() => void) | undefined;
+let endNoticed = false;
+
+/** What the shell does when the session ends under a page (router.ts: go to log in). */
+export function onSessionEnded(handler: () => void): void {
+  endedHandler = handler;
+}
+
+configureAuth({
+  token: () => state.accessToken ?? undefined,
+  refresh: refreshSession,
+  // Several calls of a page fail together: the person is sent to log in once.
+  ended: () => {
+    clear();
+    if (endNoticed) return;
+    endNoticed = true;
+    endedHandler?.();
+  },
+});
 
 let restoring: Promise<void> | undefined;
 

@@ -353,15 +353,29 @@ export class AccountsService {
     return token;
   }
 
+  /** The row and user of a password link that can still be used; a 400 naming the token otherwise. */
+  private async usablePasswordToken(token: string, now: number) {
+    const row = await findPasswordToken(this.db, sha256(token));
+    const user = row ? await findUserById(this.db, row.user_id) : undefined;
+    if (!row || !user || row.used_at !== null || row.expires_at <= now || user.active !== 1)
+      throw badRequest(
+        'token: this link is not valid any more (already used, expired, or mistyped); ask for a new one.',
+      );
+    return { row, user };
+  }
+
+  /** Whether an e-mailed link can still set a password (a 400 when not); spends nothing. */
+  async checkPasswordToken(token: string): Promise<void> {
+    await this.usablePasswordToken(token, this.clock.now());
+  }
+
   /** Sets a password from an e-mailed link (reset, or the first one); the link is then spent and every session ends. */
   async confirmPasswordReset(token: string, newPassword: string, client: ClientInfo): Promise<void> {
     const now = this.clock.now();
-    const row = await findPasswordToken(this.db, sha256(token));
-    const user = row ? await findUserById(this.db, row.user_id) : undefined;
+    const { row, user } = await this.usablePasswordToken(token, now);
     const invalid = badRequest(
       'token: this link is not valid any more (already used, expired, or mistyped); ask for a new one.',
     );
-    if (!row || !user || row.used_at !== null || row.expires_at <= now || user.active !== 1) throw invalid;
     checkPassword(newPassword, user.email, 'newPassword');
     const hash = await hashPassword(newPassword);
     if (!(await usePasswordToken(this.db, row.id, now))) throw invalid;

@@ -12,6 +12,7 @@ import {
   PasswordChangeBodySchema,
   PasswordResetBodySchema,
   PasswordResetConfirmBodySchema,
+  PasswordTokenCheckBodySchema,
   REFRESH_COOKIE,
 } from '#common/api/auth.ts';
 import { type Access, principalOf } from '../../plugins/access.ts';
@@ -212,6 +213,27 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       await accounts.confirmPasswordReset(request.body.token, request.body.newPassword, clientOf(request));
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/auth/password-reset/check',
+    {
+      schema: {
+        tags,
+        summary: 'Whether the token of an e-mailed link can still set a password',
+        description:
+          'Lets the page of the link say at once that it is spent, expired or mistyped, before a new password is typed. Spends nothing.',
+        body: PasswordTokenCheckBodySchema,
+        response: { 204: NoContent },
+        security: [],
+      },
+      bodyLimit: SMALL_BODY,
+      config: { access: 'public', ...sensitive },
+    },
+    async (request, reply) => {
+      await accounts.checkPasswordToken(request.body.token);
       return reply.status(204).send(null);
     },
   );

@@ -258,9 +258,16 @@ describe('logins and sessions', () => {
         url: '/api/v1/auth/password-reset/confirm',
         payload: { token, newPassword },
       });
+    // The page of the link asks first whether it can still be used; asking spends nothing.
+    const check = (value: string) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/auth/password-reset/check', payload: { token: value } });
+    expect((await check(token)).statusCode).toBe(204);
+    expect((await check(token)).statusCode).toBe(204);
+    expect((await check(`${token}x`)).json().detail).toContain('not valid any more');
     expect((await confirm('tiny')).statusCode).toBe(400);
     expect((await confirm('my reset password 2026')).statusCode).toBe(204);
     expect((await confirm('another reset password')).statusCode).toBe(400);
+    expect((await check(token)).statusCode).toBe(400);
     expect((await me(old.access)).statusCode).toBe(401);
     expect((await login(user.email, 'my reset password 2026')).statusCode).toBe(200);
   });

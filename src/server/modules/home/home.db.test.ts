@@ -291,7 +291,7 @@ describe('tips drawn from the last days', async () => {
   it('speak Spanish and Basque, with their own number formats', async () => {
     const es = await tipsOf(stuffy.dwellingId, 'es');
     expect(es.language).toBe('es');
-    expect(es.tips[0].title).toBe('Ventile su casa');
+    expect(es.tips[0].title).toBe('Ventila tu casa');
     expect(es.tips[0].text).toContain(
       'superó las 1000 ppm de CO₂ (como máximo 1250 ppm), sobre todo hacia las 03:00',
     );

@@ -38,32 +38,32 @@ export const TIP_TEXTS: Record<Language, Record<TipId, { title: string; text: st
   },
   es: {
     ventilate: {
-      title: 'Ventile su casa',
-      text: 'Durante {hours} horas de los últimos {days} días el aire de su casa superó las {limit} ppm de CO₂ (como máximo {max} ppm), sobre todo hacia las {hour}. El aire cargado cansa y se duerme peor: abra bien las ventanas de 5 a 10 minutos varias veces al día, y antes de acostarse.',
+      title: 'Ventila tu casa',
+      text: 'Durante {hours} horas de los últimos {days} días el aire de tu casa superó las {limit} ppm de CO₂ (como máximo {max} ppm), sobre todo hacia las {hour}. El aire cargado cansa y se duerme peor: abre bien las ventanas de 5 a 10 minutos varias veces al día, y antes de acostarse.',
     },
     'air-ok': {
       title: 'El aire está limpio',
-      text: 'En los últimos {days} días el CO₂ de su casa se mantuvo por debajo de {limit} ppm (como máximo {max} ppm). Siga ventilando como hasta ahora.',
+      text: 'En los últimos {days} días el CO₂ de tu casa se mantuvo por debajo de {limit} ppm (como máximo {max} ppm). Sigue ventilando como hasta ahora.',
     },
     mould: {
       title: 'Riesgo de moho',
-      text: 'Durante {hours} horas de los últimos {days} días ({share} del tiempo) la humedad de su casa superó el {limit}. El aire húmedo hace que crezca moho en las paredes frías y detrás de los muebles: ventile el baño y la cocina después de ducharse y de cocinar, tienda la ropa fuera o junto a una ventana abierta y separe un poco los muebles de las paredes exteriores.',
+      text: 'Durante {hours} horas de los últimos {days} días ({share} del tiempo) la humedad de tu casa superó el {limit}. El aire húmedo hace que crezca moho en las paredes frías y detrás de los muebles: ventila el baño y la cocina después de ducharte y de cocinar, tiende la ropa fuera o junto a una ventana abierta y separa un poco los muebles de las paredes exteriores.',
     },
     'humidity-ok': {
       title: 'La humedad es adecuada',
-      text: 'En los últimos {days} días la humedad de su casa no pasó del {limit} (como máximo {max}). Así se evita el moho.',
+      text: 'En los últimos {days} días la humedad de tu casa no pasó del {limit} (como máximo {max}). Así se evita el moho.',
     },
     'heating-cost': {
       title: 'Cada grado cuesta',
-      text: 'En los días fríos de los últimos {days} días su casa estuvo de media a {temperature} durante el día, {excess} por encima de los {comfortable} que bastan para estar a gusto. Cada grado de más supone alrededor de un {perDegree} más de energía de calefacción: a {comfortable} gastaría en torno a un {saving} menos en calefacción.',
+      text: 'En los días fríos de los últimos {days} días tu casa estuvo de media a {temperature} durante el día, {excess} por encima de los {comfortable} que bastan para estar a gusto. Cada grado de más supone alrededor de un {perDegree} más de energía de calefacción: a {comfortable} gastarías en torno a un {saving} menos en calefacción.',
     },
     'heating-ok': {
       title: 'Calefacción bien ajustada',
-      text: 'En los días fríos de los últimos {days} días su casa estuvo de media a {temperature} durante el día: no más de lo necesario. Cada grado de más supondría alrededor de un {perDegree} más de energía de calefacción.',
+      text: 'En los días fríos de los últimos {days} días tu casa estuvo de media a {temperature} durante el día: no más de lo necesario. Cada grado de más supondría alrededor de un {perDegree} más de energía de calefacción.',
     },
     'no-data': {
       title: 'Aún no hay datos suficientes',
-      text: 'Los sensores de su casa no han enviado lecturas suficientes en los últimos {days} días para darle consejos.',
+      text: 'Los sensores de tu casa no han enviado lecturas suficientes en los últimos {days} días para darte consejos.',
     },
   },
   eu: {

@@ -54,6 +54,8 @@ export const installationsModule = defineModule({
     {
       name: SILENT_DEVICES_JOB,
       everyMs: config.alarmCheckIntervalS * 1000,
+      // After a restart, silent devices are noticed at once, not an interval later.
+      atStart: true,
       run: async (now) => void (await alarms.detect(now)),
     },
   ],

@@ -5,6 +5,7 @@ import {
   type SelectQueryBuilder,
   type Transaction,
   type Updateable,
+  sql,
 } from 'kysely';
 import type {
   Database,
@@ -453,14 +454,24 @@ export async function countMedia(db: Db): Promise<number> {
  * Readings stored for times within [from, to): the readings of the series blocks starting then
  * (a block holds whole hours, so a block starting just before `to` may count a few later ones).
  */
+/**
+ * Readings stored with a time in [from, to). A block of a live series usually began before
+ * `from` (it grows as readings come), so every block overlapping the span counts, for the share
+ * of its time span inside it (its readings taken as evenly spread): counting only the blocks that
+ * begin inside the span said 0 readings a minute while readings came in.
+ */
 export async function readingsStored(db: Db, from: number, to: number): Promise<number> {
   const row = await db
     .selectFrom('ts_block')
-    .select((eb) => eb.fn.sum<number>('n').as('n'))
-    .where('t0', '>=', from)
+    .select(
+      sql<number>`sum(case when t1 > t0 then n * ((case when t1 < ${to} then t1 else ${to} end) - (case when t0 > ${from} then t0 else ${from} end)) * 1.0 / (t1 - t0) else n end)`.as(
+        'n',
+      ),
+    )
+    .where('t1', '>=', from)
     .where('t0', '<', to)
     .executeTakeFirst();
-  return Number(row?.n ?? 0);
+  return Math.round(Number(row?.n ?? 0));
 }
 
 // --- Uptime --------------------------------------------------------------------------------------

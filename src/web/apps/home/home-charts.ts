@@ -1,27 +1,15 @@
-import { CHART_INK } from '../../components/chart-options.ts';
+import { valueAxis } from '../../components/chart-options.ts';
 import type { ChartOption } from '../../components/charts.ts';
 import { type CompareScope, SCOPE_STYLE } from './media.ts';
 
 type Point = [number, number | null];
 
 /**
- * A time axis whose labels speak the interface language: a tick at local midnight shows the day,
- * any other tick the time of day.
+ * A time axis; its labels speak the interface language by themselves (chart-defaults.ts: the day
+ * at midnight, else the time of day on the 24-hour clock, the year once the data spans years).
  */
-export function timeAxis(locale: string) {
-  const day = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short' });
-  const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-  return {
-    type: 'time' as const,
-    axisLabel: {
-      formatter: (value: number) => {
-        const d = new Date(value);
-        return d.getHours() === 0 && d.getMinutes() === 0 ? day.format(value) : time.format(value);
-      },
-      hideOverlap: true,
-      color: CHART_INK.axis,
-    },
-  };
+export function timeAxis() {
+  return { type: 'time' as const };
 }
 
 /** A line of one scope (the dwelling, its building, the district), with its colour and dashes. */
@@ -38,15 +26,22 @@ export function scopeLine(scope: CompareScope, name: string, data: Point[]) {
   };
 }
 
-/** The frame of the home charts: a grid with room for labels, an axis tooltip formatting values. */
-export function chartFrame(format: (v: number) => string, extra: ChartOption = {}): ChartOption {
+/**
+ * The frame of the home charts: a grid with room for labels, an axis tooltip formatting values,
+ * and a value axis with its `unit`.
+ */
+export function chartFrame(
+  format: (v: number) => string,
+  unit: string,
+  extra: ChartOption = {},
+): ChartOption {
   return {
     grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
     tooltip: {
       trigger: 'axis',
       valueFormatter: (v) => (typeof v === 'number' ? format(v) : '–'),
     },
-    yAxis: { type: 'value', scale: true, axisLabel: { color: CHART_INK.axis } },
+    yAxis: valueAxis(unit, { scale: true }),
     ...extra,
   };
 }

@@ -16,4 +16,6 @@ export const app = defineApp({
   icon: 'rss',
   picture: 'newsroom',
   tags: ['news', 'administration'],
+  // Administrators land on the accounts.
+  landing: [],
 });
