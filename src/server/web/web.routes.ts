@@ -1,7 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { frameworkErrors, MAX_PARAM_LENGTH } from '../plugins/errors.ts';
 
 /** Where `npm run build` puts the web applications. */
 // Beside the built server (dist/server → dist/web), or from src/server/web in the sources.
@@ -53,7 +54,22 @@ export const webRoutes: FastifyPluginAsync<WebOptions> = async (app, options) =>
   app.get<{ Params: { '*': string } }>('/*', route, (request, reply) => {
     const file = request.params['*'];
     if (topFiles.has(file)) return reply.sendFile(file, { maxAge: 86_400_000 });
-    if (isApiPath(request.url) || !acceptsHtml(request)) return reply.callNotFound();
+    if (isApiPath(request.url)) {
+      // The router falls back to this wildcard when a path parameter is too long for a route
+      // (it would answer 414 without a web build): answer as it would.
+      const tooLong = request.url
+        .split(/[?#]/)[0]
+        .split('/')
+        .some((part) => part.length > MAX_PARAM_LENGTH);
+      if (tooLong)
+        return frameworkErrors(
+          Object.assign(new Error('param too long'), { code: 'FST_ERR_MAX_PARAM_LENGTH' }) as FastifyError,
+          request,
+          reply,
+        );
+      return reply.callNotFound();
+    }
+    if (!acceptsHtml(request)) return reply.callNotFound();
     reply.header('cache-control', 'no-cache');
     return reply.sendFile('index.html', { cacheControl: false });
   });
