@@ -25,7 +25,7 @@ import type { Database } from '../../db/schema.ts';
 import type { RecordedChange } from '../../timeseries/timeseries-io.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, forbidden, notFound } from '../../plugins/errors.ts';
-import { intervalBoundaries } from '../../timeseries/calendar.ts';
+import { intervalBoundaries, intervalIndex } from '../../timeseries/calendar.ts';
 import { consumeChanges } from '../../timeseries/change-feed.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import { aggregateOf, foldComfort } from './comfort-buckets.ts';
@@ -43,8 +43,10 @@ import {
   insertPoint,
   lastChangeId,
   listDwellingHours,
+  listBuildingDwellingGroups,
   listDwellingPoints,
   listPairingSensors,
+  listSeenDwellings,
   listPoints,
   listPointsOfSeries,
   listSettings,
@@ -549,6 +551,92 @@ export class ComfortService {
       mean: foldComfort(all, boundaries).buckets,
       ...(next !== undefined ? { next } : {}),
     };
+  }
+
+  /**
+   * Every dwelling's comfort in a building, one series per dwelling over the same intervals (the
+   * heat strip of the ESCO dashboards), in one query over `comfort_hour`. Whom does not see the
+   * building gets 403; whom sees part of it (a resident) gets the dwellings they see.
+   */
+  async buildingDwellings(
+    buildingId: number,
+    query: { from: number; to: number; interval?: 'hour' | 'day' },
+    principal: Principal,
+  ) {
+    const visibility = visibilityOf(principal);
+    await this.checkBuilding(buildingId, principal);
+    const interval = query.interval ?? 'hour';
+    const { boundaries } = this.page(
+      { ...query, limit: COMFORT_LIMITS.maxIntervals },
+      COMFORT_LIMITS.maxIntervals,
+    );
+    const from = boundaries[0];
+    const to = boundaries[boundaries.length - 1] - 1;
+    const group =
+      interval === 'hour' ? { groupMs: HOUR_MS, offsetMs: 0, splitMs: 0 } : this.dayGrouping(boundaries);
+    const [dwellings, groups] = await Promise.all([
+      listSeenDwellings(this.db, buildingId, visibility),
+      listBuildingDwellingGroups(this.db, buildingId, from, to, visibility, group),
+    ]);
+    const n = boundaries.length - 1;
+    const sums = new Map(
+      dwellings.map((d) => [
+        d.dwellingId,
+        {
+          hours: new Array<number>(n).fill(0),
+          pmv: new Float64Array(n),
+          ppd: new Float64Array(n),
+          tdb: new Float64Array(n),
+          rh: new Float64Array(n),
+        },
+      ]),
+    );
+    for (const g of groups) {
+      const s = sums.get(g.dwellingId);
+      const i = intervalIndex(boundaries, g.hour);
+      if (!s || i < 0) continue;
+      s.hours[i] += g.hours;
+      s.pmv[i] += g.pmvSum;
+      s.ppd[i] += g.ppdSum;
+      s.tdb[i] += g.tdbSum;
+      s.rh[i] += g.rhSum;
+    }
+    const mean = (sum: Float64Array, hours: number[]) =>
+      Array.from(sum, (v, i) => (hours[i] > 0 ? v / hours[i] : null));
+    return {
+      buildingId,
+      interval,
+      starts: boundaries.slice(0, -1),
+      end: boundaries[n],
+      dwellings: dwellings.map((d) => {
+        const s = sums.get(d.dwellingId)!;
+        return {
+          ...d,
+          pmv: mean(s.pmv, s.hours),
+          ppd: mean(s.ppd, s.hours),
+          tdb: mean(s.tdb, s.hours),
+          rh: mean(s.rh, s.hours),
+          hours: s.hours,
+        };
+      }),
+    };
+  }
+
+  /**
+   * How hours are grouped so that no group straddles a local midnight: a UTC day shifted by the
+   * zone's smaller offset within the range, split where the larger offset starts the next day.
+   */
+  private dayGrouping(boundaries: number[]): { groupMs: number; offsetMs: number; splitMs: number } {
+    let low = Infinity;
+    let high = -Infinity;
+    for (const b of boundaries) {
+      const offset = DateTime.fromMillis(b, { zone: this.config.timezone }).offset * 60_000;
+      low = Math.min(low, offset);
+      high = Math.max(high, offset);
+    }
+    const day = 24 * HOUR_MS;
+    // Offsets are shifted into [0, 1 day) so that the grouping key never goes negative.
+    return { groupMs: day, offsetMs: ((low % day) + day) % day, splitMs: high - low };
   }
 
   /**

@@ -446,3 +446,86 @@ export async function countGroupMembers(
   const row = await q.executeTakeFirst();
   return { points: Number(row?.points ?? 0), dwellings: Number(row?.dwellings ?? 0) };
 }
+
+/** One dwelling's comfort over one group of hours (see {@link listBuildingDwellingGroups}). */
+export interface DwellingHourGroup {
+  dwellingId: number;
+  /** First hour of the group, epoch ms. */
+  hour: number;
+  hours: number;
+  pmvSum: number;
+  ppdSum: number;
+  tdbSum: number;
+  rhSum: number;
+}
+
+/**
+ * Every seen dwelling's comfort in a building within [from, to], in one query over
+ * `comfort_hour`: per dwelling and hour (`groupMs` = 1 h), or per dwelling and group of hours
+ * that never straddles a local midnight (`groupMs` = 1 day, shifted by `offsetMs`, the zone's
+ * smallest offset in the range, and split `splitMs` before its end, where the zone's larger
+ * offset puts the next local day; 0 when the range has one offset). The caller folds the groups
+ * into local days by their first hour.
+ */
+export async function listBuildingDwellingGroups(
+  db: Db,
+  buildingId: number,
+  from: number,
+  to: number,
+  visibility: Visibility,
+  group: { groupMs: number; offsetMs: number; splitMs: number },
+): Promise<DwellingHourGroup[]> {
+  const shifted = sql<number>`(${sql.ref('ch.hour')} + ${sql.lit(group.offsetMs)})`;
+  const key = sql<number>`${shifted} / ${sql.lit(group.groupMs)}`;
+  // A literal in GROUP BY is a column position in SQLite: the split is left out when there is none.
+  const keys =
+    group.splitMs > 0
+      ? [
+          key,
+          sql<number>`case when ${shifted} % ${sql.lit(group.groupMs)} >= ${sql.lit(group.groupMs - group.splitMs)} then 1 else 0 end`,
+        ]
+      : [key];
+  const rows = await placedHours(db)
+    .select((eb) => [
+      'd.id as dwellingId',
+      eb.fn.min('ch.hour').as('hour'),
+      eb.fn.countAll<number>().as('hours'),
+      eb.fn.sum<number>('ch.pmv').as('pmvSum'),
+      eb.fn.sum<number>('ch.ppd').as('ppdSum'),
+      eb.fn.sum<number>('ch.tdb').as('tdbSum'),
+      eb.fn.sum<number>('ch.rh').as('rhSum'),
+    ])
+    .where('b.id', '=', buildingId)
+    .where('ch.hour', '>=', from)
+    .where('ch.hour', '<=', to)
+    .where('ch.pmv', 'is not', null)
+    .where(pointSeen(visibility))
+    .groupBy(['d.id', ...keys])
+    .execute();
+  return rows.map((r) => ({
+    dwellingId: Number(r.dwellingId),
+    hour: Number(r.hour),
+    hours: Number(r.hours),
+    pmvSum: Number(r.pmvSum),
+    ppdSum: Number(r.ppdSum),
+    tdbSum: Number(r.tdbSum),
+    rhSum: Number(r.rhSum),
+  }));
+}
+
+/** The dwellings of a building that the caller sees, in floor and label order. */
+export async function listSeenDwellings(
+  db: Db,
+  buildingId: number,
+  visibility: Visibility,
+): Promise<{ dwellingId: number; label: string; floor: number | null }[]> {
+  return db
+    .selectFrom('dwelling as d')
+    .innerJoin('building as b', 'b.id', 'd.building_id')
+    .select(['d.id as dwellingId', 'd.label as label', 'd.floor as floor'])
+    .where('b.id', '=', buildingId)
+    .where(seenWhere(visibility, { dwelling: 'd.id', building: 'b.id' }))
+    .orderBy('d.floor')
+    .orderBy('d.label')
+    .execute();
+}
