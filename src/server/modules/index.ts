@@ -1,6 +1,7 @@
 import type { AnyModule } from '../module.ts';
 import { authModule } from './auth/index.ts';
 import { comfortModule } from './comfort/index.ts';
+import { dashboardsModule } from './dashboards/index.ts';
 import { homeModule } from './home/index.ts';
 import { installationsModule } from './installations/index.ts';
 import { kpiModule } from './kpi/index.ts';
@@ -24,5 +25,6 @@ export const MODULES: readonly AnyModule[] = [
   installationsModule,
   homeModule,
   kpiModule,
+  dashboardsModule,
   portalModule,
 ];

@@ -17,7 +17,7 @@ describe('GET /comfort/buildings/{id}/dwellings', () => {
   let other: { buildingId: number };
 
   beforeAll(async () => {
-    t = await openTestPlatform({ timezone: ZONE, logLevel: 'error' });
+    t = await openTestPlatform({ timezone: ZONE });
     const dwelling = (label: string, base: number) => ({
       label,
       floor: Number(label[0]),

@@ -623,6 +623,25 @@ export class ComfortService {
   }
 
   /**
+   * Each dwelling's mean comfort hour by hour in a building within [from, to] (over its comfort
+   * points), for CIOP's own jobs: nothing is hidden.
+   */
+  async dwellingHoursOf(buildingId: number, from: number, to: number) {
+    const groups = await listBuildingDwellingGroups(this.db, buildingId, from, to, 'all', {
+      groupMs: HOUR_MS,
+      offsetMs: 0,
+      splitMs: 0,
+    });
+    const out = new Map<number, { hour: number; pmv: number; tdb: number; rh: number }[]>();
+    for (const g of groups.sort((a, b) => a.hour - b.hour)) {
+      const list = out.get(g.dwellingId) ?? [];
+      list.push({ hour: g.hour, pmv: g.pmvSum / g.hours, tdb: g.tdbSum / g.hours, rh: g.rhSum / g.hours });
+      out.set(g.dwellingId, list);
+    }
+    return [...out].map(([dwellingId, hours]) => ({ dwellingId, hours }));
+  }
+
+  /**
    * How hours are grouped so that no group straddles a local midnight: a UTC day shifted by the
    * zone's smaller offset within the range, split where the larger offset starts the next day.
    */
