@@ -5,7 +5,7 @@ import type { Database } from '../../db/schema.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, forbidden, notFound } from '../../plugins/errors.ts';
 import type { ReadingsService } from '../readings/readings.service.ts';
-import { dayDegreeDays, energyPerDegreeDay, HDD_BASE_C } from '../home/hdd.ts';
+import { dayDegreeDays, energyPerDegreeDay, HDD_BASE_C } from '#common/energy/hdd.ts';
 
 /** Who reads the district's weather station for the dashboards: CIOP itself (it is city-wide). */
 const WEATHER_READER = systemPrincipal('dashboards: district weather station');
