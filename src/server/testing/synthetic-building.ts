@@ -1,12 +1,12 @@
-import type { Platform } from '../../platform.ts';
-import { ensureGateway } from '../../places/places.store.ts';
-import { forwarderKey } from '../../timeseries/series-key.ts';
-import { MIN_TIME } from '../../timeseries/timeseries-io.ts';
-import { createBatch } from '../../timeseries/write-batch.ts';
-import { insertBuilding } from '../registry/buildings.store.ts';
-import { insertDistrict } from '../registry/districts.store.ts';
-import { insertDwelling } from '../registry/dwellings.store.ts';
-import { assignGateway } from '../registry/gateways.store.ts';
+import type { Platform } from '../platform.ts';
+import { ensureGateway } from '../places/places.store.ts';
+import { forwarderKey } from '../timeseries/series-key.ts';
+import { MIN_TIME } from '../timeseries/timeseries-io.ts';
+import { createBatch } from '../timeseries/write-batch.ts';
+import { insertBuilding } from '../modules/registry/buildings.store.ts';
+import { insertDistrict } from '../modules/registry/districts.store.ts';
+import { insertDwelling } from '../modules/registry/dwellings.store.ts';
+import { assignGateway } from '../modules/registry/gateways.store.ts';
 
 /**
  * A building made to order for the tests and the benchmark of the dashboards: its registry, one

@@ -36,7 +36,7 @@ describe('the application registry', () => {
     expect(ids).not.toContain('portal');
     expect(entries.find((e) => e.id === 'tv')?.entry).toBe('/tv');
     expect(entries.find((e) => e.id === 'installations')?.entry).toBe('/installations');
-    for (const planned of ['comfort-dashboards', 'municipal-energy', 'electric-bus'])
+    for (const planned of ['municipal-energy', 'electric-bus'])
       expect(entries.find((e) => e.id === planned)?.entry, planned).toBeNull();
     expect(ids).toEqual(expect.arrayContaining(['energy-planning', 'city-3d', 'home']));
     // The KPI tool is here: its card opens it, and its "coming" card is gone.

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
 import { headersAs } from '../../testing/principals.ts';
-import { seedSyntheticBuilding } from '../dashboards/synthetic-building.ts';
+import { seedSyntheticBuilding } from '../../testing/synthetic-building.ts';
 import { COMFORT_JOB } from './comfort.service.ts';
 
 const H = 3_600_000;

@@ -5,7 +5,7 @@ import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
 import { headersAs } from '../../testing/principals.ts';
 import { COMFORT_JOB } from '../comfort/comfort.service.ts';
 import { ANOMALY_JOB } from './anomalies.service.ts';
-import { seedSyntheticBuilding, type SyntheticDwelling } from './synthetic-building.ts';
+import { seedSyntheticBuilding, type SyntheticDwelling } from '../../testing/synthetic-building.ts';
 
 const H = 3_600_000;
 const ZONE = 'Europe/Madrid';
