@@ -31,10 +31,10 @@ export const dashboardsModule = defineModule({
   routes: [{ plugin: dashboardsRoutes }],
   jobs: ({ dashboards }) => [
     {
-      // Every ten minutes, after the comfort job (every minute) has turned the same readings into
+      // Every five minutes, after the comfort job (every minute) has turned the same readings into
       // comfort hours; a week is looked at again whole, so a later run brings it up to date.
       name: ANOMALY_JOB,
-      everyMs: 10 * 60_000,
+      everyMs: 5 * 60_000,
       onChanges: async (changes, now) => void (await dashboards.anomalies.onChanges(changes, now)),
     },
   ],
