@@ -632,12 +632,27 @@ export class ComfortService {
       offsetMs: 0,
       splitMs: 0,
     });
-    const out = new Map<number, { hour: number; pmv: number; tdb: number; rh: number }[]>();
-    for (const g of groups.sort((a, b) => a.hour - b.hour)) {
-      const list = out.get(g.dwellingId) ?? [];
-      list.push({ hour: g.hour, pmv: g.pmvSum / g.hours, tdb: g.tdbSum / g.hours, rh: g.rhSum / g.hours });
-      out.set(g.dwellingId, list);
+    // A dwelling with several points: their hours are summed, then averaged.
+    const sums = new Map<number, Map<number, { n: number; pmv: number; tdb: number; rh: number }>>();
+    for (const g of groups) {
+      const hours =
+        sums.get(g.dwellingId) ?? new Map<number, { n: number; pmv: number; tdb: number; rh: number }>();
+      sums.set(g.dwellingId, hours);
+      const h = hours.get(g.hour) ?? { n: 0, pmv: 0, tdb: 0, rh: 0 };
+      h.n += g.hours;
+      h.pmv += g.pmvSum;
+      h.tdb += g.tdbSum;
+      h.rh += g.rhSum;
+      hours.set(g.hour, h);
     }
+    const out = new Map<number, { hour: number; pmv: number; tdb: number; rh: number }[]>();
+    for (const [dwellingId, hours] of sums)
+      out.set(
+        dwellingId,
+        [...hours]
+          .sort((a, b) => a[0] - b[0])
+          .map(([hour, h]) => ({ hour, pmv: h.pmv / h.n, tdb: h.tdb / h.n, rh: h.rh / h.n })),
+      );
     return [...out].map(([dwellingId, hours]) => ({ dwellingId, hours }));
   }
 

@@ -378,6 +378,28 @@ export interface HourAggregate {
 export type GroupScope = { buildingId: number } | { districtId: number };
 
 /**
+ * The comfort points that ever served a building or district: naming them lets the database read
+ * `comfort_hour` along its (point, hour) key instead of scanning it (undefined: too many to name).
+ */
+async function pointsOfGroup(db: Db, scope: GroupScope): Promise<number[] | undefined> {
+  let q = db
+    .selectFrom('comfort_point as p')
+    .innerJoin('sensor as s', 's.id', 'p.temperature_sensor_id')
+    .innerJoin('gateway_assignment as a', 'a.gateway_id', 's.gateway_id')
+    .innerJoin('dwelling as d', 'd.id', 'a.dwelling_id')
+    .innerJoin('building as b', 'b.id', 'd.building_id')
+    .select('p.id as id')
+    .distinct();
+  q =
+    'buildingId' in scope
+      ? q.where('b.id', '=', scope.buildingId)
+      : q.where('b.district_id', '=', scope.districtId);
+  const ids = (await q.execute()).map((r) => Number(r.id));
+  // Beyond a few thousand the list costs more than it saves (and nears the bound-parameter limits).
+  return ids.length <= 5000 ? ids : undefined;
+}
+
+/**
  * Sums of the point-hours with a PMV in a whole building or district, per hour, within [from, to]
  * (whether the caller may read a mean of it is the visibility policy's `checkMeanCoverage`).
  */
@@ -389,6 +411,8 @@ export async function aggregateGroupHours(
 ): Promise<HourAggregate[]> {
   const count = (column: 'ch.category' | 'ch.status', value: string) =>
     sql<number>`sum(case when ${sql.ref(column)} = ${value} then 1 else 0 end)`;
+  const points = await pointsOfGroup(db, scope);
+  if (points !== undefined && points.length === 0) return [];
   let q = placedHours(db)
     .select((eb) => [
       'ch.hour as hour',
@@ -402,6 +426,7 @@ export async function aggregateGroupHours(
       count('ch.status', 'yellow').as('yellow'),
       count('ch.status', 'red').as('red'),
     ])
+    .where((eb) => (points ? eb('ch.point_id', 'in', points) : eb.lit(true)))
     .where('ch.hour', '>=', from)
     .where('ch.hour', '<=', to)
     .where('ch.pmv', 'is not', null);
@@ -431,11 +456,14 @@ export async function countGroupMembers(
   from: number,
   to: number,
 ): Promise<{ points: number; dwellings: number }> {
+  const points = await pointsOfGroup(db, scope);
+  if (points !== undefined && points.length === 0) return { points: 0, dwellings: 0 };
   let q = placedHours(db)
     .select((eb) => [
       eb.fn.count<number>('ch.point_id').distinct().as('points'),
       eb.fn.count<number>('d.id').distinct().as('dwellings'),
     ])
+    .where((eb) => (points ? eb('ch.point_id', 'in', points) : eb.lit(true)))
     .where('ch.hour', '>=', from)
     .where('ch.hour', '<=', to)
     .where('ch.pmv', 'is not', null);
@@ -475,6 +503,20 @@ export async function listBuildingDwellingGroups(
   visibility: Visibility,
   group: { groupMs: number; offsetMs: number; splitMs: number },
 ): Promise<DwellingHourGroup[]> {
+  // Where each point of the building was, and when (a gateway may have served several dwellings).
+  const placements = await db
+    .selectFrom('comfort_point as p')
+    .innerJoin('sensor as s', 's.id', 'p.temperature_sensor_id')
+    .innerJoin('gateway_assignment as a', 'a.gateway_id', 's.gateway_id')
+    .innerJoin('dwelling as d', 'd.id', 'a.dwelling_id')
+    .innerJoin('building as b', 'b.id', 'd.building_id')
+    .select(['p.id as pointId', 'd.id as dwellingId', 'a.valid_from as validFrom', 'a.valid_to as validTo'])
+    .where('b.id', '=', buildingId)
+    .where('a.valid_from', '<=', to)
+    .where((eb) => eb.or([eb('a.valid_to', 'is', null), eb('a.valid_to', '>', from)]))
+    .where(pointSeen(visibility))
+    .execute();
+  if (placements.length === 0) return [];
   const shifted = sql<number>`(${sql.ref('ch.hour')} + ${sql.lit(group.offsetMs)})`;
   const key = sql<number>`${shifted} / ${sql.lit(group.groupMs)}`;
   // A literal in GROUP BY is a column position in SQLite: the split is left out when there is none.
@@ -485,9 +527,12 @@ export async function listBuildingDwellingGroups(
           sql<number>`case when ${shifted} % ${sql.lit(group.groupMs)} >= ${sql.lit(group.groupMs - group.splitMs)} then 1 else 0 end`,
         ]
       : [key];
-  const rows = await placedHours(db)
+  // Grouped per point in the database, along the (point, hour) primary key; placed afterwards by
+  // the group's first hour (a group never straddles a local midnight, and gateways move rarely).
+  const rows = await db
+    .selectFrom('comfort_hour as ch')
     .select((eb) => [
-      'd.id as dwellingId',
+      'ch.point_id as pointId',
       eb.fn.min('ch.hour').as('hour'),
       eb.fn.countAll<number>().as('hours'),
       eb.fn.sum<number>('ch.pmv').as('pmvSum'),
@@ -495,22 +540,32 @@ export async function listBuildingDwellingGroups(
       eb.fn.sum<number>('ch.tdb').as('tdbSum'),
       eb.fn.sum<number>('ch.rh').as('rhSum'),
     ])
-    .where('b.id', '=', buildingId)
+    .where('ch.point_id', 'in', [...new Set(placements.map((p) => p.pointId))])
     .where('ch.hour', '>=', from)
     .where('ch.hour', '<=', to)
     .where('ch.pmv', 'is not', null)
-    .where(pointSeen(visibility))
-    .groupBy(['d.id', ...keys])
+    .groupBy(['ch.point_id', ...keys])
     .execute();
-  return rows.map((r) => ({
-    dwellingId: Number(r.dwellingId),
-    hour: Number(r.hour),
-    hours: Number(r.hours),
-    pmvSum: Number(r.pmvSum),
-    ppdSum: Number(r.ppdSum),
-    tdbSum: Number(r.tdbSum),
-    rhSum: Number(r.rhSum),
-  }));
+  const byPoint = new Map<number, typeof placements>();
+  for (const p of placements) byPoint.set(Number(p.pointId), [...(byPoint.get(Number(p.pointId)) ?? []), p]);
+  const out: DwellingHourGroup[] = [];
+  for (const r of rows) {
+    const hour = Number(r.hour);
+    const placed = byPoint
+      .get(Number(r.pointId))
+      ?.find((p) => Number(p.validFrom) <= hour && (p.validTo === null || Number(p.validTo) > hour));
+    if (!placed) continue;
+    out.push({
+      dwellingId: Number(placed.dwellingId),
+      hour,
+      hours: Number(r.hours),
+      pmvSum: Number(r.pmvSum),
+      ppdSum: Number(r.ppdSum),
+      tdbSum: Number(r.tdbSum),
+      rhSum: Number(r.rhSum),
+    });
+  }
+  return out;
 }
 
 /** The dwellings of a building that the caller sees, in floor and label order. */

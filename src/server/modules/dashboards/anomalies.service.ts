@@ -103,12 +103,53 @@ export class AnomalyService {
         hours: await this.engine.readHours(s.seriesId, start, end),
       });
     }
+    // Each week is handed only its own hours (one pass over the span, not one per week).
+    const byWeek = new Map<number, WeekInput>();
+    const ends = weekStarts.map((w) => weekEnd(w, this.zone));
+    const weekOf = (hour: number) => {
+      let lo = 0;
+      let hi = weekStarts.length - 1;
+      if (hour < weekStarts[0] || hour >= ends[hi]) return -1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (weekStarts[mid] <= hour) lo = mid;
+        else hi = mid - 1;
+      }
+      return hour < ends[lo] ? lo : -1;
+    };
+    const week = (i: number) => {
+      let w = byWeek.get(i);
+      if (!w) {
+        w = { start: weekStarts[i], end: ends[i], zone: this.zone, dwellings: [], sensors: [] };
+        byWeek.set(i, w);
+      }
+      return w;
+    };
+    for (const d of dwellings) {
+      const split = new Map<number, typeof d.hours>();
+      for (const h of d.hours) {
+        const i = weekOf(h.hour);
+        if (i < 0) continue;
+        const list = split.get(i);
+        if (list) list.push(h);
+        else split.set(i, [h]);
+      }
+      for (const [i, hours] of split) week(i).dwellings.push({ dwellingId: d.dwellingId, hours });
+    }
+    for (const s of sensors) {
+      const split = new Map<number, typeof s.hours>();
+      for (const h of s.hours) {
+        const i = weekOf(h.hour);
+        if (i < 0) continue;
+        const list = split.get(i);
+        if (list) list.push(h);
+        else split.set(i, [h]);
+      }
+      for (const [i, hours] of split) week(i).sensors.push({ ...s, hours });
+    }
     await this.db.transaction().execute(async (trx) => {
-      for (const start of weekStarts) {
-        const found = detectWeek(
-          { start, end: weekEnd(start, this.zone), zone: this.zone, dwellings, sensors },
-          thresholds,
-        );
+      for (const [i, start] of weekStarts.entries()) {
+        const found = byWeek.has(i) ? detectWeek(byWeek.get(i)!, thresholds) : [];
         await replaceWeek(
           trx,
           buildingId,
