@@ -148,6 +148,9 @@ export const comfortRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/comfort/buildings/:id/dwellings',
     {
+      // Tens of thousands of nullable numbers: JSON.stringify writes them several times faster than
+      // the schema's serialiser; the service builds the answer field by field, so nothing is to strip.
+      serializerCompiler: () => (data) => JSON.stringify(data),
       schema: {
         tags,
         summary: 'Comfort of every dwelling of a building, side by side (the heat strip)',

@@ -378,26 +378,51 @@ export interface HourAggregate {
 export type GroupScope = { buildingId: number } | { districtId: number };
 
 /**
- * The comfort points that ever served a building or district: naming them lets the database read
- * `comfort_hour` along its (point, hour) key instead of scanning it (undefined: too many to name).
+ * Where the comfort points of a building or district were, and when: naming them lets the
+ * database read `comfort_hour` along its (point, hour) key instead of scanning it. Undefined when
+ * there are too many to name (beyond a few thousand the list costs more than it saves).
  */
-async function pointsOfGroup(db: Db, scope: GroupScope): Promise<number[] | undefined> {
+async function placementsOfGroup(db: Db, scope: GroupScope) {
   let q = db
     .selectFrom('comfort_point as p')
     .innerJoin('sensor as s', 's.id', 'p.temperature_sensor_id')
     .innerJoin('gateway_assignment as a', 'a.gateway_id', 's.gateway_id')
     .innerJoin('dwelling as d', 'd.id', 'a.dwelling_id')
     .innerJoin('building as b', 'b.id', 'd.building_id')
-    .select('p.id as id')
-    .distinct();
+    .select(['p.id as pointId', 'd.id as dwellingId', 'a.valid_from as validFrom', 'a.valid_to as validTo']);
   q =
     'buildingId' in scope
       ? q.where('b.id', '=', scope.buildingId)
       : q.where('b.district_id', '=', scope.districtId);
-  const ids = (await q.execute()).map((r) => Number(r.id));
-  // Beyond a few thousand the list costs more than it saves (and nears the bound-parameter limits).
-  return ids.length <= 5000 ? ids : undefined;
+  const rows = (await q.execute()).map((r) => ({
+    pointId: Number(r.pointId),
+    dwellingId: Number(r.dwellingId),
+    validFrom: Number(r.validFrom),
+    validTo: r.validTo === null ? Infinity : Number(r.validTo),
+  }));
+  return rows.length <= 5000 ? rows : undefined;
 }
+
+/**
+ * The points of a scope split in two: those that stayed in it through [from, to] (their hours are
+ * read without placing each one) and those that moved in or out (each hour placed).
+ */
+async function splitPoints(db: Db, scope: GroupScope, from: number, to: number) {
+  const placements = await placementsOfGroup(db, scope);
+  if (!placements) return undefined;
+  const whole = new Map<number, number>();
+  const partial = new Set<number>();
+  for (const p of placements) {
+    if (p.validTo <= from || p.validFrom > to) continue;
+    if (p.validFrom <= from && p.validTo > to) whole.set(p.pointId, p.dwellingId);
+    else partial.add(p.pointId);
+  }
+  for (const id of partial) whole.delete(id);
+  return { whole, partial: [...partial] };
+}
+
+const classCount = (column: 'ch.category' | 'ch.status', value: string) =>
+  sql<number>`sum(case when ${sql.ref(column)} = ${value} then 1 else 0 end)`;
 
 /**
  * Sums of the point-hours with a PMV in a whole building or district, per hour, within [from, to]
@@ -409,33 +434,79 @@ export async function aggregateGroupHours(
   from: number,
   to: number,
 ): Promise<HourAggregate[]> {
-  const count = (column: 'ch.category' | 'ch.status', value: string) =>
-    sql<number>`sum(case when ${sql.ref(column)} = ${value} then 1 else 0 end)`;
-  const points = await pointsOfGroup(db, scope);
-  if (points !== undefined && points.length === 0) return [];
-  let q = placedHours(db)
-    .select((eb) => [
-      'ch.hour as hour',
-      eb.fn.countAll<number>().as('hours'),
-      eb.fn.sum<number>('ch.pmv').as('pmvSum'),
-      eb.fn.sum<number>('ch.ppd').as('ppdSum'),
-      count('ch.category', 'I').as('catI'),
-      count('ch.category', 'II').as('catII'),
-      count('ch.category', 'III').as('catIII'),
-      count('ch.status', 'green').as('green'),
-      count('ch.status', 'yellow').as('yellow'),
-      count('ch.status', 'red').as('red'),
-    ])
-    .where((eb) => (points ? eb('ch.point_id', 'in', points) : eb.lit(true)))
-    .where('ch.hour', '>=', from)
-    .where('ch.hour', '<=', to)
-    .where('ch.pmv', 'is not', null);
-  q =
-    'buildingId' in scope
-      ? q.where('b.id', '=', scope.buildingId)
-      : q.where('b.district_id', '=', scope.districtId);
-  const rows = await q.groupBy('ch.hour').orderBy('ch.hour').execute();
-  return rows.map((r) => ({
+  const split = await splitPoints(db, scope, from, to);
+  const parts: HourAggregate[][] = [];
+  if (split && split.whole.size > 0) {
+    const rows = await db
+      .selectFrom('comfort_hour as ch')
+      .select((eb) => [
+        'ch.hour as hour',
+        eb.fn.countAll<number>().as('hours'),
+        eb.fn.sum<number>('ch.pmv').as('pmvSum'),
+        eb.fn.sum<number>('ch.ppd').as('ppdSum'),
+        classCount('ch.category', 'I').as('catI'),
+        classCount('ch.category', 'II').as('catII'),
+        classCount('ch.category', 'III').as('catIII'),
+        classCount('ch.status', 'green').as('green'),
+        classCount('ch.status', 'yellow').as('yellow'),
+        classCount('ch.status', 'red').as('red'),
+      ])
+      .where('ch.point_id', 'in', [...split.whole.keys()])
+      .where('ch.hour', '>=', from)
+      .where('ch.hour', '<=', to)
+      .where('ch.pmv', 'is not', null)
+      .groupBy('ch.hour')
+      .execute();
+    parts.push(rows.map(toAggregate));
+  }
+  if (!split || split.partial.length > 0) {
+    let q = placedHours(db)
+      .select((eb) => [
+        'ch.hour as hour',
+        eb.fn.countAll<number>().as('hours'),
+        eb.fn.sum<number>('ch.pmv').as('pmvSum'),
+        eb.fn.sum<number>('ch.ppd').as('ppdSum'),
+        classCount('ch.category', 'I').as('catI'),
+        classCount('ch.category', 'II').as('catII'),
+        classCount('ch.category', 'III').as('catIII'),
+        classCount('ch.status', 'green').as('green'),
+        classCount('ch.status', 'yellow').as('yellow'),
+        classCount('ch.status', 'red').as('red'),
+      ])
+      .where((eb) => (split ? eb('ch.point_id', 'in', split.partial) : eb.lit(true)))
+      .where('ch.hour', '>=', from)
+      .where('ch.hour', '<=', to)
+      .where('ch.pmv', 'is not', null);
+    q =
+      'buildingId' in scope
+        ? q.where('b.id', '=', scope.buildingId)
+        : q.where('b.district_id', '=', scope.districtId);
+    parts.push((await q.groupBy('ch.hour').execute()).map(toAggregate));
+  }
+  if (parts.length === 1) return parts[0].sort((x, y) => x.hour - y.hour);
+  const byHour = new Map<number, HourAggregate>();
+  for (const h of parts.flat()) {
+    const known = byHour.get(h.hour);
+    if (!known) byHour.set(h.hour, { ...h });
+    else
+      for (const k of [
+        'hours',
+        'pmvSum',
+        'ppdSum',
+        'catI',
+        'catII',
+        'catIII',
+        'green',
+        'yellow',
+        'red',
+      ] as const)
+        known[k] += h[k];
+  }
+  return [...byHour.values()].sort((x, y) => x.hour - y.hour);
+}
+
+function toAggregate(r: Record<keyof HourAggregate, unknown>): HourAggregate {
+  return {
     hour: Number(r.hour),
     hours: Number(r.hours),
     pmvSum: Number(r.pmvSum),
@@ -446,7 +517,7 @@ export async function aggregateGroupHours(
     green: Number(r.green),
     yellow: Number(r.yellow),
     red: Number(r.red),
-  }));
+  };
 }
 
 /** How many points and dwellings of a building or district have comfort hours within [from, to]. */
@@ -456,23 +527,42 @@ export async function countGroupMembers(
   from: number,
   to: number,
 ): Promise<{ points: number; dwellings: number }> {
-  const points = await pointsOfGroup(db, scope);
-  if (points !== undefined && points.length === 0) return { points: 0, dwellings: 0 };
-  let q = placedHours(db)
-    .select((eb) => [
-      eb.fn.count<number>('ch.point_id').distinct().as('points'),
-      eb.fn.count<number>('d.id').distinct().as('dwellings'),
-    ])
-    .where((eb) => (points ? eb('ch.point_id', 'in', points) : eb.lit(true)))
-    .where('ch.hour', '>=', from)
-    .where('ch.hour', '<=', to)
-    .where('ch.pmv', 'is not', null);
-  q =
-    'buildingId' in scope
-      ? q.where('b.id', '=', scope.buildingId)
-      : q.where('b.district_id', '=', scope.districtId);
-  const row = await q.executeTakeFirst();
-  return { points: Number(row?.points ?? 0), dwellings: Number(row?.dwellings ?? 0) };
+  const split = await splitPoints(db, scope, from, to);
+  const points = new Set<number>();
+  const dwellings = new Set<number>();
+  if (split)
+    for (const [pointId, dwellingId] of split.whole) {
+      const any = await db
+        .selectFrom('comfort_hour')
+        .select('hour')
+        .where('point_id', '=', pointId)
+        .where('hour', '>=', from)
+        .where('hour', '<=', to)
+        .where('pmv', 'is not', null)
+        .limit(1)
+        .executeTakeFirst();
+      if (!any) continue;
+      points.add(pointId);
+      dwellings.add(dwellingId);
+    }
+  if (!split || split.partial.length > 0) {
+    let q = placedHours(db)
+      .select(['ch.point_id as pointId', 'd.id as dwellingId'])
+      .distinct()
+      .where((eb) => (split ? eb('ch.point_id', 'in', split.partial) : eb.lit(true)))
+      .where('ch.hour', '>=', from)
+      .where('ch.hour', '<=', to)
+      .where('ch.pmv', 'is not', null);
+    q =
+      'buildingId' in scope
+        ? q.where('b.id', '=', scope.buildingId)
+        : q.where('b.district_id', '=', scope.districtId);
+    for (const r of await q.execute()) {
+      points.add(Number(r.pointId));
+      dwellings.add(Number(r.dwellingId));
+    }
+  }
+  return { points: points.size, dwellings: dwellings.size };
 }
 
 /** One dwelling's comfort over one group of hours (see {@link listBuildingDwellingGroups}). */

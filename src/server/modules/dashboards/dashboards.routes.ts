@@ -159,6 +159,9 @@ export const dashboardsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/dashboards/query',
     {
+      // Long series of nullable numbers: JSON.stringify writes them several times faster than the
+      // schema's serialiser; the service builds every result field by field, so nothing is to strip.
+      serializerCompiler: () => (data) => JSON.stringify(data),
       schema: {
         tags,
         summary: 'Answer a batch of panel queries',
