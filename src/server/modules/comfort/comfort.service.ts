@@ -591,18 +591,23 @@ export class ComfortService {
         },
       ]),
     );
+    const first = boundaries[0];
     for (const g of groups) {
       const s = sums.get(g.dwellingId);
-      const i = intervalIndex(boundaries, g.hour);
-      if (!s || i < 0) continue;
+      const i =
+        interval === 'hour' ? Math.floor((g.hour - first) / HOUR_MS) : intervalIndex(boundaries, g.hour);
+      if (!s || i < 0 || i >= n) continue;
       s.hours[i] += g.hours;
       s.pmv[i] += g.pmvSum;
       s.ppd[i] += g.ppdSum;
       s.tdb[i] += g.tdbSum;
       s.rh[i] += g.rhSum;
     }
-    const mean = (sum: Float64Array, hours: number[]) =>
-      Array.from(sum, (v, i) => (hours[i] > 0 ? v / hours[i] : null));
+    // Rounded to what a sensor tells apart: a third of the answer's size for the same picture.
+    const mean = (sum: Float64Array, hours: number[], digits: number) =>
+      Array.from(sum, (v, i) =>
+        hours[i] > 0 ? Math.round((v / hours[i]) * 10 ** digits) / 10 ** digits : null,
+      );
     return {
       buildingId,
       interval,
@@ -612,10 +617,10 @@ export class ComfortService {
         const s = sums.get(d.dwellingId)!;
         return {
           ...d,
-          pmv: mean(s.pmv, s.hours),
-          ppd: mean(s.ppd, s.hours),
-          tdb: mean(s.tdb, s.hours),
-          rh: mean(s.rh, s.hours),
+          pmv: mean(s.pmv, s.hours, 3),
+          ppd: mean(s.ppd, s.hours, 2),
+          tdb: mean(s.tdb, s.hours, 2),
+          rh: mean(s.rh, s.hours, 1),
           hours: s.hours,
         };
       }),

@@ -5,6 +5,8 @@ import type { PairingSensor } from './comfort-pairing.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+const HOUR = 3_600_000;
+
 /** Temperature and humidity sensors of gateways that serve a dwelling now. */
 export async function listPairingSensors(db: Db): Promise<PairingSensor[]> {
   const rows = await db
@@ -617,36 +619,73 @@ export async function listBuildingDwellingGroups(
           sql<number>`case when ${shifted} % ${sql.lit(group.groupMs)} >= ${sql.lit(group.groupMs - group.splitMs)} then 1 else 0 end`,
         ]
       : [key];
-  // Grouped per point in the database, along the (point, hour) primary key; placed afterwards by
-  // the group's first hour (a group never straddles a local midnight, and gateways move rarely).
-  const rows = await db
+  // Grouped per point in the database, along the (point, hour) key; placed afterwards by the
+  // group's first hour (a group never straddles a local midnight, and gateways move rarely). Hour
+  // by hour each row is its own group: no grouping at all.
+  const base = db
     .selectFrom('comfort_hour as ch')
-    .select((eb) => [
-      'ch.point_id as pointId',
-      eb.fn.min('ch.hour').as('hour'),
-      eb.fn.countAll<number>().as('hours'),
-      eb.fn.sum<number>('ch.pmv').as('pmvSum'),
-      eb.fn.sum<number>('ch.ppd').as('ppdSum'),
-      eb.fn.sum<number>('ch.tdb').as('tdbSum'),
-      eb.fn.sum<number>('ch.rh').as('rhSum'),
-    ])
-    .where('ch.point_id', 'in', [...new Set(placements.map((p) => p.pointId))])
+    .where('ch.point_id', 'in', [...new Set(placements.map((p) => Number(p.pointId)))])
     .where('ch.hour', '>=', from)
     .where('ch.hour', '<=', to)
-    .where('ch.pmv', 'is not', null)
-    .groupBy(['ch.point_id', ...keys])
-    .execute();
-  const byPoint = new Map<number, typeof placements>();
-  for (const p of placements) byPoint.set(Number(p.pointId), [...(byPoint.get(Number(p.pointId)) ?? []), p]);
+    .where('ch.pmv', 'is not', null);
+  const rows: {
+    pointId: unknown;
+    hour: unknown;
+    hours: unknown;
+    pmvSum: unknown;
+    ppdSum: unknown;
+    tdbSum: unknown;
+    rhSum: unknown;
+  }[] =
+    group.groupMs === HOUR && group.offsetMs === 0
+      ? await base
+          .select([
+            'ch.point_id as pointId',
+            'ch.hour as hour',
+            sql<number>`1`.as('hours'),
+            'ch.pmv as pmvSum',
+            'ch.ppd as ppdSum',
+            'ch.tdb as tdbSum',
+            'ch.rh as rhSum',
+          ])
+          .execute()
+      : await base
+          .select((eb) => [
+            'ch.point_id as pointId',
+            eb.fn.min('ch.hour').as('hour'),
+            eb.fn.countAll<number>().as('hours'),
+            eb.fn.sum<number>('ch.pmv').as('pmvSum'),
+            eb.fn.sum<number>('ch.ppd').as('ppdSum'),
+            eb.fn.sum<number>('ch.tdb').as('tdbSum'),
+            eb.fn.sum<number>('ch.rh').as('rhSum'),
+          ])
+          .groupBy(['ch.point_id', ...keys])
+          .execute();
+  // A point that stayed in one dwelling through the range is placed once, not hour by hour.
+  const byPoint = new Map<number, { dwellingId: number; validFrom: number; validTo: number }[]>();
+  for (const p of placements) {
+    const list = byPoint.get(Number(p.pointId)) ?? [];
+    list.push({
+      dwellingId: Number(p.dwellingId),
+      validFrom: Number(p.validFrom),
+      validTo: p.validTo === null ? Infinity : Number(p.validTo),
+    });
+    byPoint.set(Number(p.pointId), list);
+  }
+  const stayed = new Map<number, number>();
+  for (const [pointId, list] of byPoint)
+    if (list.length === 1 && list[0].validFrom <= from && list[0].validTo > to)
+      stayed.set(pointId, list[0].dwellingId);
   const out: DwellingHourGroup[] = [];
   for (const r of rows) {
     const hour = Number(r.hour);
-    const placed = byPoint
-      .get(Number(r.pointId))
-      ?.find((p) => Number(p.validFrom) <= hour && (p.validTo === null || Number(p.validTo) > hour));
-    if (!placed) continue;
+    const pointId = Number(r.pointId);
+    const dwellingId =
+      stayed.get(pointId) ??
+      byPoint.get(pointId)?.find((p) => p.validFrom <= hour && p.validTo > hour)?.dwellingId;
+    if (dwellingId === undefined) continue;
     out.push({
-      dwellingId: Number(placed.dwellingId),
+      dwellingId,
       hour,
       hours: Number(r.hours),
       pmvSum: Number(r.pmvSum),
