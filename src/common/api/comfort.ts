@@ -530,3 +530,33 @@ export const AdaptiveResponseSchema = Type.Object({
     { description: 'EN 16798-1:2019 Annex B adaptive model: categories I–III.' },
   ),
 });
+
+export const BuildingDwellingsQuery = Type.Object({
+  from: EpochMs('Start of the range, inclusive'),
+  to: EpochMs('End of the range, inclusive'),
+  interval: Type.Optional(ComfortIntervalSchema),
+});
+
+export const BuildingDwellingsComfortSchema = Type.Object({
+  buildingId: Type.Integer(),
+  interval: ComfortIntervalSchema,
+  starts: Type.Array(EpochMs('Interval start'), {
+    description: 'Start of each interval; the series of every dwelling follow them, one value each.',
+  }),
+  end: EpochMs('End of the last interval, exclusive'),
+  dwellings: Type.Array(
+    Type.Object({
+      dwellingId: Type.Integer(),
+      label: Type.String(),
+      floor: Nullable(Type.Integer()),
+      pmv: Type.Array(Nullable(Type.Number()), {
+        description: 'Mean PMV of the dwelling’s point-hours in each interval, dimensionless.',
+      }),
+      ppd: Type.Array(Nullable(Type.Number()), { description: 'Mean PPD, %.' }),
+      tdb: Type.Array(Nullable(Type.Number()), { description: 'Mean air temperature, °C.' }),
+      rh: Type.Array(Nullable(Type.Number()), { description: 'Mean relative humidity, %.' }),
+      hours: Type.Array(Type.Integer(), { description: 'Point-hours with a PMV in each interval.' }),
+    }),
+  ),
+});
+export type BuildingDwellingsComfort = Static<typeof BuildingDwellingsComfortSchema>;

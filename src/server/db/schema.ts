@@ -61,6 +61,10 @@ export interface Database {
   forecast_column: ForecastColumnTable;
   forecast_run: ForecastRunTable;
   city_building: CityBuildingTable;
+  dashboard: DashboardTable;
+  dashboard_version: DashboardVersionTable;
+  anomaly: AnomalyTable;
+  anomaly_setting: AnomalySettingTable;
 }
 
 export interface MediumTable {
@@ -749,5 +753,49 @@ export interface CityBuildingTable {
   registry_building_id: number | null;
   link_source: 'point' | 'manual' | null;
   created_at: number;
+  updated_at: number;
+}
+
+export interface DashboardTable {
+  id: Generated<number>;
+  organisation_id: number | null;
+  owner_id: number;
+  name: string;
+  version: number;
+  /** JSON: the dashboard's panels and variables. */
+  definition: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DashboardVersionTable {
+  dashboard_id: number;
+  version: number;
+  name: string;
+  definition: string;
+  saved_by: number;
+  saved_by_name: string;
+  saved_at: number;
+}
+
+export interface AnomalyTable {
+  id: Generated<number>;
+  building_id: number;
+  dwelling_id: number | null;
+  sensor_id: number | null;
+  kind: 'cold' | 'hot' | 'humid' | 'co2' | 'outlier' | 'stuck';
+  /** Start of the local week it was found in, epoch ms. */
+  week: number;
+  period_from: number;
+  period_to: number;
+  /** JSON: the figures behind it. */
+  figures: string;
+  computed_at: number;
+}
+
+export interface AnomalySettingTable {
+  organisation_id: number;
+  /** JSON: the organisation's thresholds. */
+  thresholds: string;
   updated_at: number;
 }

@@ -159,7 +159,23 @@ export function demoBuildings(): DemoBuilding[] {
       dwellings,
     });
   }
+  plantAnomalies(buildings[0]);
   return buildings;
+}
+
+/**
+ * What the ESCO dashboards' anomaly list shows in the demo, in the first building of the demo
+ * ESCO: a cold home (heating set to 15 °C), a damp one and a stuck CO2 sensor. The building's
+ * first reporting home (beside them) stays as it was.
+ */
+function plantAnomalies(building: DemoBuilding): void {
+  const reporting = building.dwellings.filter(
+    (d) => d.gateway && !d.gateway.neverReported && d.gateway.silentForDays === undefined,
+  );
+  const [, cold, damp, stuck] = reporting;
+  if (cold) cold.profile.setpoint = 15;
+  if (damp) damp.profile.humidityBias = 32;
+  if (stuck) stuck.profile.stuckCo2 = 655;
 }
 
 /** The district weather station's gateway. */

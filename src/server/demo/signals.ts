@@ -75,6 +75,8 @@ export interface DwellingProfile {
   occupants: number;
   /** Base electric load, W. */
   baseLoad: number;
+  /** A CO2 sensor stuck at this value, ppm (the ESCO dashboards' anomaly demo). */
+  stuckCo2?: number;
 }
 
 function leakinessAt(p: DwellingProfile, t: number): number {
@@ -130,6 +132,7 @@ export function indoorHumidity(p: DwellingProfile, t: number, room = 0): number 
 
 /** Indoor CO2 concentration, ppm: builds up while people are home, above all at night. */
 export function indoorCo2(p: DwellingProfile, t: number): number {
+  if (p.stuckCo2 !== undefined) return p.stuckCo2;
   const h = localHour(t);
   const night = h < 7.5 || h >= 23 ? 1 : 0;
   const v =

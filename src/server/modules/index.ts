@@ -4,6 +4,7 @@ import { backupModule } from './backup/index.ts';
 import { forecastModule } from './forecast/index.ts';
 import { city3dModule } from './city3d/index.ts';
 import { comfortModule } from './comfort/index.ts';
+import { dashboardsModule } from './dashboards/index.ts';
 import { homeModule } from './home/index.ts';
 import { installationsModule } from './installations/index.ts';
 import { kpiModule } from './kpi/index.ts';
@@ -31,6 +32,7 @@ export const MODULES: readonly AnyModule[] = [
   municipalModule,
   forecastModule,
   city3dModule,
+  dashboardsModule,
   portalModule,
   backupModule,
 ];

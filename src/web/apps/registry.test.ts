@@ -36,7 +36,7 @@ describe('the application registry', () => {
     expect(ids).not.toContain('portal');
     expect(entries.find((e) => e.id === 'tv')?.entry).toBe('/tv');
     expect(entries.find((e) => e.id === 'installations')?.entry).toBe('/installations');
-    for (const planned of ['comfort-dashboards', 'electric-bus'])
+    for (const planned of ['electric-bus'])
       expect(entries.find((e) => e.id === planned)?.entry, planned).toBeNull();
     // Municipal energy is here: its card opens it, once.
     expect(entries.find((e) => e.id === 'municipal-energy')?.entry).toBe('/municipal');

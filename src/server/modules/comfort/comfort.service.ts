@@ -25,7 +25,7 @@ import type { Database } from '../../db/schema.ts';
 import type { RecordedChange } from '../../timeseries/timeseries-io.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, forbidden, notFound } from '../../plugins/errors.ts';
-import { intervalBoundaries } from '../../timeseries/calendar.ts';
+import { intervalBoundaries, intervalIndex } from '../../timeseries/calendar.ts';
 import { consumeChanges } from '../../timeseries/change-feed.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import { aggregateOf, foldComfort } from './comfort-buckets.ts';
@@ -43,8 +43,10 @@ import {
   insertPoint,
   lastChangeId,
   listDwellingHours,
+  listBuildingDwellingGroups,
   listDwellingPoints,
   listPairingSensors,
+  listSeenDwellings,
   listPoints,
   listPointsOfSeries,
   listSettings,
@@ -549,6 +551,131 @@ export class ComfortService {
       mean: foldComfort(all, boundaries).buckets,
       ...(next !== undefined ? { next } : {}),
     };
+  }
+
+  /**
+   * Every dwelling's comfort in a building, one series per dwelling over the same intervals (the
+   * heat strip of the ESCO dashboards), in one query over `comfort_hour`. Whom does not see the
+   * building gets 403; whom sees part of it (a resident) gets the dwellings they see.
+   */
+  async buildingDwellings(
+    buildingId: number,
+    query: { from: number; to: number; interval?: 'hour' | 'day' },
+    principal: Principal,
+  ) {
+    const visibility = visibilityOf(principal);
+    await this.checkBuilding(buildingId, principal);
+    const interval = query.interval ?? 'hour';
+    const { boundaries } = this.page(
+      { ...query, limit: COMFORT_LIMITS.maxIntervals },
+      COMFORT_LIMITS.maxIntervals,
+    );
+    const from = boundaries[0];
+    const to = boundaries[boundaries.length - 1] - 1;
+    const group =
+      interval === 'hour' ? { groupMs: HOUR_MS, offsetMs: 0, splitMs: 0 } : this.dayGrouping(boundaries);
+    const [dwellings, groups] = await Promise.all([
+      listSeenDwellings(this.db, buildingId, visibility),
+      listBuildingDwellingGroups(this.db, buildingId, from, to, visibility, group),
+    ]);
+    const n = boundaries.length - 1;
+    const sums = new Map(
+      dwellings.map((d) => [
+        d.dwellingId,
+        {
+          hours: new Array<number>(n).fill(0),
+          pmv: new Float64Array(n),
+          ppd: new Float64Array(n),
+          tdb: new Float64Array(n),
+          rh: new Float64Array(n),
+        },
+      ]),
+    );
+    const first = boundaries[0];
+    for (const g of groups) {
+      const s = sums.get(g.dwellingId);
+      const i =
+        interval === 'hour' ? Math.floor((g.hour - first) / HOUR_MS) : intervalIndex(boundaries, g.hour);
+      if (!s || i < 0 || i >= n) continue;
+      s.hours[i] += g.hours;
+      s.pmv[i] += g.pmvSum;
+      s.ppd[i] += g.ppdSum;
+      s.tdb[i] += g.tdbSum;
+      s.rh[i] += g.rhSum;
+    }
+    // Rounded to what a sensor tells apart: a third of the answer's size for the same picture.
+    const mean = (sum: Float64Array, hours: number[], digits: number) =>
+      Array.from(sum, (v, i) =>
+        hours[i] > 0 ? Math.round((v / hours[i]) * 10 ** digits) / 10 ** digits : null,
+      );
+    return {
+      buildingId,
+      interval,
+      starts: boundaries.slice(0, -1),
+      end: boundaries[n],
+      dwellings: dwellings.map((d) => {
+        const s = sums.get(d.dwellingId)!;
+        return {
+          ...d,
+          pmv: mean(s.pmv, s.hours, 3),
+          ppd: mean(s.ppd, s.hours, 2),
+          tdb: mean(s.tdb, s.hours, 2),
+          rh: mean(s.rh, s.hours, 1),
+          hours: s.hours,
+        };
+      }),
+    };
+  }
+
+  /**
+   * Each dwelling's mean comfort hour by hour in a building within [from, to] (over its comfort
+   * points), for CIOP's own jobs: nothing is hidden.
+   */
+  async dwellingHoursOf(buildingId: number, from: number, to: number) {
+    const groups = await listBuildingDwellingGroups(this.db, buildingId, from, to, 'all', {
+      groupMs: HOUR_MS,
+      offsetMs: 0,
+      splitMs: 0,
+    });
+    // A dwelling with several points: their hours are summed, then averaged.
+    const sums = new Map<number, Map<number, { n: number; pmv: number; tdb: number; rh: number }>>();
+    for (const g of groups) {
+      const hours =
+        sums.get(g.dwellingId) ?? new Map<number, { n: number; pmv: number; tdb: number; rh: number }>();
+      sums.set(g.dwellingId, hours);
+      const h = hours.get(g.hour) ?? { n: 0, pmv: 0, tdb: 0, rh: 0 };
+      h.n += g.hours;
+      h.pmv += g.pmvSum;
+      h.tdb += g.tdbSum;
+      h.rh += g.rhSum;
+      hours.set(g.hour, h);
+    }
+    const out = new Map<number, { hour: number; pmv: number; tdb: number; rh: number }[]>();
+    for (const [dwellingId, hours] of sums)
+      out.set(
+        dwellingId,
+        [...hours]
+          .sort((a, b) => a[0] - b[0])
+          .map(([hour, h]) => ({ hour, pmv: h.pmv / h.n, tdb: h.tdb / h.n, rh: h.rh / h.n })),
+      );
+    return [...out].map(([dwellingId, hours]) => ({ dwellingId, hours }));
+  }
+
+  /**
+   * How hours are grouped so that no group straddles a local midnight: a UTC day shifted by the
+   * zone's smaller offset within the range, split where the larger offset starts the next day.
+   */
+  private dayGrouping(boundaries: number[]): { groupMs: number; offsetMs: number; splitMs: number } {
+    let low = Infinity;
+    let high = -Infinity;
+    for (const b of boundaries) {
+      const offset = DateTime.fromMillis(b, { zone: this.config.timezone }).offset * 60_000;
+      low = Math.min(low, offset);
+      high = Math.max(high, offset);
+    }
+    const day = 24 * HOUR_MS;
+    // Offsets are shifted into [0, 1 day) so that the grouping key never goes negative.
+    return { groupMs: day, offsetMs: ((low % day) + day) % day, splitMs: high - low };
   }
 
   /**

@@ -5,6 +5,8 @@ import type { PairingSensor } from './comfort-pairing.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+const HOUR = 3_600_000;
+
 /** Temperature and humidity sensors of gateways that serve a dwelling now. */
 export async function listPairingSensors(db: Db): Promise<PairingSensor[]> {
   const rows = await db
@@ -378,6 +380,53 @@ export interface HourAggregate {
 export type GroupScope = { buildingId: number } | { districtId: number };
 
 /**
+ * Where the comfort points of a building or district were, and when: naming them lets the
+ * database read `comfort_hour` along its (point, hour) key instead of scanning it. Undefined when
+ * there are too many to name (beyond a few thousand the list costs more than it saves).
+ */
+async function placementsOfGroup(db: Db, scope: GroupScope) {
+  let q = db
+    .selectFrom('comfort_point as p')
+    .innerJoin('sensor as s', 's.id', 'p.temperature_sensor_id')
+    .innerJoin('gateway_assignment as a', 'a.gateway_id', 's.gateway_id')
+    .innerJoin('dwelling as d', 'd.id', 'a.dwelling_id')
+    .innerJoin('building as b', 'b.id', 'd.building_id')
+    .select(['p.id as pointId', 'd.id as dwellingId', 'a.valid_from as validFrom', 'a.valid_to as validTo']);
+  q =
+    'buildingId' in scope
+      ? q.where('b.id', '=', scope.buildingId)
+      : q.where('b.district_id', '=', scope.districtId);
+  const rows = (await q.execute()).map((r) => ({
+    pointId: Number(r.pointId),
+    dwellingId: Number(r.dwellingId),
+    validFrom: Number(r.validFrom),
+    validTo: r.validTo === null ? Infinity : Number(r.validTo),
+  }));
+  return rows.length <= 5000 ? rows : undefined;
+}
+
+/**
+ * The points of a scope split in two: those that stayed in it through [from, to] (their hours are
+ * read without placing each one) and those that moved in or out (each hour placed).
+ */
+async function splitPoints(db: Db, scope: GroupScope, from: number, to: number) {
+  const placements = await placementsOfGroup(db, scope);
+  if (!placements) return undefined;
+  const whole = new Map<number, number>();
+  const partial = new Set<number>();
+  for (const p of placements) {
+    if (p.validTo <= from || p.validFrom > to) continue;
+    if (p.validFrom <= from && p.validTo > to) whole.set(p.pointId, p.dwellingId);
+    else partial.add(p.pointId);
+  }
+  for (const id of partial) whole.delete(id);
+  return { whole, partial: [...partial] };
+}
+
+const classCount = (column: 'ch.category' | 'ch.status', value: string) =>
+  sql<number>`sum(case when ${sql.ref(column)} = ${value} then 1 else 0 end)`;
+
+/**
  * Sums of the point-hours with a PMV in a whole building or district, per hour, within [from, to]
  * (whether the caller may read a mean of it is the visibility policy's `checkMeanCoverage`).
  */
@@ -387,30 +436,79 @@ export async function aggregateGroupHours(
   from: number,
   to: number,
 ): Promise<HourAggregate[]> {
-  const count = (column: 'ch.category' | 'ch.status', value: string) =>
-    sql<number>`sum(case when ${sql.ref(column)} = ${value} then 1 else 0 end)`;
-  let q = placedHours(db)
-    .select((eb) => [
-      'ch.hour as hour',
-      eb.fn.countAll<number>().as('hours'),
-      eb.fn.sum<number>('ch.pmv').as('pmvSum'),
-      eb.fn.sum<number>('ch.ppd').as('ppdSum'),
-      count('ch.category', 'I').as('catI'),
-      count('ch.category', 'II').as('catII'),
-      count('ch.category', 'III').as('catIII'),
-      count('ch.status', 'green').as('green'),
-      count('ch.status', 'yellow').as('yellow'),
-      count('ch.status', 'red').as('red'),
-    ])
-    .where('ch.hour', '>=', from)
-    .where('ch.hour', '<=', to)
-    .where('ch.pmv', 'is not', null);
-  q =
-    'buildingId' in scope
-      ? q.where('b.id', '=', scope.buildingId)
-      : q.where('b.district_id', '=', scope.districtId);
-  const rows = await q.groupBy('ch.hour').orderBy('ch.hour').execute();
-  return rows.map((r) => ({
+  const split = await splitPoints(db, scope, from, to);
+  const parts: HourAggregate[][] = [];
+  if (split && split.whole.size > 0) {
+    const rows = await db
+      .selectFrom('comfort_hour as ch')
+      .select((eb) => [
+        'ch.hour as hour',
+        eb.fn.countAll<number>().as('hours'),
+        eb.fn.sum<number>('ch.pmv').as('pmvSum'),
+        eb.fn.sum<number>('ch.ppd').as('ppdSum'),
+        classCount('ch.category', 'I').as('catI'),
+        classCount('ch.category', 'II').as('catII'),
+        classCount('ch.category', 'III').as('catIII'),
+        classCount('ch.status', 'green').as('green'),
+        classCount('ch.status', 'yellow').as('yellow'),
+        classCount('ch.status', 'red').as('red'),
+      ])
+      .where('ch.point_id', 'in', [...split.whole.keys()])
+      .where('ch.hour', '>=', from)
+      .where('ch.hour', '<=', to)
+      .where('ch.pmv', 'is not', null)
+      .groupBy('ch.hour')
+      .execute();
+    parts.push(rows.map(toAggregate));
+  }
+  if (!split || split.partial.length > 0) {
+    let q = placedHours(db)
+      .select((eb) => [
+        'ch.hour as hour',
+        eb.fn.countAll<number>().as('hours'),
+        eb.fn.sum<number>('ch.pmv').as('pmvSum'),
+        eb.fn.sum<number>('ch.ppd').as('ppdSum'),
+        classCount('ch.category', 'I').as('catI'),
+        classCount('ch.category', 'II').as('catII'),
+        classCount('ch.category', 'III').as('catIII'),
+        classCount('ch.status', 'green').as('green'),
+        classCount('ch.status', 'yellow').as('yellow'),
+        classCount('ch.status', 'red').as('red'),
+      ])
+      .where((eb) => (split ? eb('ch.point_id', 'in', split.partial) : eb.lit(true)))
+      .where('ch.hour', '>=', from)
+      .where('ch.hour', '<=', to)
+      .where('ch.pmv', 'is not', null);
+    q =
+      'buildingId' in scope
+        ? q.where('b.id', '=', scope.buildingId)
+        : q.where('b.district_id', '=', scope.districtId);
+    parts.push((await q.groupBy('ch.hour').execute()).map(toAggregate));
+  }
+  if (parts.length === 1) return parts[0].sort((x, y) => x.hour - y.hour);
+  const byHour = new Map<number, HourAggregate>();
+  for (const h of parts.flat()) {
+    const known = byHour.get(h.hour);
+    if (!known) byHour.set(h.hour, { ...h });
+    else
+      for (const k of [
+        'hours',
+        'pmvSum',
+        'ppdSum',
+        'catI',
+        'catII',
+        'catIII',
+        'green',
+        'yellow',
+        'red',
+      ] as const)
+        known[k] += h[k];
+  }
+  return [...byHour.values()].sort((x, y) => x.hour - y.hour);
+}
+
+function toAggregate(r: Record<keyof HourAggregate, unknown>): HourAggregate {
+  return {
     hour: Number(r.hour),
     hours: Number(r.hours),
     pmvSum: Number(r.pmvSum),
@@ -421,7 +519,7 @@ export async function aggregateGroupHours(
     green: Number(r.green),
     yellow: Number(r.yellow),
     red: Number(r.red),
-  }));
+  };
 }
 
 /** How many points and dwellings of a building or district have comfort hours within [from, to]. */
@@ -431,18 +529,187 @@ export async function countGroupMembers(
   from: number,
   to: number,
 ): Promise<{ points: number; dwellings: number }> {
-  let q = placedHours(db)
-    .select((eb) => [
-      eb.fn.count<number>('ch.point_id').distinct().as('points'),
-      eb.fn.count<number>('d.id').distinct().as('dwellings'),
-    ])
+  const split = await splitPoints(db, scope, from, to);
+  const points = new Set<number>();
+  const dwellings = new Set<number>();
+  if (split)
+    for (const [pointId, dwellingId] of split.whole) {
+      const any = await db
+        .selectFrom('comfort_hour')
+        .select('hour')
+        .where('point_id', '=', pointId)
+        .where('hour', '>=', from)
+        .where('hour', '<=', to)
+        .where('pmv', 'is not', null)
+        .limit(1)
+        .executeTakeFirst();
+      if (!any) continue;
+      points.add(pointId);
+      dwellings.add(dwellingId);
+    }
+  if (!split || split.partial.length > 0) {
+    let q = placedHours(db)
+      .select(['ch.point_id as pointId', 'd.id as dwellingId'])
+      .distinct()
+      .where((eb) => (split ? eb('ch.point_id', 'in', split.partial) : eb.lit(true)))
+      .where('ch.hour', '>=', from)
+      .where('ch.hour', '<=', to)
+      .where('ch.pmv', 'is not', null);
+    q =
+      'buildingId' in scope
+        ? q.where('b.id', '=', scope.buildingId)
+        : q.where('b.district_id', '=', scope.districtId);
+    for (const r of await q.execute()) {
+      points.add(Number(r.pointId));
+      dwellings.add(Number(r.dwellingId));
+    }
+  }
+  return { points: points.size, dwellings: dwellings.size };
+}
+
+/** One dwelling's comfort over one group of hours (see {@link listBuildingDwellingGroups}). */
+export interface DwellingHourGroup {
+  dwellingId: number;
+  /** First hour of the group, epoch ms. */
+  hour: number;
+  hours: number;
+  pmvSum: number;
+  ppdSum: number;
+  tdbSum: number;
+  rhSum: number;
+}
+
+/**
+ * Every seen dwelling's comfort in a building within [from, to], in one query over
+ * `comfort_hour`: per dwelling and hour (`groupMs` = 1 h), or per dwelling and group of hours
+ * that never straddles a local midnight (`groupMs` = 1 day, shifted by `offsetMs`, the zone's
+ * smallest offset in the range, and split `splitMs` before its end, where the zone's larger
+ * offset puts the next local day; 0 when the range has one offset). The caller folds the groups
+ * into local days by their first hour.
+ */
+export async function listBuildingDwellingGroups(
+  db: Db,
+  buildingId: number,
+  from: number,
+  to: number,
+  visibility: Visibility,
+  group: { groupMs: number; offsetMs: number; splitMs: number },
+): Promise<DwellingHourGroup[]> {
+  // Where each point of the building was, and when (a gateway may have served several dwellings).
+  const placements = await db
+    .selectFrom('comfort_point as p')
+    .innerJoin('sensor as s', 's.id', 'p.temperature_sensor_id')
+    .innerJoin('gateway_assignment as a', 'a.gateway_id', 's.gateway_id')
+    .innerJoin('dwelling as d', 'd.id', 'a.dwelling_id')
+    .innerJoin('building as b', 'b.id', 'd.building_id')
+    .select(['p.id as pointId', 'd.id as dwellingId', 'a.valid_from as validFrom', 'a.valid_to as validTo'])
+    .where('b.id', '=', buildingId)
+    .where('a.valid_from', '<=', to)
+    .where((eb) => eb.or([eb('a.valid_to', 'is', null), eb('a.valid_to', '>', from)]))
+    .where(pointSeen(visibility))
+    .execute();
+  if (placements.length === 0) return [];
+  const shifted = sql<number>`(${sql.ref('ch.hour')} + ${sql.lit(group.offsetMs)})`;
+  const key = sql<number>`${shifted} / ${sql.lit(group.groupMs)}`;
+  // A literal in GROUP BY is a column position in SQLite: the split is left out when there is none.
+  const keys =
+    group.splitMs > 0
+      ? [
+          key,
+          sql<number>`case when ${shifted} % ${sql.lit(group.groupMs)} >= ${sql.lit(group.groupMs - group.splitMs)} then 1 else 0 end`,
+        ]
+      : [key];
+  // Grouped per point in the database, along the (point, hour) key; placed afterwards by the
+  // group's first hour (a group never straddles a local midnight, and gateways move rarely). Hour
+  // by hour each row is its own group: no grouping at all.
+  const base = db
+    .selectFrom('comfort_hour as ch')
+    .where('ch.point_id', 'in', [...new Set(placements.map((p) => Number(p.pointId)))])
     .where('ch.hour', '>=', from)
     .where('ch.hour', '<=', to)
     .where('ch.pmv', 'is not', null);
-  q =
-    'buildingId' in scope
-      ? q.where('b.id', '=', scope.buildingId)
-      : q.where('b.district_id', '=', scope.districtId);
-  const row = await q.executeTakeFirst();
-  return { points: Number(row?.points ?? 0), dwellings: Number(row?.dwellings ?? 0) };
+  const rows: {
+    pointId: unknown;
+    hour: unknown;
+    hours: unknown;
+    pmvSum: unknown;
+    ppdSum: unknown;
+    tdbSum: unknown;
+    rhSum: unknown;
+  }[] =
+    group.groupMs === HOUR && group.offsetMs === 0
+      ? await base
+          .select([
+            'ch.point_id as pointId',
+            'ch.hour as hour',
+            sql<number>`1`.as('hours'),
+            'ch.pmv as pmvSum',
+            'ch.ppd as ppdSum',
+            'ch.tdb as tdbSum',
+            'ch.rh as rhSum',
+          ])
+          .execute()
+      : await base
+          .select((eb) => [
+            'ch.point_id as pointId',
+            eb.fn.min('ch.hour').as('hour'),
+            eb.fn.countAll<number>().as('hours'),
+            eb.fn.sum<number>('ch.pmv').as('pmvSum'),
+            eb.fn.sum<number>('ch.ppd').as('ppdSum'),
+            eb.fn.sum<number>('ch.tdb').as('tdbSum'),
+            eb.fn.sum<number>('ch.rh').as('rhSum'),
+          ])
+          .groupBy(['ch.point_id', ...keys])
+          .execute();
+  // A point that stayed in one dwelling through the range is placed once, not hour by hour.
+  const byPoint = new Map<number, { dwellingId: number; validFrom: number; validTo: number }[]>();
+  for (const p of placements) {
+    const list = byPoint.get(Number(p.pointId)) ?? [];
+    list.push({
+      dwellingId: Number(p.dwellingId),
+      validFrom: Number(p.validFrom),
+      validTo: p.validTo === null ? Infinity : Number(p.validTo),
+    });
+    byPoint.set(Number(p.pointId), list);
+  }
+  const stayed = new Map<number, number>();
+  for (const [pointId, list] of byPoint)
+    if (list.length === 1 && list[0].validFrom <= from && list[0].validTo > to)
+      stayed.set(pointId, list[0].dwellingId);
+  const out: DwellingHourGroup[] = [];
+  for (const r of rows) {
+    const hour = Number(r.hour);
+    const pointId = Number(r.pointId);
+    const dwellingId =
+      stayed.get(pointId) ??
+      byPoint.get(pointId)?.find((p) => p.validFrom <= hour && p.validTo > hour)?.dwellingId;
+    if (dwellingId === undefined) continue;
+    out.push({
+      dwellingId,
+      hour,
+      hours: Number(r.hours),
+      pmvSum: Number(r.pmvSum),
+      ppdSum: Number(r.ppdSum),
+      tdbSum: Number(r.tdbSum),
+      rhSum: Number(r.rhSum),
+    });
+  }
+  return out;
+}
+
+/** The dwellings of a building that the caller sees, in floor and label order. */
+export async function listSeenDwellings(
+  db: Db,
+  buildingId: number,
+  visibility: Visibility,
+): Promise<{ dwellingId: number; label: string; floor: number | null }[]> {
+  return db
+    .selectFrom('dwelling as d')
+    .innerJoin('building as b', 'b.id', 'd.building_id')
+    .select(['d.id as dwellingId', 'd.label as label', 'd.floor as floor'])
+    .where('b.id', '=', buildingId)
+    .where(seenWhere(visibility, { dwelling: 'd.id', building: 'b.id' }))
+    .orderBy('d.floor')
+    .orderBy('d.label')
+    .execute();
 }

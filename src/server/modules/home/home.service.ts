@@ -8,7 +8,7 @@ import type { Principal } from '../../plugins/access.ts';
 import { badRequest } from '../../plugins/errors.ts';
 import type { ReadingsService } from '../readings/readings.service.ts';
 import type { RegistryService } from '../registry/registry.service.ts';
-import { energyPerDegreeDay, HDD_BASE_C, periodDegreeDays, relativeChange } from './hdd.ts';
+import { energyPerDegreeDay, HDD_BASE_C, periodDegreeDays, relativeChange } from '#common/energy/hdd.ts';
 import { findOutdoorStation } from './home.store.ts';
 import { drawTips, type HourValue, TIP_RULES } from './tips.ts';
 import { HOUR_MS, DAY_MS } from '#common/time.ts';

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { Tip, TipId, TipLevel } from '#common/api/home.ts';
 import type { Language } from '#common/api/news.ts';
-import { HDD_BASE_C } from './hdd.ts';
+import { HDD_BASE_C } from '#common/energy/hdd.ts';
 import { TIP_TEXTS } from './tips.texts.ts';
 
 /** The thresholds of the tips and where they come from. */
