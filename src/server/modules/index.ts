@@ -4,6 +4,7 @@ import { comfortModule } from './comfort/index.ts';
 import { homeModule } from './home/index.ts';
 import { installationsModule } from './installations/index.ts';
 import { kpiModule } from './kpi/index.ts';
+import { mobilityModule } from './mobility/index.ts';
 import { newsModule } from './news/index.ts';
 import { portalModule } from './portal/index.ts';
 import { readingsModule } from './readings/index.ts';
@@ -24,5 +25,6 @@ export const MODULES: readonly AnyModule[] = [
   installationsModule,
   homeModule,
   kpiModule,
+  mobilityModule,
   portalModule,
 ];
