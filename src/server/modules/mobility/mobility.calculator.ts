@@ -270,27 +270,32 @@ export class MobilityCalculator {
     const months = this.months(year, now);
     const yearP = yearPeriod(year, this.options.zone);
     const out: CalculatedMeasure[] = [];
-    const yearly = new Map<number, { charges: number; kwh: number; seconds: number; timed: number }>();
+    const yearly = new Map<
+      number,
+      { charges: number; kwh: number; seconds: number; timed: number; first: number }
+    >();
     for (const r of await store.chargeMonths(this.db, year * 100 + 1, year * 100 + 12)) {
       const c = byId.get(r.chargerId);
       const month = months.find((m) => m.key === r.month);
       if (!c || !month) continue;
-      const days = this.daysSoFar(month, now);
+      // Days the charger was followed: from its first charge of the period, up to now.
+      const days = this.daysSoFar({ start: Math.max(month.start, r.first), end: month.end }, now);
       const inputs = { charges: r.charges, energyKwh: r.kwh, secondsCharging: r.seconds, days };
       out.push(this.measure('MO_CHARGER_ENERGY', c.code, month, r.kwh, inputs));
       if (days > 0) out.push(this.measure('MO_CHARGES_PER_DAY', c.code, month, r.charges / days, inputs));
       if (r.timed > 0)
         out.push(this.measure('MO_CHARGE_DURATION', c.code, month, r.seconds / r.timed / 60, inputs));
-      const y = yearly.get(c.id) ?? { charges: 0, kwh: 0, seconds: 0, timed: 0 };
+      const y = yearly.get(c.id) ?? { charges: 0, kwh: 0, seconds: 0, timed: 0, first: r.first };
+      y.first = Math.min(y.first, r.first);
       y.charges += r.charges;
       y.kwh += r.kwh;
       y.seconds += r.seconds;
       y.timed += r.timed;
       yearly.set(c.id, y);
     }
-    const yearDays = this.daysSoFar(yearP, now);
     for (const [id, y] of yearly) {
       const code = (byId.get(id) as store.ChargerRow).code;
+      const yearDays = this.daysSoFar({ start: Math.max(yearP.start, y.first), end: yearP.end }, now);
       const inputs = { charges: y.charges, energyKwh: y.kwh, secondsCharging: y.seconds, days: yearDays };
       out.push(this.measure('MO_CHARGER_ENERGY', code, yearP, y.kwh, inputs));
       if (yearDays > 0)

@@ -509,6 +509,7 @@ export async function chargeMonths(db: Db, fromMonth: number, toMonth: number) {
       sql<number>`coalesce(sum(energy_kwh), 0)`.as('kwh'),
       sql<number>`coalesce(sum(duration_s), 0)`.as('s'),
       sql<number>`count(duration_s)`.as('timed'),
+      sql<number>`min(start_at)`.as('first'),
     ])
     .where('month', '>=', fromMonth)
     .where('month', '<=', toMonth)
@@ -521,6 +522,7 @@ export async function chargeMonths(db: Db, fromMonth: number, toMonth: number) {
     kwh: Number(r.kwh),
     seconds: Number(r.s),
     timed: Number(r.timed),
+    first: Number(r.first),
   }));
 }
 
