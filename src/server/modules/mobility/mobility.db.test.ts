@@ -13,7 +13,7 @@ const get = async (url: string, headers = transport) => {
   const res = await t.app.inject({ url: `/api/v1/mobility${url}`, headers });
   return {
     status: res.statusCode,
-    body: res.headers['content-type']?.includes('json') ? res.json() : res.body,
+    body: String(res.headers['content-type'] ?? '').includes('json') ? res.json() : res.body,
     res,
   };
 };

@@ -169,38 +169,36 @@ export async function ensureVehicle(
   return row.id;
 }
 
-/** Each vehicle's latest trip (by its end). */
+/** Each vehicle's latest trip (by its start): one indexed look-up per vehicle. */
 export async function latestTrips(db: Db, vehicleIds: readonly number[]): Promise<Map<number, TripRow>> {
-  if (vehicleIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('mobility_trip as t')
-    .selectAll('t')
-    .where('t.vehicle_id', 'in', vehicleIds)
-    .where('t.start_at', '=', (sub) =>
-      sub
-        .selectFrom('mobility_trip as u')
-        .select((eb) => eb.fn.max('u.start_at').as('m'))
-        .whereRef('u.vehicle_id', '=', 't.vehicle_id'),
-    )
-    .execute();
-  return new Map(rows.map((r) => [r.vehicle_id, r]));
+  const out = new Map<number, TripRow>();
+  for (const id of vehicleIds) {
+    const row = await db
+      .selectFrom('mobility_trip')
+      .selectAll()
+      .where('vehicle_id', '=', id)
+      .orderBy('start_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (row) out.set(id, row);
+  }
+  return out;
 }
 
-/** Each vehicle's latest charge. */
+/** Each vehicle's latest charge: one indexed look-up per vehicle. */
 export async function latestCharges(db: Db, vehicleIds: readonly number[]): Promise<Map<number, ChargeRow>> {
-  if (vehicleIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('mobility_charge as c')
-    .selectAll('c')
-    .where('c.vehicle_id', 'in', vehicleIds)
-    .where('c.start_at', '=', (sub) =>
-      sub
-        .selectFrom('mobility_charge as u')
-        .select((eb) => eb.fn.max('u.start_at').as('m'))
-        .whereRef('u.vehicle_id', '=', 'c.vehicle_id'),
-    )
-    .execute();
-  return new Map(rows.map((r) => [r.vehicle_id as number, r]));
+  const out = new Map<number, ChargeRow>();
+  for (const id of vehicleIds) {
+    const row = await db
+      .selectFrom('mobility_charge')
+      .selectAll()
+      .where('vehicle_id', '=', id)
+      .orderBy('start_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (row) out.set(id, row);
+  }
+  return out;
 }
 
 // --- Trips ---------------------------------------------------------------------------------------
@@ -405,20 +403,22 @@ export async function insertStatuses(db: Db, rows: NewStatus[]): Promise<void> {
 /** A charger's status changes within [from, to), with the one in force at `from`, oldest first. */
 export async function statusesWithin(db: Db, chargerIds: readonly number[], from: number, to: number) {
   if (chargerIds.length === 0) return [];
-  const before = await db
-    .selectFrom('mobility_charger_status as s')
-    .selectAll('s')
-    .where('s.charger_id', 'in', chargerIds)
-    .where('s.connector', '=', 0)
-    .where('s.at', '=', (sub) =>
-      sub
-        .selectFrom('mobility_charger_status as u')
-        .select((eb) => eb.fn.max('u.at').as('m'))
-        .whereRef('u.charger_id', '=', 's.charger_id')
-        .where('u.connector', '=', 0)
-        .where('u.at', '<', from),
-    )
-    .execute();
+  // The status in force at `from`: one indexed look-up per charger (a correlated max() would
+  // read the whole history of each).
+  const before: StatusRow[] = [];
+  for (const id of chargerIds) {
+    const row = await db
+      .selectFrom('mobility_charger_status')
+      .selectAll()
+      .where('charger_id', '=', id)
+      .where('at', '<', from)
+      .where('connector', '=', 0)
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (row) before.push(row);
+  }
   const within = await db
     .selectFrom('mobility_charger_status')
     .selectAll()
