@@ -36,11 +36,12 @@ describe('the application registry', () => {
     expect(ids).not.toContain('portal');
     expect(entries.find((e) => e.id === 'tv')?.entry).toBe('/tv');
     expect(entries.find((e) => e.id === 'installations')?.entry).toBe('/installations');
-    for (const planned of ['comfort-dashboards', 'municipal-energy', 'electric-bus'])
+    for (const planned of ['comfort-dashboards', 'municipal-energy'])
       expect(entries.find((e) => e.id === planned)?.entry, planned).toBeNull();
     expect(ids).toEqual(expect.arrayContaining(['energy-planning', 'city-3d', 'home']));
     // The KPI tool is here: its card opens it, and its "coming" card is gone.
     expect(entries.find((e) => e.id === 'kpi')?.entry).toBe('/kpi');
+    expect(entries.find((e) => e.id === 'electric-bus')?.entry).toBe('/bus');
     expect(ids).not.toContain('kpi-tool');
     expect(new Set(ids).size).toBe(ids.length);
   });
