@@ -297,10 +297,17 @@ export const MOBILITY_GRANULARITIES = ['month', 'year'] as const;
 export const MobilityKpiQuery = Type.Object({
   year: Type.Integer({ minimum: 2000, maximum: 2200, description: 'Calendar year (city time)' }),
   granularity: Type.Optional(StringEnum(MOBILITY_GRANULARITIES, 'month (default) or year')),
+  kpi: Type.Optional(
+    Type.String({
+      pattern: '^MO_[A-Z0-9_]+$',
+      description: 'One KPI, per bus, charger or line; without it, every KPI over all of them (resource `*`)',
+    }),
+  ),
 });
 export type MobilityKpiQuery = Static<typeof MobilityKpiQuery>;
 export const MobilityKpiExportQuery = Type.Object({
-  ...MobilityKpiQuery.properties,
+  year: MobilityKpiQuery.properties.year,
+  granularity: MobilityKpiQuery.properties.granularity,
   format: Format,
   lang: Type.Optional(StringEnum(['en', 'es', 'eu'] as const, 'Language of the KPI names (default en)')),
 });
@@ -309,7 +316,7 @@ export type MobilityKpiExportQuery = Static<typeof MobilityKpiExportQuery>;
 export const MobilityMeasureSchema = Type.Object({
   kpi: Type.String(),
   unit: Type.String(),
-  resource: Type.String({ description: 'Plate, charger code or line code' }),
+  resource: Type.String({ description: 'Plate, charger code or line code; `*` for all of them' }),
   periodStart: EpochMs('Start'),
   periodEnd: EpochMs('End, exclusive'),
   value: Type.Number(),

@@ -154,6 +154,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('mobility_trip_start_idx').on('mobility_trip').columns(['start_at']).execute();
   await db.schema
+    .createIndex('mobility_trip_line_day_idx')
+    .on('mobility_trip')
+    .columns(['line_id', 'day'])
+    .execute();
+  await db.schema
     .createIndex('mobility_trip_month_idx')
     .on('mobility_trip')
     .columns(['month', 'vehicle_id'])
@@ -220,6 +225,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createIndex('mobility_charge_start_idx')
     .on('mobility_charge')
     .columns(['charger_id', 'start_at'])
+    .execute();
+  await db.schema
+    .createIndex('mobility_charge_time_idx')
+    .on('mobility_charge')
+    .columns(['start_at'])
     .execute();
   await db.schema
     .createIndex('mobility_charge_vehicle_idx')

@@ -72,42 +72,43 @@ export interface MobilityKpiOptions {
   dieselKgCo2PerL: number;
 }
 
-/** The timetable of a line as the level-of-service KPIs read it. */
-interface Timetable {
+/** The timetables of every line, as the level-of-service KPIs read them. */
+interface Timetables {
   /** Which services run on a day YYYYMMDD. */
   services: (day: number) => number[];
-  /** Scheduled first departures of the line's trips per service, s after the day's start. */
-  trips: Map<number, number[]>;
-  /** Scheduled departures at the reference stop per service, s after the day's start, in order. */
-  reference: Map<number, number[]>;
+  /** Scheduled first departures per line and service, s after the day's start. */
+  trips: Map<number, Map<number, number[]>>;
+  /** Scheduled departures at each line's reference stop per service, s after the day's start. */
+  reference: Map<number, Map<number, number[]>>;
 }
 
-async function timetableOf(
-  db: Kysely<Database>,
-  lineId: number,
-  referenceStopId: number | null,
-): Promise<Timetable> {
+function pushTo(map: Map<number, Map<number, number[]>>, line: number, service: number, value: number) {
+  let byService = map.get(line);
+  if (!byService) map.set(line, (byService = new Map()));
+  const list = byService.get(service);
+  if (list) list.push(value);
+  else byService.set(service, [value]);
+}
+
+async function loadTimetables(db: Kysely<Database>): Promise<Timetables> {
   const { services, dates } = await store.listServices(db);
   const exceptions = new Map<string, number>(
     dates.map((d) => [`${d.service_id}|${d.date}`, d.exception_type]),
   );
-  const trips = new Map<number, number[]>();
-  for (const t of await store.scheduledTrips(db, lineId)) {
-    const list = trips.get(t.service_id) ?? [];
-    list.push(t.departure_s);
-    trips.set(t.service_id, list);
-  }
-  const reference = new Map<number, number[]>();
-  if (referenceStopId !== null)
-    for (const d of await store.departuresAt(db, lineId, referenceStopId)) {
-      const list = reference.get(d.service_id) ?? [];
-      list.push(d.departure_s);
-      reference.set(d.service_id, list);
-    }
+  const trips = new Map<number, Map<number, number[]>>();
+  for (const t of await store.allScheduledTrips(db)) pushTo(trips, t.line_id, t.service_id, t.departure_s);
+  const reference = new Map<number, Map<number, number[]>>();
+  for (const d of await store.referenceDepartures(db))
+    pushTo(reference, d.line_id, d.service_id, d.departure_s);
+  for (const byService of reference.values())
+    for (const list of byService.values()) list.sort((x, y) => x - y);
+  const cache = new Map<number, number[]>();
   return {
     services: (day) => {
+      let running = cache.get(day);
+      if (running) return running;
       const iso = isoDay(day);
-      return services
+      running = services
         .filter((s) => {
           const exception = exceptions.get(`${s.id}|${iso}`);
           if (exception === 1) return true;
@@ -115,10 +116,37 @@ async function timetableOf(
           return iso >= s.start_date && iso <= s.end_date && s.weekdays[weekdayOf(day)] === '1';
         })
         .map((s) => s.id);
+      cache.set(day, running);
+      return running;
     },
     trips,
     reference,
   };
+}
+
+/** What the timetable schedules for a line on a day, up to `until`: trips, and the span and intervals at the reference stop. */
+function scheduledOn(
+  timetables: Timetables,
+  lineId: number,
+  day: number,
+  dayStart: number,
+  until: number,
+): { trips: number; span: number; gaps: number } {
+  let trips = 0;
+  let first = Infinity;
+  let last = -Infinity;
+  let n = 0;
+  const limit = (until - dayStart) / 1000;
+  for (const service of timetables.services(day)) {
+    for (const s of timetables.trips.get(lineId)?.get(service) ?? []) if (s <= limit) trips++;
+    for (const s of timetables.reference.get(lineId)?.get(service) ?? []) {
+      if (s > limit) break;
+      first = Math.min(first, s);
+      last = Math.max(last, s);
+      n++;
+    }
+  }
+  return { trips, span: n > 1 ? (last - first) * 1000 : 0, gaps: n > 1 ? n - 1 : 0 };
 }
 
 /** The version of these formulas, part of every inputs version: bumped when a method changes. */
@@ -303,29 +331,53 @@ export class MobilityCalculator {
       if (y.timed > 0)
         out.push(this.measure('MO_CHARGE_DURATION', code, yearP, y.seconds / y.timed / 60, inputs));
     }
-    // Availability from the status history, up to now.
-    const history = await store.statusesWithin(
+    // Availability from the status history, up to now: the periods out of service, read with
+    // a window function in the database, and the status in force when the year began.
+    const until = Math.min(yearP.end, now);
+    const { out: outages, first } = await store.outOfServiceWithin(
       this.db,
-      chargers.map((c) => c.id),
       yearP.start,
-      Math.min(yearP.end, now),
+      until,
+      OUT_OF_SERVICE,
     );
-    const perCharger = new Map<number, { at: number; status: string }[]>();
-    for (const h of history) {
-      const list = perCharger.get(h.charger_id) ?? [];
-      list.push({ at: h.at, status: h.status });
-      perCharger.set(h.charger_id, list);
+    const before = new Map(
+      (
+        await store.statusesWithin(
+          this.db,
+          chargers.map((c) => c.id),
+          yearP.start,
+          yearP.start,
+        )
+      ).map((h) => [h.charger_id, h]),
+    );
+    const outagesOf = new Map<number, typeof outages>();
+    for (const o of outages) {
+      const list = outagesOf.get(o.chargerId) ?? [];
+      list.push(o);
+      outagesOf.set(o.chargerId, list);
     }
-    for (const [id, list] of perCharger) {
-      list.sort((a, b) => a.at - b.at);
-      const code = (byId.get(id) as store.ChargerRow).code;
+    for (const c of chargers) {
+      // The history as availability reads it: what was in force at the start, the first change,
+      // and each period out of service with its end.
+      const history: { at: number; status: string }[] = [];
+      const inForce = before.get(c.id);
+      if (inForce) history.push({ at: inForce.at, status: inForce.status });
+      const firstAt = first.get(c.id);
+      if (firstAt !== undefined) history.push({ at: firstAt, status: 'Available' });
+      for (const o of outagesOf.get(c.id) ?? []) {
+        history.push({ at: o.at, status: o.status });
+        if (o.until !== null) history.push({ at: o.until, status: 'Available' });
+      }
+      if (history.length === 0) continue;
+      // Changes at one instant: an outage wins over the marker of the first change.
+      history.sort((x, y) => x.at - y.at || (x.status === 'Available' ? -1 : 1));
       for (const p of [...months, { key: year, ...yearP }]) {
         const to = Math.min(p.end, now);
-        const value = availability(list, p.start, to);
+        const value = availability(history, p.start, to);
         if (value !== null)
           out.push(
-            this.measure('MO_CHARGER_AVAILABILITY', code, p, value, {
-              statusChanges: list.filter((h) => h.at >= p.start && h.at < to).length,
+            this.measure('MO_CHARGER_AVAILABILITY', c.code, p, value, {
+              outages: (outagesOf.get(c.id) ?? []).filter((o) => o.at >= p.start && o.at < to).length,
               until: to,
             }),
           );
@@ -336,59 +388,67 @@ export class MobilityCalculator {
 
   private async lines(year: number, now: number): Promise<CalculatedMeasure[]> {
     const out: CalculatedMeasure[] = [];
-    const zone = this.options.zone;
-    const yearP = yearPeriod(year, zone);
-    for (const line of await store.listLines(this.db)) {
-      const timetable = await timetableOf(this.db, line.id, line.reference_stop_id);
-      const firstDay = this.calendar.day(yearP.start);
-      const lastDay = this.calendar.day(Math.min(yearP.end, now) - 1);
-      const run = await store.tripDays(this.db, line.id, firstDay, lastDay);
-      const starts = await store.tripStarts(this.db, line.id, 0, yearP.start, Math.min(yearP.end, now));
-      const observedByDay = new Map<number, number[]>();
-      for (const s of starts) {
-        const list = observedByDay.get(s.day) ?? [];
-        list.push(s.start_at);
-        observedByDay.set(s.day, list);
-      }
-      const perDay = daysBetween(firstDay, lastDay).map((day) => {
-        const dayStart = this.calendar.startOfDay(day);
-        const services = timetable.services(day);
-        const due = (s: number) => dayStart + s * 1000 <= now;
-        const scheduled = services.flatMap((id) => timetable.trips.get(id) ?? []).filter(due).length;
-        const reference = services
-          .flatMap((id) => timetable.reference.get(id) ?? [])
-          .filter(due)
-          .sort((a, b) => a - b)
-          .map((s) => dayStart + s * 1000);
+    const yearP = yearPeriod(year, this.options.zone);
+    const lines = await store.listLines(this.db);
+    if (lines.length === 0) return out;
+    const timetables = await loadTimetables(this.db);
+    const until = Math.min(yearP.end, now);
+    const observed = new Map<string, Awaited<ReturnType<typeof store.lineDays>>[number]>();
+    for (const d of await store.lineDays(this.db, yearP.start, until))
+      observed.set(`${d.lineId}|${d.day}`, d);
+    const days = daysBetween(this.calendar.day(yearP.start), this.calendar.day(until - 1)).map((day) => ({
+      day,
+      start: this.calendar.startOfDay(day),
+    }));
+    const periods = [...this.months(year, now), { key: year, ...yearP }];
+    for (const line of lines) {
+      const perDay = days.map(({ day, start }) => {
+        const scheduled = scheduledOn(timetables, line.id, day, start, now);
+        const seen = observed.get(`${line.id}|${day}`);
         return {
-          day,
-          dayStart,
+          start,
           scheduled,
-          run: run.get(day) ?? 0,
-          reference,
-          observed: observedByDay.get(day) ?? [],
+          run: seen?.trips ?? 0,
+          observedSpan: seen && seen.departures > 1 ? (seen.last as number) - (seen.first as number) : 0,
+          observedGaps: seen && seen.departures > 1 ? seen.departures - 1 : 0,
         };
       });
-      const periods = [...this.months(year, now), { key: year, ...yearP }];
       for (const p of periods) {
-        const days = perDay.filter((d) => d.dayStart >= p.start && d.dayStart < p.end);
-        const scheduled = days.reduce((s, d) => s + d.scheduled, 0);
-        const ran = days.reduce((s, d) => s + d.run, 0);
+        const within = perDay.filter((d) => d.start >= p.start && d.start < p.end);
+        const sum = (f: (d: (typeof within)[number]) => number) => within.reduce((s, d) => s + f(d), 0);
+        const scheduled = sum((d) => d.scheduled.trips);
+        const ran = sum((d) => d.run);
         if (scheduled > 0)
           out.push(
             this.measure('MO_SERVICE_TRIPS', line.code, p, (100 * ran) / scheduled, {
               tripsRun: ran,
               tripsScheduled: scheduled,
-              days: days.length,
+              days: within.length,
             }),
           );
-        const scheduledHeadway = meanInterval(days.map((d) => d.reference));
-        const observedHeadway = meanInterval(days.map((d) => d.observed));
-        const inputs = { referenceStopId: line.reference_stop_id, days: days.length };
-        if (scheduledHeadway !== null)
-          out.push(this.measure('MO_HEADWAY_SCHEDULED', line.code, p, scheduledHeadway, inputs));
-        if (observedHeadway !== null)
-          out.push(this.measure('MO_HEADWAY_OBSERVED', line.code, p, observedHeadway, inputs));
+        const inputs = { referenceStopId: line.reference_stop_id, days: within.length };
+        const scheduledGaps = sum((d) => d.scheduled.gaps);
+        if (scheduledGaps > 0)
+          out.push(
+            this.measure(
+              'MO_HEADWAY_SCHEDULED',
+              line.code,
+              p,
+              sum((d) => d.scheduled.span) / scheduledGaps / 60_000,
+              inputs,
+            ),
+          );
+        const observedGaps = sum((d) => d.observedGaps);
+        if (observedGaps > 0)
+          out.push(
+            this.measure(
+              'MO_HEADWAY_OBSERVED',
+              line.code,
+              p,
+              sum((d) => d.observedSpan) / observedGaps / 60_000,
+              inputs,
+            ),
+          );
       }
     }
     return out;
@@ -398,31 +458,30 @@ export class MobilityCalculator {
   async today(now: number) {
     const day = this.calendar.day(now);
     const dayStart = this.calendar.startOfDay(day);
-    const out = [];
-    for (const line of await store.listLines(this.db)) {
-      const timetable = await timetableOf(this.db, line.id, line.reference_stop_id);
-      const services = timetable.services(day);
-      const all = services.flatMap((id) => timetable.trips.get(id) ?? []);
-      const soFar = all.filter((s) => dayStart + s * 1000 <= now).length;
-      const run = (await store.tripDays(this.db, line.id, day, day)).get(day) ?? 0;
-      const reference = services
-        .flatMap((id) => timetable.reference.get(id) ?? [])
-        .filter((s) => dayStart + s * 1000 <= now)
-        .sort((a, b) => a - b)
-        .map((s) => dayStart + s * 1000);
-      const observed = (await store.tripStarts(this.db, line.id, 0, dayStart, now + 1)).map(
-        (s) => s.start_at,
-      );
-      out.push({
+    const lines = await store.listLines(this.db);
+    if (lines.length === 0) return [];
+    const timetables = await loadTimetables(this.db);
+    const seen = new Map(
+      (await store.lineDays(this.db, dayStart, now + 1))
+        .filter((d) => d.day === day)
+        .map((d) => [d.lineId, d]),
+    );
+    return lines.map((line) => {
+      const all = scheduledOn(timetables, line.id, day, dayStart, dayStart + 2 * DAY_MS);
+      const soFar = scheduledOn(timetables, line.id, day, dayStart, now);
+      const s = seen.get(line.id);
+      return {
         line: line.code,
-        tripsScheduled: all.length,
-        tripsScheduledSoFar: soFar,
-        tripsRun: run,
-        scheduledHeadwayMin: meanInterval([reference]),
-        observedHeadwayMin: meanInterval([observed]),
-      });
-    }
-    return out;
+        tripsScheduled: all.trips,
+        tripsScheduledSoFar: soFar.trips,
+        tripsRun: s?.trips ?? 0,
+        scheduledHeadwayMin: soFar.gaps > 0 ? soFar.span / soFar.gaps / 60_000 : null,
+        observedHeadwayMin:
+          s && s.departures > 1
+            ? ((s.last as number) - (s.first as number)) / (s.departures - 1) / 60_000
+            : null,
+      };
+    });
   }
 }
 

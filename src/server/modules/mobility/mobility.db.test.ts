@@ -56,7 +56,7 @@ describe('the demo bus line', () => {
   });
 
   it('uses more energy per km in cold months', async () => {
-    const kpis = (await get('/kpis?year=2026')).body;
+    const kpis = (await get('/kpis?year=2026&kpi=MO_BUS_ENERGY_PER_KM')).body;
     const perKm = (month: number) =>
       kpis.items
         .filter(
@@ -111,13 +111,27 @@ describe('the mobility KPIs', () => {
   });
 
   it('level of service, charger availability and charges per day have values in range', async () => {
-    const kpis = (await get('/kpis?year=2026&granularity=year')).body.items as {
-      kpi: string;
-      resource: string;
-      value: number;
-    }[];
+    const year = async (kpi: string) =>
+      (await get(`/kpis?year=2026&granularity=year&kpi=${kpi}`)).body.items as {
+        kpi: string;
+        resource: string;
+        value: number;
+      }[];
+    const kpis = [
+      ...(await year('MO_SERVICE_TRIPS')),
+      ...(await year('MO_HEADWAY_SCHEDULED')),
+      ...(await year('MO_HEADWAY_OBSERVED')),
+      ...(await year('MO_CHARGER_AVAILABILITY')),
+      ...(await year('MO_CHARGES_PER_DAY')),
+      ...(await year('MO_CHARGE_DURATION')),
+    ];
     const value = (kpi: string, resource: string) =>
       kpis.find((m) => m.kpi === kpi && m.resource === resource)?.value;
+    // Without a KPI named, each KPI over all its resources.
+    const all = (await get('/kpis?year=2026&granularity=year')).body.items as { kpi: string; resource: string }[];
+    expect(new Set(all.map((m) => m.resource))).toEqual(new Set(['*']));
+    expect(all.map((m) => m.kpi)).toContain('MO_CHARGER_AVAILABILITY');
+    expect((await get('/kpis?year=2026&kpi=EN_FINAL')).status).toBe(400);
     // About one trip in 70 is missed.
     expect(value('MO_SERVICE_TRIPS', '2')).toBeGreaterThan(95);
     expect(value('MO_SERVICE_TRIPS', '2')).toBeLessThan(100);

@@ -399,20 +399,21 @@ export const mobilityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
-        summary: 'The mobility KPIs of a year, per month or for the whole year',
+        summary:
+          'The mobility KPIs of a year, per month or for the whole year: all together, or one per bus, charger or line',
         querystring: MobilityKpiQuery,
         response: { 200: MobilityKpisSchema, ...problems },
       },
       config: read,
     },
-    async (request) => service.kpis(request.query.year, request.query.granularity),
+    async (request) => service.kpis(request.query.year, request.query.granularity, request.query.kpi),
   );
   app.get(
     '/mobility/kpis/export',
     {
       schema: {
         tags,
-        summary: 'The mobility KPIs of a year as CSV or XLSX',
+        summary: 'The mobility KPIs of a year as CSV or XLSX, per bus, charger and line',
         querystring: MobilityKpiExportQuery,
         response: { 200: FILE, ...problems },
       },
@@ -420,14 +421,14 @@ export const mobilityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { format = 'csv', year, granularity } = request.query;
-      const kpis = await service.kpis(year, granularity);
+      const measures = await service.measures(year, granularity ?? 'month');
       return sendFile(
         request,
         reply,
         'kpis',
         format,
         ['KPI', 'Unit', 'Resource', 'PeriodStart', 'PeriodEnd', 'Value'],
-        kpis.items.map((m) => [m.kpi, m.unit, m.resource, iso(m.periodStart), iso(m.periodEnd), m.value]),
+        measures.map((m) => [m.kpi, m.unit, m.resource, iso(m.periodStart), iso(m.periodEnd), m.value]),
         { year, granularity },
       );
     },

@@ -156,12 +156,31 @@ export class MobilityService {
 
   // --- Vehicles ----------------------------------------------------------------------------------
 
+  /**
+   * Vehicles with their state: the fleet's trips and charges of the last day are read at once;
+   * only a vehicle without any then is looked up on its own.
+   */
   private async vehiclesOf(rows: store.VehicleRow[]): Promise<Vehicle[]> {
     const now = this.clock();
-    const ids = rows.map((r) => r.id);
-    const [trips, charges, positions, lines] = await Promise.all([
-      store.latestTrips(this.db, ids),
-      store.latestCharges(this.db, ids),
+    const ids = new Set(rows.map((r) => r.id));
+    const recent = await store.recentActivity(this.db, now - SILENT_MS, now);
+    type LastTrip = { start_at: number; end_at: number };
+    type LastCharge = LastTrip & { soc_start_pct: number | null; soc_end_pct: number | null };
+    const trips = new Map<number, LastTrip>();
+    for (const t of recent.trips)
+      if (ids.has(t.vehicle_id) && (trips.get(t.vehicle_id)?.start_at ?? -Infinity) < t.start_at)
+        trips.set(t.vehicle_id, { start_at: t.start_at, end_at: t.end_at });
+    const charges = new Map<number, LastCharge>();
+    for (const c of recent.charges) {
+      const id = c.vehicle_id as number;
+      if (ids.has(id) && (charges.get(id)?.start_at ?? -Infinity) < c.start_at)
+        charges.set(id, { ...c, end_at: c.end_at ?? Infinity });
+    }
+    const quiet = rows.filter((r) => !trips.has(r.id) && !charges.has(r.id)).map((r) => r.id);
+    for (const [id, t] of await store.latestTrips(this.db, quiet)) trips.set(id, t);
+    for (const [id, c] of await store.latestCharges(this.db, quiet))
+      charges.set(id, { ...c, end_at: c.end_at ?? Infinity });
+    const [positions, lines] = await Promise.all([
       this.positions.latest(rows.map((r) => r.plate)),
       store.listLines(this.db),
     ]);
@@ -171,14 +190,14 @@ export class MobilityService {
       const charge = charges.get(r.id);
       const position = positions.get(r.plate) ?? null;
       let state: VehicleState = 'idle';
-      if (charge && charge.start_at <= now && (charge.end_at === null || charge.end_at > now))
-        state = 'charging';
+      if (charge && charge.start_at <= now && charge.end_at > now) state = 'charging';
       else if (trip && trip.start_at <= now && trip.end_at > now) state = 'running';
-      const lastSeenAt = Math.max(
-        trip?.end_at ?? -Infinity,
-        charge?.end_at ?? charge?.start_at ?? -Infinity,
-        position?.at ?? -Infinity,
-      );
+      const chargeSeen = charge
+        ? Number.isFinite(charge.end_at)
+          ? charge.end_at
+          : charge.start_at
+        : -Infinity;
+      const lastSeenAt = Math.max(trip?.end_at ?? -Infinity, chargeSeen, position?.at ?? -Infinity);
       const seen = Number.isFinite(lastSeenAt) ? Math.min(lastSeenAt, now) : null;
       if (state === 'idle' && (seen === null || now - seen > SILENT_MS)) state = 'unknown';
       return {
@@ -492,32 +511,61 @@ export class MobilityService {
     };
   }
 
-  /** The mobility KPIs of a year, per month or for the year. */
-  async kpis(year: number, granularity: 'month' | 'year' = 'month'): Promise<MobilityKpis> {
+  /**
+   * The mobility KPIs of a year, per month or for the year: every KPI over all its buses,
+   * chargers or lines (summed or averaged as the KPI says), or one KPI per each of them.
+   */
+  async kpis(year: number, granularity: 'month' | 'year' = 'month', kpi?: string): Promise<MobilityKpis> {
+    const period = yearPeriod(year, this.zone);
+    const years = await this.kpiYears();
+    if (kpi !== undefined) {
+      if (!(MOBILITY_KPIS as readonly string[]).includes(kpi))
+        throw badRequest(`kpi: ${kpi} is not a mobility KPI (${MOBILITY_KPIS.join(', ')}).`);
+      return { year, granularity, years, items: await this.measures(year, granularity, [kpi]) };
+    }
+    const items = [];
+    for (const code of MOBILITY_KPIS) {
+      const totals = await this.kpi.store.totals({
+        kpi: code,
+        granularity,
+        breakdown: '',
+        from: period.start,
+        to: period.end,
+      });
+      for (const t of totals.items)
+        if (t.periodStart >= period.start && t.periodEnd <= period.end)
+          items.push({
+            kpi: code,
+            unit: totals.unit,
+            resource: '*',
+            periodStart: t.periodStart,
+            periodEnd: t.periodEnd,
+            value: t.value,
+          });
+    }
+    return { year, granularity, years, items };
+  }
+
+  /** Every value of some mobility KPIs in a year, per resource. */
+  async measures(year: number, granularity: 'month' | 'year', codes: readonly string[] = MOBILITY_KPIS) {
     const period = yearPeriod(year, this.zone);
     const { rows, defs } = await this.kpi.store.allMeasures(
-      { kpi: [...MOBILITY_KPIS], granularity, from: period.start, to: period.end, breakdown: '' },
-      50_000,
+      { kpi: [...codes], granularity, from: period.start, to: period.end, breakdown: '' },
+      100_000,
     );
-    const years = await this.kpiYears();
-    return {
-      year,
-      granularity,
-      years,
-      items: rows
-        .filter((r) => r.period_start >= period.start && r.period_end <= period.end)
-        .map((r) => {
-          const def = defs.get(r.kpi_id);
-          return {
-            kpi: def?.code ?? '',
-            unit: def?.unit ?? '',
-            resource: r.resource,
-            periodStart: r.period_start,
-            periodEnd: r.period_end,
-            value: r.value,
-          };
-        }),
-    };
+    return rows
+      .filter((r) => r.period_start >= period.start && r.period_end <= period.end)
+      .map((r) => {
+        const def = defs.get(r.kpi_id);
+        return {
+          kpi: def?.code ?? '',
+          unit: def?.unit ?? '',
+          resource: r.resource,
+          periodStart: r.period_start,
+          periodEnd: r.period_end,
+          value: r.value,
+        };
+      });
   }
 
   /** Years with mobility KPIs, newest first. */

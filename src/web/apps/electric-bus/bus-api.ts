@@ -62,8 +62,9 @@ export const listStatusHistory = (id: number, cursor?: string, signal?: AbortSig
 export const getChargerDays = (id: number, period: { from: number; to: number }, signal?: AbortSignal) =>
   get<{ items: ChargerDay[] }>(`/chargers/${id}/days`, period, signal);
 
-export const getKpis = (year: number, granularity: 'month' | 'year', signal?: AbortSignal) =>
-  get<MobilityKpis>('/kpis', { year, granularity }, signal);
+/** The mobility KPIs of a year: every KPI over all (without `kpi`), or one per bus, charger or line. */
+export const getKpis = (year: number, granularity: 'month' | 'year', kpi?: string, signal?: AbortSignal) =>
+  get<MobilityKpis>('/kpis', { year, granularity, kpi }, signal);
 
 /** Downloads an export of the API (trips, charges, KPIs) as CSV or XLSX. */
 export async function download(path: string, params: object, format: ExportFormat): Promise<void> {
