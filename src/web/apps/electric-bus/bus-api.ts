@@ -3,6 +3,7 @@ import type {
   Charger,
   ChargerDay,
   ExportFormat,
+  FleetStatus,
   LineDetail,
   Line,
   MobilityKpis,
@@ -73,3 +74,6 @@ export async function download(path: string, params: object, format: ExportForma
   saveFile(url, name);
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** The fleet platform adapter: each list's cursor and back-off, and the records kept out (admins). */
+export const getFleetStatus = (signal?: AbortSignal) => get<FleetStatus>('/fleet', {}, signal);
