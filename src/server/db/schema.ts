@@ -65,6 +65,10 @@ export interface Database {
   mobility_charge: MobilityChargeTable;
   mobility_rejection: MobilityRejectionTable;
   mobility_feed_state: MobilityFeedStateTable;
+  mobility_vehicle_day: MobilityVehicleDayTable;
+  mobility_line_day: MobilityLineDayTable;
+  mobility_charger_day: MobilityChargerDayTable;
+  mobility_charger_status_day: MobilityChargerStatusDayTable;
 }
 
 export interface MediumTable {
@@ -775,4 +779,41 @@ export interface MobilityFeedStateTable {
   last_error: string | null;
   stored: number;
   rejected: number;
+}
+
+/** Day rollups of the mobility KPIs: per vehicle, line and charger and local day (YYYYMMDD). */
+export interface MobilityVehicleDayTable {
+  vehicle_id: number;
+  day: number;
+  trips: number;
+  distance_km: number;
+  consumption_kwh: number;
+}
+
+export interface MobilityLineDayTable {
+  line_id: number;
+  day: number;
+  trips: number;
+  departures: number;
+  first_departure: number | null;
+  last_departure: number | null;
+}
+
+export interface MobilityChargerDayTable {
+  charger_id: number;
+  day: number;
+  charges: number;
+  energy_kwh: number;
+  charge_s: number;
+  timed: number;
+  first_at: number;
+}
+
+export interface MobilityChargerStatusDayTable {
+  charger_id: number;
+  day: number;
+  known_ms: number;
+  out_ms: number;
+  changes: number;
+  last_status: string;
 }

@@ -237,6 +237,52 @@ export async function up(db: Kysely<any>): Promise<void> {
     .columns(['vehicle_id', 'start_at'])
     .execute();
 
+  // Day rollups, kept current as trips, charges and status changes arrive, so that a year of a
+  // city's KPIs reads days, not millions of trips: per vehicle, line and charger and local day.
+  await db.schema
+    .createTable('mobility_vehicle_day')
+    .addColumn('vehicle_id', 'bigint', (c) => c.notNull())
+    .addColumn('day', 'integer', (c) => c.notNull())
+    .addColumn('trips', 'integer', (c) => c.notNull())
+    .addColumn('distance_km', t.double, (c) => c.notNull())
+    .addColumn('consumption_kwh', t.double, (c) => c.notNull())
+    .addPrimaryKeyConstraint('mobility_vehicle_day_pk', ['vehicle_id', 'day'])
+    .execute();
+  await db.schema
+    .createTable('mobility_line_day')
+    .addColumn('line_id', 'bigint', (c) => c.notNull())
+    .addColumn('day', 'integer', (c) => c.notNull())
+    .addColumn('trips', 'integer', (c) => c.notNull())
+    // Departures from the first stop outbound (direction 0): how many, the first and the last.
+    .addColumn('departures', 'integer', (c) => c.notNull())
+    .addColumn('first_departure', 'bigint')
+    .addColumn('last_departure', 'bigint')
+    .addPrimaryKeyConstraint('mobility_line_day_pk', ['line_id', 'day'])
+    .execute();
+  await db.schema
+    .createTable('mobility_charger_day')
+    .addColumn('charger_id', 'bigint', (c) => c.notNull())
+    .addColumn('day', 'integer', (c) => c.notNull())
+    .addColumn('charges', 'integer', (c) => c.notNull())
+    .addColumn('energy_kwh', t.double, (c) => c.notNull())
+    .addColumn('charge_s', t.double, (c) => c.notNull())
+    .addColumn('timed', 'integer', (c) => c.notNull())
+    .addColumn('first_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('mobility_charger_day_pk', ['charger_id', 'day'])
+    .execute();
+  // Per charger and day, the time its status was known and the part out of service (Faulted or
+  // Unavailable), up to the day's end, and its status at the end of the day.
+  await db.schema
+    .createTable('mobility_charger_status_day')
+    .addColumn('charger_id', 'bigint', (c) => c.notNull())
+    .addColumn('day', 'integer', (c) => c.notNull())
+    .addColumn('known_ms', 'bigint', (c) => c.notNull())
+    .addColumn('out_ms', 'bigint', (c) => c.notNull())
+    .addColumn('changes', 'integer', (c) => c.notNull())
+    .addColumn('last_status', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('mobility_charger_status_day_pk', ['charger_id', 'day'])
+    .execute();
+
   // Records of the fleet platform that were kept out, and why (shown to admins).
   await t
     .withId(db.schema.createTable('mobility_rejection'))

@@ -3,6 +3,7 @@ import { DAY_MS, MINUTE_MS } from '#common/time.ts';
 import type { Database, MobilitySource } from '../../db/schema.ts';
 import { hash01, outdoorTemperature, smoothNoise } from '../../demo/signals.ts';
 import { isoDay, LocalCalendar, weekdayOf } from './local-calendar.ts';
+import { refreshDays } from './mobility-rollups.store.ts';
 import * as store from './mobility.store.ts';
 
 /**
@@ -437,12 +438,16 @@ export async function simulateFleet(
   let trips: store.NewTrip[] = [];
   let charges: store.NewCharge[] = [];
   let statuses: store.NewStatus[] = [];
+  let pendingFirst: number | undefined;
+  let pendingLast = firstDay;
   const flush = async () => {
     await db.transaction().execute(async (trx) => {
       await store.upsertTrips(trx, trips);
       await store.upsertCharges(trx, charges);
       await store.insertStatuses(trx, statuses);
+      if (pendingFirst !== undefined) await refreshDays(trx, calendar, pendingFirst, pendingLast);
     });
+    pendingFirst = undefined;
     report.trips += trips.length;
     report.charges += charges.length;
     report.statuses += statuses.length;
@@ -496,8 +501,8 @@ export async function simulateFleet(
             direction,
             start_at: start,
             end_at: end,
-            day,
-            month: Math.floor(day / 100),
+            day: calendar.day(start),
+            month: calendar.month(start),
             distance_km: distance,
             duration_s: durationS,
             avg_speed_kmh: round(distance / (durationS / 3600), 2),
@@ -535,8 +540,8 @@ export async function simulateFleet(
               id_tag: bus.plate,
               start_at: chargeStart,
               end_at: chargeEnd,
-              day,
-              month: Math.floor(day / 100),
+              day: calendar.day(chargeStart),
+              month: calendar.month(chargeStart),
               duration_s: Math.round((chargeEnd - chargeStart) / 1000),
               energy_kwh: round(energy, 3),
               meter_start_wh: null,
@@ -614,8 +619,8 @@ export async function simulateFleet(
           id_tag: bus.plate,
           start_at: start,
           end_at: end,
-          day: nextDay(day),
-          month: Math.floor(nextDay(day) / 100),
+          day: calendar.day(start),
+          month: calendar.month(start),
           duration_s: Math.round((end - start) / 1000),
           energy_kwh: round(energy, 3),
           meter_start_wh: null,
@@ -634,6 +639,8 @@ export async function simulateFleet(
       });
     }
     onDay?.(day);
+    pendingFirst ??= day;
+    pendingLast = day;
     if (trips.length + charges.length + statuses.length > 20_000) await flush();
     day = nextDay(day);
     dayStart = nextStart;

@@ -1,7 +1,8 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database, MobilitySource } from '../../db/schema.ts';
 import type { ChargeRecord, ChargerRecord, TripRecord } from './fleet-records.ts';
 import { LocalCalendar } from './local-calendar.ts';
+import { refreshDays, refreshStatusDays } from './mobility-rollups.store.ts';
 import * as store from './mobility.store.ts';
 
 /**
@@ -48,6 +49,12 @@ export class MobilityIngest {
     return new Map((await store.listLines(this.db)).map((l) => [l.code, l.id]));
   }
 
+  /** The day rollups of the local days some records fall in. */
+  private async refresh(db: Transaction<Database>, days: readonly number[]): Promise<void> {
+    if (days.length === 0) return;
+    await refreshDays(db, this.calendar, Math.min(...days), Math.max(...days));
+  }
+
   /** Stores trips; returns how many. */
   async trips(records: readonly TripRecord[], source: MobilitySource, now: number): Promise<number> {
     if (records.length === 0) return 0;
@@ -82,7 +89,13 @@ export class MobilityIngest {
         received_at: now,
       };
     });
-    await this.db.transaction().execute((trx) => store.upsertTrips(trx, rows));
+    await this.db.transaction().execute(async (trx) => {
+      await store.upsertTrips(trx, rows);
+      await this.refresh(
+        trx,
+        rows.map((r) => r.day),
+      );
+    });
     return rows.length;
   }
 
@@ -111,11 +124,14 @@ export class MobilityIngest {
           source,
           updated_at: r.updatedAt,
         });
-        if (!before || before.status !== r.status)
+        if (!before || before.status !== r.status) {
           await store.insertStatuses(trx, [
             { charger_id: id, connector: 0, status: r.status, error_code: null, at: r.updatedAt, source },
           ]);
-        else
+          // The change holds from its day on, up to today.
+          const day = this.calendar.day(r.updatedAt);
+          await refreshStatusDays(trx, this.calendar, day, Math.max(day, this.calendar.day(now)), [id]);
+        } else
           // The same status goes on: it has held since the earlier change.
           await trx
             .updateTable('mobility_charger')
@@ -162,7 +178,13 @@ export class MobilityIngest {
       source,
       received_at: now,
     }));
-    await this.db.transaction().execute((trx) => store.upsertCharges(trx, rows));
+    await this.db.transaction().execute(async (trx) => {
+      await store.upsertCharges(trx, rows);
+      await this.refresh(
+        trx,
+        rows.map((r) => r.day),
+      );
+    });
     return { stored: rows.length, unknownCharger };
   }
 }

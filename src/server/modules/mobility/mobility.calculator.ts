@@ -6,6 +6,7 @@ import type { Database } from '../../db/schema.ts';
 import type { KpiServices } from '../kpi/kpi-services.ts';
 import type { CalculatedMeasure } from '../kpi/kpi.service.ts';
 import { daysBetween, isoDay, LocalCalendar, monthPeriod, weekdayOf, yearPeriod } from './local-calendar.ts';
+import * as rollups from './mobility-rollups.store.ts';
 import * as store from './mobility.store.ts';
 
 // --- The formulas, on their own so they can be checked by hand ------------------------------------
@@ -224,10 +225,23 @@ export class MobilityCalculator {
     const vehicles = new Map((await store.allVehicles(this.db)).map((v) => [v.id, v]));
     const gridAt = await this.kpi.calculators.factorLookup('electricity');
     const months = this.months(year, now);
-    const rows = await store.tripMonths(this.db, year * 100 + 1, year * 100 + 12);
+    // Per vehicle and month, from the day rollups.
+    const sums = new Map<
+      string,
+      { vehicleId: number; month: number; trips: number; km: number; kwh: number }
+    >();
+    for (const d of await rollups.vehicleDays(this.db, year * 10_000 + 101, year * 10_000 + 1231)) {
+      const month = Math.floor(d.day / 100);
+      const key = `${d.vehicle_id}|${month}`;
+      const sum = sums.get(key) ?? { vehicleId: d.vehicle_id, month, trips: 0, km: 0, kwh: 0 };
+      sum.trips += d.trips;
+      sum.km += d.distance_km;
+      sum.kwh += d.consumption_kwh;
+      sums.set(key, sum);
+    }
     const out: CalculatedMeasure[] = [];
     const yearly = new Map<number, { km: number; kwh: number; co2: number; trips: number; diesel: number }>();
-    for (const r of rows) {
+    for (const r of sums.values()) {
       const v = vehicles.get(r.vehicleId);
       const month = months.find((m) => m.key === r.month);
       if (!v || !month) continue;
@@ -297,90 +311,86 @@ export class MobilityCalculator {
     const byId = new Map(chargers.map((c) => [c.id, c]));
     const months = this.months(year, now);
     const yearP = yearPeriod(year, this.options.zone);
+    const periods = [...months, { key: year, ...yearP }];
+    const first = year * 10_000 + 101;
+    const last = year * 10_000 + 1231;
     const out: CalculatedMeasure[] = [];
-    const yearly = new Map<
-      number,
-      { charges: number; kwh: number; seconds: number; timed: number; first: number }
-    >();
-    for (const r of await store.chargeMonths(this.db, year * 100 + 1, year * 100 + 12)) {
-      const c = byId.get(r.chargerId);
-      const month = months.find((m) => m.key === r.month);
-      if (!c || !month) continue;
-      // Days the charger was followed: from its first charge of the period, up to now.
-      const days = this.daysSoFar({ start: Math.max(month.start, r.first), end: month.end }, now);
-      const inputs = { charges: r.charges, energyKwh: r.kwh, secondsCharging: r.seconds, days };
-      out.push(this.measure('MO_CHARGER_ENERGY', c.code, month, r.kwh, inputs));
-      if (days > 0) out.push(this.measure('MO_CHARGES_PER_DAY', c.code, month, r.charges / days, inputs));
-      if (r.timed > 0)
-        out.push(this.measure('MO_CHARGE_DURATION', c.code, month, r.seconds / r.timed / 60, inputs));
-      const y = yearly.get(c.id) ?? { charges: 0, kwh: 0, seconds: 0, timed: 0, first: r.first };
-      y.first = Math.min(y.first, r.first);
-      y.charges += r.charges;
-      y.kwh += r.kwh;
-      y.seconds += r.seconds;
-      y.timed += r.timed;
-      yearly.set(c.id, y);
-    }
-    for (const [id, y] of yearly) {
-      const code = (byId.get(id) as store.ChargerRow).code;
-      const yearDays = this.daysSoFar({ start: Math.max(yearP.start, y.first), end: yearP.end }, now);
-      const inputs = { charges: y.charges, energyKwh: y.kwh, secondsCharging: y.seconds, days: yearDays };
-      out.push(this.measure('MO_CHARGER_ENERGY', code, yearP, y.kwh, inputs));
-      if (yearDays > 0)
-        out.push(this.measure('MO_CHARGES_PER_DAY', code, yearP, y.charges / yearDays, inputs));
-      if (y.timed > 0)
-        out.push(this.measure('MO_CHARGE_DURATION', code, yearP, y.seconds / y.timed / 60, inputs));
-    }
-    // Availability from the status history, up to now: the periods out of service, read with
-    // a window function in the database, and the status in force when the year began.
-    const until = Math.min(yearP.end, now);
-    const { out: outages, first } = await store.outOfServiceWithin(
-      this.db,
-      yearP.start,
-      until,
-      OUT_OF_SERVICE,
-    );
-    const before = new Map(
-      (
-        await store.statusesWithin(
-          this.db,
-          chargers.map((c) => c.id),
-          yearP.start,
-          yearP.start,
-        )
-      ).map((h) => [h.charger_id, h]),
-    );
-    const outagesOf = new Map<number, typeof outages>();
-    for (const o of outages) {
-      const list = outagesOf.get(o.chargerId) ?? [];
-      list.push(o);
-      outagesOf.set(o.chargerId, list);
-    }
+    // Charges, per charger and period, from the day rollups.
+    const days = await rollups.chargerDays(this.db, first, last);
     for (const c of chargers) {
-      // The history as availability reads it: what was in force at the start, the first change,
-      // and each period out of service with its end.
-      const history: { at: number; status: string }[] = [];
-      const inForce = before.get(c.id);
-      if (inForce) history.push({ at: inForce.at, status: inForce.status });
-      const firstAt = first.get(c.id);
-      if (firstAt !== undefined) history.push({ at: firstAt, status: 'Available' });
-      for (const o of outagesOf.get(c.id) ?? []) {
-        history.push({ at: o.at, status: o.status });
-        if (o.until !== null) history.push({ at: o.until, status: 'Available' });
+      const own = days.filter((d) => d.charger_id === c.id);
+      for (const p of periods) {
+        const inPeriod = own.filter((d) => (p.key === year ? true : Math.floor(d.day / 100) === p.key));
+        if (inPeriod.length === 0) continue;
+        const charges = inPeriod.reduce((s, d) => s + d.charges, 0);
+        const kwh = inPeriod.reduce((s, d) => s + d.energy_kwh, 0);
+        const seconds = inPeriod.reduce((s, d) => s + d.charge_s, 0);
+        const timed = inPeriod.reduce((s, d) => s + d.timed, 0);
+        const firstAt = Math.min(...inPeriod.map((d) => d.first_at));
+        // Days the charger was followed: from its first charge of the period, up to now.
+        const followed = this.daysSoFar({ start: Math.max(p.start, firstAt), end: p.end }, now);
+        const inputs = { charges, energyKwh: kwh, secondsCharging: seconds, days: followed };
+        out.push(this.measure('MO_CHARGER_ENERGY', c.code, p, kwh, inputs));
+        if (followed > 0) out.push(this.measure('MO_CHARGES_PER_DAY', c.code, p, charges / followed, inputs));
+        if (timed > 0) out.push(this.measure('MO_CHARGE_DURATION', c.code, p, seconds / timed / 60, inputs));
       }
-      if (history.length === 0) continue;
-      // Changes at one instant: an outage wins over the marker of the first change.
-      history.sort((x, y) => x.at - y.at || (x.status === 'Available' ? -1 : 1));
-      for (const p of [...months, { key: year, ...yearP }]) {
-        const to = Math.min(p.end, now);
-        const value = availability(history, p.start, to);
-        if (value !== null)
-          out.push(
-            this.measure('MO_CHARGER_AVAILABILITY', c.code, p, value, {
-              outages: (outagesOf.get(c.id) ?? []).filter((o) => o.at >= p.start && o.at < to).length,
-              until: to,
-            }),
-          );
+    }
+    // Availability from the status days: a day without a row keeps the status in force; today
+    // counts up to now.
+    const statusDays = await rollups.statusDays(this.db, first, last);
+    const carried = await rollups.statusBefore(this.db, first);
+    const today = this.calendar.day(now);
+    const todayEnd = this.calendar.startOfDay(rollups.nextDay(today));
+    const calendarDays = daysBetween(first, Math.min(last, today)).map((day) => ({
+      day,
+      start: this.calendar.startOfDay(day),
+      end: this.calendar.startOfDay(rollups.nextDay(day)),
+    }));
+    const byCharger = new Map<number, Map<number, (typeof statusDays)[number]>>();
+    for (const d of statusDays) {
+      const map = byCharger.get(d.charger_id) ?? new Map();
+      map.set(d.day, d);
+      byCharger.set(d.charger_id, map);
+    }
+    const outOfService = OUT_OF_SERVICE as readonly string[];
+    for (const c of chargers) {
+      const own = byCharger.get(c.id) ?? new Map<number, (typeof statusDays)[number]>();
+      let status = carried.get(c.id);
+      const perDay: { start: number; known: number; out: number; changes: number }[] = [];
+      for (const d of calendarDays) {
+        const row = own.get(d.day);
+        let known = 0;
+        let outMs = 0;
+        let changes = 0;
+        if (row) {
+          known = row.known_ms;
+          outMs = row.out_ms;
+          changes = row.changes;
+          status = row.last_status;
+        } else if (status !== undefined) {
+          known = d.end - d.start;
+          outMs = outOfService.includes(status) ? known : 0;
+        }
+        if (d.day === today && status !== undefined) {
+          // The rest of today has not happened yet.
+          const ahead = Math.max(0, todayEnd - now);
+          known = Math.max(0, known - ahead);
+          if (outOfService.includes(status)) outMs = Math.max(0, outMs - ahead);
+        }
+        if (known > 0) perDay.push({ start: d.start, known, out: outMs, changes });
+      }
+      for (const p of periods) {
+        const inPeriod = perDay.filter((d) => d.start >= p.start && d.start < p.end);
+        const known = inPeriod.reduce((s, d) => s + d.known, 0);
+        if (known <= 0) continue;
+        const outMs = inPeriod.reduce((s, d) => s + d.out, 0);
+        out.push(
+          this.measure('MO_CHARGER_AVAILABILITY', c.code, p, (100 * (known - outMs)) / known, {
+            knownH: known / 3_600_000,
+            outOfServiceH: outMs / 3_600_000,
+            statusChanges: inPeriod.reduce((s, d) => s + d.changes, 0),
+          }),
+        );
       }
     }
     return out;
@@ -393,9 +403,9 @@ export class MobilityCalculator {
     if (lines.length === 0) return out;
     const timetables = await loadTimetables(this.db);
     const until = Math.min(yearP.end, now);
-    const observed = new Map<string, Awaited<ReturnType<typeof store.lineDays>>[number]>();
-    for (const d of await store.lineDays(this.db, yearP.start, until))
-      observed.set(`${d.lineId}|${d.day}`, d);
+    const observed = new Map<string, Awaited<ReturnType<typeof rollups.lineDays>>[number]>();
+    for (const d of await rollups.lineDays(this.db, year * 10_000 + 101, year * 10_000 + 1231))
+      observed.set(`${d.line_id}|${d.day}`, d);
     const days = daysBetween(this.calendar.day(yearP.start), this.calendar.day(until - 1)).map((day) => ({
       day,
       start: this.calendar.startOfDay(day),
@@ -405,12 +415,13 @@ export class MobilityCalculator {
       const perDay = days.map(({ day, start }) => {
         const scheduled = scheduledOn(timetables, line.id, day, start, now);
         const seen = observed.get(`${line.id}|${day}`);
+        const gaps = seen && seen.departures > 1 ? seen.departures - 1 : 0;
         return {
           start,
           scheduled,
           run: seen?.trips ?? 0,
-          observedSpan: seen && seen.departures > 1 ? (seen.last as number) - (seen.first as number) : 0,
-          observedGaps: seen && seen.departures > 1 ? seen.departures - 1 : 0,
+          observedSpan: gaps > 0 ? Number(seen?.last_departure) - Number(seen?.first_departure) : 0,
+          observedGaps: gaps,
         };
       });
       for (const p of periods) {

@@ -128,7 +128,10 @@ describe('the mobility KPIs', () => {
     const value = (kpi: string, resource: string) =>
       kpis.find((m) => m.kpi === kpi && m.resource === resource)?.value;
     // Without a KPI named, each KPI over all its resources.
-    const all = (await get('/kpis?year=2026&granularity=year')).body.items as { kpi: string; resource: string }[];
+    const all = (await get('/kpis?year=2026&granularity=year')).body.items as {
+      kpi: string;
+      resource: string;
+    }[];
     expect(new Set(all.map((m) => m.resource))).toEqual(new Set(['*']));
     expect(all.map((m) => m.kpi)).toContain('MO_CHARGER_AVAILABILITY');
     expect((await get('/kpis?year=2026&kpi=EN_FINAL')).status).toBe(400);

@@ -163,7 +163,11 @@ export class MobilityService {
   private async vehiclesOf(rows: store.VehicleRow[]): Promise<Vehicle[]> {
     const now = this.clock();
     const ids = new Set(rows.map((r) => r.id));
-    const recent = await store.recentActivity(this.db, now - SILENT_MS, now);
+    // A few vehicles are looked up one by one; a fleet in one read of its last day.
+    const recent =
+      rows.length > 20
+        ? await store.recentActivity(this.db, now - SILENT_MS, now)
+        : { trips: [], charges: [] };
     type LastTrip = { start_at: number; end_at: number };
     type LastCharge = LastTrip & { soc_start_pct: number | null; soc_end_pct: number | null };
     const trips = new Map<number, LastTrip>();
