@@ -308,7 +308,6 @@ export class MobilityCalculator {
   private async chargers(year: number, now: number): Promise<CalculatedMeasure[]> {
     const chargers = await store.allChargers(this.db);
     if (chargers.length === 0) return [];
-    const byId = new Map(chargers.map((c) => [c.id, c]));
     const months = this.months(year, now);
     const yearP = yearPeriod(year, this.options.zone);
     const periods = [...months, { key: year, ...yearP }];
