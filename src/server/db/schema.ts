@@ -788,6 +788,7 @@ export interface MobilityVehicleDayTable {
   trips: number;
   distance_km: number;
   consumption_kwh: number;
+  regenerated_kwh: number;
 }
 
 export interface MobilityLineDayTable {

@@ -246,6 +246,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('trips', 'integer', (c) => c.notNull())
     .addColumn('distance_km', t.double, (c) => c.notNull())
     .addColumn('consumption_kwh', t.double, (c) => c.notNull())
+    .addColumn('regenerated_kwh', t.double, (c) => c.notNull())
     .addPrimaryKeyConstraint('mobility_vehicle_day_pk', ['vehicle_id', 'day'])
     .execute();
   await db.schema

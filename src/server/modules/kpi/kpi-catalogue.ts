@@ -129,7 +129,6 @@ const input = (
   description,
 });
 
-
 const mobility = (
   code: string,
   scope: KpiScope,
@@ -490,7 +489,11 @@ export const KPI_CATALOGUE: readonly KpiSeed[] = [
     true,
     'mean',
     'Σ consumption / Σ distance',
-    { en: 'Bus energy per kilometre', es: 'Energía por kilómetro del autobús', eu: 'Autobusaren kilometroko energia' },
+    {
+      en: 'Bus energy per kilometre',
+      es: 'Energía por kilómetro del autobús',
+      eu: 'Autobusaren kilometroko energia',
+    },
     {
       en: 'Electricity an electric bus used per kilometre; it rises on cold days, with the heating.',
       es: 'Electricidad que usó un autobús eléctrico por kilómetro; sube en los días fríos, con la calefacción.',
@@ -504,7 +507,11 @@ export const KPI_CATALOGUE: readonly KpiSeed[] = [
     false,
     'sum',
     'd · c/100 · f_diesel − E · f_grid (d: km, c: diesel bus l/100 km, f_diesel: kg CO2/l, E: kWh, f_grid: kg CO2/kWh)',
-    { en: 'CO2 avoided by the electric buses', es: 'CO2 evitado por los autobuses eléctricos', eu: 'Autobus elektrikoek saihestutako CO2a' },
+    {
+      en: 'CO2 avoided by the electric buses',
+      es: 'CO2 evitado por los autobuses eléctricos',
+      eu: 'Autobus elektrikoek saihestutako CO2a',
+    },
     {
       en: 'CO2 a diesel bus of the same size would have emitted over the same distance, less the CO2 of the electricity the electric bus used.',
       es: 'CO2 que habría emitido un autobús diésel del mismo tamaño en la misma distancia, menos el CO2 de la electricidad que usó el autobús eléctrico.',
@@ -547,7 +554,11 @@ export const KPI_CATALOGUE: readonly KpiSeed[] = [
     true,
     'mean',
     'Σ charge durations / charges',
-    { en: 'Average charge duration', es: 'Duración media de la carga', eu: 'Kargaren batez besteko iraupena' },
+    {
+      en: 'Average charge duration',
+      es: 'Duración media de la carga',
+      eu: 'Kargaren batez besteko iraupena',
+    },
     {
       en: 'How long a charge at the charger lasted, on average.',
       es: 'Cuánto duró de media una carga en el cargador.',
@@ -575,7 +586,11 @@ export const KPI_CATALOGUE: readonly KpiSeed[] = [
     false,
     'mean',
     '100 · trips run / trips the timetable scheduled (up to now)',
-    { en: 'Trips run as scheduled', es: 'Viajes realizados según horario', eu: 'Ordutegiaren araberako bidaiak' },
+    {
+      en: 'Trips run as scheduled',
+      es: 'Viajes realizados según horario',
+      eu: 'Ordutegiaren araberako bidaiak',
+    },
     {
       en: 'Trips a line ran as a share of those its timetable scheduled.',
       es: 'Viajes que hizo una línea en proporción a los que programaba su horario.',
@@ -589,7 +604,11 @@ export const KPI_CATALOGUE: readonly KpiSeed[] = [
     true,
     'mean',
     'mean interval between scheduled departures at the reference stop',
-    { en: 'Scheduled interval between buses', es: 'Intervalo programado entre autobuses', eu: 'Autobusen arteko tarte programatua' },
+    {
+      en: 'Scheduled interval between buses',
+      es: 'Intervalo programado entre autobuses',
+      eu: 'Autobusen arteko tarte programatua',
+    },
     {
       en: 'Minutes between two buses at the line’s reference stop, as the timetable has them.',
       es: 'Minutos entre dos autobuses en la parada de referencia de la línea, según el horario.',
@@ -603,7 +622,11 @@ export const KPI_CATALOGUE: readonly KpiSeed[] = [
     true,
     'mean',
     'mean interval between observed departures at the reference stop',
-    { en: 'Observed interval between buses', es: 'Intervalo observado entre autobuses', eu: 'Autobusen arteko tarte ikusia' },
+    {
+      en: 'Observed interval between buses',
+      es: 'Intervalo observado entre autobuses',
+      eu: 'Autobusen arteko tarte ikusia',
+    },
     {
       en: 'Minutes between two buses at the line’s reference stop, as they ran.',
       es: 'Minutos entre dos autobuses en la parada de referencia de la línea, tal como circularon.',

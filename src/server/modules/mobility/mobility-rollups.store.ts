@@ -21,8 +21,8 @@ export async function refreshDays(
   const to = calendar.startOfDay(nextDay(last)) + 86_400_000;
   await db.deleteFrom('mobility_vehicle_day').where('day', '>=', first).where('day', '<=', last).execute();
   await sql`
-    insert into mobility_vehicle_day (vehicle_id, day, trips, distance_km, consumption_kwh)
-    select vehicle_id, day, count(*), sum(distance_km), sum(consumption_kwh)
+    insert into mobility_vehicle_day (vehicle_id, day, trips, distance_km, consumption_kwh, regenerated_kwh)
+    select vehicle_id, day, count(*), sum(distance_km), sum(consumption_kwh), coalesce(sum(regenerated_kwh), 0)
     from mobility_trip where start_at >= ${from} and start_at < ${to} and day >= ${first} and day <= ${last}
     group by vehicle_id, day`.execute(db);
   await db.deleteFrom('mobility_line_day').where('day', '>=', first).where('day', '<=', last).execute();
@@ -137,6 +137,29 @@ export async function refreshStatusDays(
 export function nextDay(day: number): number {
   const d = new Date(Date.UTC(Math.floor(day / 10_000), (Math.floor(day / 100) % 100) - 1, (day % 100) + 1));
   return d.getUTCFullYear() * 10_000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
+}
+
+/** The day before a day YYYYMMDD. */
+export function previousDay(day: number): number {
+  const d = new Date(Date.UTC(Math.floor(day / 10_000), (Math.floor(day / 100) % 100) - 1, (day % 100) - 1));
+  return d.getUTCFullYear() * 10_000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
+}
+
+/** A vehicle's trips, km and kWh over the days [first, last]. */
+export async function vehicleTotals(db: Db, vehicleId: number, first: number, last: number) {
+  const row = await db
+    .selectFrom('mobility_vehicle_day')
+    .select([
+      sql<number>`coalesce(sum(trips), 0)`.as('trips'),
+      sql<number>`coalesce(sum(distance_km), 0)`.as('km'),
+      sql<number>`coalesce(sum(consumption_kwh), 0)`.as('kwh'),
+      sql<number>`coalesce(sum(regenerated_kwh), 0)`.as('regen'),
+    ])
+    .where('vehicle_id', '=', vehicleId)
+    .where('day', '>=', first)
+    .where('day', '<=', last)
+    .executeTakeFirstOrThrow();
+  return { trips: Number(row.trips), km: Number(row.km), kwh: Number(row.kwh), regen: Number(row.regen) };
 }
 
 export async function vehicleDays(db: Db, first: number, last: number) {

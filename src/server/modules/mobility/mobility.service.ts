@@ -28,6 +28,8 @@ import { decodeCursor, encodeCursor, pageLimit, pageOf } from '../../pagination/
 import type { KpiServices } from '../kpi/kpi-services.ts';
 import { isoDay, LocalCalendar, monthPeriod, yearPeriod } from './local-calendar.ts';
 import type { MobilityCalculator } from './mobility.calculator.ts';
+import * as rollups from './mobility-rollups.store.ts';
+import { nextDay, previousDay } from './mobility-rollups.store.ts';
 import * as store from './mobility.store.ts';
 import type { VehiclePositions } from './vehicle-positions.ts';
 
@@ -241,7 +243,7 @@ export class MobilityService {
     const from = query.from ?? monthPeriod(this.calendar.month(now), this.zone).start;
     const to = query.to ?? now + 1;
     const [trips, charges] = await Promise.all([
-      store.tripTotals(this.db, id, from, to),
+      this.tripTotals(id, from, to),
       store.vehicleCharges(this.db, id, from, to),
     ]);
     return {
@@ -257,6 +259,31 @@ export class MobilityService {
         charges: charges.charges,
         chargedKwh: charges.kwh,
       },
+    };
+  }
+
+  /**
+   * A vehicle's trips within [from, to): its whole local days from the day rollups, the parts of
+   * days at either end from the trips themselves (a month or a year is read as days).
+   */
+  private async tripTotals(vehicleId: number, from: number, to: number) {
+    const c = this.calendar;
+    const startDay = c.day(from);
+    const firstFull = c.startOfDay(startDay) === from ? startDay : nextDay(startDay);
+    const firstFullStart = c.startOfDay(firstFull);
+    const endDay = c.day(to);
+    const lastFullEnd = c.startOfDay(endDay);
+    if (firstFullStart >= lastFullEnd) return store.tripTotals(this.db, vehicleId, from, to);
+    const [days, head, tail] = await Promise.all([
+      rollups.vehicleTotals(this.db, vehicleId, firstFull, previousDay(endDay)),
+      store.tripTotals(this.db, vehicleId, from, firstFullStart),
+      store.tripTotals(this.db, vehicleId, lastFullEnd, to),
+    ]);
+    return {
+      trips: days.trips + head.trips + tail.trips,
+      km: days.km + head.km + tail.km,
+      kwh: days.kwh + head.kwh + tail.kwh,
+      regen: days.regen + head.regen + tail.regen,
     };
   }
 
