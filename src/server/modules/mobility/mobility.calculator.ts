@@ -166,12 +166,27 @@ const hash = (value: unknown) =>
 export class MobilityCalculator {
   private readonly calendar: LocalCalendar;
 
+  private timetables: { at: number; value: Promise<Timetables> } | undefined;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly kpi: KpiServices,
     private readonly options: MobilityKpiOptions,
   ) {
     this.calendar = new LocalCalendar(options.zone);
+  }
+
+  /** The timetables, read again at most every five minutes or when told they changed. */
+  private loadTimetables(): Promise<Timetables> {
+    const now = Date.now();
+    if (!this.timetables || now - this.timetables.at > 5 * 60_000)
+      this.timetables = { at: now, value: loadTimetables(this.db) };
+    return this.timetables.value;
+  }
+
+  /** Forgets the timetables read, after an import changed them. */
+  timetablesChanged(): void {
+    this.timetables = undefined;
   }
 
   /** Computes the KPIs of some years (up to `now`) and replaces what was stored for them. */
@@ -400,7 +415,7 @@ export class MobilityCalculator {
     const yearP = yearPeriod(year, this.options.zone);
     const lines = await store.listLines(this.db);
     if (lines.length === 0) return out;
-    const timetables = await loadTimetables(this.db);
+    const timetables = await this.loadTimetables();
     const until = Math.min(yearP.end, now);
     const observed = new Map<string, Awaited<ReturnType<typeof rollups.lineDays>>[number]>();
     for (const d of await rollups.lineDays(this.db, year * 10_000 + 101, year * 10_000 + 1231))
@@ -470,11 +485,12 @@ export class MobilityCalculator {
     const dayStart = this.calendar.startOfDay(day);
     const lines = await store.listLines(this.db);
     if (lines.length === 0) return [];
-    const timetables = await loadTimetables(this.db);
+    const timetables = await this.loadTimetables();
     const seen = new Map(
-      (await store.lineDays(this.db, dayStart, now + 1))
-        .filter((d) => d.day === day)
-        .map((d) => [d.lineId, d]),
+      (await rollups.lineDays(this.db, day, day)).map((d) => [
+        d.line_id,
+        { trips: d.trips, departures: d.departures, first: d.first_departure, last: d.last_departure },
+      ]),
     );
     return lines.map((line) => {
       const all = scheduledOn(timetables, line.id, day, dayStart, dayStart + 2 * DAY_MS);

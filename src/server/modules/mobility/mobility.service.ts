@@ -512,7 +512,6 @@ export class MobilityService {
   async summary(): Promise<MobilitySummary> {
     const now = this.clock();
     const day = this.calendar.day(now);
-    const start = this.calendar.startOfDay(day);
     const vehicles = await this.vehiclesOf(await store.allVehicles(this.db));
     const chargers = await store.allChargers(this.db);
     const count = (values: string[]) => {
@@ -520,8 +519,15 @@ export class MobilityService {
       for (const v of values) out[v] = (out[v] ?? 0) + 1;
       return out;
     };
-    const totals = await store.fleetTotals(this.db, start, now + 1);
-    const charged = await store.chargeDays(this.db, undefined, start, now + 1);
+    // Today's distance, energy and charges from the day rollups.
+    const totals = (await rollups.vehicleDays(this.db, day, day)).reduce(
+      (sum, d) => ({ km: sum.km + d.distance_km, kwh: sum.kwh + d.consumption_kwh }),
+      { km: 0, kwh: 0 },
+    );
+    const charged = (await rollups.chargerDays(this.db, day, day)).map((d) => ({
+      charges: d.charges,
+      kwh: d.energy_kwh,
+    }));
     const month = monthPeriod(this.calendar.month(now), this.zone);
     const co2 = await this.kpi.store.totals({
       kpi: 'MO_BUS_CO2_AVOIDED',
