@@ -95,18 +95,6 @@ export async function listStops(db: Db, f: { lineId?: number; afterId?: number; 
   return q.orderBy('s.id').limit(f.limit).execute();
 }
 
-/** Scheduled departures (s after the service day's start) at a stop, per service of a line. */
-export async function departuresAt(db: Db, lineId: number, stopId: number) {
-  return db
-    .selectFrom('mobility_stop_time as st')
-    .innerJoin('mobility_scheduled_trip as t', 't.id', 'st.trip_id')
-    .select(['t.service_id', 'st.departure_s'])
-    .where('t.line_id', '=', lineId)
-    .where('st.stop_id', '=', stopId)
-    .orderBy('st.departure_s')
-    .execute();
-}
-
 /** Every line's scheduled trips (service, first departure), for the timetables of all lines at once. */
 export async function allScheduledTrips(db: Db) {
   return db.selectFrom('mobility_scheduled_trip').select(['line_id', 'service_id', 'departure_s']).execute();
@@ -121,15 +109,6 @@ export async function referenceDepartures(db: Db) {
       join.onRef('l.id', '=', 't.line_id').onRef('l.reference_stop_id', '=', 'st.stop_id'),
     )
     .select(['t.line_id', 't.service_id', 'st.departure_s'])
-    .execute();
-}
-
-/** Scheduled trips of a line per service: how many, and their first departures. */
-export async function scheduledTrips(db: Db, lineId: number) {
-  return db
-    .selectFrom('mobility_scheduled_trip')
-    .select(['service_id', 'departure_s'])
-    .where('line_id', '=', lineId)
     .execute();
 }
 
@@ -299,108 +278,6 @@ export async function tripTotals(db: Db, vehicleId: number, from: number, to: nu
   return { trips: Number(row.trips), km: Number(row.km), kwh: Number(row.kwh), regen: Number(row.regen) };
 }
 
-/** Per vehicle and local month: trips, km and kWh, for months within [fromMonth, toMonth]. */
-export async function tripMonths(db: Db, fromMonth: number, toMonth: number) {
-  const rows = await db
-    .selectFrom('mobility_trip')
-    .select([
-      'vehicle_id',
-      'month',
-      sql<number>`count(*)`.as('trips'),
-      sql<number>`sum(distance_km)`.as('km'),
-      sql<number>`sum(consumption_kwh)`.as('kwh'),
-    ])
-    .where('month', '>=', fromMonth)
-    .where('month', '<=', toMonth)
-    .groupBy(['vehicle_id', 'month'])
-    .execute();
-  return rows.map((r) => ({
-    vehicleId: r.vehicle_id,
-    month: r.month,
-    trips: Number(r.trips),
-    km: Number(r.km),
-    kwh: Number(r.kwh),
-  }));
-}
-
-/** Per line and local day: trips run. */
-export async function tripDays(db: Db, lineId: number, fromDay: number, toDay: number) {
-  const rows = await db
-    .selectFrom('mobility_trip')
-    .select(['day', sql<number>`count(*)`.as('n')])
-    .where('line_id', '=', lineId)
-    .where('day', '>=', fromDay)
-    .where('day', '<=', toDay)
-    .groupBy('day')
-    .execute();
-  return new Map(rows.map((r) => [r.day, Number(r.n)]));
-}
-
-/**
- * Per line and local day, the trips that started within [from, to): how many, and of those leaving
- * the line's first stop (direction 0) how many, the first and the last start. One pass over the
- * period's trips, in SQL.
- */
-export async function lineDays(db: Db, from: number, to: number) {
-  const rows = await db
-    .selectFrom('mobility_trip')
-    .select([
-      'line_id',
-      'day',
-      sql<number>`count(*)`.as('n'),
-      sql<number>`sum(case when direction = 0 then 1 else 0 end)`.as('n0'),
-      sql<number | null>`min(case when direction = 0 then start_at end)`.as('first0'),
-      sql<number | null>`max(case when direction = 0 then start_at end)`.as('last0'),
-    ])
-    .where('start_at', '>=', from)
-    .where('start_at', '<', to)
-    .where('line_id', 'is not', null)
-    .groupBy(['line_id', 'day'])
-    .execute();
-  return rows.map((r) => ({
-    lineId: r.line_id as number,
-    day: r.day,
-    trips: Number(r.n),
-    departures: Number(r.n0),
-    first: r.first0 === null ? null : Number(r.first0),
-    last: r.last0 === null ? null : Number(r.last0),
-  }));
-}
-
-/**
- * The periods chargers were out of service (Faulted or Unavailable) among the status changes
- * within [from, to): each with the time of the change that ended it (null: still out at `to`),
- * and each charger's first change in the period. The window function runs in the database, so a
- * year of a city's status changes is not carried into JavaScript.
- */
-export async function outOfServiceWithin(db: Db, from: number, to: number, statuses: readonly string[]) {
-  const out = await sql<{ charger_id: number; at: number; status: string; next_at: number | null }>`
-    select charger_id, at, status, next_at from (
-      select charger_id, at, status,
-        lead(at) over (partition by charger_id order by at, id) as next_at
-      from mobility_charger_status
-      where connector = 0 and at >= ${from} and at < ${to}
-    ) changes
-    where status in (${sql.join([...statuses])})`.execute(db);
-  const first = await db
-    .selectFrom('mobility_charger_status')
-    .select(['charger_id', sql<number>`min(at)`.as('first')])
-    .where('connector', '=', 0)
-    .where('at', '>=', from)
-    .where('at', '<', to)
-    .groupBy('charger_id')
-    .execute();
-  return {
-    out: out.rows.map((r) => ({
-      chargerId: Number(r.charger_id),
-      at: Number(r.at),
-      status: r.status,
-      until: r.next_at === null ? null : Number(r.next_at),
-    })),
-    first: new Map(first.map((r) => [r.charger_id, Number(r.first)])),
-  };
-}
-
 /** Trips and charges of the last hours, for the vehicles' state: one read for the whole fleet. */
 export async function recentActivity(db: Db, since: number, until: number) {
   const trips = await db
@@ -417,34 +294,6 @@ export async function recentActivity(db: Db, since: number, until: number) {
     .where('vehicle_id', 'is not', null)
     .execute();
   return { trips, charges };
-}
-
-/** Starts of a line's trips in one direction within [from, to), in order: departures from its first stop. */
-export async function tripStarts(db: Db, lineId: number, direction: number, from: number, to: number) {
-  const rows = await db
-    .selectFrom('mobility_trip')
-    .select(['start_at', 'day'])
-    .where('line_id', '=', lineId)
-    .where('direction', '=', direction)
-    .where('start_at', '>=', from)
-    .where('start_at', '<', to)
-    .orderBy('start_at')
-    .execute();
-  return rows;
-}
-
-/** Sums over every trip within [from, to). */
-export async function fleetTotals(db: Db, from: number, to: number) {
-  const row = await db
-    .selectFrom('mobility_trip')
-    .select([
-      sql<number>`coalesce(sum(distance_km), 0)`.as('km'),
-      sql<number>`coalesce(sum(consumption_kwh), 0)`.as('kwh'),
-    ])
-    .where('start_at', '>=', from)
-    .where('start_at', '<', to)
-    .executeTakeFirstOrThrow();
-  return { km: Number(row.km), kwh: Number(row.kwh) };
 }
 
 // --- Chargers, status history, charges -----------------------------------------------------------
@@ -596,34 +445,6 @@ export async function upsertCharges(db: Db, rows: NewCharge[]): Promise<void> {
         })),
       )
       .execute();
-}
-
-/** Per charger and local month: charges, kWh and seconds charging. */
-export async function chargeMonths(db: Db, fromMonth: number, toMonth: number) {
-  const rows = await db
-    .selectFrom('mobility_charge')
-    .select([
-      'charger_id',
-      'month',
-      sql<number>`count(*)`.as('n'),
-      sql<number>`coalesce(sum(energy_kwh), 0)`.as('kwh'),
-      sql<number>`coalesce(sum(duration_s), 0)`.as('s'),
-      sql<number>`count(duration_s)`.as('timed'),
-      sql<number>`min(start_at)`.as('first'),
-    ])
-    .where('month', '>=', fromMonth)
-    .where('month', '<=', toMonth)
-    .groupBy(['charger_id', 'month'])
-    .execute();
-  return rows.map((r) => ({
-    chargerId: r.charger_id,
-    month: r.month,
-    charges: Number(r.n),
-    kwh: Number(r.kwh),
-    seconds: Number(r.s),
-    timed: Number(r.timed),
-    first: Number(r.first),
-  }));
 }
 
 /** Per local day of one charger (or all): charges, kWh, seconds charging. */
