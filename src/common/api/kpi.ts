@@ -16,7 +16,15 @@ export { PILLAR_NAMES, PILLARS, type Pillar, type Texts } from './kpi-pillars.ts
 // --- Catalogue -----------------------------------------------------------------------------------
 
 /** What a KPI is measured on; a measure's resource is named by that thing's code. */
-export const KPI_SCOPES = ['building', 'dwelling', 'vehicle', 'charger', 'line', 'district', 'platform'] as const;
+export const KPI_SCOPES = [
+  'building',
+  'dwelling',
+  'vehicle',
+  'charger',
+  'line',
+  'district',
+  'platform',
+] as const;
 export type KpiScope = (typeof KPI_SCOPES)[number];
 
 /** The resource of every platform-scope measure: CIOP itself. */
