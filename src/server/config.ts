@@ -153,6 +153,18 @@ export interface Config {
   contactPhone: string | undefined;
   /** The operator's postal address or office, with opening hours if wished. */
   contactAddress: string | undefined;
+  /** Base URL of the bus operator's fleet platform (trips, chargers, charges); undefined = not polled. */
+  fleetUrl: string | undefined;
+  /** Bearer token for the fleet platform. */
+  fleetToken: string | undefined;
+  /** How often the fleet platform is polled, s (failures wait longer, doubling each time). */
+  fleetPollIntervalS: number;
+  /** A 12 m diesel bus's consumption, l/100 km: what an electric bus of that size is compared with. */
+  busDieselStandard: number;
+  /** An articulated (18 m) diesel bus's consumption, l/100 km. */
+  busDieselArticulated: number;
+  /** CO2 of burning a litre of diesel, kg/l. */
+  dieselCo2PerLitre: number;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -826,6 +838,49 @@ export const SETTINGS = [
     default: undefined,
     parse: optionalHttpUrl,
     doc: 'MapLibre style (JSON) drawn under the 3D city; its host is let through the Content Security Policy. Unset: no base map.',
+  }),
+  setting({
+    key: 'fleetUrl',
+    env: 'CIOP_FLEET_URL',
+    default: undefined,
+    parse: optionalHttpUrl,
+    doc: 'Base URL of the bus operator’s fleet platform (its `trips`, `chargers` and `charges` lists); unset, it is not polled.',
+  }),
+  setting({
+    key: 'fleetToken',
+    env: 'CIOP_FLEET_TOKEN',
+    default: undefined,
+    parse: optionalText,
+    doc: 'Bearer token CIOP presents to the fleet platform.',
+    secret: true,
+  }),
+  setting({
+    key: 'fleetPollIntervalS',
+    env: 'CIOP_FLEET_POLL_INTERVAL_S',
+    default: 300,
+    parse: integer(10, 86_400),
+    doc: 'Seconds between two polls of the fleet platform; after a failure the wait doubles, up to an hour.',
+  }),
+  setting({
+    key: 'busDieselStandard',
+    env: 'CIOP_BUS_DIESEL_L_PER_100KM',
+    default: 40,
+    parse: decimal(1, 200),
+    doc: 'Consumption of the 12 m diesel bus an electric bus is compared with for the CO2 it avoids, l/100 km.',
+  }),
+  setting({
+    key: 'busDieselArticulated',
+    env: 'CIOP_BUS_DIESEL_ARTICULATED_L_PER_100KM',
+    default: 55,
+    parse: decimal(1, 200),
+    doc: 'Consumption of the articulated (18 m) diesel bus an articulated electric bus is compared with, l/100 km.',
+  }),
+  setting({
+    key: 'dieselCo2PerLitre',
+    env: 'CIOP_DIESEL_KG_CO2_PER_L',
+    default: 2.467,
+    parse: decimal(0.1, 10),
+    doc: 'CO2 of a litre of diesel burnt, kg/l; the electricity’s CO2 comes from the KPI tool’s conversion factors.',
   }),
 ] as const;
 

@@ -16,7 +16,15 @@ export { PILLAR_NAMES, PILLARS, type Pillar, type Texts } from './kpi-pillars.ts
 // --- Catalogue -----------------------------------------------------------------------------------
 
 /** What a KPI is measured on; a measure's resource is named by that thing's code. */
-export const KPI_SCOPES = ['building', 'dwelling', 'vehicle', 'charger', 'district', 'platform'] as const;
+export const KPI_SCOPES = [
+  'building',
+  'dwelling',
+  'vehicle',
+  'charger',
+  'line',
+  'district',
+  'platform',
+] as const;
 export type KpiScope = (typeof KPI_SCOPES)[number];
 
 /** The resource of every platform-scope measure: CIOP itself. */
@@ -36,6 +44,7 @@ export const KPI_UNITS = [
   { symbol: '%', quantity: 'share (0–100)' },
   { symbol: 'PMV', quantity: 'predicted mean vote (ISO 7730), −3 to +3' },
   { symbol: 'ms', quantity: 'time' },
+  { symbol: 'min', quantity: 'time' },
   { symbol: 'h', quantity: 'time' },
   { symbol: 'years', quantity: 'time' },
   { symbol: 'km', quantity: 'distance' },
@@ -57,7 +66,7 @@ export const KPI_METHODS = ['calculated', 'input'] as const;
 export type KpiMethod = (typeof KPI_METHODS)[number];
 
 /** CIOP's calculators. */
-export const CALCULATORS = ['energy', 'comfort', 'ict'] as const;
+export const CALCULATORS = ['energy', 'comfort', 'ict', 'mobility'] as const;
 export type Calculator = (typeof CALCULATORS)[number];
 
 /** How values of several resources add up: energy sums, intensities and shares average. */

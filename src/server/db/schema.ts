@@ -65,6 +65,25 @@ export interface Database {
   dashboard_version: DashboardVersionTable;
   anomaly: AnomalyTable;
   anomaly_setting: AnomalySettingTable;
+  mobility_line: MobilityLineTable;
+  mobility_stop: MobilityStopTable;
+  mobility_shape: MobilityShapeTable;
+  mobility_line_stop: MobilityLineStopTable;
+  mobility_service: MobilityServiceTable;
+  mobility_service_date: MobilityServiceDateTable;
+  mobility_scheduled_trip: MobilityScheduledTripTable;
+  mobility_stop_time: MobilityStopTimeTable;
+  mobility_vehicle: MobilityVehicleTable;
+  mobility_trip: MobilityTripTable;
+  mobility_charger: MobilityChargerTable;
+  mobility_charger_status: MobilityChargerStatusTable;
+  mobility_charge: MobilityChargeTable;
+  mobility_rejection: MobilityRejectionTable;
+  mobility_feed_state: MobilityFeedStateTable;
+  mobility_vehicle_day: MobilityVehicleDayTable;
+  mobility_line_day: MobilityLineDayTable;
+  mobility_charger_day: MobilityChargerDayTable;
+  mobility_charger_status_day: MobilityChargerStatusDayTable;
 }
 
 export interface MediumTable {
@@ -798,4 +817,238 @@ export interface AnomalySettingTable {
   /** JSON: the organisation's thresholds. */
   thresholds: string;
   updated_at: number;
+}
+
+/** Where a mobility record came from. */
+export type MobilitySource = 'fleet' | 'gtfs' | 'gtfs-rt' | 'ocpp' | 'demo' | 'import';
+
+export interface MobilityLineTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  agency: string;
+  /** GTFS route_type (3 = bus). */
+  route_type: number;
+  colour: string | null;
+  /** The stop whose intervals between buses the level of service compares. */
+  reference_stop_id: number | null;
+  source: MobilitySource;
+  external_id: string | null;
+  updated_at: number;
+}
+
+export interface MobilityStopTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  latitude: number;
+  longitude: number;
+  source: MobilitySource;
+  external_id: string | null;
+}
+
+export interface MobilityShapeTable {
+  id: Generated<number>;
+  line_id: number;
+  direction: number;
+  code: string;
+  length_km: number;
+  /** JSON array of [longitude, latitude]. */
+  points: string;
+}
+
+export interface MobilityLineStopTable {
+  line_id: number;
+  direction: number;
+  seq: number;
+  stop_id: number;
+  distance_km: number;
+}
+
+export interface MobilityServiceTable {
+  id: Generated<number>;
+  code: string;
+  /** Seven '1'/'0', Monday first (GTFS calendar). */
+  weekdays: string;
+  /** Local dates YYYY-MM-DD, inclusive. */
+  start_date: string;
+  end_date: string;
+}
+
+export interface MobilityServiceDateTable {
+  service_id: number;
+  date: string;
+  /** 1: added that date, 2: removed (GTFS calendar_dates). */
+  exception_type: number;
+}
+
+export interface MobilityScheduledTripTable {
+  id: Generated<number>;
+  code: string;
+  line_id: number;
+  service_id: number;
+  direction: number;
+  shape_id: number | null;
+  headsign: string;
+  /** Departure from its first stop, s after the service day's start (GTFS: may pass 24 h). */
+  departure_s: number;
+}
+
+export interface MobilityStopTimeTable {
+  trip_id: number;
+  seq: number;
+  stop_id: number;
+  arrival_s: number;
+  departure_s: number;
+}
+
+export interface MobilityVehicleTable {
+  id: Generated<number>;
+  code: string;
+  plate: string;
+  model: string;
+  type: string;
+  battery_kwh: number | null;
+  line_id: number | null;
+  diesel_l_per_100km: number | null;
+  source: MobilitySource;
+  updated_at: number;
+}
+
+export interface MobilityTripTable {
+  id: Generated<number>;
+  external_id: string;
+  vehicle_id: number;
+  line_id: number | null;
+  scheduled_trip_id: number | null;
+  direction: number | null;
+  start_at: number;
+  end_at: number;
+  /** Local day YYYYMMDD and month YYYYMM of the start. */
+  day: number;
+  month: number;
+  distance_km: number;
+  duration_s: number;
+  avg_speed_kmh: number | null;
+  consumption_kwh: number;
+  kwh_per_km: number | null;
+  regenerated_kwh: number | null;
+  auxiliary_kwh: number | null;
+  traction_kwh: number | null;
+  inside_temp_c: number | null;
+  outside_temp_c: number | null;
+  diesel_co2_kg: number | null;
+  electric_co2_kg: number | null;
+  source: MobilitySource;
+  received_at: number;
+}
+
+export interface MobilityChargerTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  kind: string;
+  current: string;
+  power_kw: number;
+  latitude: number | null;
+  longitude: number | null;
+  /** OCPP ChargePointStatus: Available, Preparing, Charging, SuspendedEV, SuspendedEVSE, Finishing, Reserved, Unavailable, Faulted. */
+  status: string;
+  status_at: number;
+  vehicle_id: number | null;
+  soc_pct: number | null;
+  source: MobilitySource;
+  updated_at: number;
+}
+
+export interface MobilityChargerStatusTable {
+  id: Generated<number>;
+  charger_id: number;
+  connector: number;
+  status: string;
+  error_code: string | null;
+  at: number;
+  source: MobilitySource;
+}
+
+export interface MobilityChargeTable {
+  id: Generated<number>;
+  number: string;
+  charger_id: number;
+  vehicle_id: number | null;
+  connector: number;
+  id_tag: string | null;
+  start_at: number;
+  end_at: number | null;
+  day: number;
+  month: number;
+  duration_s: number | null;
+  energy_kwh: number | null;
+  meter_start_wh: number | null;
+  meter_stop_wh: number | null;
+  soc_start_pct: number | null;
+  soc_end_pct: number | null;
+  stop_reason: string | null;
+  source: MobilitySource;
+  received_at: number;
+}
+
+export interface MobilityRejectionTable {
+  id: Generated<number>;
+  feed: string;
+  record_key: string;
+  field: string;
+  reason: string;
+  /** The record as received, JSON. */
+  record: string;
+  received_at: number;
+}
+
+export interface MobilityFeedStateTable {
+  feed: string;
+  cursor: string | null;
+  failures: number;
+  next_at: number;
+  last_ok_at: number | null;
+  last_error: string | null;
+  stored: number;
+  rejected: number;
+}
+
+/** Day rollups of the mobility KPIs: per vehicle, line and charger and local day (YYYYMMDD). */
+export interface MobilityVehicleDayTable {
+  vehicle_id: number;
+  day: number;
+  trips: number;
+  distance_km: number;
+  consumption_kwh: number;
+  regenerated_kwh: number;
+}
+
+export interface MobilityLineDayTable {
+  line_id: number;
+  day: number;
+  trips: number;
+  departures: number;
+  first_departure: number | null;
+  last_departure: number | null;
+}
+
+export interface MobilityChargerDayTable {
+  charger_id: number;
+  day: number;
+  charges: number;
+  energy_kwh: number;
+  charge_s: number;
+  timed: number;
+  first_at: number;
+}
+
+export interface MobilityChargerStatusDayTable {
+  charger_id: number;
+  day: number;
+  known_ms: number;
+  out_ms: number;
+  changes: number;
+  last_status: string;
 }

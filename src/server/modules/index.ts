@@ -9,6 +9,7 @@ import { homeModule } from './home/index.ts';
 import { installationsModule } from './installations/index.ts';
 import { kpiModule } from './kpi/index.ts';
 import { municipalModule } from './municipal/index.ts';
+import { mobilityModule } from './mobility/index.ts';
 import { newsModule } from './news/index.ts';
 import { portalModule } from './portal/index.ts';
 import { readingsModule } from './readings/index.ts';
@@ -33,6 +34,7 @@ export const MODULES: readonly AnyModule[] = [
   forecastModule,
   city3dModule,
   dashboardsModule,
+  mobilityModule,
   portalModule,
   backupModule,
 ];

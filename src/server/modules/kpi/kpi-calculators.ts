@@ -28,7 +28,12 @@ import type { ResponseTimes } from './response-times.ts';
 import { HOUR_MS } from '#common/time.ts';
 
 /** Versions of the calculators' methods: part of every inputs version, bumped when a method changes. */
-export const CALCULATOR_VERSIONS: Record<Calculator, number> = { energy: 1, comfort: 1, ict: 1 };
+export const CALCULATOR_VERSIONS: Record<Calculator, number> = {
+  energy: 1,
+  comfort: 1,
+  ict: 1,
+  mobility: 1,
+};
 
 /** Uptime is counted in slots of five minutes. */
 export const UPTIME_SLOT_MS = 5 * 60_000;
@@ -127,6 +132,15 @@ export class KpiCalculators {
       updatedBy: f.updated_by,
     }));
     return [...stored, this.options.districtHeating];
+  }
+
+  /**
+   * The factor of a carrier in force at any instant, in the configured region (read once): for
+   * calculators of other modules, such as the CO2 of the electricity the buses used.
+   */
+  async factorLookup(carrier: string): Promise<(at: number) => Factor | undefined> {
+    const factors = await this.factors();
+    return (at) => factorFor(factors, carrier, this.options.region, at);
   }
 
   // --- Energy ------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ async function rowsOf(db: Kysely<Database>, codes: string[], breakdown: string, 
 /**
  * The KPI store's figures for the portal: the buildings' electricity (EN_FINAL, EN_PRIMARY and
  * EN_CO2 of the electricity carrier) of the latest year that has it, and the CO2 electric
- * vehicles avoided (MO_CO2_AVOIDED) over the latest period with values. Empty when the store holds
+ * vehicles avoided (MO_CO2_AVOIDED, and the electric buses' MO_BUS_CO2_AVOIDED) over the latest year with values. Empty when the store holds
  * none, and the portal then computes from the readings.
  */
 export async function kpiPortalFigures(db: Kysely<Database>): Promise<KpiPortalFigures> {
@@ -61,7 +61,8 @@ export async function kpiPortalFigures(db: Kysely<Database>): Promise<KpiPortalF
       buildings: finals.length,
     };
   }
-  const vehicles = await rowsOf(db, ['MO_CO2_AVOIDED'], '');
+  // Electric vehicles entered by hand and the buses the mobility calculator follows, by year.
+  const vehicles = await rowsOf(db, ['MO_CO2_AVOIDED', 'MO_BUS_CO2_AVOIDED'], '', 'year');
   const newest = Math.max(...vehicles.map((r) => r.period_start));
   if (Number.isFinite(newest)) {
     const period = vehicles.filter((r) => r.period_start === newest);

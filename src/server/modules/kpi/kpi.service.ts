@@ -577,7 +577,12 @@ export class KpiService {
       }
     }
     const carrierTotal = [...carriers.values()].reduce((s, v) => s + v, 0);
-    const evRows = await this.yearRows(['MO_CO2_AVOIDED'], period.start, period.end, '');
+    const evRows = await this.yearRows(
+      ['MO_CO2_AVOIDED', 'MO_BUS_CO2_AVOIDED'],
+      period.start,
+      period.end,
+      '',
+    );
     const counts = await store.countMeasuresByKpi(this.db);
     const perPillar = new Map<string, number>();
     for (const [kpiId, n] of counts) {

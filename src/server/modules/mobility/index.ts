@@ -1,0 +1,87 @@
+import { defineModule } from '../../module.ts';
+import { FleetAdapter } from './fleet-adapter.ts';
+import { seedMobilityDemo } from './mobility-demo.ts';
+import { MobilityIngest } from './mobility-ingest.ts';
+import { MobilityCalculator, yearsToRecompute } from './mobility.calculator.ts';
+import { mobilityRoutes } from './mobility.routes.ts';
+import { MobilityService } from './mobility.service.ts';
+import { VehiclePositions } from './vehicle-positions.ts';
+
+/** The electric bus line and its chargers, as the platform holds them. */
+export interface MobilityServices {
+  /** What the API reads. */
+  service: MobilityService;
+  /** Where trips, chargers and charges enter the model (fleet platform, GTFS-Realtime, OCPP, demo). */
+  ingest: MobilityIngest;
+  /** Vehicle positions, as series of the time-series store. */
+  positions: VehiclePositions;
+  /** The mobility KPIs (calculator `mobility` of the KPI store). */
+  calculator: MobilityCalculator;
+  /** The fleet platform adapter, when CIOP_FLEET_URL is set. */
+  fleet?: FleetAdapter;
+}
+
+declare module '../../module.ts' {
+  interface Services {
+    /** Electric buses, lines, timetable, chargers and charges; the fleet adapter and the mobility KPIs. */
+    mobility: MobilityServices;
+  }
+}
+
+export const FLEET_JOB = 'fleet-poll';
+export const MOBILITY_KPI_JOB = 'kpi-mobility';
+
+/** Electric buses and chargers: the model, the fleet platform adapter, the KPIs and the API. */
+export const mobilityModule = defineModule({
+  id: 'mobility',
+  open: ({ db, engine, catalog, config, logger, kpi }) => {
+    const zone = config.timezone;
+    const ingest = new MobilityIngest(db, zone);
+    const positions = new VehiclePositions(catalog, engine);
+    const calculator = new MobilityCalculator(db, kpi, {
+      zone,
+      dieselLPer100Km: { standard: config.busDieselStandard, articulated: config.busDieselArticulated },
+      dieselKgCo2PerL: config.dieselCo2PerLitre,
+    });
+    const fleet = config.fleetUrl
+      ? new FleetAdapter(
+          db,
+          ingest,
+          {
+            url: config.fleetUrl,
+            token: config.fleetToken,
+            pollIntervalMs: config.fleetPollIntervalS * 1000,
+          },
+          logger,
+        )
+      : undefined;
+    return {
+      mobility: {
+        service: new MobilityService(db, positions, calculator, kpi, zone),
+        ingest,
+        positions,
+        calculator,
+        fleet,
+      },
+    };
+  },
+  routes: [{ plugin: mobilityRoutes }],
+  jobs: ({ mobility }, { config }) => [
+    ...(mobility.fleet
+      ? [
+          {
+            name: FLEET_JOB,
+            everyMs: config.fleetPollIntervalS * 1000,
+            run: async (now: number) => void (await mobility.fleet?.poll(now)),
+          },
+        ]
+      : []),
+    {
+      name: MOBILITY_KPI_JOB,
+      everyMs: 15 * 60_000,
+      run: async (now: number) =>
+        void (await mobility.calculator.compute(yearsToRecompute(now, config.timezone), now)),
+    },
+  ],
+  demo: async ({ mobility }, deps, now) => seedMobilityDemo(mobility, deps, now),
+});
