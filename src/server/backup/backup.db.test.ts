@@ -166,7 +166,8 @@ describe(`backup and restore (${testDialect})`, () => {
         if (n % 20 === 19) await platform.engine.flush();
       }
     })();
-    await new Promise((r) => setTimeout(r, 300));
+    // The backup starts once ingest is well under way (some batches compacted, some in the log).
+    while (batch < 40) await new Promise((r) => setTimeout(r, 20));
     const dir = folder();
     const taken = await takeBackup(url, { directory: dir, ciopVersion: 'test' });
     writing = false;
