@@ -1,4 +1,4 @@
-import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
+import { CompiledQuery, type Insertable, type Kysely, type Selectable, SqliteAdapter, sql } from 'kysely';
 import type {
   Database,
   MunicipalCarbonFactorTable,
@@ -18,6 +18,73 @@ export type FactorRowDb = Selectable<MunicipalCarbonFactorTable>;
 
 /** Rows per insert statement: well under SQLite's 32,766 bound parameters. */
 const CHUNK = 500;
+
+/** The text of a multi-row insert, by table, columns, rows and dialect: built once, not per chunk. */
+const insertTexts = new Map<string, string>();
+
+/**
+ * Inserts many rows with one statement a chunk, its text built once: an import of a city's ten
+ * years stores half a million rows, and building each chunk's query anew cost more than running it.
+ */
+async function insertMany<T extends object>(
+  db: Kysely<Database>,
+  table: string,
+  columns: (keyof T & string)[],
+  rows: T[],
+  defaults: Record<string, unknown> = {},
+): Promise<void> {
+  const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+  // Under SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
+  const chunk = Math.floor(30_000 / columns.length);
+  for (let i = 0; i < rows.length; i += chunk) {
+    const part = rows.slice(i, i + chunk);
+    const key = `${table}|${columns.join(',')}|${part.length}|${sqlite}`;
+    let text = insertTexts.get(key);
+    if (text === undefined) {
+      let n = 0;
+      const row = () => `(${columns.map(() => (sqlite ? '?' : `$${++n}`)).join(', ')})`;
+      text = `insert into ${table} (${columns.join(', ')}) values ${part.map(row).join(', ')}`;
+      if (insertTexts.size > 64) insertTexts.clear();
+      insertTexts.set(key, text);
+    }
+    const parameters: unknown[] = [];
+    for (const r of part)
+      for (const c of columns) parameters.push((r as Record<string, unknown>)[c] ?? defaults[c] ?? null);
+    await db.executeQuery(CompiledQuery.raw(text, parameters));
+  }
+}
+
+const RECORD_COLUMNS: (keyof Insertable<MunicipalRecordTable>)[] = [
+  'meter_id',
+  'source',
+  'period_start',
+  'period_end',
+  'quantity',
+  'cost_eur',
+  'periods',
+  'max_kw',
+  'supplier',
+  'tariff',
+  'file',
+  'created_at',
+  'updated_at',
+];
+
+const MONTH_COLUMNS: (keyof Insertable<MunicipalMonthTable>)[] = [
+  'meter_id',
+  'month',
+  'year',
+  'source',
+  'quantity',
+  'cost_eur',
+  'max_kw',
+  'carrier',
+  'supplier',
+  'facility_id',
+  'area_id',
+  'group_id',
+  'district_id',
+];
 
 // --- Areas ---------------------------------------------------------------------------------------
 
@@ -195,11 +262,12 @@ export async function insertRecords(
   db: Kysely<Database>,
   rows: Insertable<MunicipalRecordTable>[],
 ): Promise<void> {
-  for (let i = 0; i < rows.length; i += CHUNK)
-    await db
-      .insertInto('municipal_record')
-      .values(rows.slice(i, i + CHUNK))
-      .execute();
+  await insertMany(db, 'municipal_record', RECORD_COLUMNS, rows, {
+    periods: '{}',
+    supplier: '',
+    tariff: '',
+    file: '',
+  });
 }
 
 export async function updateRecord(
@@ -222,12 +290,7 @@ export async function replaceMonths(
     old.push(...(await db.selectFrom('municipal_month').selectAll().where('meter_id', 'in', ids).execute()));
     await db.deleteFrom('municipal_month').where('meter_id', 'in', ids).execute();
   }
-  // 14 columns a row: 2,000 rows stay under SQLite's parameter bound.
-  for (let i = 0; i < months.length; i += 2000)
-    await db
-      .insertInto('municipal_month')
-      .values(months.slice(i, i + 2000))
-      .execute();
+  await insertMany(db, 'municipal_month', MONTH_COLUMNS, months);
   await applyTotals(db, old, months);
 }
 
