@@ -5,6 +5,8 @@ import {
   AreaListSchema,
   AreaPatchSchema,
   AreaSchema,
+  BeforeAfterQuery,
+  BeforeAfterSchema,
   CarbonFactorCreateSchema,
   CarbonFactorListSchema,
   CarbonFactorPatchSchema,
@@ -32,6 +34,7 @@ import { audit } from '../../audit/audit.service.ts';
 import { byRequest } from '../../audit/by.ts';
 import type { Access } from '../../plugins/access.ts';
 import { acceptUploads, SPREADSHEET_UPLOAD, type UploadRules } from '../../uploads/uploads.ts';
+import { beforeAfter } from './municipal-before-after.ts';
 import { sendTable } from './municipal-export.ts';
 import { importInvoices } from './municipal-import.ts';
 import { mapOf, openData, summarise } from './municipal-summary.ts';
@@ -181,6 +184,31 @@ export const municipalRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: READ_MUNICIPAL },
     },
     async (request) => municipal.facility(request.params.id),
+  );
+  app.get(
+    '/municipal/facilities/:id/before-after',
+    {
+      schema: {
+        tags,
+        summary:
+          'A facility’s heating energy before and after a refurbishment, normalised by the heating degree days of its district’s weather station',
+        params: IdParams,
+        querystring: BeforeAfterQuery,
+        response: { 200: BeforeAfterSchema, ...problems },
+      },
+      config: { access: READ_MUNICIPAL },
+    },
+    async (request) =>
+      beforeAfter(
+        {
+          db: app.platform.database.db,
+          readings: app.platform.readings,
+          timezone: app.platform.config.timezone,
+        },
+        request.params.id,
+        request.query,
+        now(),
+      ),
   );
   app.post(
     '/municipal/facilities',
