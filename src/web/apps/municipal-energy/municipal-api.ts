@@ -1,4 +1,10 @@
-import type { MonthRow, MunicipalMapAnswer, Summary, SummaryQuery } from '#common/api/municipal.ts';
+import type {
+  BeforeAfter,
+  MonthRow,
+  MunicipalMapAnswer,
+  Summary,
+  SummaryQuery,
+} from '#common/api/municipal.ts';
 import type { PageOf } from '#common/api/pagination.ts';
 import { api, apiFile, query, saveFile } from '../../api/http.ts';
 
@@ -30,3 +36,7 @@ export function exportView(view: View, format: 'csv' | 'xlsx'): Promise<void> {
     );
   return download(`/municipal/summary/export${query({ ...view, format })}`);
 }
+
+/** A facility's heating energy per degree day before and after a refurbishment. */
+export const getBeforeAfter = (facility: number, date: string, months: number, signal?: AbortSignal) =>
+  api<BeforeAfter>(`/municipal/facilities/${facility}/before-after${query({ date, months })}`, { signal });
