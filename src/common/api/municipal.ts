@@ -406,3 +406,36 @@ export const BeforeAfterSchema = Type.Object({
   ),
 });
 export type BeforeAfter = Static<typeof BeforeAfterSchema>;
+
+// --- Datadis hours of a meter --------------------------------------------------------------------
+
+export const HourlyQuery = Type.Object({
+  from: Type.Optional(
+    Type.String({
+      pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+      description: 'First day, YYYY-MM-DD (default: 14 days back)',
+    }),
+  ),
+  to: Type.Optional(
+    Type.String({
+      pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+      description: 'Last day included, YYYY-MM-DD (default: today)',
+    }),
+  ),
+});
+export type HourlyQuery = Static<typeof HourlyQuery>;
+
+export const HourlySchema = Type.Object({
+  meterId: Type.Integer(),
+  cups: Type.String(),
+  from: Type.String(),
+  to: Type.String(),
+  points: Type.Array(
+    Type.Object({
+      t: Type.Integer({ description: 'Start of the hour (or quarter hour), epoch ms' }),
+      kWh: Type.Number(),
+      estimated: Type.Boolean({ description: 'The distributor estimated it rather than reading the meter' }),
+    }),
+  ),
+});
+export type Hourly = Static<typeof HourlySchema>;
