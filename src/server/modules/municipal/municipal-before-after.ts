@@ -1,12 +1,11 @@
 import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
 import type { BeforeAfter, BeforeAfterPeriod, BeforeAfterQuery } from '#common/api/municipal.ts';
+import { energyPerDegreeDay, HDD_BASE_C, periodDegreeDays, relativeChange } from '#common/energy/hdd.ts';
 import { MUNICIPAL_CARRIERS, type MunicipalCarrier } from '#common/municipal/carriers.ts';
 import { systemPrincipal } from '../../access/visibility.ts';
 import type { Database } from '../../db/schema.ts';
 import { badRequest, notFound } from '../../plugins/errors.ts';
-import { energyPerDegreeDay, HDD_BASE_C, periodDegreeDays, relativeChange } from '../home/hdd.ts';
-import { findOutdoorStation } from '../home/home.store.ts';
 import type { ReadingsService } from '../readings/readings.service.ts';
 import { addMonths, monthText } from './municipal-months.ts';
 import * as store from './municipal.store.ts';
@@ -126,6 +125,24 @@ export async function beforeAfter(
       kWhPerHdd: relativeChange(before.kWhPerHdd, after.kWhPerHdd),
     },
   };
+}
+
+/** The gateway of the first weather station of a district that reads the outdoor temperature. */
+async function findOutdoorStation(
+  db: Kysely<Database>,
+  districtId: number,
+): Promise<{ gatewayId: number } | undefined> {
+  const row = await db
+    .selectFrom('weather_station')
+    .innerJoin('sensor', 'sensor.gateway_id', 'weather_station.gateway_id')
+    .innerJoin('series', 'series.sensor_id', 'sensor.id')
+    .select('weather_station.gateway_id as gatewayId')
+    .where('weather_station.district_id', '=', districtId)
+    .where('sensor.medium', '=', 'temperature')
+    .orderBy('weather_station.id')
+    .limit(1)
+    .executeTakeFirst();
+  return row && row.gatewayId !== null ? { gatewayId: Number(row.gatewayId) } : undefined;
 }
 
 /** Months from `a` to `b`, both included (YYYYMM); 0 when b comes before a. */

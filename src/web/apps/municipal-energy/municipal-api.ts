@@ -1,5 +1,6 @@
 import type {
   BeforeAfter,
+  Hourly,
   MonthRow,
   MunicipalMapAnswer,
   Summary,
@@ -40,3 +41,7 @@ export function exportView(view: View, format: 'csv' | 'xlsx'): Promise<void> {
 /** A facility's heating energy per degree day before and after a refurbishment. */
 export const getBeforeAfter = (facility: number, date: string, months: number, signal?: AbortSignal) =>
   api<BeforeAfter>(`/municipal/facilities/${facility}/before-after${query({ date, months })}`, { signal });
+
+/** A meter's hours as Datadis gives them (none for a meter Datadis does not read). */
+export const getHourly = (meter: number, signal?: AbortSignal) =>
+  api<Hourly>(`/municipal/meters/${meter}/hourly`, { signal });
