@@ -93,12 +93,21 @@ describe('a municipal technician, from the city down to a meter', () => {
     await page.click('[data-testid="children"] tbody tr:first-child a');
     await atLevel('facility');
     expect(await page.locator('[data-testid="breadcrumbs"] li').count()).toBe(5);
+    // Before and after a refurbishment: a comparison, or the reason there is none.
+    await page.fill('#refurb-date', '2025-06-15');
+    await page.selectOption('#refurb-months', '3');
+    await page.click('[data-testid="refurbishment"] button[type="submit"]');
+    await page.waitForSelector('[data-testid="refurb-status"], [data-figure="refurb-change"]');
     await page.click('[data-testid="children"] tbody tr:first-child a');
     await atLevel('meter');
     await page.waitForSelector('[data-testid="meter"]');
     await page.waitForSelector('[data-testid="months"] tbody tr');
     expect(await page.locator('[data-testid="months"] tbody tr').count()).toBeGreaterThan(12);
     expect(await page.textContent('[data-testid="months"] tbody')).toContain('Invoice');
+    // The Datadis hours: drawn, or said to be missing for a meter Datadis does not read.
+    await page.waitForSelector(
+      '[data-testid="datadis-hours"] canvas, [data-testid="datadis-hours"] .no-data',
+    );
     await page.waitForTimeout(800);
     await screenshot(page, 'municipal-meter-desktop');
     // Back to the city through the breadcrumbs.
