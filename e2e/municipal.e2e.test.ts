@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BY_SYSTEM } from '#server/audit/by.ts';
+import { DEMO_DATADIS_FACILITY } from '#server/modules/municipal/municipal-demo.ts';
 import {
   forgetSiteStorage,
   launchBrowser,
@@ -104,12 +105,22 @@ describe('a municipal technician, from the city down to a meter', () => {
     await page.waitForSelector('[data-testid="months"] tbody tr');
     expect(await page.locator('[data-testid="months"] tbody tr').count()).toBeGreaterThan(12);
     expect(await page.textContent('[data-testid="months"] tbody')).toContain('Invoice');
-    // The Datadis hours: drawn, or said to be missing for a meter Datadis does not read.
-    await page.waitForSelector(
-      '[data-testid="datadis-hours"] canvas, [data-testid="datadis-hours"] .no-data',
-    );
     await page.waitForTimeout(800);
     await screenshot(page, 'municipal-meter-desktop');
+    // The school whose electricity Datadis reads: its meter draws the hours.
+    const datadis = await ciop.platform.database.db
+      .selectFrom('municipal_meter as m')
+      .innerJoin('municipal_facility as f', 'f.id', 'm.facility_id')
+      .select('m.id')
+      .where('f.code', '=', DEMO_DATADIS_FACILITY)
+      .where('m.carrier', '=', 'electricity')
+      .executeTakeFirstOrThrow();
+    await open(page, `${ciop.url}/municipal?level=meter&id=${datadis.id}`);
+    await atLevel('meter');
+    await page.waitForSelector('[data-testid="datadis-hours"] canvas');
+    expect(await page.textContent('[data-testid="datadis-hours"]')).toMatch(/hours estimated/);
+    await page.goBack();
+    await atLevel('meter');
     // Back to the city through the breadcrumbs.
     await page.click('[data-testid="breadcrumbs"] li:first-child a');
     await atLevel('city');
