@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BY_SYSTEM } from '#server/audit/by.ts';
+import { DEMO_DATADIS_FACILITY } from '#server/modules/municipal/municipal-demo.ts';
 import {
   forgetSiteStorage,
   launchBrowser,
@@ -93,6 +94,11 @@ describe('a municipal technician, from the city down to a meter', () => {
     await page.click('[data-testid="children"] tbody tr:first-child a');
     await atLevel('facility');
     expect(await page.locator('[data-testid="breadcrumbs"] li').count()).toBe(5);
+    // Before and after a refurbishment: a comparison, or the reason there is none.
+    await page.fill('#refurb-date', '2025-06-15');
+    await page.selectOption('#refurb-months', '3');
+    await page.click('[data-testid="refurbishment"] button[type="submit"]');
+    await page.waitForSelector('[data-testid="refurb-status"], [data-figure="refurb-change"]');
     await page.click('[data-testid="children"] tbody tr:first-child a');
     await atLevel('meter');
     await page.waitForSelector('[data-testid="meter"]');
@@ -101,6 +107,20 @@ describe('a municipal technician, from the city down to a meter', () => {
     expect(await page.textContent('[data-testid="months"] tbody')).toContain('Invoice');
     await page.waitForTimeout(800);
     await screenshot(page, 'municipal-meter-desktop');
+    // The school whose electricity Datadis reads: its meter draws the hours.
+    const datadis = await ciop.platform.database.db
+      .selectFrom('municipal_meter as m')
+      .innerJoin('municipal_facility as f', 'f.id', 'm.facility_id')
+      .select('m.id')
+      .where('f.code', '=', DEMO_DATADIS_FACILITY)
+      .where('m.carrier', '=', 'electricity')
+      .executeTakeFirstOrThrow();
+    await open(page, `${ciop.url}/municipal?level=meter&id=${datadis.id}`);
+    await atLevel('meter');
+    await page.waitForSelector('[data-testid="datadis-hours"] canvas');
+    expect(await page.textContent('[data-testid="datadis-hours"]')).toMatch(/hours estimated/);
+    await page.goBack();
+    await atLevel('meter');
     // Back to the city through the breadcrumbs.
     await page.click('[data-testid="breadcrumbs"] li:first-child a');
     await atLevel('city');

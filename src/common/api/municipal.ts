@@ -350,3 +350,92 @@ export const MapSchema = Type.Object({
   ),
 });
 export type MunicipalMapAnswer = Static<typeof MapSchema>;
+
+// --- Before and after a refurbishment ------------------------------------------------------------
+
+export const BeforeAfterQuery = Type.Object({
+  date: Type.String({
+    pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+    description: 'The day the refurbishment ended, YYYY-MM-DD; its month belongs to neither period',
+  }),
+  months: Type.Integer({
+    minimum: 1,
+    maximum: 36,
+    default: 12,
+    description: 'Whole months on each side (fewer when the data is shorter on either side)',
+  }),
+  carrier: Type.Optional(CarrierName),
+  base: Type.Number({ minimum: 5, maximum: 25, default: 15, description: 'HDD base temperature, °C' }),
+});
+export type BeforeAfterQuery = Static<typeof BeforeAfterQuery>;
+
+const BeforeAfterPeriodSchema = Type.Object({
+  from: Type.String({ description: 'First month, YYYY-MM' }),
+  to: Type.String({ description: 'Last month, YYYY-MM' }),
+  months: Type.Integer(),
+  energyKWh: Type.Number(),
+  hdd: Nullable(Type.Number({ description: 'Heating degree days of the district weather station, K·day' })),
+  temperatureDays: Type.Integer({ description: 'Days with an outdoor mean temperature' }),
+  kWhPerHdd: Nullable(Type.Number()),
+  meanOutdoorC: Nullable(Type.Number()),
+});
+export type BeforeAfterPeriod = Static<typeof BeforeAfterPeriodSchema>;
+
+export const BeforeAfterSchema = Type.Object({
+  facilityId: Type.Integer(),
+  status: Type.Union(
+    ['ok', 'no-district', 'no-weather-station', 'too-recent', 'no-data'].map((s) => Type.Literal(s)),
+    {
+      description:
+        'ok; no-district (the facility has no neighbourhood); no-weather-station (its district has none); too-recent (no whole month after the works yet); no-data (no heating consumption on both sides)',
+    },
+  ),
+  date: Type.String(),
+  baseC: Type.Number(),
+  carriers: Type.Array(CarrierName, { description: 'The heating carriers counted' }),
+  before: Nullable(BeforeAfterPeriodSchema),
+  after: Nullable(BeforeAfterPeriodSchema),
+  change: Nullable(
+    Type.Object({
+      energy: Nullable(Type.Number()),
+      hdd: Nullable(Type.Number()),
+      kWhPerHdd: Nullable(
+        Type.Number({ description: 'The weather-normalised change: −0.25 = a quarter less' }),
+      ),
+    }),
+  ),
+});
+export type BeforeAfter = Static<typeof BeforeAfterSchema>;
+
+// --- Datadis hours of a meter --------------------------------------------------------------------
+
+export const HourlyQuery = Type.Object({
+  from: Type.Optional(
+    Type.String({
+      pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+      description: 'First day, YYYY-MM-DD (default: 14 days back)',
+    }),
+  ),
+  to: Type.Optional(
+    Type.String({
+      pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+      description: 'Last day included, YYYY-MM-DD (default: today)',
+    }),
+  ),
+});
+export type HourlyQuery = Static<typeof HourlyQuery>;
+
+export const HourlySchema = Type.Object({
+  meterId: Type.Integer(),
+  cups: Type.String(),
+  from: Type.String(),
+  to: Type.String(),
+  points: Type.Array(
+    Type.Object({
+      t: Type.Integer({ description: 'Start of the hour (or quarter hour), epoch ms' }),
+      kWh: Type.Number(),
+      estimated: Type.Boolean({ description: 'The distributor estimated it rather than reading the meter' }),
+    }),
+  ),
+});
+export type Hourly = Static<typeof HourlySchema>;

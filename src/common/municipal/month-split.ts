@@ -18,8 +18,19 @@ export interface MonthShare {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DAY_MS = 86_400_000;
 
+/** Dates already read: an import names the same few hundred dates again and again. */
+const known = new Map<string, number | undefined>();
+
 /** Epoch days of a calendar date, or undefined when it is not one (2025-02-30). */
 export function epochDay(date: string): number | undefined {
+  if (known.has(date)) return known.get(date);
+  const day = readDay(date);
+  if (known.size >= 100_000) known.clear();
+  known.set(date, day);
+  return day;
+}
+
+function readDay(date: string): number | undefined {
   const m = DATE.exec(date);
   if (!m) return undefined;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];

@@ -56,6 +56,7 @@ export interface Database {
   municipal_meter: MunicipalMeterTable;
   municipal_record: MunicipalRecordTable;
   municipal_month: MunicipalMonthTable;
+  municipal_total: MunicipalTotalTable;
   municipal_carbon_factor: MunicipalCarbonFactorTable;
   forecast_building: ForecastBuildingTable;
   forecast_column: ForecastColumnTable;
@@ -684,6 +685,23 @@ export interface MunicipalMonthTable {
   area_id: number;
   group_id: number;
   district_id: number | null;
+}
+
+/** The monthly totals of the city, a district or an area per child (see the migration). */
+export interface MunicipalTotalTable {
+  level: 'city' | 'district' | 'area';
+  /** The district the node is cut to; 0 for none. */
+  within: number;
+  node_id: number;
+  /** 0 for months without a district, at the city level. */
+  child_id: number;
+  carrier: string;
+  supplier: string;
+  month: number;
+  source: string;
+  quantity: number;
+  cost_eur: number;
+  months: number;
 }
 
 export interface MunicipalCarbonFactorTable {

@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Hourly } from '#common/api/municipal.ts';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
+import { headersAs } from '../../testing/principals.ts';
 import { seriesKey } from '../../timeseries/series-key.ts';
 import {
   DATADIS_ESTIMATED_FIELD,
@@ -11,6 +13,7 @@ import {
   DatadisError,
   storeDatadis,
 } from './datadis.ts';
+import { DATADIS_JOB } from './index.ts';
 
 const CUPS = 'ES1234123456789012JY';
 
@@ -191,5 +194,65 @@ describe('the Datadis adapter, against a local Datadis', () => {
       Date.UTC(2025, 0, 10, 23),
     );
     expect(hours.reduce((a, h) => a + h.sum, 0)).toBeCloseTo(4.75, 9);
+  });
+});
+
+describe('the daily Datadis job, and the hours on the meter page', () => {
+  it('reads the registered supplies when a Datadis user is configured, and the meter answers its hours', async () => {
+    const p = await openTestPlatform({
+      datadisUrl: datadis.url,
+      datadisUsername: '12345678Z',
+      datadisPassword: 'secret',
+    });
+    try {
+      const tech = await headersAs(p, { roles: ['municipal'] });
+      const post = async (url: string, payload: object) => {
+        const res = await p.app.inject({ method: 'POST', url: `/api/v1${url}`, headers: tech, payload });
+        expect(res.statusCode, res.body).toBe(201);
+        return res.json();
+      };
+      const area = await post('/municipal/areas', { code: 'DD-A', name: 'Schools' });
+      const facility = await post('/municipal/facilities', { code: 'DD-F', name: 'School', areaId: area.id });
+      const meter = await post('/municipal/meters', {
+        facilityId: facility.id,
+        cups: CUPS,
+        carrier: 'electricity',
+      });
+      const other = await post('/municipal/meters', {
+        facilityId: facility.id,
+        code: 'DD-WATER',
+        carrier: 'water',
+      });
+
+      expect(await p.platform.scheduler.run(DATADIS_JOB, Date.UTC(2025, 3, 2, 6, 10))).toBe(true);
+      const consumption = datadis.requests.filter((r) => r.endsWith('get-consumption-data'));
+      expect(consumption.length).toBeGreaterThanOrEqual(1);
+
+      const hours = await p.app.inject({
+        url: `/api/v1/municipal/meters/${meter.id}/hourly?from=2025-01-10&to=2025-01-10`,
+        headers: tech,
+      });
+      expect(hours.statusCode, hours.body).toBe(200);
+      expect((hours.json() as Hourly).points).toEqual([
+        { t: Date.UTC(2025, 0, 9, 23), kWh: 1.5, estimated: false },
+        { t: Date.UTC(2025, 0, 10, 0), kWh: 1.25, estimated: false },
+        { t: Date.UTC(2025, 0, 10, 22), kWh: 2, estimated: true },
+      ]);
+      const none = await p.app.inject({ url: `/api/v1/municipal/meters/${other.id}/hourly`, headers: tech });
+      expect(none.json()).toMatchObject({ cups: 'DD-WATER', points: [] });
+      const bad = await p.app.inject({
+        url: `/api/v1/municipal/meters/${meter.id}/hourly?from=2025-01-10&to=2025-06-10`,
+        headers: tech,
+      });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().detail).toContain('to:');
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('is not scheduled without a Datadis user', () => {
+    expect(t.platform.config.datadisUsername).toBeUndefined();
+    expect(t.platform.scheduler.jobNames).not.toContain(DATADIS_JOB);
   });
 });

@@ -205,3 +205,76 @@ export async function storeDatadis(
   await engine.write(batch);
   return readings.length;
 }
+
+/** What one Datadis sync did. */
+export interface DatadisSync {
+  supplies: number;
+  /** Supplies whose CUPS is a registered meter, and so were read. */
+  read: number;
+  readings: number;
+  /** Supplies whose reading failed, with why; the others are still stored. */
+  failed: { cups: string; error: string }[];
+}
+
+/** A CUPS without its optional 2-character suffix (Datadis lists some with `0F`). */
+export const cupsBase = (cups: string) => cups.trim().toUpperCase().slice(0, 20);
+
+/**
+ * Reads, for every supply of the authorised NIF whose CUPS is a registered meter, its hourly
+ * consumption of the previous and the current month, and stores it as that CUPS's series (a
+ * reading already stored is written again with the same value, so a run repeated changes nothing).
+ */
+export async function syncDatadis(
+  client: Pick<DatadisClient, 'supplies' | 'consumption'>,
+  deps: {
+    engine: TimeSeriesEngine;
+    catalog: SeriesCatalog;
+    meterCodes: (codes: string[]) => Promise<Set<string>>;
+  },
+  zone: string,
+  now: number,
+): Promise<DatadisSync> {
+  const supplies = await client.supplies();
+  const known = await deps.meterCodes(supplies.map((s) => cupsBase(s.cups)));
+  const today = DateTime.fromMillis(now, { zone });
+  const from = today.minus({ months: 1 }).toFormat('yyyy/MM');
+  const to = today.toFormat('yyyy/MM');
+  const answer: DatadisSync = { supplies: supplies.length, read: 0, readings: 0, failed: [] };
+  for (const supply of supplies) {
+    const cups = cupsBase(supply.cups);
+    if (!known.has(cups)) continue;
+    answer.read++;
+    try {
+      const readings = await client.consumption(supply, from, to);
+      answer.readings += await storeDatadis(deps.engine, deps.catalog, cups, readings, now);
+    } catch (e) {
+      answer.failed.push({ cups, error: (e as Error).message });
+    }
+  }
+  return answer;
+}
+
+/** The stored Datadis readings of a CUPS from `from` (included) to `to` (excluded), epoch ms. */
+export async function readDatadis(
+  engine: TimeSeriesEngine,
+  catalog: SeriesCatalog,
+  cups: string,
+  from: number,
+  to: number,
+): Promise<DatadisReading[]> {
+  const tags: [string, string][] = [['cups', cups]];
+  const kWh = catalog.get(seriesKey(DATADIS_MEASUREMENT, tags, DATADIS_FIELD));
+  if (!kWh) return [];
+  const flag = catalog.get(seriesKey(DATADIS_MEASUREMENT, tags, DATADIS_ESTIMATED_FIELD));
+  const points = await engine.readPoints(kWh.id, from, to);
+  const flags = new Map<number, number>();
+  if (flag) {
+    const f = await engine.readPoints(flag.id, from, to);
+    f.times.forEach((t, i) => flags.set(t, f.values[i]));
+  }
+  const out: DatadisReading[] = [];
+  points.times.forEach((t, i) => {
+    if (t >= from && t < to) out.push({ t, kWh: points.values[i], estimated: flags.get(t) === 1 });
+  });
+  return out;
+}

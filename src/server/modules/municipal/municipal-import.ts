@@ -8,6 +8,7 @@ import { dateOfDay, epochDay } from '#common/municipal/month-split.ts';
 import type { MunicipalRecordTable } from '../../db/schema.ts';
 import { badRequest } from '../../plugins/errors.ts';
 import { type Cell, headerKey, parseDecimal, readSheet, type Sheet } from '../../spreadsheets/spreadsheet.ts';
+import type { RecordPart } from './municipal-months.ts';
 import type { MunicipalService } from './municipal.service.ts';
 import * as store from './municipal.store.ts';
 
@@ -318,7 +319,35 @@ export async function importInvoices(
     }
     if (!stores) return;
     await store.insertRecords(trx, inserts);
-    await service.rebuildMonths(trx, [...changed]);
+    // The changed meters' records as they now stand, from what was read and what was sent: the
+    // months are built from them without reading them back.
+    const current = new Map<number, Map<string, RecordPart>>();
+    for (const [key, r] of existing) {
+      const id = Number(r.meter_id);
+      if (!changed.has(id)) continue;
+      let list = current.get(id);
+      if (!list) current.set(id, (list = new Map()));
+      list.set(key, r);
+    }
+    for (const g of good) {
+      const id = Number(g.meter.id);
+      if (!changed.has(id)) continue;
+      let list = current.get(id);
+      if (!list) current.set(id, (list = new Map()));
+      list.set(`${id}|${g.record.source}|${g.record.period_start}`, {
+        source: g.record.source,
+        period_start: g.record.period_start,
+        period_end: g.record.period_end,
+        quantity: g.record.quantity,
+        cost_eur: g.record.cost_eur ?? null,
+        max_kw: g.record.max_kw ?? null,
+      });
+    }
+    await service.rebuildMonths(
+      trx,
+      [...changed],
+      new Map([...current].map(([id, list]) => [id, [...list.values()]])),
+    );
   });
   return report.answer(sheet.rows.length, counts, options);
 }

@@ -15,6 +15,8 @@ interface Node {
   where: { column: Column; id: number }[];
   child: { column: Column; level: string } | null;
   meter?: store.MeterRow;
+  /** The node's totals in `municipal_total`, kept at import, when it has them. */
+  total?: { level: 'city' | 'district' | 'area'; id: number };
 }
 
 const carrierInfo = (carrier: string) =>
@@ -71,7 +73,13 @@ async function nodeOf(db: Kysely<Database>, q: SummaryQuery): Promise<Node> {
   const withinTrail = async () => (q.district !== undefined ? [await districtRef(q.district)] : []);
   switch (q.level) {
     case 'city':
-      return { ref: city, trail: [], where: [], child: { column: 'district_id', level: 'district' } };
+      return {
+        ref: city,
+        trail: [],
+        where: [],
+        child: { column: 'district_id', level: 'district' },
+        total: { level: 'city', id: 0 },
+      };
     case 'district': {
       const ref = await districtRef(need());
       return {
@@ -79,6 +87,7 @@ async function nodeOf(db: Kysely<Database>, q: SummaryQuery): Promise<Node> {
         trail: [city],
         where: [{ column: 'district_id', id: ref.id as number }],
         child: { column: 'area_id', level: 'area' },
+        total: { level: 'district', id: ref.id as number },
       };
     }
     case 'area': {
@@ -100,6 +109,9 @@ async function nodeOf(db: Kysely<Database>, q: SummaryQuery): Promise<Node> {
             groups.length > 0
               ? { column: 'group_id', level: 'area' }
               : { column: 'facility_id', level: 'facility' },
+          ...(groups.length > 0 && q.district === undefined
+            ? { total: { level: 'area' as const, id: Number(a.id) } }
+            : {}),
         };
       }
       const parent = await areaRef(Number(a.parent_id));
@@ -160,6 +172,28 @@ interface Agg {
  * source: the GROUP BY follows one of the covering indexes of `municipal_month`, so it streams.
  */
 async function aggregate(db: Kysely<Database>, node: Node, from: number, to: number): Promise<Agg[]> {
+  if (node.total) {
+    const rows = await db
+      .selectFrom('municipal_total')
+      .select(['child_id', 'carrier', 'supplier', 'month', 'source', 'quantity', 'cost_eur', 'months'])
+      .where('level', '=', node.total.level)
+      .where('within', '=', 0)
+      .where('node_id', '=', node.total.id)
+      .where('month', '>=', from)
+      .where('month', '<=', to)
+      .execute();
+    return rows.map((r) => ({
+      child: Number(r.child_id) === 0 ? null : Number(r.child_id),
+      carrier: r.carrier,
+      supplier: r.supplier,
+      period: Number(r.month),
+      source: r.source,
+      quantity: Number(r.quantity),
+      cost: Number(r.cost_eur),
+      months: Number(r.months),
+      maxKw: null,
+    }));
+  }
   const child = node.child?.column;
   let q = db
     .selectFrom('municipal_month')

@@ -195,6 +195,72 @@ describe('invoice imports', () => {
     );
   });
 
+  it('keeps the city, district and area totals equal to their months through imports, corrections, re-imports and a move', async () => {
+    const { facility, meters } = await facilityWithMeters(['electricity', 'natural_gas']);
+    const [power, gas] = meters;
+    const csv =
+      'cups,period_start,period_end,quantity,unit,cost_eur,source\n' +
+      `${power.code},2024-11-15,2024-12-14,3000,kWh,600,invoice\n` +
+      `${power.code},2024-12-15,2025-01-14,3100,kWh,620,invoice\n` +
+      `${gas.code},2024-11-01,2025-01-31,9200,kWh,,reading\n` +
+      `${gas.code},2024-12-01,2024-12-31,4000,kWh,320,invoice\n`;
+    expect((await upload(csv)).json()).toMatchObject({ stored: true, created: 4 });
+    expect((await upload(csv)).json()).toMatchObject({ unchanged: 4 });
+    const corrected = await upload(
+      'cups,period_start,period_end,quantity,unit,cost_eur\n' +
+        `${power.code},2024-12-15,2025-01-14,2900,kWh,580\n` +
+        `${gas.code},2024-12-01,2024-12-31,4100,kWh,330\n`,
+    );
+    expect(corrected.json()).toMatchObject({ updated: 2 });
+    // A move to another district and area takes the months out of the old totals.
+    const other = await facilityWithMeters([]);
+    const moved = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/municipal/facilities/${facility.id}`,
+      headers: tech,
+      payload: { areaId: other.facility.areaId },
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+
+    const db = t.platform.database.db;
+    const months = await db.selectFrom('municipal_month').selectAll().execute();
+    const expected = new Map<string, { quantity: number; cost: number; months: number }>();
+    for (const m of months) {
+      const places: [string, number, number][] = [
+        ['city', 0, m.district_id === null ? 0 : Number(m.district_id)],
+        ['area', Number(m.area_id), Number(m.group_id)],
+      ];
+      if (m.district_id !== null) places.push(['district', Number(m.district_id), Number(m.area_id)]);
+      for (const [level, node, child] of places) {
+        const key = `${level}|${node}|${child}|${m.carrier}|${m.supplier}|${m.month}|${m.source}`;
+        const e = expected.get(key) ?? { quantity: 0, cost: 0, months: 0 };
+        e.quantity += m.quantity;
+        e.cost += m.cost_eur ?? 0;
+        e.months++;
+        expected.set(key, e);
+      }
+    }
+    const totals = await db.selectFrom('municipal_total').selectAll().execute();
+    const kept = new Map(
+      totals.map((r) => [
+        `${r.level}|${r.node_id}|${r.child_id}|${r.carrier}|${r.supplier}|${r.month}|${r.source}`,
+        { quantity: Number(r.quantity), cost: Number(r.cost_eur), months: Number(r.months) },
+      ]),
+    );
+    expect([...kept.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [key, e] of expected) {
+      const k = kept.get(key);
+      expect(k?.months, key).toBe(e.months);
+      expect(k?.quantity, key).toBeCloseTo(e.quantity, 6);
+      expect(k?.cost, key).toBeCloseTo(e.cost, 6);
+    }
+    // The old sub-group has nothing left; the new one has the facility's months.
+    expect(totals.filter((r) => r.level === 'area' && Number(r.child_id) === facility.areaId)).toEqual([]);
+    expect(
+      totals.filter((r) => r.level === 'area' && Number(r.child_id) === other.facility.areaId).length,
+    ).toBeGreaterThan(0);
+  });
+
   it('refuses a file without the columns it needs, naming them', async () => {
     const res = await upload('cups,quantity\nES1234123456789012JY,1\n');
     expect(res.statusCode).toBe(400);

@@ -5,6 +5,8 @@ import {
   AreaListSchema,
   AreaPatchSchema,
   AreaSchema,
+  BeforeAfterQuery,
+  BeforeAfterSchema,
   CarbonFactorCreateSchema,
   CarbonFactorListSchema,
   CarbonFactorPatchSchema,
@@ -16,6 +18,8 @@ import {
   FacilityPageSchema,
   FacilityPatchSchema,
   FacilitySchema,
+  HourlyQuery,
+  HourlySchema,
   MapSchema,
   MAX_INVOICE_ROWS,
   MeterCreateSchema,
@@ -29,9 +33,13 @@ import {
   SummarySchema,
 } from '#common/api/municipal.ts';
 import { audit } from '../../audit/audit.service.ts';
+import { badRequest } from '../../plugins/errors.ts';
 import { byRequest } from '../../audit/by.ts';
 import type { Access } from '../../plugins/access.ts';
 import { acceptUploads, SPREADSHEET_UPLOAD, type UploadRules } from '../../uploads/uploads.ts';
+import { DateTime } from 'luxon';
+import { readDatadis } from './datadis.ts';
+import { beforeAfter } from './municipal-before-after.ts';
 import { sendTable } from './municipal-export.ts';
 import { importInvoices } from './municipal-import.ts';
 import { mapOf, openData, summarise } from './municipal-summary.ts';
@@ -181,6 +189,75 @@ export const municipalRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: READ_MUNICIPAL },
     },
     async (request) => municipal.facility(request.params.id),
+  );
+  app.get(
+    '/municipal/facilities/:id/before-after',
+    {
+      schema: {
+        tags,
+        summary:
+          'A facility’s heating energy before and after a refurbishment, normalised by the heating degree days of its district’s weather station',
+        params: IdParams,
+        querystring: BeforeAfterQuery,
+        response: { 200: BeforeAfterSchema, ...problems },
+      },
+      config: { access: READ_MUNICIPAL },
+    },
+    async (request) =>
+      beforeAfter(
+        {
+          db: app.platform.database.db,
+          readings: app.platform.readings,
+          timezone: app.platform.config.timezone,
+        },
+        request.params.id,
+        request.query,
+        now(),
+      ),
+  );
+  app.get(
+    '/municipal/meters/:id/hourly',
+    {
+      schema: {
+        tags,
+        summary:
+          'A meter’s hourly (or quarter-hourly) consumption as Datadis gives it, estimated hours flagged',
+        params: IdParams,
+        querystring: HourlyQuery,
+        response: { 200: HourlySchema, ...problems },
+      },
+      config: { access: READ_MUNICIPAL },
+    },
+    async (request) => {
+      const meter = await municipal.meter(request.params.id);
+      const zone = app.platform.config.timezone;
+      const day = (text: string | undefined, field: string, fallback: DateTime) => {
+        if (text === undefined) return fallback;
+        const d = DateTime.fromISO(text, { zone });
+        if (!d.isValid || d.toISODate() !== text)
+          throw badRequest(`${field}: ${text} is not a day of the calendar (YYYY-MM-DD).`);
+        return d;
+      };
+      const today = DateTime.fromMillis(now(), { zone }).startOf('day');
+      const to = day(request.query.to, 'to', today);
+      const from = day(request.query.from, 'from', to.minus({ days: 13 }));
+      if (from > to) throw badRequest(`from: ${from.toISODate()} comes after to (${to.toISODate()}).`);
+      if (to.diff(from, 'days').days > 92) throw badRequest('to: at most 93 days of hours at a time.');
+      const points = await readDatadis(
+        app.platform.engine,
+        app.platform.catalog,
+        meter.code,
+        from.toMillis(),
+        to.plus({ days: 1 }).toMillis(),
+      );
+      return {
+        meterId: meter.id,
+        cups: meter.code,
+        from: from.toISODate() as string,
+        to: to.toISODate() as string,
+        points,
+      };
+    },
   );
   app.post(
     '/municipal/facilities',

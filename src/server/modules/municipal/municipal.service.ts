@@ -23,7 +23,7 @@ import type { By } from '../../audit/by.ts';
 import type { Database, MunicipalMonthTable } from '../../db/schema.ts';
 import { decodeCursor, pageLimit, pageOf } from '../../pagination/pagination.ts';
 import { badRequest, conflict, notFound } from '../../plugins/errors.ts';
-import { monthNumber, monthsOf, monthText } from './municipal-months.ts';
+import { monthNumber, monthsOf, monthText, type RecordPart } from './municipal-months.ts';
 import * as store from './municipal.store.ts';
 
 const json = (text: string): Record<string, number> => {
@@ -303,7 +303,12 @@ export class MunicipalService {
    * changed the records). A meter's months are replaced whole, so a corrected record that no
    * longer covers a month leaves nothing behind in it.
    */
-  async rebuildMonths(db: Kysely<Database>, meterIds: number[]): Promise<void> {
+  async rebuildMonths(
+    db: Kysely<Database>,
+    meterIds: number[],
+    /** Every record of those meters, when the caller holds them already (an import does). */
+    known?: Map<number, RecordPart[]>,
+  ): Promise<void> {
     if (meterIds.length === 0) return;
     const meters = new Map<number, store.MeterRow>();
     for (let i = 0; i < meterIds.length; i += 500) {
@@ -325,12 +330,13 @@ export class MunicipalService {
         a.parent_id === null ? Number(a.id) : Number(a.parent_id),
       ]),
     );
-    const records = new Map<number, store.RecordRow[]>();
-    for (const r of await store.recordsOfMeters(db, meterIds)) {
-      const list = records.get(Number(r.meter_id));
-      if (list) list.push(r);
-      else records.set(Number(r.meter_id), [r]);
-    }
+    const records = new Map<number, RecordPart[]>(known ?? []);
+    if (!known)
+      for (const r of await store.recordsOfMeters(db, meterIds)) {
+        const list = records.get(Number(r.meter_id));
+        if (list) list.push(r);
+        else records.set(Number(r.meter_id), [r]);
+      }
     const rows: Insertable<MunicipalMonthTable>[] = [];
     for (const id of meterIds) {
       const meter = meters.get(id);

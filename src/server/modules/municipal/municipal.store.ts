@@ -1,4 +1,4 @@
-import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
+import { CompiledQuery, type Insertable, type Kysely, type Selectable, SqliteAdapter, sql } from 'kysely';
 import type {
   Database,
   MunicipalCarbonFactorTable,
@@ -6,6 +6,7 @@ import type {
   MunicipalMeterTable,
   MunicipalMonthTable,
   MunicipalRecordTable,
+  MunicipalTotalTable,
 } from '../../db/schema.ts';
 
 export type AreaRow = Selectable<Database['municipal_area']>;
@@ -17,6 +18,73 @@ export type FactorRowDb = Selectable<MunicipalCarbonFactorTable>;
 
 /** Rows per insert statement: well under SQLite's 32,766 bound parameters. */
 const CHUNK = 500;
+
+/** The text of a multi-row insert, by table, columns, rows and dialect: built once, not per chunk. */
+const insertTexts = new Map<string, string>();
+
+/**
+ * Inserts many rows with one statement a chunk, its text built once: an import of a city's ten
+ * years stores half a million rows, and building each chunk's query anew cost more than running it.
+ */
+async function insertMany<T extends object>(
+  db: Kysely<Database>,
+  table: string,
+  columns: (keyof T & string)[],
+  rows: T[],
+  defaults: Record<string, unknown> = {},
+): Promise<void> {
+  const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+  // Under SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
+  const chunk = Math.floor(30_000 / columns.length);
+  for (let i = 0; i < rows.length; i += chunk) {
+    const part = rows.slice(i, i + chunk);
+    const key = `${table}|${columns.join(',')}|${part.length}|${sqlite}`;
+    let text = insertTexts.get(key);
+    if (text === undefined) {
+      let n = 0;
+      const row = () => `(${columns.map(() => (sqlite ? '?' : `$${++n}`)).join(', ')})`;
+      text = `insert into ${table} (${columns.join(', ')}) values ${part.map(row).join(', ')}`;
+      if (insertTexts.size > 64) insertTexts.clear();
+      insertTexts.set(key, text);
+    }
+    const parameters: unknown[] = [];
+    for (const r of part)
+      for (const c of columns) parameters.push((r as Record<string, unknown>)[c] ?? defaults[c] ?? null);
+    await db.executeQuery(CompiledQuery.raw(text, parameters));
+  }
+}
+
+const RECORD_COLUMNS: (keyof Insertable<MunicipalRecordTable>)[] = [
+  'meter_id',
+  'source',
+  'period_start',
+  'period_end',
+  'quantity',
+  'cost_eur',
+  'periods',
+  'max_kw',
+  'supplier',
+  'tariff',
+  'file',
+  'created_at',
+  'updated_at',
+];
+
+const MONTH_COLUMNS: (keyof Insertable<MunicipalMonthTable>)[] = [
+  'meter_id',
+  'month',
+  'year',
+  'source',
+  'quantity',
+  'cost_eur',
+  'max_kw',
+  'carrier',
+  'supplier',
+  'facility_id',
+  'area_id',
+  'group_id',
+  'district_id',
+];
 
 // --- Areas ---------------------------------------------------------------------------------------
 
@@ -109,12 +177,25 @@ export async function updateFacility(
   await db.updateTable('municipal_facility').set(patch).where('id', '=', id).execute();
 }
 
-/** Copies a facility's places into its months, after it moved to another area or district. */
+/**
+ * Copies a facility's places into its months, after it moved to another area or district, and
+ * moves their amounts from the totals of the old places to those of the new.
+ */
 export async function relocateMonths(
   db: Kysely<Database>,
   facilityId: number,
   places: { area_id: number; group_id: number; district_id: number | null },
 ): Promise<void> {
+  const old = await db
+    .selectFrom('municipal_month')
+    .selectAll()
+    .where('facility_id', '=', facilityId)
+    .execute();
+  await applyTotals(
+    db,
+    old,
+    old.map((m) => ({ ...m, ...places })),
+  );
   await db.updateTable('municipal_month').set(places).where('facility_id', '=', facilityId).execute();
 }
 
@@ -181,11 +262,12 @@ export async function insertRecords(
   db: Kysely<Database>,
   rows: Insertable<MunicipalRecordTable>[],
 ): Promise<void> {
-  for (let i = 0; i < rows.length; i += CHUNK)
-    await db
-      .insertInto('municipal_record')
-      .values(rows.slice(i, i + CHUNK))
-      .execute();
+  await insertMany(db, 'municipal_record', RECORD_COLUMNS, rows, {
+    periods: '{}',
+    supplier: '',
+    tariff: '',
+    file: '',
+  });
 }
 
 export async function updateRecord(
@@ -196,23 +278,97 @@ export async function updateRecord(
   await db.updateTable('municipal_record').set(row).where('id', '=', id).execute();
 }
 
-/** Replaces every month of some meters. */
+/** Replaces every month of some meters, and their amounts in the totals. */
 export async function replaceMonths(
   db: Kysely<Database>,
   meterIds: number[],
   months: Insertable<MunicipalMonthTable>[],
 ): Promise<void> {
-  for (let i = 0; i < meterIds.length; i += CHUNK)
+  const old: MonthRowDb[] = [];
+  for (let i = 0; i < meterIds.length; i += CHUNK) {
+    const ids = meterIds.slice(i, i + CHUNK);
+    old.push(...(await db.selectFrom('municipal_month').selectAll().where('meter_id', 'in', ids).execute()));
+    await db.deleteFrom('municipal_month').where('meter_id', 'in', ids).execute();
+  }
+  await insertMany(db, 'municipal_month', MONTH_COLUMNS, months);
+  await applyTotals(db, old, months);
+}
+
+type Counted = Pick<
+  Insertable<MunicipalMonthTable>,
+  | 'carrier'
+  | 'supplier'
+  | 'month'
+  | 'source'
+  | 'quantity'
+  | 'cost_eur'
+  | 'area_id'
+  | 'group_id'
+  | 'district_id'
+>;
+
+/** The totals a month counts in: level, node and child. */
+function totalsOf(m: Counted): [MunicipalTotalTable['level'], number, number][] {
+  const district = m.district_id === null || m.district_id === undefined ? 0 : Number(m.district_id);
+  const out: [MunicipalTotalTable['level'], number, number][] = [
+    ['city', 0, district],
+    ['area', Number(m.area_id), Number(m.group_id)],
+  ];
+  if (district !== 0) out.push(['district', district, Number(m.area_id)]);
+  return out;
+}
+
+/**
+ * Takes months out of `municipal_total` and adds others in, as one upsert of the differences:
+ * a month that did not change adds nothing, and a total no month counts in any more goes.
+ */
+export async function applyTotals(db: Kysely<Database>, removed: Counted[], added: Counted[]): Promise<void> {
+  const deltas = new Map<string, Insertable<MunicipalTotalTable>>();
+  const count = (m: Counted, sign: 1 | -1) => {
+    for (const [level, node, child] of totalsOf(m)) {
+      const key = `${level}|${node}|${child}|${m.carrier}|${m.supplier}|${m.month}|${m.source}`;
+      let d = deltas.get(key);
+      if (!d) {
+        d = {
+          level,
+          within: 0,
+          node_id: node,
+          child_id: child,
+          carrier: m.carrier,
+          supplier: m.supplier,
+          month: m.month,
+          source: m.source,
+          quantity: 0,
+          cost_eur: 0,
+          months: 0,
+        };
+        deltas.set(key, d);
+      }
+      d.quantity += sign * m.quantity;
+      d.cost_eur += sign * (m.cost_eur ?? 0);
+      d.months = (d.months as number) + sign;
+    }
+  };
+  for (const m of removed) count(m, -1);
+  for (const m of added) count(m, 1);
+  const changes = [...deltas.values()].filter((d) => d.months !== 0 || d.quantity !== 0 || d.cost_eur !== 0);
+  // 11 columns a row.
+  for (let i = 0; i < changes.length; i += 2000)
     await db
-      .deleteFrom('municipal_month')
-      .where('meter_id', 'in', meterIds.slice(i, i + CHUNK))
+      .insertInto('municipal_total')
+      .values(changes.slice(i, i + 2000))
+      .onConflict((oc) =>
+        oc
+          .columns(['level', 'within', 'node_id', 'month', 'child_id', 'carrier', 'supplier', 'source'])
+          .doUpdateSet({
+            quantity: sql`municipal_total.quantity + excluded.quantity`,
+            cost_eur: sql`municipal_total.cost_eur + excluded.cost_eur`,
+            months: sql`municipal_total.months + excluded.months`,
+          }),
+      )
       .execute();
-  // 14 columns a row: 2,000 rows stay under SQLite's parameter bound.
-  for (let i = 0; i < months.length; i += 2000)
-    await db
-      .insertInto('municipal_month')
-      .values(months.slice(i, i + 2000))
-      .execute();
+  if (changes.some((d) => (d.months as number) < 0))
+    await db.deleteFrom('municipal_total').where('months', '<=', 0).execute();
 }
 
 // --- Carbon factors ------------------------------------------------------------------------------

@@ -1,4 +1,11 @@
-import type { MonthRow, MunicipalMapAnswer, Summary, SummaryQuery } from '#common/api/municipal.ts';
+import type {
+  BeforeAfter,
+  Hourly,
+  MonthRow,
+  MunicipalMapAnswer,
+  Summary,
+  SummaryQuery,
+} from '#common/api/municipal.ts';
 import type { PageOf } from '#common/api/pagination.ts';
 import { api, apiFile, query, saveFile } from '../../api/http.ts';
 
@@ -30,3 +37,11 @@ export function exportView(view: View, format: 'csv' | 'xlsx'): Promise<void> {
     );
   return download(`/municipal/summary/export${query({ ...view, format })}`);
 }
+
+/** A facility's heating energy per degree day before and after a refurbishment. */
+export const getBeforeAfter = (facility: number, date: string, months: number, signal?: AbortSignal) =>
+  api<BeforeAfter>(`/municipal/facilities/${facility}/before-after${query({ date, months })}`, { signal });
+
+/** A meter's hours as Datadis gives them (none for a meter Datadis does not read). */
+export const getHourly = (meter: number, signal?: AbortSignal) =>
+  api<Hourly>(`/municipal/meters/${meter}/hourly`, { signal });
