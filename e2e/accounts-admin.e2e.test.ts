@@ -5,6 +5,7 @@ import {
   checkAccessibility,
   forgetSiteStorage,
   launchBrowser,
+  logInOnTheWayTo,
   open,
   type Platform4Browser,
   screenshot,
@@ -86,11 +87,7 @@ describe('an administrator managing accounts and access', () => {
   });
 
   it('lets the administrator log in and approve it, granting a second role', async () => {
-    await open(page, `${ciop.url}/admin/account-requests`);
-    await page.waitForURL((u) => u.pathname === '/login');
-    await page.fill('#login-email', 'ane.admin@test.example');
-    await page.fill('#login-password', PASSWORD);
-    await page.click('form button[type="submit"]');
+    await logInOnTheWayTo(page, ciop.url, '/admin/account-requests', 'ane.admin@test.example', PASSWORD);
     await page.waitForURL((u) => u.pathname === '/admin/account-requests');
     expect(await page.locator('.nav-list a', { hasText: 'Accounts' }).count()).toBe(1);
     const request = page.locator('[data-request]', { hasText: VISITOR.email });

@@ -5,6 +5,7 @@ import { BY_SYSTEM } from '#server/audit/by.ts';
 import {
   forgetSiteStorage,
   launchBrowser,
+  logInOnTheWayTo,
   open,
   type Platform4Browser,
   screenshot,
@@ -24,15 +25,6 @@ describe('an administrator managing the news feeds', () => {
   const account = (email: string, name: string, roles: Role[]) =>
     ciop.platform.auth.accounts.create({ email, name, roles, password: PASSWORD }, BY_SYSTEM);
 
-  /** Logs in through the login page, which was reached on the way to `path`. */
-  async function logInOnTheWayTo(path: string, email: string): Promise<void> {
-    await open(page, `${ciop.url}${path}`);
-    await page.waitForURL((u) => u.pathname === '/login' && u.searchParams.get('next') === path);
-    await page.fill('#login-email', email);
-    await page.fill('#login-password', PASSWORD);
-    await page.click('form button[type="submit"]');
-  }
-
   beforeAll(async () => {
     [ciop, browser] = await Promise.all([startPlatform({ days: 1 }), launchBrowser()]);
     await account('ane.admin@test.example', 'Ane Admin', ['admin']);
@@ -48,7 +40,7 @@ describe('an administrator managing the news feeds', () => {
   });
 
   it('logs in, sees the admin menu, the feeds and why one fails, and keeps the session on reload', async () => {
-    await logInOnTheWayTo('/admin/news', 'ane.admin@test.example');
+    await logInOnTheWayTo(page, ciop.url, '/admin/news', 'ane.admin@test.example', PASSWORD);
     await page.waitForURL((u) => u.pathname === '/admin/news');
     await page.waitForSelector('.data-table tbody tr');
     expect(await page.textContent('.user-name')).toContain('Ane Admin');
@@ -97,7 +89,7 @@ describe('an administrator managing the news feeds', () => {
   });
 
   it('refuses the administration to a resident', async () => {
-    await logInOnTheWayTo('/admin/news', 'iker.resident@test.example');
+    await logInOnTheWayTo(page, ciop.url, '/admin/news', 'iker.resident@test.example', PASSWORD);
     await page.waitForURL((u) => u.pathname === '/forbidden');
     expect(await page.textContent('h1')).toBe('Not available with your account');
     expect(await page.textContent('.user-name')).toContain('Iker Resident');

@@ -9,6 +9,7 @@ import {
   type Platform4Browser,
   screenshot,
   startPlatform,
+  submitLogin,
   type TestBrowser,
   VIEWPORTS,
 } from './harness.ts';
@@ -108,9 +109,7 @@ describe('the 3D city', () => {
   it('shows a logged-in planner the monitored building and its KPIs section, on a phone', async () => {
     const page = await browser.page(VIEWPORTS.phone);
     await page.goto(`${ciop.url}/login`);
-    await page.fill('#login-email', EMAIL);
-    await page.fill('#login-password', PASSWORD);
-    await page.click('form button[type="submit"]');
+    await submitLogin(page, EMAIL, PASSWORD);
     await page.waitForURL((u) => u.pathname !== '/login');
     await page.goto(`${ciop.url}/city`);
     await settled(page);

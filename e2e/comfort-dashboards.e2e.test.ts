@@ -5,10 +5,12 @@ import {
   checkAccessibility,
   forgetSiteStorage,
   launchBrowser,
+  logInOnTheWayTo,
   open,
   type Platform4Browser,
   screenshot,
   startPlatform,
+  submitLogin,
   type TestBrowser,
   VIEWPORTS,
 } from './harness.ts';
@@ -43,11 +45,7 @@ describe('an ESCO member on the comfort dashboards', () => {
     ).map((r) => Number(r.building_id));
     page = await browser.page(VIEWPORTS.desktop);
     await forgetSiteStorage(page, ciop.url);
-    await page.goto(`${ciop.url}/comfort-dashboards`);
-    await page.waitForURL(/\/login\?next=/);
-    await page.fill('#login-email', ESCO);
-    await page.fill('#login-password', PASSWORD);
-    await page.click('form button[type="submit"]');
+    await logInOnTheWayTo(page, ciop.url, '/comfort-dashboards', ESCO, PASSWORD);
     await page.waitForURL((u) => u.pathname === '/comfort-dashboards');
   });
   afterAll(async () => {
@@ -174,9 +172,7 @@ describe('an ESCO member on the comfort dashboards', () => {
     await phone.goto(`${ciop.url}/comfort-dashboards`);
     await phone.waitForSelector('#login-email, [data-testid="heat-strip"]');
     if (phone.url().includes('/login')) {
-      await phone.fill('#login-email', ESCO);
-      await phone.fill('#login-password', PASSWORD);
-      await phone.click('form button[type="submit"]');
+      await submitLogin(phone, ESCO, PASSWORD);
       await phone.waitForURL((u) => u.pathname === '/comfort-dashboards');
     }
     await phone.waitForSelector('[data-testid="heat-strip"] canvas');

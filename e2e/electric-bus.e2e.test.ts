@@ -7,7 +7,7 @@ import {
   checkAccessibility,
   forgetSiteStorage,
   launchBrowser,
-  open,
+  logInOnTheWayTo,
   type Platform4Browser,
   screenshot,
   startPlatform,
@@ -25,14 +25,6 @@ describe('the transport operator in the electric bus app', () => {
   const account = (email: string, name: string, roles: Role[]) =>
     ciop.platform.auth.accounts.create({ email, name, roles, password: PASSWORD, language: 'en' }, BY_SYSTEM);
 
-  async function logInOnTheWayTo(path: string, email: string): Promise<void> {
-    await open(page, `${ciop.url}${path}`);
-    await page.waitForURL((u) => u.pathname === '/login' && u.searchParams.get('next') === path);
-    await page.fill('#login-email', email);
-    await page.fill('#login-password', PASSWORD);
-    await page.click('form button[type="submit"]');
-  }
-
   beforeAll(async () => {
     [ciop, browser] = await Promise.all([startPlatform({ days: 1, feeds: false }), launchBrowser()]);
     await seedMobilityDemo(ciop.platform.mobility, ciop.platform, Date.now());
@@ -47,7 +39,7 @@ describe('the transport operator in the electric bus app', () => {
   });
 
   it('sees the line on the map, the fleet, the chargers and today’s level of service', async () => {
-    await logInOnTheWayTo('/bus', 'mikel.transport@test.example');
+    await logInOnTheWayTo(page, ciop.url, '/bus', 'mikel.transport@test.example', PASSWORD);
     await page.waitForURL((u) => u.pathname === '/bus');
     await page.waitForSelector('[data-kpi="fleet"]');
     expect((await page.textContent('[data-kpi="fleet"]'))?.trim()).toBe('13');
@@ -130,7 +122,7 @@ describe('the transport operator in the electric bus app', () => {
   it('is refused to a resident', async () => {
     await page.click('text=Log out');
     await page.waitForURL(`${ciop.url}/`);
-    await logInOnTheWayTo('/bus', 'iker.resident@test.example');
+    await logInOnTheWayTo(page, ciop.url, '/bus', 'iker.resident@test.example', PASSWORD);
     await page.waitForURL((u) => u.pathname === '/forbidden');
     const status = await page.evaluate(async () => (await fetch('/api/v1/mobility/vehicles')).status);
     expect([401, 403]).toContain(status);

@@ -7,6 +7,7 @@ import {
   checkAccessibility,
   forgetSiteStorage,
   launchBrowser,
+  logInOnTheWayTo,
   type Platform4Browser,
   screenshot,
   startPlatform,
@@ -17,14 +18,6 @@ import {
 const PLANNER = 'planner@forecast.test';
 const RESIDENT = 'resident@forecast.test';
 const PASSWORD = 'a long planner password';
-
-async function logIn(page: Page, url: string, email: string, next: string): Promise<void> {
-  await page.goto(`${url}${next}`);
-  await page.waitForURL(/\/login\?next=/);
-  await page.fill('#login-email', email);
-  await page.fill('#login-password', PASSWORD);
-  await page.click('form button[type="submit"]');
-}
 
 describe('an energy planner in the planning tool', () => {
   let ciop: Platform4Browser;
@@ -47,7 +40,7 @@ describe('an energy planner in the planning tool', () => {
       );
     page = await browser.page(VIEWPORTS.desktop);
     await forgetSiteStorage(page, ciop.url);
-    await logIn(page, ciop.url, PLANNER, '/energy-planning');
+    await logInOnTheWayTo(page, ciop.url, '/energy-planning', PLANNER, PASSWORD);
     await page.waitForURL((u) => u.pathname === '/energy-planning');
   });
   afterAll(async () => {
@@ -156,7 +149,7 @@ describe('an energy planner in the planning tool', () => {
   it('refuses a resident', async () => {
     const other = await browser.page(VIEWPORTS.desktop);
     await other.context().clearCookies();
-    await logIn(other, ciop.url, RESIDENT, '/energy-planning');
+    await logInOnTheWayTo(other, ciop.url, '/energy-planning', RESIDENT, PASSWORD);
     await other.waitForURL((u) => u.pathname === '/forbidden');
     await other.close();
   });

@@ -184,6 +184,29 @@ export async function open(page: Page, url: string): Promise<void> {
   await page.waitForSelector('#main, main.tv', { state: 'attached' });
 }
 
+/** Fills the login form the page shows and sends it; callers wait for where they expect to land. */
+export async function submitLogin(page: Page, email: string, password: string): Promise<void> {
+  await page.fill('#login-email', email);
+  await page.fill('#login-password', password);
+  await page.click('form button[type="submit"]');
+}
+
+/**
+ * Opens `path` of the platform at `url`, is sent to the login page on the way (which is to return
+ * to `path`), and logs in there. Callers wait for where they expect to land.
+ */
+export async function logInOnTheWayTo(
+  page: Page,
+  url: string,
+  path: string,
+  email: string,
+  password: string,
+): Promise<void> {
+  await open(page, `${url}${path}`);
+  await page.waitForURL((u) => u.pathname === '/login' && u.searchParams.get('next') === path);
+  await submitLogin(page, email, password);
+}
+
 /** A screenshot of the whole page, kept as a test artefact under test-results/screenshots/. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });

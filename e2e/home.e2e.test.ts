@@ -7,6 +7,7 @@ import {
   checkAccessibility,
   forgetSiteStorage,
   launchBrowser,
+  logInOnTheWayTo,
   open,
   type Platform4Browser,
   screenshot,
@@ -70,11 +71,7 @@ describe('a resident in their home app', () => {
   });
 
   it('logs in through the login page and lands on their own home', async () => {
-    await open(page, `${ciop.url}/home`);
-    await page.waitForURL((u) => u.pathname === '/login');
-    await page.fill('#login-email', EMAIL);
-    await page.fill('#login-password', PASSWORD);
-    await page.click('form button[type="submit"]');
+    await logInOnTheWayTo(page, ciop.url, '/home', EMAIL, PASSWORD);
     await page.waitForURL((u) => u.pathname === `/home/${mine}`);
     expect(await page.textContent('.user-name')).toContain('Nerea Resident');
     expect(await page.locator('.nav-list a', { hasText: 'My home' }).count()).toBe(1);

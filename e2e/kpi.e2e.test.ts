@@ -8,6 +8,7 @@ import {
   checkAccessibility,
   forgetSiteStorage,
   launchBrowser,
+  logInOnTheWayTo,
   open,
   type Platform4Browser,
   screenshot,
@@ -41,11 +42,7 @@ describe('a KPI evaluator on the dashboards', () => {
     );
     page = await browser.page(VIEWPORTS.desktop);
     await forgetSiteStorage(page, ciop.url);
-    await page.goto(`${ciop.url}/kpi`);
-    await page.waitForURL(/\/login\?next=/);
-    await page.fill('#login-email', EMAIL);
-    await page.fill('#login-password', PASSWORD);
-    await page.click('form button[type="submit"]');
+    await logInOnTheWayTo(page, ciop.url, '/kpi', EMAIL, PASSWORD);
     await page.waitForURL((u) => u.pathname === '/kpi');
   });
   afterAll(async () => {

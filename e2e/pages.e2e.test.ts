@@ -11,6 +11,7 @@ import {
   open,
   type Platform4Browser,
   startPlatform,
+  submitLogin,
   type TestBrowser,
   VIEWPORTS,
 } from './harness.ts';
@@ -30,12 +31,6 @@ describe('pages a person would trust', () => {
 
   const account = (email: string, name: string, roles: Role[], dwellingIds: number[] = []) =>
     ciop.platform.auth.accounts.create({ email, name, roles, dwellingIds, password: PASSWORD }, BY_SYSTEM);
-
-  async function logIn(email: string): Promise<void> {
-    await page.fill('#login-email', email);
-    await page.fill('#login-password', PASSWORD);
-    await page.click('form button[type="submit"]');
-  }
 
   async function logOut(): Promise<void> {
     await page.context().clearCookies();
@@ -65,7 +60,7 @@ describe('pages a person would trust', () => {
 
   it('sends a person whose session was ended to log in, says why once, and brings them back', async () => {
     await open(page, `${ciop.url}/login`);
-    await logIn('nerea.resident@test.example');
+    await submitLogin(page, 'nerea.resident@test.example', PASSWORD);
     // Without a page to return to, a resident lands on their home.
     await page.waitForURL((u) => u.pathname === `/home/${dwelling}`);
     await page.click('.home-nav a:has-text("Power")');
@@ -81,7 +76,7 @@ describe('pages a person would trust', () => {
       'Your session has ended. Log in again to carry on where you were.',
     ]);
     expect(await page.locator('.state-error').count()).toBe(0);
-    await logIn('nerea.resident@test.example');
+    await submitLogin(page, 'nerea.resident@test.example', PASSWORD);
     await page.waitForURL((u) => u.pathname === `/home/${dwelling}/temperature`);
     await logOut();
   });
@@ -104,7 +99,7 @@ describe('pages a person would trust', () => {
     );
     await open(page, `${ciop.url}/admin/account-requests`);
     await page.waitForURL((u) => u.pathname === '/login');
-    await logIn('ane.admin@test.example');
+    await submitLogin(page, 'ane.admin@test.example', PASSWORD);
     await page.waitForURL((u) => u.pathname === '/admin/account-requests');
     const request = page.locator('.admin-requests li', { hasText: name });
     await request.waitFor();
@@ -179,7 +174,7 @@ describe('pages a person would trust', () => {
     await logOut();
     await open(page, `${ciop.url}/kpi/energy`);
     await page.waitForURL((u) => u.pathname === '/login');
-    await logIn('ane.admin@test.example');
+    await submitLogin(page, 'ane.admin@test.example', PASSWORD);
     await page.waitForURL((u) => u.pathname === '/kpi/energy');
     await page.locator('[data-testid="energy-table"] tbody tr').first().waitFor();
     await page.locator('.chart canvas').first().waitFor();
@@ -276,7 +271,7 @@ describe('pages a person would trust', () => {
     };
     await page.setViewportSize(PHONE);
     await open(page, `${ciop.url}/login`);
-    await logIn('tour@test.example');
+    await submitLogin(page, 'tour@test.example', PASSWORD);
     await page.waitForURL((u) => u.pathname !== '/login');
     const paths = (await everyPath())
       .filter((p) => !p.includes('pathMatch'))
@@ -313,7 +308,7 @@ describe('pages a person would trust', () => {
     await logOut();
     await open(page, `${ciop.url}/installations`);
     await page.waitForURL((u) => u.pathname === '/login');
-    await logIn('ane.admin@test.example');
+    await submitLogin(page, 'ane.admin@test.example', PASSWORD);
     await page.waitForURL((u) => u.pathname === '/installations');
     await page.locator('details.ops-group').first().waitFor();
     const groups = page.locator('details.ops-group');
