@@ -5,6 +5,7 @@ import { forecastModule } from './forecast/index.ts';
 import { city3dModule } from './city3d/index.ts';
 import { comfortModule } from './comfort/index.ts';
 import { homeModule } from './home/index.ts';
+import { influxqlModule } from './influxql/index.ts';
 import { installationsModule } from './installations/index.ts';
 import { kpiModule } from './kpi/index.ts';
 import { municipalModule } from './municipal/index.ts';
@@ -31,6 +32,7 @@ export const MODULES: readonly AnyModule[] = [
   municipalModule,
   forecastModule,
   city3dModule,
+  influxqlModule,
   portalModule,
   backupModule,
 ];
