@@ -31,7 +31,8 @@ export interface QlSource {
 
 /** One series of an answer; times are epoch ms until the answer is written. */
 export interface QlResultSeries {
-  name: string;
+  /** Absent for SHOW RETENTION POLICIES, as InfluxDB writes it. */
+  name?: string;
   tags?: Record<string, string>;
   columns: string[];
   values: unknown[][];
@@ -61,7 +62,6 @@ export async function execute(statement: Statement, source: QlSource, now: numbe
       return {
         series: [
           {
-            name: '',
             columns: ['name', 'duration', 'shardGroupDuration', 'replicaN', 'default'],
             values: [['autogen', '0s', '168h0m0s', 1, true]],
           },
