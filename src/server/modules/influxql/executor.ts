@@ -159,9 +159,11 @@ function perMeasurement(
   return out;
 }
 
+/** A regular expression as InfluxQL writes it (Go's syntax; `(?i)` in front for case-insensitive). */
 function regexOf(source: string): RegExp {
+  const insensitive = source.startsWith('(?i)');
   try {
-    return new RegExp(source);
+    return new RegExp(insensitive ? source.slice(4) : source, insensitive ? 'i' : '');
   } catch (error) {
     throw new ParseError(`invalid regular expression /${source}/: ${(error as Error).message}`);
   }
@@ -325,6 +327,8 @@ function addPoint(s: State, t: number, v: number): void {
     s.max = v;
     s.maxT = t;
   }
+  // Readings of several series at one time: the first series read wins (InfluxDB's choice
+  // follows the order of its iterators' heap, which answers do not promise).
   if (t < s.firstT) {
     s.first = v;
     s.firstT = t;
@@ -576,10 +580,13 @@ async function bucketRows(
     if (empty && statement.fill.kind === 'none') continue;
     const row: unknown[] = [(first + b) * every + offset];
     for (let c = 0; c < statement.fields.length; c++) {
-      let value = valueOf(statement.fields[c].call!, states[c][b]);
+      const call = statement.fields[c].call!;
+      let value = states[c][b].count === 0 ? null : valueOf(call, states[c][b]);
+      // An empty bucket is filled; fill(null) leaves it null, but a count of nothing is 0.
       if (value === null) {
         if (statement.fill.kind === 'previous') value = previous[c];
         else if (statement.fill.kind === 'number') value = statement.fill.value;
+        else if (call === 'count') value = 0;
       }
       previous[c] = value;
       row.push(value);
