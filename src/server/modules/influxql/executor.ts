@@ -427,7 +427,11 @@ async function select(statement: SelectStatement, source: QlSource, now: number)
     if (!group) groups.set(key, (group = { tags, members: [] }));
     group.members.push(s);
   }
-  const ordered = [...groups.entries()].sort((a, b) => byteOrder(a[0], b[0])).map(([, g]) => g);
+  const soffset = statement.soffset ?? 0;
+  const ordered = [...groups.entries()]
+    .sort((a, b) => byteOrder(a[0], b[0]))
+    .map(([, g]) => g)
+    .slice(soffset, statement.slimit !== undefined ? soffset + statement.slimit : undefined);
   const aggregate = statement.fields.some((f) => f.call);
   const columns = ['time', ...statement.fields.map((f) => f.column)];
   const out: QlResultSeries[] = [];

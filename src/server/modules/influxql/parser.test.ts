@@ -106,6 +106,11 @@ describe('the InfluxQL parser', () => {
       fill: { kind: 'number', value: -1.5 },
     });
     expect(select('SELECT count(value) FROM m GROUP BY *').groupTags).toBe('*');
+    expect(select('SELECT count(value) FROM m GROUP BY * LIMIT 2 SLIMIT 3 SOFFSET 1')).toMatchObject({
+      limit: 2,
+      slimit: 3,
+      soffset: 1,
+    });
   });
 
   it('reads time bounds: now() arithmetic, RFC 3339, epochs in ns, ms and s', () => {
@@ -133,7 +138,7 @@ describe('the InfluxQL parser', () => {
     unsupported('SELECT median(value) FROM m', /median\(\) is not supported/);
     unsupported('SELECT * FROM m', /SELECT \*/);
     unsupported('SELECT value FROM m GROUP BY time(1h) fill(linear)', /fill\(linear\)/);
-    unsupported('SELECT mean(value) FROM m GROUP BY time(1h) SLIMIT 1', /SLIMIT/);
+    unsupported("SELECT mean(value) FROM m GROUP BY time(1h) tz('Europe/Madrid')", /tz\(\)/);
     unsupported('SELECT value * 2 FROM m', /arithmetic/);
     unsupported('SELECT mean(value) FROM (SELECT value FROM m)', /subqueries/);
     unsupported('SHOW SERIES', /SHOW SERIES/);

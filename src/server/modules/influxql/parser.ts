@@ -200,6 +200,9 @@ export interface SelectStatement {
   descending: boolean;
   limit?: number;
   offset?: number;
+  /** Series of the answer: at most `slimit`, after skipping `soffset`. */
+  slimit?: number;
+  soffset?: number;
 }
 
 /** What `WITH KEY` of SHOW TAG VALUES names. */
@@ -467,8 +470,8 @@ class Parser {
     }
     const limit = this.limitClause();
     const offset = this.acceptKeyword('OFFSET') ? this.integer('OFFSET') : undefined;
-    if (this.isKeyword('SLIMIT') || this.isKeyword('SOFFSET'))
-      throw new UnsupportedError(`${this.peek().text.toUpperCase()} is not supported`);
+    const slimit = this.acceptKeyword('SLIMIT') ? this.integer('SLIMIT') : undefined;
+    const soffset = this.acceptKeyword('SOFFSET') ? this.integer('SOFFSET') : undefined;
     if (this.isKeyword('TZ')) throw new UnsupportedError('tz() is not supported');
     this.end();
     const aggregates = fields.filter((f) => f.call).length;
@@ -487,6 +490,8 @@ class Parser {
       descending,
       limit,
       offset,
+      slimit,
+      soffset,
     };
   }
 
