@@ -295,12 +295,37 @@ describe('InfluxQL statements over a small data set', () => {
     expect(await count(`"SN" = 'nobody'`)).toBeUndefined();
   });
 
+  it('conditions on the selected field’s values choose readings, and keep buckets off the rollups', async () => {
+    const src = source();
+    // Temperature readings 10, 20, 30, 50, 1, 3; above 15: 20, 30, 50.
+    const total = await run(
+      `SELECT count(value), sum(value) FROM forwarder_data WHERE "medium" = 'temperature' AND value > 15`,
+      src,
+    );
+    expect(total[0].values).toEqual([[0, 3, 100]]);
+    const hourly = await run(
+      `SELECT mean(value) FROM forwarder_data WHERE "SN" = 'AAAA000000000001' AND "medium" = 'temperature' AND (value >= 20 AND value != 50 OR value < 11) AND ${RANGE} GROUP BY time(1h) fill(none)`,
+      src,
+    );
+    expect(hourly[0].values).toEqual([
+      [T0, 15],
+      [T0 + 2 * H, 30],
+    ]);
+    expect(src.hourReads).toBe(0);
+    expect((await run(`SELECT value FROM forwarder_data WHERE 2 > value`, src))[0].values).toEqual([
+      [at(15), 1],
+    ]);
+  });
+
   it('names what it does not answer', async () => {
     await expect(run('SELECT mean(value) FROM forwarder_data GROUP BY time(1h)')).rejects.toThrow(
       /lower bound on time/,
     );
-    await expect(run('SELECT mean(value) FROM forwarder_data WHERE value > 3')).rejects.toThrow(
-      /conditions on fields/,
+    await expect(run(`SELECT mean(value) FROM forwarder_data WHERE value > 3 OR "SN" = 'x'`)).rejects.toThrow(
+      /mixing tags and field values/,
+    );
+    await expect(run('SELECT mean(wind) FROM weather WHERE sky = 1')).rejects.toThrow(
+      /the one field selected/,
     );
     await expect(run('SELECT "SN" FROM forwarder_data')).rejects.toThrow(/selecting a tag/);
   });

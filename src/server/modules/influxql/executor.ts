@@ -221,6 +221,103 @@ function tagsMatch(condition: Condition, series: QlSeries, fields: Set<string> |
   }
 }
 
+function refsOf(c: Condition, into: string[] = []): string[] {
+  if (c.kind !== 'compare') {
+    refsOf(c.left, into);
+    refsOf(c.right, into);
+  } else for (const o of [c.left, c.right]) if (o.kind === 'ref') into.push(o.name);
+  return into;
+}
+
+/**
+ * Splits what is left of WHERE once time is taken out into the conditions on tags (which choose
+ * series) and those on the selected field's values (which choose readings). Each part joined by
+ * AND must be of one kind; values are compared only for the one field selected.
+ */
+function splitFieldConditions(
+  rest: Condition | undefined,
+  fields: Set<string>,
+  tagKeys: Set<string>,
+  statement: SelectStatement,
+): { tagCondition?: Condition; valueCondition?: Condition } {
+  if (!rest) return {};
+  const conjuncts: Condition[] = [];
+  const flatten = (c: Condition) => {
+    if (c.kind === 'and') {
+      flatten(c.left);
+      flatten(c.right);
+    } else conjuncts.push(c);
+  };
+  flatten(rest);
+  const isField = (name: string) => fields.has(name) && !tagKeys.has(name);
+  const tagParts: Condition[] = [];
+  const valueParts: Condition[] = [];
+  for (const c of conjuncts) {
+    const refs = refsOf(c);
+    const onFields = refs.filter(isField);
+    if (onFields.length === 0) tagParts.push(c);
+    else if (onFields.length === refs.length) valueParts.push(c);
+    else throw new UnsupportedError('a condition mixing tags and field values in one OR is not supported');
+  }
+  if (valueParts.length > 0) {
+    const selected = new Set(statement.fields.map((f) => f.field));
+    const named = new Set(valueParts.flatMap((c) => refsOf(c)));
+    if (selected.size !== 1 || [...named].some((n) => !selected.has(n)))
+      throw new UnsupportedError('conditions are only supported on the values of the one field selected');
+  }
+  const join = (parts: Condition[]) =>
+    parts.reduce<Condition | undefined>(
+      (acc, c) => (acc ? { kind: 'and', left: acc, right: c } : c),
+      undefined,
+    );
+  return { tagCondition: join(tagParts), valueCondition: join(valueParts) };
+}
+
+/** Whether a reading's value satisfies a condition on the field's values. */
+function valueMatches(c: Condition, v: number): boolean {
+  if (c.kind !== 'compare') {
+    const left = valueMatches(c.left, v);
+    const right = valueMatches(c.right, v);
+    return c.kind === 'and' ? left && right : left || right;
+  }
+  let { op } = c;
+  let other = c.right;
+  if (c.left.kind !== 'ref') {
+    other = c.left;
+    op = ({ '<': '>', '<=': '>=', '>': '<', '>=': '<=' } as Record<string, typeof op>)[op] ?? op;
+  }
+  if (other.kind === 'ref') throw new UnsupportedError('comparing two fields is not supported');
+  if (other.kind === 'regex' || op === '=~' || op === '!~')
+    throw new UnsupportedError('regular expressions on field values are not supported');
+  if (other.kind !== 'number') return op === '!=';
+  const x = other.value;
+  switch (op) {
+    case '=':
+      return v === x;
+    case '!=':
+      return v !== x;
+    case '<':
+      return v < x;
+    case '<=':
+      return v <= x;
+    case '>':
+      return v > x;
+    default:
+      return v >= x;
+  }
+}
+
+function filterValues(points: BlockPoints, condition: Condition): BlockPoints {
+  const times: number[] = [];
+  const values: number[] = [];
+  for (let i = 0; i < points.times.length; i++) {
+    if (!valueMatches(condition, points.values[i])) continue;
+    times.push(points.times[i]);
+    values.push(points.values[i]);
+  }
+  return { times: Float64Array.from(times), values: Float64Array.from(values) };
+}
+
 /** The time range a condition's top-level AND names, in whole ms, inclusive; and the rest. */
 export function splitTime(condition: Condition | undefined): { from: number; to: number; rest?: Condition } {
   let from = FAR_PAST;
@@ -411,9 +508,20 @@ async function select(statement: SelectStatement, source: QlSource, now: number)
       throw new UnsupportedError(`selecting a tag ("${f.field}") is not supported: select a field`);
   }
   const { from, to: upper, rest } = splitTime(statement.where);
+  const { tagCondition, valueCondition } = splitFieldConditions(rest, fields, tagKeys, statement);
+  // Conditions on values leave only some readings of an hour: those are read one by one.
+  const reader: QlSource = valueCondition
+    ? {
+        ...source,
+        readPoints: async (id, f, t) => filterValues(await source.readPoints(id, f, t), valueCondition),
+      }
+    : source;
   const wanted = new Set(statement.fields.map((f) => f.field));
   const matched = all.filter(
-    (s) => wanted.has(s.field) && s.valueType === 'number' && (!rest || tagsMatch(rest, s, fields)),
+    (s) =>
+      wanted.has(s.field) &&
+      s.valueType === 'number' &&
+      (!tagCondition || tagsMatch(tagCondition, s, fields)),
   );
   const groupKeys =
     statement.groupTags === '*'
@@ -437,11 +545,11 @@ async function select(statement: SelectStatement, source: QlSource, now: number)
   const out: QlResultSeries[] = [];
   for (const group of ordered) {
     let rows: unknown[][];
-    if (!aggregate) rows = await rawRows(statement, group, source, from, upper);
+    if (!aggregate) rows = await rawRows(statement, group, reader, from, upper);
     else if (statement.interval) {
       const to = upper === FAR_FUTURE ? now : upper;
-      rows = await bucketRows(statement, group, source, from, to);
-    } else rows = await totalRows(statement, group, source, from, upper);
+      rows = await bucketRows(statement, group, reader, from, to, !valueCondition);
+    } else rows = await totalRows(statement, group, reader, from, upper);
     if (rows.length === 0) continue;
     if (statement.descending) rows.reverse();
     const offset = statement.offset ?? 0;
@@ -526,6 +634,7 @@ async function bucketRows(
   source: QlSource,
   from: number,
   to: number,
+  rollups: boolean,
 ): Promise<unknown[][]> {
   const { every, offset } = statement.interval!;
   if (from === FAR_PAST)
@@ -542,7 +651,7 @@ async function bucketRows(
     );
   const n = last - first + 1;
   const states = statement.fields.map(() => Array.from({ length: n }, emptyState));
-  const hourly = every % HOUR_MS === 0 && offset % HOUR_MS === 0;
+  const hourly = rollups && every % HOUR_MS === 0 && offset % HOUR_MS === 0;
   let any = false;
   for (let c = 0; c < statement.fields.length; c++) {
     const { field, call } = statement.fields[c];
