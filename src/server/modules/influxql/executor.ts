@@ -48,6 +48,8 @@ const FAR_PAST = -8_640_000_000_000_000;
 const FAR_FUTURE = 8_640_000_000_000_000;
 /** Buckets one statement may fill, per series: beyond, it is refused rather than exhausting memory. */
 export const MAX_BUCKETS = 1_000_000;
+/** Raw readings one statement may answer with: beyond, it is refused rather than exhausting memory. */
+export const MAX_RAW_ROWS = 2_000_000;
 
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -595,7 +597,11 @@ async function rawRows(
         row[c + 1] = points.values[i];
       }
     }
-    rows.push(...byTime.values());
+    for (const row of byTime.values()) rows.push(row);
+    if (rows.length > MAX_RAW_ROWS)
+      throw new UnsupportedError(
+        `answering with more than ${MAX_RAW_ROWS} readings: narrow the time range, or aggregate with GROUP BY time`,
+      );
   }
   // Stable: rows of one time keep their tag sets' order.
   return rows.sort((a, b) => (a[0] as number) - (b[0] as number));
