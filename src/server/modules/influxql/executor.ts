@@ -553,7 +553,7 @@ async function select(statement: SelectStatement, source: QlSource, now: number)
       rows = await bucketRows(statement, group, reader, from, to, !valueCondition);
     } else rows = await totalRows(statement, group, reader, from, upper);
     if (rows.length === 0) continue;
-    if (statement.descending) rows.reverse();
+    if (statement.descending && !(aggregate && statement.interval)) rows.reverse();
     const offset = statement.offset ?? 0;
     rows = rows.slice(offset, statement.limit !== undefined ? offset + statement.limit : undefined);
     if (rows.length === 0) continue;
@@ -694,7 +694,9 @@ async function bucketRows(
   if (!any) return [];
   const rows: unknown[][] = [];
   const previous: (number | null)[] = statement.fields.map(() => null);
-  for (let b = 0; b < n; b++) {
+  // Filled in the order answered: with ORDER BY time DESC, fill(previous) takes the later bucket's.
+  for (let k = 0; k < n; k++) {
+    const b = statement.descending ? n - 1 - k : k;
     const empty = states.every((perField) => perField[b].count === 0);
     if (empty && statement.fill.kind === 'none') continue;
     const row: unknown[] = [(first + b) * every + offset];
