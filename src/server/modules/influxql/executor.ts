@@ -538,10 +538,13 @@ async function select(statement: SelectStatement, source: QlSource, now: number)
     group.members.push(s);
   }
   const soffset = statement.soffset ?? 0;
+  // Series in the order of their tags (SLIMIT counts in that order); with ORDER BY time DESC they
+  // are answered in the reverse order, as InfluxDB answers them.
   const ordered = [...groups.entries()]
     .sort((a, b) => byteOrder(a[0], b[0]))
     .map(([, g]) => g)
     .slice(soffset, statement.slimit !== undefined ? soffset + statement.slimit : undefined);
+  if (statement.descending) ordered.reverse();
   const aggregate = statement.fields.some((f) => f.call);
   const columns = ['time', ...statement.fields.map((f) => f.column)];
   const out: QlResultSeries[] = [];
