@@ -6,6 +6,7 @@ import { city3dModule } from './city3d/index.ts';
 import { comfortModule } from './comfort/index.ts';
 import { dashboardsModule } from './dashboards/index.ts';
 import { homeModule } from './home/index.ts';
+import { influxqlModule } from './influxql/index.ts';
 import { installationsModule } from './installations/index.ts';
 import { kpiModule } from './kpi/index.ts';
 import { municipalModule } from './municipal/index.ts';
@@ -35,6 +36,7 @@ export const MODULES: readonly AnyModule[] = [
   city3dModule,
   dashboardsModule,
   mobilityModule,
+  influxqlModule,
   portalModule,
   backupModule,
 ];

@@ -1,0 +1,178 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
+
+/**
+ * The differential test: the same points written to CIOP and to a real InfluxDB 1.6 (Debian's
+ * `influxdb`, which `.ci/run` installs), then every statement of `testdata/statements.txt`
+ * answered by both and compared: same statements, series, tags and columns, and values equal
+ * within 1e-9.
+ */
+
+const T0 = Date.UTC(2026, 9, 1);
+const H = 3_600_000;
+const STATEMENTS = readFileSync(new URL('./testdata/statements.txt', import.meta.url), 'utf8')
+  .split('\n')
+  .map((line) => line.trim())
+  .filter((line) => line !== '' && !line.startsWith('#'));
+
+/** The points both are given, as line protocol in ms. */
+function lines(): string {
+  const out: string[] = [];
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  for (const sn of ['00000000000000A1', '00000000000000A2', '00000000000000A3'])
+    for (const [medium, base] of [
+      ['temperature', 20],
+      ['humidity', 55],
+    ] as const)
+      for (let t = T0; t < T0 + 2 * 86_400_000; t += 433_000) {
+        const gap = sn.endsWith('A3') && medium === 'temperature' && t >= T0 + 5 * H && t < T0 + 8 * H;
+        if (!gap)
+          out.push(
+            `forwarder_data,SN=${sn},channel=1,device=1,medium=${medium} value=${(base + random() * 10).toFixed(3)} ${t}`,
+          );
+      }
+  for (let t = T0; t < T0 + 2 * 86_400_000; t += 600_000)
+    out.push(`weather,station=vit wind=${(random() * 12).toFixed(2)} ${t}`);
+  return out.join('\n');
+}
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+
+const influxd = spawnSync('influxd', ['version']).status === 0;
+
+describe.skipIf(!influxd)('InfluxQL answers against InfluxDB 1.6', () => {
+  let t: TestPlatform;
+  let dir: string;
+  let server: ChildProcess;
+  let influxUrl: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ciop-influxd-'));
+    const [rpc, http] = [await freePort(), await freePort()];
+    writeFileSync(
+      join(dir, 'influxdb.conf'),
+      [
+        'reporting-disabled = true',
+        `bind-address = "127.0.0.1:${rpc}"`,
+        '[meta]',
+        `  dir = "${dir}/meta"`,
+        '[data]',
+        `  dir = "${dir}/data"`,
+        `  wal-dir = "${dir}/wal"`,
+        '  query-log-enabled = false',
+        '[http]',
+        `  bind-address = "127.0.0.1:${http}"`,
+        '  log-enabled = false',
+        '[monitor]',
+        '  store-enabled = false',
+        '[continuous_queries]',
+        '  enabled = false',
+        '[subscriber]',
+        '  enabled = false',
+      ].join('\n'),
+    );
+    server = spawn('influxd', ['-config', join(dir, 'influxdb.conf')], { stdio: 'ignore' });
+    influxUrl = `http://127.0.0.1:${http}`;
+    for (let i = 0; ; i++) {
+      const up = await fetch(`${influxUrl}/ping`).then(
+        (r) => r.status === 204,
+        () => false,
+      );
+      if (up) break;
+      if (i > 300) throw new Error('influxd did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const create = await fetch(`${influxUrl}/query`, {
+      method: 'POST',
+      body: new URLSearchParams({ q: 'CREATE DATABASE ciop' }),
+    });
+    expect(create.status).toBe(200);
+    const body = lines();
+    const written = await fetch(`${influxUrl}/write?db=ciop&precision=ms`, { method: 'POST', body });
+    expect(written.status, await written.text()).toBe(204);
+
+    t = await openTestPlatform();
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/write?db=ciop&precision=ms',
+      headers: t.ingestHeaders,
+      payload: body,
+    });
+    expect(res.statusCode, res.body).toBe(204);
+    await t.platform.engine.flush();
+  }, 60_000);
+
+  afterAll(async () => {
+    server?.kill();
+    await t?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('holds enough statements', () => {
+    expect(STATEMENTS.length).toBeGreaterThanOrEqual(60);
+  });
+
+  it.each(STATEMENTS)('%s', async (line) => {
+    const params = new URLSearchParams({ db: 'ciop' });
+    const q = line.replace(/^\[(\w+)=(\w+)\]\s*/, (_m, key: string, value: string) => {
+      params.set(key, value);
+      return '';
+    });
+    params.set('q', q);
+    const influx = await fetch(`${influxUrl}/query?${params}`);
+    const expected = (await influx.json()) as { results: Result[] };
+    const res = await t.app.inject({ method: 'GET', url: `/query?${params}`, headers: t.readerHeaders });
+    expect(res.statusCode, res.body).toBe(influx.status);
+    expect(influx.status, JSON.stringify(expected)).toBe(200);
+    const actual = res.json() as { results: Result[] };
+    expect(actual.results.length).toBe(expected.results.length);
+    for (let i = 0; i < expected.results.length; i++) {
+      const [a, e] = [actual.results[i], expected.results[i]];
+      expect(a.error, JSON.stringify(a.error)).toBe(e.error);
+      expect((a.series ?? []).map(shape)).toEqual((e.series ?? []).map(shape));
+      const av = (a.series ?? []).flatMap((s) => s.values);
+      const ev = (e.series ?? []).flatMap((s) => s.values);
+      expect(av.length).toBe(ev.length);
+      for (let r = 0; r < ev.length; r++) {
+        expect(av[r].length, `row ${r}`).toBe(ev[r].length);
+        for (let c = 0; c < ev[r].length; c++) {
+          const [x, y] = [av[r][c], ev[r][c]];
+          if (typeof x === 'number' && typeof y === 'number')
+            expect(Math.abs(x - y), `row ${r} column ${c}: ${x} ≠ ${y}`).toBeLessThanOrEqual(
+              1e-9 * Math.max(1, Math.abs(y)),
+            );
+          else expect(x, `row ${r} column ${c}`).toEqual(y);
+        }
+      }
+    }
+  });
+});
+
+interface Result {
+  statement_id: number;
+  error?: string;
+  series?: { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }[];
+}
+
+const shape = (s: NonNullable<Result['series']>[number]) => ({
+  name: s.name,
+  tags: s.tags,
+  columns: s.columns,
+});
