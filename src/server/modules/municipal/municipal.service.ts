@@ -217,6 +217,9 @@ export class MunicipalService {
     const before = await store.findFacility(this.db, id);
     if (!before) throw notFound(`There is no facility ${id}.`);
     await this.checkPlaces(patch);
+    const moves = patch.areaId !== undefined || patch.districtId !== undefined;
+    // Read before the transaction: on SQLite it holds the one connection until it ends.
+    const places = moves ? await this.placesOf(patch.areaId ?? Number(before.area_id)) : undefined;
     await this.db.transaction().execute(async (trx) => {
       await store.updateFacility(trx, id, {
         ...(patch.code !== undefined ? { code: patch.code } : {}),
@@ -230,8 +233,7 @@ export class MunicipalService {
         ...(patch.areaM2 !== undefined ? { area_m2: patch.areaM2 } : {}),
         updated_at: this.clock(),
       });
-      if (patch.areaId !== undefined || patch.districtId !== undefined) {
-        const places = await this.placesOf(patch.areaId ?? Number(before.area_id));
+      if (places) {
         const district = patch.districtId !== undefined ? patch.districtId : before.district_id;
         await store.relocateMonths(trx, id, {
           ...places,
