@@ -101,6 +101,9 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
   // An idle connection the server closes (restart, failover, administrator) must not end the
   // process: the pool drops it and opens a new one on the next query.
   pool.on('error', () => undefined);
+  // The same for a connection in use (a job holding its lock, a compaction): the query it was
+  // running fails on its own, and the 'error' event must not reach the process unhandled.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
