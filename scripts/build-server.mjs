@@ -41,6 +41,7 @@ export async function buildServer(root = ROOT, outdir = path.join(root, 'dist', 
   const entryPoints = {
     main: path.join(root, 'src', 'server', 'main.ts'),
     'storage-worker': path.join(root, 'src', 'server', 'timeseries', 'storage-worker.ts'),
+    'contents-worker': path.join(root, 'src', 'server', 'backup', 'contents-worker.ts'),
   };
   for (const file of readdirSync(migrations)) {
     if (file.endsWith('.ts')) entryPoints[`migrations/${file.slice(0, -3)}`] = path.join(migrations, file);

@@ -37,7 +37,7 @@ async function packFile(tar: Pack, name: string, file: string): Promise<Archived
   const { size } = await stat(file);
   const hash = createHash('sha256');
   const entry = tar.entry({ name, size, mode: 0o600 });
-  const source = createReadStream(file, { highWaterMark: 1 << 20 });
+  const source = createReadStream(file, { highWaterMark: 4 << 20 });
   source.on('data', (chunk) => void hash.update(chunk as Buffer));
   await pipeline(source, entry);
   return { name, bytes: size, sha256: hash.digest('hex') };
@@ -52,14 +52,14 @@ export async function writeArchive(
   target: string,
   files: readonly { name: string; file: string }[],
   trailerName: string,
-  trailer: (files: ArchivedFile[]) => string,
+  trailer: (files: ArchivedFile[]) => string | Promise<string>,
   passphrase?: string,
 ): Promise<ArchivedFile[]> {
   const tar = pack();
   const feeding = (async () => {
     const packed: ArchivedFile[] = [];
     for (const { name, file } of files) packed.push(await packFile(tar, name, file));
-    const text = Buffer.from(trailer(packed));
+    const text = Buffer.from(await trailer(packed));
     tar.entry({ name: trailerName, size: text.length, mode: 0o600 }, text);
     tar.finalize();
     return packed;

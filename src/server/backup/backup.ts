@@ -8,7 +8,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { logFileOf } from '../timeseries/timeseries-sqlite.ts';
 import { BackupFileError, readArchive, writeArchive } from './archive.ts';
-import { type BackupCounts, countPostgres, countSqlite } from './contents.ts';
+import { type BackupCounts, countPostgres, countSqlite, countSqliteInThread } from './contents.ts';
 
 const run = promisify(execFile);
 
@@ -109,7 +109,8 @@ export async function takeBackup(
   const work = await mkdtemp(path.join(tmpdir(), 'ciop-backup-'));
   try {
     let files: { name: string; file: string }[];
-    let manifest: Omit<BackupManifest, 'files'>;
+    let manifest: Omit<BackupManifest, 'files' | 'counts'>;
+    let counts: Promise<BackupCounts>;
     const base = { format: 1 as const, ciopVersion: options.ciopVersion, createdAt: now.toISOString() };
     if (databaseUrl.startsWith('sqlite:')) {
       const source = databaseUrl.slice('sqlite:'.length);
@@ -124,17 +125,16 @@ export async function takeBackup(
         { name: SQLITE_DATABASE, file: database },
         ...(hasLog ? [{ name: SQLITE_LOG, file: log }] : []),
       ];
-      manifest = {
-        ...base,
-        dialect: 'sqlite',
-        schemaVersion: await schemaVersionSqlite(database),
-        counts: countSqlite(database, hasLog ? log : undefined),
-      };
+      // Counted on another thread while this one packs the same files.
+      counts = countSqliteInThread(database, hasLog ? log : undefined);
+      // Awaited with the manifest; a failure before then is the packing's, not an unhandled one.
+      counts.catch(() => undefined);
+      manifest = { ...base, dialect: 'sqlite', schemaVersion: await schemaVersionSqlite(database) };
     } else {
       const dump = path.join(work, POSTGRES_DUMP);
       const tool = await toolMajor('pg_dump');
       // The counts and the dump read one snapshot: a transaction exports it, pg_dump takes it.
-      const { counts, schemaVersion } = await withClient(databaseUrl, async (client) => {
+      const dumped = await withClient(databaseUrl, async (client) => {
         const version = Number((await client.query('SHOW server_version_num')).rows[0].server_version_num);
         const server = Math.floor(version / 10000);
         if (tool.major < server)
@@ -165,7 +165,8 @@ export async function takeBackup(
         }
       });
       files = [{ name: POSTGRES_DUMP, file: dump }];
-      manifest = { ...base, dialect: 'postgres', schemaVersion, counts, tool: tool.text };
+      counts = Promise.resolve(dumped.counts);
+      manifest = { ...base, dialect: 'postgres', schemaVersion: dumped.schemaVersion, tool: tool.text };
     }
     const target = path.join(options.directory, backupName(now));
     const partial = `${target}.partial`;
@@ -175,8 +176,8 @@ export async function takeBackup(
       partial,
       files,
       MANIFEST,
-      (packed) => {
-        full = { ...manifest, files: packed };
+      async (packed) => {
+        full = { ...manifest, counts: await counts, files: packed };
         return JSON.stringify(full, null, 2);
       },
       options.passphrase,

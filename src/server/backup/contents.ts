@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import type pg from 'pg';
 
@@ -55,6 +56,25 @@ export function countSqlite(databaseFile: string, logFile: string | undefined): 
   } finally {
     db.close();
   }
+}
+
+/**
+ * `countSqlite` on a thread of its own, so a backup counts the copy while the main thread packs
+ * it (the two reads of the data overlap instead of following each other).
+ */
+export function countSqliteInThread(
+  databaseFile: string,
+  logFile: string | undefined,
+): Promise<BackupCounts> {
+  // Built (dist/server), the thread runs contents-worker.js; from the sources, through tsx.
+  const built = import.meta.url.endsWith('.js');
+  const entry = new URL(built ? './contents-worker.js' : './contents-worker-boot.mjs', import.meta.url);
+  const worker = new Worker(entry, { workerData: { database: databaseFile, log: logFile } });
+  return new Promise<BackupCounts>((resolve, reject) => {
+    worker.once('message', (counts: BackupCounts) => resolve(counts));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the counting thread stopped (exit code ${code})`)));
+  });
 }
 
 /** Counts a PostgreSQL database (its ingest log is a table of it). */
