@@ -8,6 +8,7 @@ import type {
   MunicipalRecordTable,
   MunicipalTotalTable,
 } from '../../db/schema.ts';
+import { type ImportProfile, lap } from './import-profile.ts';
 
 export type AreaRow = Selectable<Database['municipal_area']>;
 export type FacilityRow = Selectable<MunicipalFacilityTable>;
@@ -283,15 +284,20 @@ export async function replaceMonths(
   db: Kysely<Database>,
   meterIds: number[],
   months: Insertable<MunicipalMonthTable>[],
+  profile?: ImportProfile,
 ): Promise<void> {
+  let at = performance.now();
   const old: MonthRowDb[] = [];
   for (let i = 0; i < meterIds.length; i += CHUNK) {
     const ids = meterIds.slice(i, i + CHUNK);
     old.push(...(await db.selectFrom('municipal_month').selectAll().where('meter_id', 'in', ids).execute()));
     await db.deleteFrom('municipal_month').where('meter_id', 'in', ids).execute();
   }
+  at = lap(profile, 'take out the old months', at);
   await insertMany(db, 'municipal_month', MONTH_COLUMNS, months);
+  at = lap(profile, 'store the months', at);
   await applyTotals(db, old, months);
+  lap(profile, 'add up the totals', at);
 }
 
 type Counted = Pick<
