@@ -108,7 +108,10 @@ export class VendorClient {
       }
       if (attempt >= this.maxAttempts)
         throw new VendorError(`The manufacturer's platform failed ${attempt} times; the last: ${failure}.`);
-      await sleep(Number.isFinite(retryAfterS) && retryAfterS >= 0 ? retryAfterS * 1000 : wait);
+      // A Retry-After is followed up to a minute, so that one gateway cannot hold the job for hours.
+      await sleep(
+        Number.isFinite(retryAfterS) && retryAfterS >= 0 ? Math.min(retryAfterS * 1000, 60_000) : wait,
+      );
       wait *= 2;
     }
   }
