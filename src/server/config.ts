@@ -108,6 +108,12 @@ export interface Config {
   /** Datadis user; unset, Datadis is not read. */
   datadisUsername: string | undefined;
   datadisPassword: string | undefined;
+  /** Base URL of the gateway manufacturer's platform, read to fill gaps; undefined = not read. */
+  vendorUrl: string | undefined;
+  /** Bearer token CIOP presents to the manufacturer's platform. */
+  vendorToken: string | undefined;
+  /** Gaps older than this many days are not asked for again. */
+  vendorHorizonDays: number;
   /** Requests a minute one anonymous caller may make to the PMV calculator (ten times that signed in). */
   comfortRateLimit: number;
   /** Summer clothing season of the comfort job, first and last local day (MM-DD), inclusive. */
@@ -831,6 +837,28 @@ export const SETTINGS = [
     parse: optionalText,
     doc: 'Password of that Datadis user.',
     secret: true,
+  }),
+  setting({
+    key: 'vendorUrl',
+    env: 'CIOP_VENDOR_URL',
+    default: undefined,
+    parse: optionalHttpUrl,
+    doc: 'Base URL of the gateway manufacturer’s platform, from which gaps in the readings are filled (`GET {base}/gateways/{serial}/readings`); unset, it is not asked.',
+  }),
+  setting({
+    key: 'vendorToken',
+    env: 'CIOP_VENDOR_TOKEN',
+    default: undefined,
+    parse: optionalText,
+    doc: 'Bearer token CIOP presents to the manufacturer’s platform.',
+    secret: true,
+  }),
+  setting({
+    key: 'vendorHorizonDays',
+    env: 'CIOP_VENDOR_HORIZON_DAYS',
+    default: 7,
+    parse: integer(1, 366),
+    doc: 'The daily job asks the manufacturer for the gaps of the missing-data heatmap of this many past days; older gaps are left alone.',
   }),
   setting({
     key: 'mapStyleUrl',

@@ -52,28 +52,53 @@ export function periodDays(start: string, end: string): number | undefined {
   return b - a + 1;
 }
 
+/** One month a period touches: YYYYMM and the days of the period in it. */
+export interface MonthDays {
+  month: number;
+  days: number;
+}
+
+/** Periods already cut into months: an import names the same billing periods for every meter. */
+const cut = new Map<string, readonly MonthDays[]>();
+
+/**
+ * The months a period touches (`YYYY-MM-DD`, both ends included), each with its days; undefined
+ * when it is not a period.
+ */
+export function monthDays(start: string, end: string): readonly MonthDays[] | undefined {
+  const key = `${start}|${end}`;
+  let months = cut.get(key);
+  if (months) return months;
+  const a = epochDay(start);
+  const b = epochDay(end);
+  if (a === undefined || b === undefined || b < a) return undefined;
+  const out: MonthDays[] = [];
+  let day = a;
+  while (day <= b) {
+    const d = new Date(day * DAY_MS);
+    const nextMonth = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / DAY_MS;
+    const last = Math.min(b, nextMonth - 1);
+    out.push({ month: d.getUTCFullYear() * 100 + d.getUTCMonth() + 1, days: last - day + 1 });
+    day = last + 1;
+  }
+  months = out;
+  if (cut.size >= 100_000) cut.clear();
+  cut.set(key, months);
+  return months;
+}
+
 /**
  * The months a period touches, each with its days and its share of `total`. The shares add up to
  * `total` exactly: the last month takes what the others leave, so no rounding is lost.
  */
 export function splitByMonth(start: string, end: string, total: number): MonthShare[] {
-  const a = epochDay(start);
-  const b = epochDay(end);
-  if (a === undefined || b === undefined || b < a) throw new RangeError(`not a period: ${start} to ${end}`);
-  const length = b - a + 1;
-  const shares: MonthShare[] = [];
-  let day = a;
+  const months = monthDays(start, end);
+  if (!months) throw new RangeError(`not a period: ${start} to ${end}`);
+  const length = months.reduce((n, m) => n + m.days, 0);
   let given = 0;
-  while (day <= b) {
-    const d = new Date(day * DAY_MS);
-    const nextMonth = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / DAY_MS;
-    const last = Math.min(b, nextMonth - 1);
-    const days = last - day + 1;
-    const isLast = last === b;
-    const share = isLast ? total - given : (total * days) / length;
+  return months.map(({ month, days }, i) => {
+    const share = i === months.length - 1 ? total - given : (total * days) / length;
     given += share;
-    shares.push({ month: dateOfDay(day).slice(0, 7), days, share });
-    day = last + 1;
-  }
-  return shares;
+    return { month: `${Math.floor(month / 100)}-${String(month % 100).padStart(2, '0')}`, days, share };
+  });
 }

@@ -22,6 +22,7 @@ export interface Database {
   ingest_log: IngestLogTable;
   ts_change: TsChangeTable;
   job_run: JobRunTable;
+  vendor_refill: VendorRefillTable;
   job_cursor: JobCursorTable;
   organisation: OrganisationTable;
   organisation_building: OrganisationBuildingTable;
@@ -1069,4 +1070,25 @@ export interface MobilityChargerStatusDayTable {
   out_ms: number;
   changes: number;
   last_status: string;
+}
+
+/** A request of a gateway's readings from its manufacturer's platform, and how it went. */
+export interface VendorRefillTable {
+  id: Generated<number>;
+  gateway_id: number;
+  sn: string;
+  /** The period asked for, epoch ms, inclusive. */
+  period_from: number;
+  period_to: number;
+  trigger: 'job' | 'request';
+  started_at: number;
+  finished_at: number | null;
+  /** Null while it runs. */
+  outcome: 'ok' | 'failed' | null;
+  pages: Generated<number>;
+  /** Readings the platform sent, duplicates included. */
+  received: Generated<number>;
+  /** Distinct readings handed to the ingest (a reading already stored is written over, not added). */
+  stored: Generated<number>;
+  error: string | null;
 }

@@ -313,6 +313,7 @@ describe('the route table', () => {
       '/api/v1/auth/login',
       '/api/v1/admin/users/:id',
       '/api/v1/readings/latest',
+      '/api/v1/installations/gateways/:id/refill',
       '/api/v2/write',
       '/api/v1/example/buildings/:buildingId/notes',
     ])

@@ -16,6 +16,7 @@ import type {
   StatusPage,
 } from '#common/api/installations.ts';
 import type { IngestResult, RawReadings } from '#common/api/readings.ts';
+import type { VendorRefill } from '#common/api/vendor.ts';
 import type { Building, Dwelling, Medium } from '#common/api/registry.ts';
 import { api, query } from './http.ts';
 
@@ -53,6 +54,10 @@ export const getCoverage = (
 
 export const getRawDay = (sensor: number, from: number, to: number, signal?: AbortSignal) =>
   api<RawReadings>(`/readings${query({ sensor, from, to, limit: 10_000 })}`, { signal });
+
+/** Asks the gateway manufacturer's platform for a gateway's readings over [from, to] (epoch ms). */
+export const refillFromVendor = (gatewayId: number, from: number, to: number) =>
+  api<VendorRefill>(`/installations/gateways/${gatewayId}/refill${query({ from, to })}`, { method: 'POST' });
 
 /** A single-use link that downloads the export straight to a file. */
 export const exportLink = (body: ExportQuery) => api<ExportLink>('/exports/links', { method: 'POST', body });

@@ -6,6 +6,9 @@ import { exportsRoutes } from './exports.routes.ts';
 import { ExportsService } from './exports.service.ts';
 import { installationsRoutes } from './installations.routes.ts';
 import { InstallationsService } from './installations.service.ts';
+import { VendorClient } from './vendor-adapter.ts';
+import { VendorRefillService } from './vendor-refill.ts';
+import { vendorRefillRoutes } from './vendor-refill.routes.ts';
 
 declare module '../../module.ts' {
   interface Services {
@@ -16,13 +19,17 @@ declare module '../../module.ts' {
     alarmSettings: AlarmSettingsService;
     /** Streamed data downloads. */
     exports: ExportsService;
+    /** Gaps in gateways' readings filled from their manufacturer's platform (job `vendor-refill`). */
+    vendorRefill: VendorRefillService;
   }
 }
+
+export const VENDOR_REFILL_JOB = 'vendor-refill';
 
 /** Installations and operations: registration, live status, alarms of silent devices, downloads. */
 export const installationsModule = defineModule({
   id: 'installations',
-  open: ({ db, engine, catalog, config, logger, mail, audit, registry, auth }) => {
+  open: ({ db, engine, catalog, config, logger, mail, audit, registry, auth, ingest, clock }) => {
     const alarmSettings = new AlarmSettingsService(db, {
       silentAfterS: config.silentAfterDays * 86_400,
       expectedIntervalS: config.expectedIntervalS,
@@ -33,24 +40,37 @@ export const installationsModule = defineModule({
       publicUrl: config.publicUrl,
       timezone: config.timezone,
     });
+    const installations = new InstallationsService(
+      db,
+      engine,
+      registry,
+      auth.accounts,
+      audit,
+      alarms,
+      alarmSettings,
+      config.timezone,
+    );
+    const vendor = config.vendorUrl
+      ? new VendorClient({ url: config.vendorUrl, token: config.vendorToken ?? '' })
+      : undefined;
     return {
-      installations: new InstallationsService(
-        db,
-        engine,
-        registry,
-        auth.accounts,
-        audit,
-        alarms,
-        alarmSettings,
-        config.timezone,
-      ),
+      installations,
+      vendorRefill: new VendorRefillService(db, ingest, registry, installations, vendor, logger, clock, {
+        timezone: config.timezone,
+        horizonDays: config.vendorHorizonDays,
+      }),
       alarms,
       alarmSettings,
       exports: new ExportsService(db, engine, catalog, config.timezone, auth.sessions, registry),
     };
   },
-  routes: [{ plugin: installationsRoutes }, { plugin: alarmsRoutes }, { plugin: exportsRoutes }],
-  jobs: ({ alarms }, { config }) => [
+  routes: [
+    { plugin: installationsRoutes },
+    { plugin: alarmsRoutes },
+    { plugin: exportsRoutes },
+    { plugin: vendorRefillRoutes },
+  ],
+  jobs: ({ alarms, vendorRefill }, { config }) => [
     {
       name: SILENT_DEVICES_JOB,
       everyMs: config.alarmCheckIntervalS * 1000,
@@ -58,5 +78,15 @@ export const installationsModule = defineModule({
       atStart: true,
       run: async (now) => void (await alarms.detect(now)),
     },
+    // Once a night, when the days before are whole: the heatmap's gaps within the horizon.
+    ...(vendorRefill.configured
+      ? [
+          {
+            name: VENDOR_REFILL_JOB,
+            cron: '30 4 * * *',
+            run: async (now: number) => void (await vendorRefill.fillGaps(now)),
+          },
+        ]
+      : []),
   ],
 });

@@ -8,6 +8,7 @@ import { dateOfDay, epochDay } from '#common/municipal/month-split.ts';
 import type { MunicipalRecordTable } from '../../db/schema.ts';
 import { badRequest } from '../../plugins/errors.ts';
 import { type Cell, headerKey, parseDecimal, readSheet, type Sheet } from '../../spreadsheets/spreadsheet.ts';
+import { type ImportProfile, lap } from './import-profile.ts';
 import type { RecordPart } from './municipal-months.ts';
 import type { MunicipalService } from './municipal.service.ts';
 import * as store from './municipal.store.ts';
@@ -16,6 +17,8 @@ export interface ImportOptions {
   confirm: boolean;
   dryRun: boolean;
   sheet?: string;
+  /** When given, the time each step took is added to it, ms by step (for the benchmark). */
+  profile?: ImportProfile;
 }
 
 type Field =
@@ -150,7 +153,10 @@ export async function importInvoices(
   options: ImportOptions,
   now: number,
 ): Promise<InputReport> {
+  const profile = options.profile;
+  let at = performance.now();
   const sheet: Sheet = await readSheet(body, { sheet: options.sheet, maxRows: MAX_INVOICE_ROWS });
+  at = lap(profile, 'read the file', at);
   const layout: Partial<Record<Field, number>> = {};
   sheet.headers.forEach((header, index) => {
     const key = headerKey(header);
@@ -293,6 +299,7 @@ export async function importInvoices(
     });
   }
 
+  at = lap(profile, 'check the rows', at);
   const counts = { created: 0, updated: 0, unchanged: 0 };
   const stores = report.stores(options);
   const meterIds = [...new Set(good.map((g) => Number(g.meter.id)))];
@@ -317,8 +324,10 @@ export async function importInvoices(
         inserts.push({ ...g.record, meter_id: Number(g.meter.id), file, created_at: now, updated_at: now });
       }
     }
+    at = lap(profile, 'compare with the stored records', at);
     if (!stores) return;
     await store.insertRecords(trx, inserts);
+    at = lap(profile, 'store the records', at);
     // The changed meters' records as they now stand, from what was read and what was sent: the
     // months are built from them without reading them back.
     const current = new Map<number, Map<string, RecordPart>>();
@@ -347,7 +356,10 @@ export async function importInvoices(
       trx,
       [...changed],
       new Map([...current].map(([id, list]) => [id, [...list.values()]])),
+      profile,
     );
+    at = performance.now();
   });
+  lap(profile, 'commit', at);
   return report.answer(sheet.rows.length, counts, options);
 }

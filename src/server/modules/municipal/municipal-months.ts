@@ -1,5 +1,5 @@
 import { RECORD_SOURCES, type RecordSource } from '#common/municipal/carriers.ts';
-import { splitByMonth } from '#common/municipal/month-split.ts';
+import { monthDays } from '#common/municipal/month-split.ts';
 
 /** What a record contributes to the months: its period, quantity, cost and source. */
 export interface RecordPart {
@@ -39,22 +39,40 @@ export function monthsOf(records: readonly RecordPart[]): MonthFigure[] {
     Map<string, { quantity: number; cost: number | null; maxKw: number | null }>
   >();
   for (const r of records) {
-    const quantities = splitByMonth(r.period_start, r.period_end, r.quantity);
-    const costs = r.cost_eur === null ? null : splitByMonth(r.period_start, r.period_end, r.cost_eur);
-    quantities.forEach((part, i) => {
-      const month = Number(part.month.slice(0, 4)) * 100 + Number(part.month.slice(5, 7));
+    // As splitByMonth: by days, the last month taking what the others leave.
+    const months = monthDays(r.period_start, r.period_end);
+    if (!months) throw new RangeError(`not a period: ${r.period_start} to ${r.period_end}`);
+    let length = 0;
+    for (const m of months) length += m.days;
+    let quantityGiven = 0;
+    let costGiven = 0;
+    for (let i = 0; i < months.length; i++) {
+      const { month, days } = months[i];
+      const last = i === months.length - 1;
+      const quantity = last ? r.quantity - quantityGiven : (r.quantity * days) / length;
+      quantityGiven += quantity;
       let sources = bySource.get(month);
       if (!sources) bySource.set(month, (sources = new Map()));
-      const sum = sources.get(r.source) ?? { quantity: 0, cost: null, maxKw: null };
-      sum.quantity += part.share;
-      if (costs) sum.cost = (sum.cost ?? 0) + costs[i].share;
+      let sum = sources.get(r.source);
+      if (!sum) sources.set(r.source, (sum = { quantity: 0, cost: null, maxKw: null }));
+      sum.quantity += quantity;
+      if (r.cost_eur !== null) {
+        const cost = last ? r.cost_eur - costGiven : (r.cost_eur * days) / length;
+        costGiven += cost;
+        sum.cost = (sum.cost ?? 0) + cost;
+      }
       if (r.max_kw !== null) sum.maxKw = Math.max(sum.maxKw ?? 0, r.max_kw);
-      sources.set(r.source, sum);
-    });
+    }
   }
   const out: MonthFigure[] = [];
   for (const [month, sources] of bySource) {
-    const [source, sum] = [...sources].sort((a, b) => rank(a[0]) - rank(b[0]))[0];
+    let source = '';
+    let sum = { quantity: 0, cost: null as number | null, maxKw: null as number | null };
+    for (const [s, v] of sources)
+      if (source === '' || rank(s) < rank(source)) {
+        source = s;
+        sum = v;
+      }
     out.push({
       month,
       source: source as RecordSource,

@@ -16,7 +16,7 @@ interface Node {
   child: { column: Column; level: string } | null;
   meter?: store.MeterRow;
   /** The node's totals in `municipal_total`, kept at import, when it has them. */
-  total?: { level: 'city' | 'district' | 'area'; id: number };
+  total?: { level: 'city' | 'district' | 'area'; id: number; within: number };
 }
 
 const carrierInfo = (carrier: string) =>
@@ -78,7 +78,7 @@ async function nodeOf(db: Kysely<Database>, q: SummaryQuery): Promise<Node> {
         trail: [],
         where: [],
         child: { column: 'district_id', level: 'district' },
-        total: { level: 'city', id: 0 },
+        total: { level: 'city', id: 0, within: 0 },
       };
     case 'district': {
       const ref = await districtRef(need());
@@ -87,7 +87,7 @@ async function nodeOf(db: Kysely<Database>, q: SummaryQuery): Promise<Node> {
         trail: [city],
         where: [{ column: 'district_id', id: ref.id as number }],
         child: { column: 'area_id', level: 'area' },
-        total: { level: 'district', id: ref.id as number },
+        total: { level: 'district', id: ref.id as number, within: 0 },
       };
     }
     case 'area': {
@@ -109,8 +109,8 @@ async function nodeOf(db: Kysely<Database>, q: SummaryQuery): Promise<Node> {
             groups.length > 0
               ? { column: 'group_id', level: 'area' }
               : { column: 'facility_id', level: 'facility' },
-          ...(groups.length > 0 && q.district === undefined
-            ? { total: { level: 'area' as const, id: Number(a.id) } }
+          ...(groups.length > 0
+            ? { total: { level: 'area' as const, id: Number(a.id), within: q.district ?? 0 } }
             : {}),
         };
       }
@@ -177,7 +177,7 @@ async function aggregate(db: Kysely<Database>, node: Node, from: number, to: num
       .selectFrom('municipal_total')
       .select(['child_id', 'carrier', 'supplier', 'month', 'source', 'quantity', 'cost_eur', 'months'])
       .where('level', '=', node.total.level)
-      .where('within', '=', 0)
+      .where('within', '=', node.total.within)
       .where('node_id', '=', node.total.id)
       .where('month', '>=', from)
       .where('month', '<=', to)
@@ -451,6 +451,9 @@ export async function summarise(db: Kysely<Database>, q: SummaryQuery, now: numb
   };
 }
 
+/** The carriers a map adds up: energy delivered, kWh. */
+const MAP_CARRIERS = ['electricity', 'natural_gas', 'district_heating'];
+
 /** The map of a node: its facilities sized by consumption, and the districts coloured by it. */
 export async function mapOf(db: Kysely<Database>, q: SummaryQuery, now: number): Promise<MunicipalMap> {
   const node = await nodeOf(db, q);
@@ -471,19 +474,42 @@ export async function mapOf(db: Kysely<Database>, q: SummaryQuery, now: number):
       ])
       .where('month', '>=', from)
       .where('month', '<=', to)
-      .where('carrier', 'in', ['electricity', 'natural_gas', 'district_heating'])
+      .where('carrier', 'in', MAP_CARRIERS)
       .groupBy(column);
     for (const w of filters) s = s.where(w.column, '=', w.id);
     return new Map(
       (await s.execute()).map((r) => [Number(r.id), { energy: Number(r.energy), cost: Number(r.cost ?? 0) }]),
     );
   };
+  // Per district from the totals when the node has them (the city, an area); a sub-group, a
+  // facility or a meter from its months.
+  const districtTotals = async (filters: typeof where) => {
+    const area = filters.length === 1 && filters[0].column === 'area_id' ? filters[0].id : undefined;
+    if (filters.length > 0 && area === undefined) return undefined;
+    let s = db
+      .selectFrom('municipal_total')
+      .select((eb) => [
+        eb.ref(area === undefined ? 'child_id' : 'node_id').as('id'),
+        eb.fn.sum<number>('quantity').as('energy'),
+        eb.fn.sum<number>('cost_eur').as('cost'),
+      ])
+      .where('level', '=', area === undefined ? 'city' : 'district')
+      .where('within', '=', 0)
+      .where('month', '>=', from)
+      .where('month', '<=', to)
+      .where('carrier', 'in', MAP_CARRIERS);
+    s =
+      area === undefined
+        ? s.where('node_id', '=', 0).groupBy('child_id')
+        : s.where('child_id', '=', area).groupBy('node_id');
+    return new Map(
+      (await s.execute()).map((r) => [Number(r.id), { energy: Number(r.energy), cost: Number(r.cost ?? 0) }]),
+    );
+  };
+  const outsideDistrict = where.filter((w) => w.column !== 'district_id');
   const [byFacility, byDistrict] = await Promise.all([
     sums('facility_id', where),
-    sums(
-      'district_id',
-      where.filter((w) => w.column !== 'district_id'),
-    ),
+    districtTotals(outsideDistrict).then((t) => t ?? sums('district_id', outsideDistrict)),
   ]);
   let facilities = db
     .selectFrom('municipal_facility')
@@ -532,36 +558,53 @@ export async function mapOf(db: Kysely<Database>, q: SummaryQuery, now: number):
  * year without one.
  */
 export async function openData(db: Kysely<Database>): Promise<OpenDataRow[]> {
+  // The areas' monthly totals, added up by year here: a few thousand rows, not every month of
+  // every meter.
   const rows = await db
-    .selectFrom('municipal_month as mm')
-    .innerJoin('municipal_area as a', 'a.id', 'mm.area_id')
+    .selectFrom('municipal_total as t')
+    .innerJoin('municipal_area as a', 'a.id', 't.node_id')
     .select((eb) => [
-      'mm.year',
+      't.month',
       'a.code',
       'a.name',
-      'mm.carrier',
-      eb.fn.sum<number>('mm.quantity').as('quantity'),
-      eb.fn.sum<number>('mm.cost_eur').as('cost'),
+      't.carrier',
+      eb.fn.sum<number>('t.quantity').as('quantity'),
+      eb.fn.sum<number>('t.cost_eur').as('cost'),
     ])
-    .groupBy(['mm.year', 'a.code', 'a.name', 'mm.carrier'])
-    .orderBy('mm.year')
-    .orderBy('a.code')
-    .orderBy('mm.carrier')
+    .where('t.level', '=', 'area')
+    .where('t.within', '=', 0)
+    .groupBy(['t.month', 'a.code', 'a.name', 't.carrier'])
     .execute();
+  const byYear = new Map<
+    string,
+    { year: number; code: string; name: string; carrier: string; quantity: number; cost: number }
+  >();
+  for (const r of rows) {
+    const year = Math.floor(Number(r.month) / 100);
+    const key = `${year}|${r.code}|${r.carrier}`;
+    let y = byYear.get(key);
+    if (!y)
+      byYear.set(key, (y = { year, code: r.code, name: r.name, carrier: r.carrier, quantity: 0, cost: 0 }));
+    y.quantity += Number(r.quantity);
+    y.cost += Number(r.cost ?? 0);
+  }
   const factors = new Factors(await store.listFactors(db));
-  return rows.map((r) => {
-    const f = factors.of(r.carrier, Number(r.year), '', 'location');
-    return {
-      year: Number(r.year),
-      area: r.code,
-      areaName: r.name,
-      carrier: r.carrier,
-      unit: carrierInfo(r.carrier).unit,
-      quantity: Number(r.quantity),
-      costEur: Number(r.cost ?? 0),
-      co2Kg: f === undefined ? null : Number(r.quantity) * f,
-    };
-  });
+  const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...byYear.values()]
+    .sort((a, b) => a.year - b.year || text(a.code, b.code) || text(a.carrier, b.carrier))
+    .map((r) => {
+      const f = factors.of(r.carrier, r.year, '', 'location');
+      return {
+        year: r.year,
+        area: r.code,
+        areaName: r.name,
+        carrier: r.carrier,
+        unit: carrierInfo(r.carrier).unit,
+        quantity: r.quantity,
+        costEur: r.cost,
+        co2Kg: f === undefined ? null : r.quantity * f,
+      };
+    });
 }
 
 export interface OpenDataRow {

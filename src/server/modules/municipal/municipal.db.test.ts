@@ -226,13 +226,17 @@ describe('invoice imports', () => {
     const months = await db.selectFrom('municipal_month').selectAll().execute();
     const expected = new Map<string, { quantity: number; cost: number; months: number }>();
     for (const m of months) {
-      const places: [string, number, number][] = [
-        ['city', 0, m.district_id === null ? 0 : Number(m.district_id)],
-        ['area', Number(m.area_id), Number(m.group_id)],
+      const places: [string, number, number, number][] = [
+        ['city', 0, 0, m.district_id === null ? 0 : Number(m.district_id)],
+        ['area', 0, Number(m.area_id), Number(m.group_id)],
       ];
-      if (m.district_id !== null) places.push(['district', Number(m.district_id), Number(m.area_id)]);
-      for (const [level, node, child] of places) {
-        const key = `${level}|${node}|${child}|${m.carrier}|${m.supplier}|${m.month}|${m.source}`;
+      if (m.district_id !== null)
+        places.push(
+          ['district', 0, Number(m.district_id), Number(m.area_id)],
+          ['area', Number(m.district_id), Number(m.area_id), Number(m.group_id)],
+        );
+      for (const [level, within, node, child] of places) {
+        const key = `${level}|${within}|${node}|${child}|${m.carrier}|${m.supplier}|${m.month}|${m.source}`;
         const e = expected.get(key) ?? { quantity: 0, cost: 0, months: 0 };
         e.quantity += m.quantity;
         e.cost += m.cost_eur ?? 0;
@@ -243,7 +247,7 @@ describe('invoice imports', () => {
     const totals = await db.selectFrom('municipal_total').selectAll().execute();
     const kept = new Map(
       totals.map((r) => [
-        `${r.level}|${r.node_id}|${r.child_id}|${r.carrier}|${r.supplier}|${r.month}|${r.source}`,
+        `${r.level}|${r.within}|${r.node_id}|${r.child_id}|${r.carrier}|${r.supplier}|${r.month}|${r.source}`,
         { quantity: Number(r.quantity), cost: Number(r.cost_eur), months: Number(r.months) },
       ]),
     );
@@ -347,6 +351,86 @@ describe('carbon', () => {
 });
 
 describe('who may see it', () => {
+  it('answers an area within a district, the map and the open data from the maintained totals', async () => {
+    const { facility, meters } = await facilityWithMeters(['electricity', 'natural_gas']);
+    const [power, gas] = meters;
+    const report = await upload(
+      HEAD +
+        `${power.code},2023-12-15,2024-01-14,3100,kWh,620\n` +
+        `${gas.code},2023-12-01,2023-12-31,4000,kWh,320\n`,
+    );
+    expect(report.json()).toMatchObject({ stored: true, created: 2 });
+    const areas = (
+      await get<{ items: { id: number; code: string; parentId: number | null }[] }>('/municipal/areas')
+    ).items;
+    const area = areas.find((a) => a.id === facility.areaId)?.parentId as number;
+    const db = t.platform.database.db;
+    const fromMonths = async (where: { area_id?: number; district_id?: number }, year?: number) => {
+      let q = db
+        .selectFrom('municipal_month')
+        .select((eb) => [eb.fn.sum<number>('quantity').as('q'), eb.fn.sum<number>('cost_eur').as('c')]);
+      if (where.area_id !== undefined) q = q.where('area_id', '=', where.area_id);
+      if (where.district_id !== undefined) q = q.where('district_id', '=', where.district_id);
+      if (year !== undefined) q = q.where('year', '=', year);
+      const r = await q.executeTakeFirstOrThrow();
+      return { energy: Number(r.q), cost: Number(r.c) };
+    };
+    const within = await get<Summary>(
+      `/municipal/summary?level=area&id=${area}&district=${districtId}&from=2023-12&to=2024-01&by=month`,
+    );
+    const expected = await fromMonths({ area_id: area, district_id: districtId });
+    expect(within.totals.energyKWh).toBeCloseTo(expected.energy, 6);
+    expect(within.totals.costEur).toBeCloseTo(expected.cost, 6);
+    expect(within.children.map((c) => c.id)).toEqual([facility.areaId]);
+
+    const map = await get<{ districts: { id: number; energyKWh: number }[] }>(
+      `/municipal/map?level=area&id=${area}&from=2023-12&to=2024-01`,
+    );
+    expect(map.districts.find((d) => d.id === districtId)?.energyKWh).toBeCloseTo(expected.energy, 6);
+    const cityMap = await get<{ districts: { id: number; energyKWh: number }[] }>(
+      `/municipal/map?level=city&from=2023-12&to=2024-01`,
+    );
+    const inDistrict = await db
+      .selectFrom('municipal_month')
+      .select((eb) => eb.fn.sum<number>('quantity').as('q'))
+      .where('district_id', '=', districtId)
+      .where('month', '>=', 202312)
+      .where('month', '<=', 202401)
+      .executeTakeFirstOrThrow();
+    expect(cityMap.districts.find((d) => d.id === districtId)?.energyKWh).toBeCloseTo(
+      Number(inDistrict.q),
+      6,
+    );
+
+    type Open = {
+      items: { year: number; area: string; carrier: string; quantity: number; costEur: number }[];
+    };
+    const code = areas.find((a) => a.id === area)?.code;
+    const open = (await get<Open>('/public/municipal-energy')).items.filter((r) => r.area === code);
+    expect(open.map((r) => [r.year, r.carrier, r.quantity]).sort()).toEqual(
+      [
+        [2023, 'electricity', 1700],
+        [2023, 'natural_gas', 4000],
+        [2024, 'electricity', 1400],
+      ].sort(),
+    );
+
+    // They read the totals, not the months: a total changed by hand shows in all three.
+    await db
+      .updateTable('municipal_total')
+      .set((eb) => ({ quantity: eb('quantity', '+', 1000) }))
+      .where('node_id', '=', area)
+      .where('level', '=', 'area')
+      .where('within', '=', districtId)
+      .where('carrier', '=', 'electricity')
+      .where('month', '=', 202401)
+      .execute();
+    const changed = await get<Summary>(
+      `/municipal/summary?level=area&id=${area}&district=${districtId}&from=2023-12&to=2024-01&by=month`,
+    );
+    expect(changed.totals.energyKWh).toBeCloseTo(expected.energy + 1000, 6);
+  });
+
   it('answers municipal technicians and admins, refuses residents, and publishes only aggregates', async () => {
     expect((await t.app.inject({ url: '/api/v1/municipal/summary', headers: tech })).statusCode).toBe(200);
     expect((await t.app.inject({ url: '/api/v1/municipal/summary', headers: admin })).statusCode).toBe(200);

@@ -24,6 +24,7 @@ import type { Database, MunicipalMonthTable } from '../../db/schema.ts';
 import { decodeCursor, pageLimit, pageOf } from '../../pagination/pagination.ts';
 import { badRequest, conflict, notFound } from '../../plugins/errors.ts';
 import { monthNumber, monthsOf, monthText, type RecordPart } from './municipal-months.ts';
+import { type ImportProfile, lap } from './import-profile.ts';
 import * as store from './municipal.store.ts';
 
 const json = (text: string): Record<string, number> => {
@@ -310,8 +311,10 @@ export class MunicipalService {
     meterIds: number[],
     /** Every record of those meters, when the caller holds them already (an import does). */
     known?: Map<number, RecordPart[]>,
+    profile?: ImportProfile,
   ): Promise<void> {
     if (meterIds.length === 0) return;
+    const started = performance.now();
     const meters = new Map<number, store.MeterRow>();
     for (let i = 0; i < meterIds.length; i += 500) {
       const rows = await db
@@ -363,7 +366,8 @@ export class MunicipalService {
           district_id: facility.district_id === null ? null : Number(facility.district_id),
         });
     }
-    await store.replaceMonths(db, meterIds, rows);
+    lap(profile, 'split into months', started);
+    await store.replaceMonths(db, meterIds, rows, profile);
   }
 
   /** The months as counted, filtered and paged (ordered by meter, then month). */

@@ -8,6 +8,7 @@ import type {
   MunicipalRecordTable,
   MunicipalTotalTable,
 } from '../../db/schema.ts';
+import { type ImportProfile, lap } from './import-profile.ts';
 
 export type AreaRow = Selectable<Database['municipal_area']>;
 export type FacilityRow = Selectable<MunicipalFacilityTable>;
@@ -283,15 +284,20 @@ export async function replaceMonths(
   db: Kysely<Database>,
   meterIds: number[],
   months: Insertable<MunicipalMonthTable>[],
+  profile?: ImportProfile,
 ): Promise<void> {
+  let at = performance.now();
   const old: MonthRowDb[] = [];
   for (let i = 0; i < meterIds.length; i += CHUNK) {
     const ids = meterIds.slice(i, i + CHUNK);
     old.push(...(await db.selectFrom('municipal_month').selectAll().where('meter_id', 'in', ids).execute()));
     await db.deleteFrom('municipal_month').where('meter_id', 'in', ids).execute();
   }
+  at = lap(profile, 'take out the old months', at);
   await insertMany(db, 'municipal_month', MONTH_COLUMNS, months);
+  at = lap(profile, 'store the months', at);
   await applyTotals(db, old, months);
+  lap(profile, 'add up the totals', at);
 }
 
 type Counted = Pick<
@@ -307,14 +313,18 @@ type Counted = Pick<
   | 'district_id'
 >;
 
-/** The totals a month counts in: level, node and child. */
-function totalsOf(m: Counted): [MunicipalTotalTable['level'], number, number][] {
+/** The totals a month counts in: level, the district it is cut to (0 for none), node and child. */
+function totalsOf(m: Counted): [MunicipalTotalTable['level'], number, number, number][] {
   const district = m.district_id === null || m.district_id === undefined ? 0 : Number(m.district_id);
-  const out: [MunicipalTotalTable['level'], number, number][] = [
-    ['city', 0, district],
-    ['area', Number(m.area_id), Number(m.group_id)],
+  const out: [MunicipalTotalTable['level'], number, number, number][] = [
+    ['city', 0, 0, district],
+    ['area', 0, Number(m.area_id), Number(m.group_id)],
   ];
-  if (district !== 0) out.push(['district', district, Number(m.area_id)]);
+  if (district !== 0)
+    out.push(
+      ['district', 0, district, Number(m.area_id)],
+      ['area', district, Number(m.area_id), Number(m.group_id)],
+    );
   return out;
 }
 
@@ -325,13 +335,13 @@ function totalsOf(m: Counted): [MunicipalTotalTable['level'], number, number][] 
 export async function applyTotals(db: Kysely<Database>, removed: Counted[], added: Counted[]): Promise<void> {
   const deltas = new Map<string, Insertable<MunicipalTotalTable>>();
   const count = (m: Counted, sign: 1 | -1) => {
-    for (const [level, node, child] of totalsOf(m)) {
-      const key = `${level}|${node}|${child}|${m.carrier}|${m.supplier}|${m.month}|${m.source}`;
+    for (const [level, within, node, child] of totalsOf(m)) {
+      const key = `${level}|${within}|${node}|${child}|${m.carrier}|${m.supplier}|${m.month}|${m.source}`;
       let d = deltas.get(key);
       if (!d) {
         d = {
           level,
-          within: 0,
+          within,
           node_id: node,
           child_id: child,
           carrier: m.carrier,
