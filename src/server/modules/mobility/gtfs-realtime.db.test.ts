@@ -48,7 +48,12 @@ function feed(
 
 /** A small fake of an operator's GTFS-Realtime server: two feeds, answered as set, failures on demand. */
 async function fakeFeeds() {
-  const fake = { vehicles: new Uint8Array(), tripUpdates: new Uint8Array(), failNext: 0, requests: 0 };
+  const fake = {
+    vehicles: new Uint8Array() as Uint8Array,
+    tripUpdates: new Uint8Array() as Uint8Array,
+    failNext: 0,
+    requests: 0,
+  };
   const server = http.createServer((req, res) => {
     fake.requests++;
     if (fake.failNext > 0) {

@@ -6,6 +6,7 @@ import type { SeriesCatalog, SeriesRequest } from '../../timeseries/series-catal
 import { seriesKey } from '../../timeseries/series-key.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import { createBatch, sliceBatch } from '../../timeseries/write-batch.ts';
+import { addVehicles } from './gtfs.store.ts';
 import * as store from './mobility.store.ts';
 import type { PositionFix, VehiclePositions } from './vehicle-positions.ts';
 
@@ -47,6 +48,14 @@ export function decodeFeed(bytes: Uint8Array): FeedMessage {
 /** Whether a decoded message carries a field (absent optional fields read as their default). */
 const has = (message: object, field: string) => Object.prototype.hasOwnProperty.call(message, field);
 
+/** The names a vehicle descriptor gives (plate, id, label), and the code and plate of a vehicle added for it. */
+function namesOf(d: GtfsRealtimeBindings.transit_realtime.IVehicleDescriptor | null | undefined) {
+  const names = [d?.licensePlate, d?.id, d?.label].filter((n): n is string => !!n);
+  if (names.length === 0) return undefined;
+  const code = d?.id || d?.label || (d?.licensePlate as string);
+  return { names, code, plate: d?.licensePlate || code };
+}
+
 /** A protobuf uint64 or int64 (Long or number) as a number. */
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
@@ -86,40 +95,29 @@ export class GtfsRealtime {
 
   async storeFeed(feed: FeedMessage, now: number): Promise<GtfsRtReport> {
     const feedAt = num(feed.header?.timestamp) * 1000;
-    const keys = await store.vehicleKeys(this.db);
+    // Vehicles the model does not know yet are added first, all in one statement.
+    let keys = await store.vehicleKeys(this.db);
+    const named = feed.entity.flatMap((e) => [
+      ...(e.vehicle?.position ? [namesOf(e.vehicle.vehicle ?? { id: e.id })] : []),
+      ...(e.tripUpdate?.vehicle ? [namesOf(e.tripUpdate.vehicle)] : []),
+    ]);
+    const unknown = new Map<string, { code: string; plate: string }>();
+    for (const n of named)
+      if (n && !n.names.some((name) => keys.has(name)) && !unknown.has(n.code)) unknown.set(n.code, n);
+    const known = new Set(keys.values()).size;
+    if (unknown.size > 0) {
+      await addVehicles(this.db, [...unknown.values()], 'gtfs-rt', now);
+      keys = await store.vehicleKeys(this.db);
+    }
+    const newVehicles = new Set(keys.values()).size - known;
     const plates = new Map((await store.allVehicles(this.db)).map((v) => [v.id, v.plate]));
-    let newVehicles = 0;
-    /** The plate of the vehicle a descriptor names, adding it when unknown. */
-    const plateOf = async (
-      d: GtfsRealtimeBindings.transit_realtime.IVehicleDescriptor | null | undefined,
-    ) => {
-      const names = [d?.licensePlate, d?.id, d?.label].filter((n): n is string => !!n);
-      for (const n of names) {
-        const id = keys.get(n);
-        if (id !== undefined) return plates.get(id) as string;
+    /** The plate of the vehicle a descriptor names. */
+    const plateOf = (d: GtfsRealtimeBindings.transit_realtime.IVehicleDescriptor | null | undefined) => {
+      for (const name of namesOf(d)?.names ?? []) {
+        const id = keys.get(name);
+        if (id !== undefined) return plates.get(id);
       }
-      if (names.length === 0) return undefined;
-      const code = d?.id || d?.label || (d?.licensePlate as string);
-      const plate = d?.licensePlate || code;
-      const id = await store.ensureVehicle(
-        this.db,
-        {
-          code,
-          plate,
-          model: '',
-          type: 'unknown',
-          battery_kwh: null,
-          line_id: null,
-          diesel_l_per_100km: null,
-          source: 'gtfs-rt',
-        },
-        now,
-      );
-      newVehicles++;
-      keys.set(code, id);
-      keys.set(plate, id);
-      plates.set(id, plate);
-      return plate;
+      return undefined;
     };
 
     const fixes: PositionFix[] = [];
@@ -131,7 +129,7 @@ export class GtfsRealtime {
       let used = false;
       const v = e.vehicle;
       if (v?.position && Number.isFinite(v.position.latitude) && Number.isFinite(v.position.longitude)) {
-        const plate = await plateOf(v.vehicle ?? { id: e.id });
+        const plate = plateOf(v.vehicle ?? { id: e.id });
         if (plate) {
           fixes.push({
             plate,
@@ -153,7 +151,7 @@ export class GtfsRealtime {
           if (event) delayS = num(event.delay);
         }
         if (delayS !== undefined) {
-          const vehicle = u.vehicle ? ((await plateOf(u.vehicle)) ?? '') : '';
+          const vehicle = u.vehicle ? (plateOf(u.vehicle) ?? '') : '';
           const tripId = u.trip?.tripId ?? '';
           const line = u.trip?.routeId ?? '';
           if (!line && tripId) unresolvedTrips.add(tripId);

@@ -1,5 +1,5 @@
 import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
-import type { Database, MobilityStopTimeTable } from '../../db/schema.ts';
+import type { Database, MobilitySource, MobilityStopTimeTable } from '../../db/schema.ts';
 import type { GtfsFeed, GtfsRoute } from './gtfs-feed.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -352,4 +352,31 @@ export async function timetableModel(db: Db) {
     db.selectFrom('mobility_stop_time').selectAll().orderBy('trip_id').orderBy('seq').execute(),
   ]);
   return { lines, stops, shapes, services, dates, trips, stopTimes };
+}
+
+/** Adds vehicles known only by a code and plate; one whose code or plate is taken is left as it is. */
+export async function addVehicles(
+  db: Db,
+  vehicles: readonly { code: string; plate: string }[],
+  source: MobilitySource,
+  now: number,
+): Promise<void> {
+  for (const part of chunks(vehicles, 500))
+    await db
+      .insertInto('mobility_vehicle')
+      .values(
+        part.map((v) => ({
+          code: v.code,
+          plate: v.plate,
+          model: '',
+          type: 'unknown',
+          battery_kwh: null,
+          line_id: null,
+          diesel_l_per_100km: null,
+          source,
+          updated_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.doNothing())
+      .execute();
 }
