@@ -6,7 +6,7 @@ import type { SeriesCatalog, SeriesRequest } from '../../timeseries/series-catal
 import { seriesKey } from '../../timeseries/series-key.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import { createBatch, sliceBatch } from '../../timeseries/write-batch.ts';
-import { addVehicles } from './gtfs.store.ts';
+import { addVehicles, vehicleNames } from './gtfs.store.ts';
 import * as store from './mobility.store.ts';
 import type { PositionFix, VehiclePositions } from './vehicle-positions.ts';
 
@@ -96,7 +96,7 @@ export class GtfsRealtime {
   async storeFeed(feed: FeedMessage, now: number): Promise<GtfsRtReport> {
     const feedAt = num(feed.header?.timestamp) * 1000;
     // Vehicles the model does not know yet are added first, all in one statement.
-    let keys = await store.vehicleKeys(this.db);
+    let { keys, plates } = await vehicleNames(this.db);
     const named = feed.entity.flatMap((e) => [
       ...(e.vehicle?.position ? [namesOf(e.vehicle.vehicle ?? { id: e.id })] : []),
       ...(e.tripUpdate?.vehicle ? [namesOf(e.tripUpdate.vehicle)] : []),
@@ -107,10 +107,9 @@ export class GtfsRealtime {
     const known = new Set(keys.values()).size;
     if (unknown.size > 0) {
       await addVehicles(this.db, [...unknown.values()], 'gtfs-rt', now);
-      keys = await store.vehicleKeys(this.db);
+      ({ keys, plates } = await vehicleNames(this.db));
     }
     const newVehicles = new Set(keys.values()).size - known;
-    const plates = new Map((await store.allVehicles(this.db)).map((v) => [v.id, v.plate]));
     /** The plate of the vehicle a descriptor names. */
     const plateOf = (d: GtfsRealtimeBindings.transit_realtime.IVehicleDescriptor | null | undefined) => {
       for (const name of namesOf(d)?.names ?? []) {

@@ -380,3 +380,16 @@ export async function addVehicles(
       .onConflict((oc) => oc.doNothing())
       .execute();
 }
+
+/** Vehicle ids by plate and by code, and each vehicle's plate: one read of the fleet. */
+export async function vehicleNames(db: Db) {
+  const rows = await db.selectFrom('mobility_vehicle').select(['id', 'plate', 'code']).execute();
+  const keys = new Map<string, number>();
+  const plates = new Map<number, string>();
+  for (const r of rows) {
+    keys.set(r.code, r.id);
+    keys.set(r.plate, r.id);
+    plates.set(r.id, r.plate);
+  }
+  return { keys, plates };
+}
