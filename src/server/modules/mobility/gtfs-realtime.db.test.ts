@@ -169,6 +169,11 @@ describe('GTFS-Realtime', () => {
     const positions = await mapPositions();
     expect(positions['2001-LBB']).toEqual({ at, latitude: 42.851234, longitude: -2.672346 });
     expect(positions['9999-XYZ']).toMatchObject({ at: at - 5_000 });
+    // The bus it did not know is added, on the line of the trip it runs.
+    const added = await t.app.inject({ url: '/api/v1/mobility/vehicles', headers: transport });
+    expect(added.json().items).toContainEqual(
+      expect.objectContaining({ code: 'BUS-999', plate: '9999-XYZ', line: '2' }),
+    );
     const { realtime } = t.platform.mobility;
     expect(await realtime.latestDelay('2', '2001-LBB')).toEqual({ at, delayS: 95 });
     // A TripUpdate naming only its trip is on the line the timetable gives the trip.

@@ -97,16 +97,34 @@ export class GtfsRealtime {
     const feedAt = num(feed.header?.timestamp) * 1000;
     // Vehicles the model does not know yet are added first, all in one statement.
     let { keys, plates } = await vehicleNames(this.db);
-    const named = feed.entity.flatMap((e) => [
-      ...(e.vehicle?.position ? [namesOf(e.vehicle.vehicle ?? { id: e.id })] : []),
-      ...(e.tripUpdate?.vehicle ? [namesOf(e.tripUpdate.vehicle)] : []),
-    ]);
-    const unknown = new Map<string, { code: string; plate: string }>();
+    const named = feed.entity.flatMap((e) => {
+      const route = e.vehicle?.trip?.routeId || e.tripUpdate?.trip?.routeId || '';
+      const of = (d: GtfsRealtimeBindings.transit_realtime.IVehicleDescriptor) => {
+        const n = namesOf(d);
+        return n ? [{ ...n, route }] : [];
+      };
+      return [
+        ...(e.vehicle?.position ? of(e.vehicle.vehicle ?? { id: e.id }) : []),
+        ...(e.tripUpdate?.vehicle ? of(e.tripUpdate.vehicle) : []),
+      ];
+    });
+    const unknown = new Map<string, { code: string; plate: string; route: string }>();
     for (const n of named)
-      if (n && !n.names.some((name) => keys.has(name)) && !unknown.has(n.code)) unknown.set(n.code, n);
+      if (!n.names.some((name) => keys.has(name)) && !unknown.has(n.code)) unknown.set(n.code, n);
     const known = new Set(keys.values()).size;
     if (unknown.size > 0) {
-      await addVehicles(this.db, [...unknown.values()], 'gtfs-rt', now);
+      // A vehicle added is put on the line of the trip it runs (a route_id or a line code).
+      const lines = new Map<string, number>();
+      for (const l of await store.listLines(this.db)) {
+        lines.set(l.code, l.id);
+        if (l.external_id) lines.set(l.external_id, l.id);
+      }
+      await addVehicles(
+        this.db,
+        [...unknown.values()].map((v) => ({ ...v, lineId: lines.get(v.route) ?? null })),
+        'gtfs-rt',
+        now,
+      );
       ({ keys, plates } = await vehicleNames(this.db));
     }
     const newVehicles = new Set(keys.values()).size - known;

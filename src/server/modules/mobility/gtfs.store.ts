@@ -354,10 +354,10 @@ export async function timetableModel(db: Db) {
   return { lines, stops, shapes, services, dates, trips, stopTimes };
 }
 
-/** Adds vehicles known only by a code and plate; one whose code or plate is taken is left as it is. */
+/** Adds vehicles known only by a code, a plate and a line; one whose code or plate is taken is left as it is. */
 export async function addVehicles(
   db: Db,
-  vehicles: readonly { code: string; plate: string }[],
+  vehicles: readonly { code: string; plate: string; lineId: number | null }[],
   source: MobilitySource,
   now: number,
 ): Promise<void> {
@@ -371,7 +371,7 @@ export async function addVehicles(
           model: '',
           type: 'unknown',
           battery_kwh: null,
-          line_id: null,
+          line_id: v.lineId,
           diesel_l_per_100km: null,
           source,
           updated_at: now,
