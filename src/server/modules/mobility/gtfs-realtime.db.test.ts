@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
 import { headersAs } from '../../testing/principals.ts';
 import { GtfsRtPoller } from './gtfs-realtime.ts';
+import { GTFS_RT_JOB } from './index.ts';
 
 const { FeedMessage } = GtfsRealtimeBindings.transit_realtime;
 
@@ -167,7 +168,7 @@ describe('GTFS-Realtime', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toEqual({ positions: 2, delays: 2, skipped: 0, newVehicles: 1, feedAt: at });
     const positions = await mapPositions();
-    expect(positions['2001-LBB']).toEqual({ at, latitude: 42.851234, longitude: -2.672346 });
+    expect(positions['2001-LBB']).toEqual({ at, latitude: 42.85123, longitude: -2.67235 });
     expect(positions['9999-XYZ']).toMatchObject({ at: at - 5_000 });
     // The bus it did not know is added, on the line of the trip it runs.
     const added = await t.app.inject({ url: '/api/v1/mobility/vehicles', headers: transport });
@@ -230,5 +231,23 @@ describe('GTFS-Realtime', () => {
     expect(status.json().feeds).toContainEqual(
       expect.objectContaining({ feed: 'gtfs-rt:vehicles', failures: 0, lastError: null, stored: 2 }),
     );
+  });
+
+  it('is a scheduled job when a feed URL is set, and not otherwise', async () => {
+    expect(t.platform.scheduler.jobNames).not.toContain(GTFS_RT_JOB);
+    const p = await openTestPlatform({
+      gtfsRtVehiclesUrl: `${fake.url}/vehicles.pb`,
+      gtfsRtPollIntervalS: 5,
+    });
+    try {
+      expect(p.platform.scheduler.jobNames).toContain(GTFS_RT_JOB);
+      const at = Date.now();
+      fake.vehicles = feed(at, [{ id: 'BUS-7', plate: '7777-BBB', lat: 42.85, lon: -2.67 }]);
+      expect(await p.platform.scheduler.runScheduled(GTFS_RT_JOB, 1, at)).toBe(true);
+      const latest = await p.platform.mobility.positions.latest(['7777-BBB']);
+      expect(latest.get('7777-BBB')).toEqual({ at: S(at) * 1000, latitude: 42.85, longitude: -2.67 });
+    } finally {
+      await p.close();
+    }
   });
 });

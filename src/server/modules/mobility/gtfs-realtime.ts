@@ -151,8 +151,9 @@ export class GtfsRealtime {
           fixes.push({
             plate,
             t: num(v.timestamp) * 1000 || feedAt || now,
-            latitude: Math.round(v.position.latitude * 1e6) / 1e6,
-            longitude: Math.round(v.position.longitude * 1e6) / 1e6,
+            // GTFS-Realtime carries degrees as 32-bit floats (about 0.4 m apart here): 5 decimals (1 m) keep what is real.
+            latitude: Math.round(v.position.latitude * 1e5) / 1e5,
+            longitude: Math.round(v.position.longitude * 1e5) / 1e5,
           });
           used = true;
         }
