@@ -165,6 +165,12 @@ export interface Config {
   fleetToken: string | undefined;
   /** How often the fleet platform is polled, s (failures wait longer, doubling each time). */
   fleetPollIntervalS: number;
+  /** GTFS-Realtime VehiclePositions feed polled; undefined = not polled. */
+  gtfsRtVehiclesUrl: string | undefined;
+  /** GTFS-Realtime TripUpdates feed polled; undefined = not polled. */
+  gtfsRtTripUpdatesUrl: string | undefined;
+  /** How often the GTFS-Realtime feeds are polled, s. */
+  gtfsRtPollIntervalS: number;
   /** A 12 m diesel bus's consumption, l/100 km: what an electric bus of that size is compared with. */
   busDieselStandard: number;
   /** An articulated (18 m) diesel bus's consumption, l/100 km. */
@@ -888,6 +894,27 @@ export const SETTINGS = [
     default: 300,
     parse: integer(10, 86_400),
     doc: 'Seconds between two polls of the fleet platform; after a failure the wait doubles, up to an hour.',
+  }),
+  setting({
+    key: 'gtfsRtVehiclesUrl',
+    env: 'CIOP_GTFS_RT_VEHICLES_URL',
+    default: undefined,
+    parse: optionalHttpUrl,
+    doc: 'URL of a GTFS-Realtime VehiclePositions feed (protobuf) whose positions go to the bus map; unset, it is not polled.',
+  }),
+  setting({
+    key: 'gtfsRtTripUpdatesUrl',
+    env: 'CIOP_GTFS_RT_TRIP_UPDATES_URL',
+    default: undefined,
+    parse: optionalHttpUrl,
+    doc: 'URL of a GTFS-Realtime TripUpdates feed (protobuf) whose delays are stored as series; unset, it is not polled.',
+  }),
+  setting({
+    key: 'gtfsRtPollIntervalS',
+    env: 'CIOP_GTFS_RT_POLL_INTERVAL_S',
+    default: 10,
+    parse: integer(1, 3600),
+    doc: 'Seconds between two polls of the GTFS-Realtime feeds; after a failure the wait doubles, up to an hour.',
   }),
   setting({
     key: 'busDieselStandard',

@@ -359,3 +359,26 @@ export const FleetStatusSchema = Type.Object({
   rejections: Type.Array(RejectionSchema, { description: 'The latest ones, newest first' }),
 });
 export type FleetStatus = Static<typeof FleetStatusSchema>;
+
+// --- GTFS and GTFS-Realtime ----------------------------------------------------------------------
+
+export const GtfsImportReportSchema = Type.Object({
+  dryRun: Type.Boolean({ description: 'Checked only, nothing stored' }),
+  agencies: Type.Integer(),
+  lines: Type.Integer({ description: 'Routes of the feed, now lines' }),
+  stops: Type.Integer({ description: 'Stops the timetable serves' }),
+  shapes: Type.Integer(),
+  services: Type.Integer({ description: 'calendar and calendar_dates services' }),
+  trips: Type.Integer({ description: 'Scheduled trips' }),
+  stopTimes: Type.Integer(),
+});
+export type GtfsImportReport = Static<typeof GtfsImportReportSchema>;
+
+export const GtfsRtReportSchema = Type.Object({
+  positions: Type.Integer({ description: 'Vehicle positions stored' }),
+  delays: Type.Integer({ description: 'Trip delays stored (series transit_delay, s)' }),
+  skipped: Type.Integer({ description: 'Entities without a position or delay CIOP can use' }),
+  newVehicles: Type.Integer({ description: 'Vehicles the model did not know, added' }),
+  feedAt: Type.Integer({ description: 'The feed header’s time, epoch ms (0 when it has none)' }),
+});
+export type GtfsRtReport = Static<typeof GtfsRtReportSchema>;

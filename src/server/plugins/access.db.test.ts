@@ -316,6 +316,8 @@ describe('the route table', () => {
       '/api/v1/installations/gateways/:id/refill',
       '/api/v2/write',
       '/api/v1/example/buildings/:buildingId/notes',
+      '/api/v1/mobility/gtfs',
+      '/api/v1/mobility/gtfs-rt',
     ])
       expect(routes.map((r) => r.url)).toContain(name);
     for (const r of routes) expect(r.access).toBeDefined();

@@ -1,3 +1,4 @@
+import { strToU8, zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { headersAs } from '../testing/principals.ts';
 import { openTestPlatform } from '../testing/platform.ts';
@@ -20,8 +21,27 @@ const routes = t.app.routeTable.filter(
   (r) => r.method === 'POST' && (r.schema?.body as Schema | undefined)?.content?.['multipart/form-data'],
 );
 
+/** A GTFS feed of one route, one stop pair and one trip. */
+const GTFS_SAMPLE = Buffer.from(
+  zipSync({
+    'agency.txt': strToU8(
+      'agency_name,agency_url,agency_timezone\nTUVISA,https://tuvisa.example,Europe/Madrid\n',
+    ),
+    'routes.txt': strToU8('route_id,route_short_name,route_type\nR1,1,3\n'),
+    'stops.txt': strToU8('stop_id,stop_name,stop_lat,stop_lon\nS1,A,42.85,-2.67\nS2,B,42.86,-2.68\n'),
+    'calendar.txt': strToU8(
+      'service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\nWK,1,1,1,1,1,0,0,20260101,20261231\n',
+    ),
+    'trips.txt': strToU8('route_id,service_id,trip_id\nR1,WK,T1\n'),
+    'stop_times.txt': strToU8(
+      'trip_id,arrival_time,departure_time,stop_id,stop_sequence\nT1,07:00:00,07:00:00,S1,1\nT1,07:10:00,07:10:00,S2,2\n',
+    ),
+  }),
+);
+
 /** A file each upload route takes (one good row), so the well-formed upload gets a 200 report. */
-const SAMPLES: Record<string, string> = {
+const SAMPLES: Record<string, string | Buffer> = {
+  '/api/v1/mobility/gtfs': GTFS_SAMPLE,
   '/api/v1/buildings/import':
     'BuildingID;Address;Latitude;Longitude;Carrier1;m2_1\nUP-1;Calle Aldabe 1;42,85;-2,67;natural_gas;100',
   '/api/v1/kpi/buildings/import':
@@ -58,6 +78,10 @@ function form(parts: Part[], boundary = '----ciopUploadTest') {
   return { payload: Buffer.concat(chunks), type: `multipart/form-data; boundary=${boundary}` };
 }
 
+/** The media type each upload route's files are sent as: CSV unless named here. */
+const TYPES: Record<string, string> = { '/api/v1/mobility/gtfs': 'application/zip' };
+const typeOf = (url: string) => TYPES[url] ?? 'text/csv';
+
 const file = (content: string | Buffer, type = 'text/csv'): Part => ({
   name: 'file',
   filename: 'upload.csv',
@@ -68,18 +92,23 @@ const file = (content: string | Buffer, type = 'text/csv'): Part => ({
 /** What is stored that an import could change. */
 async function stored(): Promise<number[]> {
   const db = t.platform.database.db;
-  const count = async (table: 'building' | 'dwelling' | 'kpi_thermal_measurement' | 'kpi_measure') =>
-    Number((await db.selectFrom(table).select(db.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const count = async (
+    table: 'building' | 'dwelling' | 'kpi_thermal_measurement' | 'kpi_measure' | 'mobility_scheduled_trip',
+  ) => Number((await db.selectFrom(table).select(db.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   return Promise.all([
     count('building'),
     count('dwelling'),
     count('kpi_thermal_measurement'),
     count('kpi_measure'),
+    count('mobility_scheduled_trip'),
   ]);
 }
 
 /** Routes that take larger files than the spreadsheet default (a city's invoices of ten years). */
-const LIMITS: Record<string, number> = { '/api/v1/municipal/invoices/import': 64 * 1024 * 1024 };
+const LIMITS: Record<string, number> = {
+  '/api/v1/municipal/invoices/import': 64 * 1024 * 1024,
+  '/api/v1/mobility/gtfs': 50 * 1024 * 1024,
+};
 const limitOf = (url: string) => LIMITS[url] ?? SPREADSHEET_UPLOAD.maxBytes;
 const tooBig = (url: string) => Buffer.alloc(limitOf(url) + 1, 'a');
 
@@ -110,8 +139,8 @@ const BAD: {
   {
     label: 'multipart cut short in the middle of the file',
     type: 'multipart/form-data; boundary=cut',
-    payload:
-      '--cut\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\nContent-Type: text/csv\r\n\r\nKPI;Resource\r\nA;B',
+    payload: (url) =>
+      `--cut\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\nContent-Type: ${typeOf(url)}\r\n\r\nKPI;Resource\r\nA;B`,
     status: 400,
     detail: /multipart body cannot be read/,
   },
@@ -135,10 +164,8 @@ const BAD: {
   },
   {
     label: 'multipart with two files',
-    ...(() => {
-      const f = form([file('a;b\n1;2'), file('a;b\n3;4')]);
-      return { type: f.type, payload: f.payload };
-    })(),
+    type: form([]).type,
+    payload: (url) => form([file('a;b\n1;2', typeOf(url)), file('a;b\n3;4', typeOf(url))]).payload,
     status: 413,
     detail: /one file/,
   },
@@ -149,18 +176,18 @@ const BAD: {
       return { type: f.type, payload: f.payload };
     })(),
     status: 415,
-    detail: /image\/png.*text\/csv/,
+    detail: (url) => new RegExp(`image/png.*${typeOf(url)}`),
   },
   {
     label: 'multipart with a file over the limit',
     type: form([file('')]).type,
-    payload: (url) => form([file(tooBig(url))]).payload,
+    payload: (url) => form([file(tooBig(url), typeOf(url))]).payload,
     status: 413,
     detail: (url) => new RegExp(`${limitOf(url)}`),
   },
   {
     label: 'raw body over the limit',
-    type: 'text/csv',
+    type: typeOf,
     payload: tooBig,
     status: 413,
     detail: (url) => new RegExp(`${limitOf(url)}`),
@@ -170,9 +197,9 @@ const BAD: {
     type: 'application/json',
     payload: '{"a": 1}',
     status: 415,
-    detail: /application\/json.*text\/csv/,
+    detail: (url) => new RegExp(`application/json.*${typeOf(url)}`),
   },
-  { label: 'empty raw body', type: 'text/csv', payload: '', status: 400, detail: /file/ },
+  { label: 'empty raw body', type: typeOf, payload: '', status: 400, detail: /file/ },
 ];
 
 describe('upload routes', () => {
@@ -201,10 +228,10 @@ describe('upload routes', () => {
 
     it('takes the file in the field "file" of a multipart body, or as the raw body', async () => {
       const sample = SAMPLES[url];
-      const multipart = form([{ name: 'note', content: 'from the upload form' }, file(sample)]);
+      const multipart = form([{ name: 'note', content: 'from the upload form' }, file(sample, typeOf(url))]);
       for (const [type, payload] of [
         [multipart.type, multipart.payload],
-        ['text/csv; charset=utf-8', sample],
+        [`${typeOf(url)}; charset=utf-8`, sample],
       ] as const) {
         const res = await t.app.inject({
           method: 'POST',

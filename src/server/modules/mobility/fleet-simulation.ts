@@ -111,9 +111,9 @@ export const DEMO_FLEET: FleetSpec = {
 };
 
 /** The run time of one trip, min: slower at the peaks. */
-const RUN_MIN = 38;
+export const RUN_MIN = 38;
 /** Weekday service: a bus every 8 minutes from 06:00 to 23:00; weekends every 10. */
-const SERVICES = [
+export const SERVICES = [
   { code: 'LAB', weekdays: '1111100', headwayMin: 8, firstS: 6 * 3600, lastS: 23 * 3600 },
   { code: 'FIN', weekdays: '0000011', headwayMin: 10, firstS: 7 * 3600, lastS: 23 * 3600 },
 ] as const;

@@ -1,5 +1,8 @@
 import { defineModule } from '../../module.ts';
 import { FleetAdapter } from './fleet-adapter.ts';
+import { GtfsRealtime, GtfsRtPoller } from './gtfs-realtime.ts';
+import { gtfsRealtimeRoutes, gtfsRoutes } from './gtfs.routes.ts';
+import { GtfsService } from './gtfs.service.ts';
 import { seedMobilityDemo } from './mobility-demo.ts';
 import { MobilityIngest } from './mobility-ingest.ts';
 import { MobilityCalculator, yearsToRecompute } from './mobility.calculator.ts';
@@ -19,6 +22,12 @@ export interface MobilityServices {
   calculator: MobilityCalculator;
   /** The fleet platform adapter, when CIOP_FLEET_URL is set. */
   fleet?: FleetAdapter;
+  /** GTFS static feeds in (replacing the timetable) and out. */
+  gtfs: GtfsService;
+  /** GTFS-Realtime FeedMessages into positions and delays. */
+  realtime: GtfsRealtime;
+  /** The GTFS-Realtime poller, when CIOP_GTFS_RT_VEHICLES_URL or CIOP_GTFS_RT_TRIP_UPDATES_URL is set. */
+  realtimePoller?: GtfsRtPoller;
 }
 
 declare module '../../module.ts' {
@@ -30,6 +39,7 @@ declare module '../../module.ts' {
 
 export const FLEET_JOB = 'fleet-poll';
 export const MOBILITY_KPI_JOB = 'kpi-mobility';
+export const GTFS_RT_JOB = 'gtfs-rt-poll';
 
 /** Electric buses and chargers: the model, the fleet platform adapter, the KPIs and the API. */
 export const mobilityModule = defineModule({
@@ -55,6 +65,20 @@ export const mobilityModule = defineModule({
           logger,
         )
       : undefined;
+    const realtime = new GtfsRealtime(db, positions, catalog, engine);
+    const realtimePoller =
+      config.gtfsRtVehiclesUrl || config.gtfsRtTripUpdatesUrl
+        ? new GtfsRtPoller(
+            db,
+            realtime,
+            {
+              vehiclesUrl: config.gtfsRtVehiclesUrl,
+              tripUpdatesUrl: config.gtfsRtTripUpdatesUrl,
+              pollIntervalMs: config.gtfsRtPollIntervalS * 1000,
+            },
+            logger,
+          )
+        : undefined;
     return {
       mobility: {
         service: new MobilityService(db, positions, calculator, kpi, zone),
@@ -62,10 +86,13 @@ export const mobilityModule = defineModule({
         positions,
         calculator,
         fleet,
+        gtfs: new GtfsService(db),
+        realtime,
+        realtimePoller,
       },
     };
   },
-  routes: [{ plugin: mobilityRoutes }],
+  routes: [{ plugin: mobilityRoutes }, { plugin: gtfsRoutes }, { plugin: gtfsRealtimeRoutes }],
   jobs: ({ mobility }, { config }) => [
     ...(mobility.fleet
       ? [
@@ -73,6 +100,15 @@ export const mobilityModule = defineModule({
             name: FLEET_JOB,
             everyMs: config.fleetPollIntervalS * 1000,
             run: async (now: number) => void (await mobility.fleet?.poll(now)),
+          },
+        ]
+      : []),
+    ...(mobility.realtimePoller
+      ? [
+          {
+            name: GTFS_RT_JOB,
+            everyMs: config.gtfsRtPollIntervalS * 1000,
+            run: async (now: number) => void (await mobility.realtimePoller?.poll(now)),
           },
         ]
       : []),

@@ -1,5 +1,7 @@
 import { MINUTE_MS, DAY_MS } from '#common/time.ts';
 import type { ModuleDeps } from '../../module.ts';
+import { demoGtfsFeed } from './gtfs-demo.ts';
+import { timetableSize } from './gtfs.store.ts';
 import { createFleetModel, DEMO_FLEET, positionOnTrip, simulateFleet } from './fleet-simulation.ts';
 import type { MobilityServices } from './index.ts';
 import { yearsToRecompute } from './mobility.calculator.ts';
@@ -12,7 +14,8 @@ export const DEMO_BUS_DAYS = 90;
  * The demo's part of the electric bus line: line 2 with its 24 stops each way, shape and
  * timetable, 13 articulated buses, two pantographs and a depot charger, 90 days of trips and
  * charges that follow the timetable and the weather, the last day's positions, and the KPIs.
- * Does nothing when line 2 is there.
+ * When line 2 is there, it only gives it its timetable back if the timetable is empty, as a
+ * GTFS feed made from the line, through the GTFS import.
  */
 export async function seedMobilityDemo(
   mobility: MobilityServices,
@@ -25,7 +28,14 @@ export async function seedMobilityDemo(
     .select('id')
     .where('code', '=', '2')
     .executeTakeFirst();
-  if (present) return;
+  if (present) {
+    if ((await timetableSize(db)) > 0) return;
+    const zip = await demoGtfsFeed(db, config.timezone, now);
+    if (!zip) return;
+    const report = await mobility.gtfs.import(zip, now);
+    logger.info(report, 'demo bus timetable imported from GTFS');
+    return;
+  }
   const began = Date.now();
   const from = now - DEMO_BUS_DAYS * DAY_MS;
   const model = await createFleetModel(db, DEMO_FLEET, config.timezone, from, now);
