@@ -42,6 +42,9 @@ function lines(): string {
       }
   for (let t = T0; t < T0 + 2 * 86_400_000; t += 600_000)
     out.push(`weather,station=vit wind=${(random() * 12).toFixed(2)} ${t}`);
+  // Across the end of summer time in Madrid (2026-10-25 01:00 UTC), starting later than the rest.
+  for (let t = Date.UTC(2026, 9, 23, 5); t < Date.UTC(2026, 9, 28); t += 1_800_000)
+    out.push(`meter,site=bilbao energy=${(random() * 3).toFixed(3)} ${t}`);
   return out.join('\n');
 }
 
