@@ -1,3 +1,4 @@
+import { InfluxDB } from '@influxdata/influxdb-client';
 import { InfluxDB as Influx1 } from 'influx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlaces, type TestPlace } from '../../testing/places.ts';
@@ -177,7 +178,7 @@ describe('GET and POST /query', () => {
     ]);
   });
 
-  it('the influx client library queries it as it queries InfluxDB', async () => {
+  it('the influx and @influxdata/influxdb-client libraries query it as they query InfluxDB', async () => {
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const address = t.app.server.address();
     const client = new Influx1({
@@ -196,5 +197,30 @@ describe('GET and POST /query', () => {
     ]);
     expect(await client.getDatabaseNames()).toEqual(['ciop']);
     expect((await client.getMeasurements()).sort()).toEqual(['forwarder_data', 'weather']);
+    // @influxdata/influxdb-client, with Token auth, through its transport to the 1.x /query path.
+    const v2 = new InfluxDB({
+      url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+      token: t.readerHeaders.authorization.slice('Bearer '.length),
+    });
+    const q = `SELECT median(value), spread(value) FROM forwarder_data WHERE "SN" = '${a.sn}' AND ${RANGE} GROUP BY time(1h) fill(none)`;
+    expect(
+      await v2.transport.request(`/query?db=ciop&epoch=ms&q=${encodeURIComponent(q)}`, '', { method: 'GET' }),
+    ).toEqual({
+      results: [
+        {
+          statement_id: 0,
+          series: [
+            {
+              name: 'forwarder_data',
+              columns: ['time', 'median', 'spread'],
+              values: [
+                [T, 21, 2],
+                [T + 2 * H, 18, 0],
+              ],
+            },
+          ],
+        },
+      ],
+    });
   });
 });

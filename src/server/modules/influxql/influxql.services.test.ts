@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chunksToLinesIterable, InfluxDB } from '@influxdata/influxdb-client';
+import { InfluxDB as Influx1 } from 'influx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
 
@@ -128,6 +130,49 @@ describe.skipIf(!influxd)('InfluxQL answers against InfluxDB 1.6', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  it('the influx and @influxdata/influxdb-client libraries get the same answers from CIOP as from InfluxDB', async () => {
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = t.app.server.address();
+    const ciopPort = typeof address === 'object' && address ? address.port : 0;
+    const token = t.readerHeaders.authorization.slice('Bearer '.length);
+    const influxPort = Number(new URL(influxUrl).port);
+    const q = `SELECT mean("value") FROM "forwarder_data" WHERE "medium" = 'temperature' AND time >= '2026-10-01T00:00:00Z' AND time < '2026-10-01T06:00:00Z' GROUP BY time(1h), "SN" fill(linear)`;
+    // influx (node-influx), as Node-RED and many scripts use it: u and p, rows and raw answers.
+    const node = (port: number) =>
+      new Influx1({ host: '127.0.0.1', port, database: 'ciop', username: 'reader', password: token });
+    const [ciop1, influx1] = [node(ciopPort), node(influxPort)];
+    const rows = await ciop1.query(q);
+    expect(rows.length).toBe(18);
+    expectClose(JSON.parse(JSON.stringify(rows)), JSON.parse(JSON.stringify(await influx1.query(q))));
+    expect(rows.groups().map((g) => g.tags)).toEqual((await influx1.query(q)).groups().map((g) => g.tags));
+    expect(await ciop1.queryRaw('SHOW SERIES FROM "weather"', { precision: 'ms' })).toEqual(
+      await influx1.queryRaw('SHOW SERIES FROM "weather"', { precision: 'ms' }),
+    );
+    expect((await ciop1.getMeasurements()).sort()).toEqual((await influx1.getMeasurements()).sort());
+    expect(await ciop1.getSeries({ measurement: 'weather' })).toEqual(
+      await influx1.getSeries({ measurement: 'weather' }),
+    );
+    // @influxdata/influxdb-client: Token auth, the 1.x /query path through its transport, whole
+    // and chunked.
+    const client = (port: number) => new InfluxDB({ url: `http://127.0.0.1:${port}`, token });
+    const path = (extra: string) => `/query?db=ciop&epoch=ms${extra}&q=${encodeURIComponent(q)}`;
+    const whole = async (port: number) =>
+      (await client(port).transport.request(path(''), '', { method: 'GET' })) as unknown;
+    const answer = await whole(ciopPort);
+    expectClose(answer, await whole(influxPort));
+    const chunked = async (port: number) => {
+      const lines: unknown[] = [];
+      const bytes = client(port).transport.iterate(path('&chunked=true&chunk_size=4'), '', {
+        method: 'GET',
+      });
+      for await (const line of chunksToLinesIterable(bytes)) if (line.trim()) lines.push(JSON.parse(line));
+      return lines;
+    };
+    const lines = await chunked(ciopPort);
+    expect(lines.length).toBe(6);
+    expectClose(lines, await chunked(influxPort));
+  });
+
   it('holds enough statements', () => {
     expect(STATEMENTS.length).toBeGreaterThanOrEqual(60);
   });
@@ -199,3 +244,20 @@ const shape = (s: NonNullable<Result['series']>[number]) => ({
   columns: s.columns,
   partial: s.partial,
 });
+
+/** Deep equality, numbers equal within 1e-9 (sums of hours and of points differ in the last bits). */
+function expectClose(actual: unknown, expected: unknown, path = '$'): void {
+  if (typeof expected === 'number' && typeof actual === 'number') {
+    expect(Math.abs(actual - expected), `${path}: ${actual} ≠ ${expected}`).toBeLessThanOrEqual(
+      1e-9 * Math.max(1, Math.abs(expected)),
+    );
+  } else if (Array.isArray(expected)) {
+    expect(Array.isArray(actual), path).toBe(true);
+    expect((actual as unknown[]).length, path).toBe(expected.length);
+    expected.forEach((e, i) => expectClose((actual as unknown[])[i], e, `${path}[${i}]`));
+  } else if (expected && typeof expected === 'object') {
+    expect(Object.keys(actual as object).sort(), path).toEqual(Object.keys(expected).sort());
+    for (const [k, e] of Object.entries(expected))
+      expectClose((actual as Record<string, unknown>)[k], e, `${path}.${k}`);
+  } else expect(actual, path).toEqual(expected);
+}

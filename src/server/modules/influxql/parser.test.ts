@@ -159,11 +159,9 @@ describe('the InfluxQL parser', () => {
     ]);
     expect(s.fill).toEqual({ kind: 'linear' });
     expect(s.tz).toBe('Europe/Madrid');
-    expect(select('SELECT median(v), spread(v), difference(mean(v)) FROM m').fields.map((f) => f.column)).toEqual([
-      'median',
-      'spread',
-      'difference',
-    ]);
+    expect(
+      select('SELECT median(v), spread(v), difference(mean(v)) FROM m').fields.map((f) => f.column),
+    ).toEqual(['median', 'spread', 'difference']);
     expect(select('SELECT * FROM m').wildcard).toBe(true);
     expect(parse("SHOW SERIES FROM m WHERE a = 'b' LIMIT 2 OFFSET 1")).toMatchObject({
       kind: 'show series',
