@@ -91,15 +91,16 @@ export class InfluxQlService {
   /** The series a principal sees, with their measurement, tags and field. */
   private sourceFor(principal: Principal): QlSource {
     const visibility = visibilityOf(principal);
-    let cached: Promise<QlSeries[]> | undefined;
-    const load = async (): Promise<QlSeries[]> => {
-      const rows = await this.db
+    // Read once per query: of one measurement (SELECT, SHOW … FROM) or of all.
+    const cached = new Map<string, Promise<QlSeries[]>>();
+    const load = async (measurement: string | undefined): Promise<QlSeries[]> => {
+      let query = this.db
         .selectFrom('series')
         .leftJoin('sensor', 'sensor.id', 'series.sensor_id')
         .select(['series.id', 'series.measurement', 'series.tags', 'series.field', 'series.value_type'])
-        .where(seenWhere(visibility, { gateway: 'sensor.gateway_id' }))
-        .orderBy('series.id')
-        .execute();
+        .where(seenWhere(visibility, { gateway: 'sensor.gateway_id' }));
+      if (measurement !== undefined) query = query.where('series.measurement', '=', measurement);
+      const rows = await query.orderBy('series.id').execute();
       return rows.map((r) => ({
         id: r.id,
         measurement: r.measurement,
@@ -109,10 +110,11 @@ export class InfluxQlService {
       }));
     };
     return {
-      series: async (measurement) => {
-        cached ??= load();
-        const all = await cached;
-        return measurement === undefined ? all : all.filter((s) => s.measurement === measurement);
+      series: (measurement) => {
+        const key = measurement === undefined ? '' : `m:${measurement}`;
+        let list = cached.get(key);
+        if (!list) cached.set(key, (list = load(measurement)));
+        return list;
       },
       readPoints: (id, from, to) => this.engine.readPoints(id, from, to),
       readHours: (id, from, to) => this.engine.readHours(id, from, to),
