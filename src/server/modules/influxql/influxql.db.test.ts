@@ -22,7 +22,13 @@ describe('GET and POST /query', () => {
       url: `/query?db=ciop${q === undefined ? '' : `&q=${encodeURIComponent(q)}`}${extra}`,
       headers,
     });
-    return { status: res.statusCode, body: res.json() };
+    return {
+      status: res.statusCode,
+      text: res.body,
+      get body() {
+        return res.json();
+      },
+    };
   };
 
   beforeAll(async () => {
@@ -151,6 +157,25 @@ describe('GET and POST /query', () => {
       { statement_id: 4 },
     ]);
     expect(JSON.stringify(body)).not.toContain(b.sn);
+    // SHOW SERIES, SELECT * and a chunked answer hold only the resident's series too.
+    const more = await query(
+      `SHOW SERIES; SELECT * FROM forwarder_data WHERE ${RANGE}; SELECT median(value) FROM forwarder_data WHERE ${RANGE} GROUP BY time(1h), "SN" fill(none)`,
+      resident,
+      '&chunked=true&chunk_size=1',
+    );
+    expect(more.status).toBe(200);
+    expect(more.text).toContain(a.sn);
+    expect(more.text).not.toContain(b.sn);
+    expect(more.text).not.toContain('weather');
+    const lines = more.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines[0].results[0].series[0].values).toEqual([
+      [`forwarder_data,SN=${a.sn},channel=1,device=1,medium=temperature`],
+    ]);
+    // SELECT *: three readings, a row each, partial until the last.
+    expect(lines.slice(1, 4).map((l) => l.results[0].partial)).toEqual([true, true, undefined]);
   });
 
   it('needs a credential that may read readings', async () => {
@@ -159,10 +184,9 @@ describe('GET and POST /query', () => {
   });
 
   it('answers bad and unsupported statements as InfluxDB does', async () => {
-    expect(await query(undefined)).toEqual({
-      status: 400,
-      body: { error: 'missing required parameter "q"' },
-    });
+    const missing = await query(undefined);
+    expect(missing.status).toBe(400);
+    expect(missing.body).toEqual({ error: 'missing required parameter "q"' });
     const syntax = await query('SELECT value FROM');
     expect(syntax.status).toBe(400);
     expect(syntax.body.error).toMatch(/^error parsing query: found EOF, expected measurement/);
