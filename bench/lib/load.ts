@@ -26,11 +26,12 @@ function valueOf(medium: number, gateway: number, slot: number): string {
   }
 }
 
-/** Yields request bodies of `linesPerRequest` lines until `points` lines have been made. */
+/** Yields request bodies of `linesPerRequest` lines until `points` lines have been made, from `start`. */
 export function* forwarderBodies(
   gateways: number,
   points: number,
   linesPerRequest: number,
+  start = LOAD_START,
 ): Generator<string> {
   const prefixes: string[] = [];
   for (let g = 0; g < gateways; g++) {
@@ -42,7 +43,7 @@ export function* forwarderBodies(
   let made = 0;
   let lines: string[] = [];
   for (let slot = 0; made < points; slot++) {
-    const ns = `${LOAD_START + slot * STEP_MS}000000`;
+    const ns = `${start + slot * STEP_MS}000000`;
     for (let i = 0; i < prefixes.length && made < points; i++, made++) {
       lines.push(`${prefixes[i]}${valueOf(i % 4, i >> 2, slot)} ${ns}`);
       if (lines.length === linesPerRequest) {

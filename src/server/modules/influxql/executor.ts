@@ -6,6 +6,7 @@ import {
   type KeyMatch,
   type Operand,
   ParseError,
+  type SelectField,
   type SelectStatement,
   type Statement,
   timeOfOperand,
@@ -42,6 +43,8 @@ export interface QlResultSeries {
 export interface QlResult {
   series: QlResultSeries[];
   timeColumn: boolean;
+  /** The zone times are written in (`tz()`); absent: UTC. */
+  tz?: string;
 }
 
 const FAR_PAST = -8_640_000_000_000_000;
@@ -57,7 +60,7 @@ const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export async function execute(statement: Statement, source: QlSource, now: number): Promise<QlResult> {
   switch (statement.kind) {
     case 'select':
-      return { series: await select(statement, source, now), timeColumn: true };
+      return { series: await select(statement, source, now), timeColumn: true, tz: statement.tz };
     case 'show databases':
       return { series: [{ name: 'databases', columns: ['name'], values: [['ciop']] }], timeColumn: false };
     case 'show retention policies':
@@ -114,6 +117,21 @@ export async function execute(statement: Statement, source: QlSource, now: numbe
         }),
         timeColumn: false,
       };
+    case 'show series': {
+      const all = await source.series(statement.from);
+      const fieldsOf = fieldKeysByMeasurement(all);
+      const keys = new Set<string>();
+      for (const s of all) {
+        if (statement.where && !tagsMatch(statement.where, s, fieldsOf.get(s.measurement))) continue;
+        keys.add(seriesKey(s));
+      }
+      const offset = statement.offset ?? 0;
+      const values = [...keys]
+        .sort(byteOrder)
+        .slice(offset, statement.limit !== undefined ? offset + statement.limit : undefined)
+        .map((k) => [k]);
+      return { series: values.length > 0 ? [{ columns: ['key'], values }] : [], timeColumn: false };
+    }
     case 'show field keys':
       return {
         series: perMeasurement(await source.series(statement.from), undefined, (list) => {
@@ -127,6 +145,16 @@ export async function execute(statement: Statement, source: QlSource, now: numbe
         timeColumn: false,
       };
   }
+}
+
+/** A series' key as line protocol writes it: `measurement,k1=v1,k2=v2`, tags in key order. */
+function seriesKey(s: QlSeries): string {
+  const escape = (text: string) => text.replace(/[,= ]/g, (c) => `\\${c}`);
+  const tags = Object.entries(s.tags).sort((a, b) => byteOrder(a[0], b[0]));
+  return [
+    s.measurement.replace(/[, ]/g, (c) => `\\${c}`),
+    ...tags.map(([k, v]) => `${escape(k)}=${escape(v)}`),
+  ].join(',');
 }
 
 function fieldKeysByMeasurement(series: QlSeries[]): Map<string, Set<string>> {
@@ -320,26 +348,21 @@ function filterValues(points: BlockPoints, condition: Condition): BlockPoints {
   return { times: Float64Array.from(times), values: Float64Array.from(values) };
 }
 
-/** The time range a condition's top-level AND names, in whole ms, inclusive; and the rest. */
+/**
+ * The time range a condition names, in whole ms, inclusive; and the rest of the condition. As
+ * InfluxDB 1.6 reads it, comparisons of time are taken out wherever they stand, also inside OR,
+ * and their ranges intersected ("there is no such thing as using OR with a time range").
+ */
 export function splitTime(condition: Condition | undefined): { from: number; to: number; rest?: Condition } {
-  let from = FAR_PAST;
-  let to = FAR_FUTURE;
-  const rest: Condition[] = [];
-  const mentionsTime = (c: Condition): boolean =>
-    c.kind === 'compare'
-      ? isTimeRef(c.left) || isTimeRef(c.right)
-      : mentionsTime(c.left) || mentionsTime(c.right);
-  const walk = (c: Condition) => {
-    if (c.kind === 'and') {
-      walk(c.left);
-      walk(c.right);
-      return;
-    }
+  const walk = (c: Condition): { from: number; to: number; rest?: Condition } => {
     if (c.kind !== 'compare') {
-      if (mentionsTime(c))
-        throw new UnsupportedError('conditions on time are only supported joined to the rest with AND');
-      rest.push(c);
-      return;
+      const left = walk(c.left);
+      const right = walk(c.right);
+      const rest =
+        left.rest && right.rest
+          ? ({ kind: c.kind, left: left.rest, right: right.rest } as Condition)
+          : (left.rest ?? right.rest);
+      return { from: Math.max(left.from, right.from), to: Math.min(left.to, right.to), rest };
     }
     let op = c.op;
     let other: Operand;
@@ -347,43 +370,27 @@ export function splitTime(condition: Condition | undefined): { from: number; to:
     else if (isTimeRef(c.right)) {
       other = c.left;
       op = ({ '<': '>', '<=': '>=', '>': '<', '>=': '<=' } as Record<string, typeof op>)[op] ?? op;
-    } else {
-      rest.push(c);
-      return;
-    }
+    } else return { from: FAR_PAST, to: FAR_FUTURE, rest: c };
     const at = timeOfOperand(other);
     if (at === undefined)
       throw new ParseError('time must be compared with a time: now(), an RFC 3339 string or an epoch');
     // Readings are stored to the millisecond: bounds become whole milliseconds.
     switch (op) {
       case '>':
-        from = Math.max(from, Math.floor(at) + 1);
-        break;
+        return { from: Math.floor(at) + 1, to: FAR_FUTURE };
       case '>=':
-        from = Math.max(from, Math.ceil(at));
-        break;
+        return { from: Math.ceil(at), to: FAR_FUTURE };
       case '<':
-        to = Math.min(to, Math.ceil(at) - 1);
-        break;
+        return { from: FAR_PAST, to: Math.ceil(at) - 1 };
       case '<=':
-        to = Math.min(to, Math.floor(at));
-        break;
+        return { from: FAR_PAST, to: Math.floor(at) };
       case '=':
-        if (Number.isInteger(at)) {
-          from = Math.max(from, at);
-          to = Math.min(to, at);
-        } else to = from - 1;
-        break;
+        return Number.isInteger(at) ? { from: at, to: at } : { from: FAR_FUTURE, to: FAR_PAST };
       default:
         throw new UnsupportedError(`time ${op} … is not supported`);
     }
   };
-  if (condition) walk(condition);
-  const joined = rest.reduce<Condition | undefined>(
-    (acc, c) => (acc ? { kind: 'and', left: acc, right: c } : c),
-    undefined,
-  );
-  return { from, to, rest: joined };
+  return condition ? walk(condition) : { from: FAR_PAST, to: FAR_FUTURE };
 }
 
 // --- SELECT -----------------------------------------------------------------------------------
@@ -400,6 +407,8 @@ interface State {
   firstT: number;
   last: number;
   lastT: number;
+  /** Every value, kept only for median. */
+  values?: number[];
 }
 
 const emptyState = (): State => ({
@@ -418,6 +427,7 @@ const emptyState = (): State => ({
 function addPoint(s: State, t: number, v: number): void {
   s.count++;
   s.sum += v;
+  s.values?.push(v);
   if (v < s.min || (v === s.min && t < s.minT)) {
     s.min = v;
     s.minT = t;
@@ -466,6 +476,15 @@ function valueOf(call: Aggregate, s: State): number | null {
   switch (call) {
     case 'mean':
       return s.sum / s.count;
+    case 'median': {
+      const sorted = Float64Array.from(s.values ?? []).sort();
+      const half = sorted.length >> 1;
+      if (sorted.length % 2 === 1) return sorted[half];
+      const [lo, hi] = [sorted[half - 1], sorted[half]];
+      return lo + (hi - lo) / 2;
+    }
+    case 'spread':
+      return s.max - s.min;
     case 'sum':
       return s.sum;
     case 'min':
@@ -501,6 +520,9 @@ interface Group {
   members: QlSeries[];
 }
 
+/** A column of raw rows: a field's values, or (with `SELECT *`) a tag's. */
+type RawColumn = { kind: 'field'; field: string } | { kind: 'tag'; key: string };
+
 async function select(statement: SelectStatement, source: QlSource, now: number): Promise<QlResultSeries[]> {
   const all = await source.series(statement.measurement);
   const fields = new Set(all.map((s) => s.field));
@@ -509,6 +531,7 @@ async function select(statement: SelectStatement, source: QlSource, now: number)
     if (tagKeys.has(f.field) && !fields.has(f.field))
       throw new UnsupportedError(`selecting a tag ("${f.field}") is not supported: select a field`);
   }
+  const transform = checkTransforms(statement);
   const { from, to: upper, rest } = splitTime(statement.where);
   const { tagCondition, valueCondition } = splitFieldConditions(rest, fields, tagKeys, statement);
   // Conditions on values leave only some readings of an hour: those are read one by one.
@@ -518,7 +541,9 @@ async function select(statement: SelectStatement, source: QlSource, now: number)
         readPoints: async (id, f, t) => filterValues(await source.readPoints(id, f, t), valueCondition),
       }
     : source;
-  const wanted = new Set(statement.fields.map((f) => f.field));
+  // SELECT *: every field of numbers, and every tag not grouped by, in one list in byte order.
+  const numericFields = [...new Set(all.filter((s) => s.valueType === 'number').map((s) => s.field))];
+  const wanted = new Set(statement.wildcard ? numericFields : statement.fields.map((f) => f.field));
   const matched = all.filter(
     (s) =>
       wanted.has(s.field) &&
@@ -529,6 +554,16 @@ async function select(statement: SelectStatement, source: QlSource, now: number)
     statement.groupTags === '*'
       ? [...new Set(matched.flatMap((s) => Object.keys(s.tags)))].sort(byteOrder)
       : statement.groupTags;
+  let rawColumns: RawColumn[] = statement.fields.map((f) => ({ kind: 'field', field: f.field }));
+  let columnNames = statement.fields.map((f) => f.column);
+  if (statement.wildcard) {
+    const grouped = new Set(statement.groupTags === '*' ? tagKeys : groupKeys);
+    const names = [...[...tagKeys].filter((k) => !grouped.has(k) && !wanted.has(k)), ...numericFields].sort(
+      byteOrder,
+    );
+    rawColumns = names.map((n) => (wanted.has(n) ? { kind: 'field', field: n } : { kind: 'tag', key: n }));
+    columnNames = names;
+  }
   const groups = new Map<string, Group>();
   for (const s of matched) {
     const tags = Object.fromEntries(groupKeys.map((k) => [k, s.tags[k] ?? '']));
@@ -546,17 +581,19 @@ async function select(statement: SelectStatement, source: QlSource, now: number)
     .slice(soffset, statement.slimit !== undefined ? soffset + statement.slimit : undefined);
   if (statement.descending) ordered.reverse();
   const aggregate = statement.fields.some((f) => f.call);
-  const columns = ['time', ...statement.fields.map((f) => f.column)];
+  const columns = ['time', ...columnNames];
   const out: QlResultSeries[] = [];
   for (const group of ordered) {
     let rows: unknown[][];
-    if (!aggregate) rows = await rawRows(statement, group, reader, from, upper);
-    else if (statement.interval) {
+    if (!aggregate) {
+      rows = await rawRows(rawColumns, group, reader, from, upper);
+      if (statement.descending) rows.reverse();
+      if (transform) rows = transformRows(rows, transform, transform.unit ?? 1000, statement.descending);
+    } else if (statement.interval) {
       const to = upper === FAR_FUTURE ? now : upper;
       rows = await bucketRows(statement, group, reader, from, to, !valueCondition);
     } else rows = await totalRows(statement, group, reader, from, upper);
     if (rows.length === 0) continue;
-    if (statement.descending && !(aggregate && statement.interval)) rows.reverse();
     const offset = statement.offset ?? 0;
     rows = rows.slice(offset, statement.limit !== undefined ? offset + statement.limit : undefined);
     if (rows.length === 0) continue;
@@ -570,9 +607,56 @@ async function select(statement: SelectStatement, source: QlSource, now: number)
   return out;
 }
 
+/** The transform of the statement, if any, once its use is one InfluxDB and CIOP answer. */
+function checkTransforms(statement: SelectStatement): SelectField['transform'] {
+  const withTransform = statement.fields.filter((f) => f.transform);
+  if (withTransform.length === 0) return undefined;
+  if (statement.fields.length > 1)
+    throw new UnsupportedError(
+      'difference() and non_negative_derivative() are only supported as the one field selected',
+    );
+  const [field] = withTransform;
+  const name = field.transform!.name;
+  if (statement.interval && !field.call)
+    throw new ParseError(`aggregate function required inside the call to ${name}`);
+  if (!statement.interval && field.call)
+    throw new ParseError(`${name} aggregate requires a GROUP BY interval`);
+  return field.transform;
+}
+
+/**
+ * difference() and non_negative_derivative() over rows `[time, value]` in the order answered, as
+ * InfluxDB computes them: nulls skipped, a second value at one time ignored, derivatives per
+ * `unit` ms (in descending order the elapsed time counts forward), negative ones dropped.
+ */
+function transformRows(
+  rows: unknown[][],
+  transform: NonNullable<SelectField['transform']>,
+  unit: number,
+  descending: boolean,
+): unknown[][] {
+  const out: unknown[][] = [];
+  let previous: [number, number] | undefined;
+  for (const row of rows) {
+    const [t, v] = row as [number, number | null];
+    if (v === null) continue;
+    if (previous && previous[0] === t) continue;
+    if (previous) {
+      const diff = v - previous[1];
+      if (transform.name === 'difference') out.push([t, diff]);
+      else if (diff >= 0) {
+        const elapsed = descending ? previous[0] - t : t - previous[0];
+        out.push([t, diff / (elapsed / unit)]);
+      }
+    }
+    previous = [t, v];
+  }
+  return out;
+}
+
 /** Raw points: per tag set, the selected fields joined on time; tag sets merged in time order. */
 async function rawRows(
-  statement: SelectStatement,
+  columns: RawColumn[],
   group: Group,
   source: QlSource,
   from: number,
@@ -588,15 +672,23 @@ async function rawRows(
   const rows: unknown[][] = [];
   for (const key of [...bySet.keys()].sort(byteOrder)) {
     const members = bySet.get(key)!;
+    const tags = members[0].tags;
+    const blank = [0, ...columns.map((c) => (c.kind === 'tag' ? (tags[c.key] ?? null) : null))];
     const byTime = new Map<number, unknown[]>();
-    for (let c = 0; c < statement.fields.length; c++) {
-      const series = members.find((s) => s.field === statement.fields[c].field);
+    for (let c = 0; c < columns.length; c++) {
+      const column = columns[c];
+      if (column.kind !== 'field') continue;
+      const series = members.find((s) => s.field === column.field);
       if (!series) continue;
       const points = await source.readPoints(series.id, from, to);
       for (let i = 0; i < points.times.length; i++) {
         const t = points.times[i];
         let row = byTime.get(t);
-        if (!row) byTime.set(t, (row = [t, ...statement.fields.map(() => null)]));
+        if (!row) {
+          row = blank.slice();
+          row[0] = t;
+          byTime.set(t, row);
+        }
         row[c + 1] = points.values[i];
       }
     }
@@ -610,6 +702,9 @@ async function rawRows(
   return rows.sort((a, b) => (a[0] as number) - (b[0] as number));
 }
 
+const stateFor = (call: Aggregate | undefined): State =>
+  call === 'median' ? { ...emptyState(), values: [] } : emptyState();
+
 /** Aggregates over the whole range: one row. */
 async function totalRows(
   statement: SelectStatement,
@@ -618,7 +713,7 @@ async function totalRows(
   from: number,
   to: number,
 ): Promise<unknown[][]> {
-  const states = statement.fields.map(() => emptyState());
+  const states = statement.fields.map((f) => stateFor(f.call));
   let any = false;
   for (let c = 0; c < statement.fields.length; c++) {
     for (const s of group.members) {
@@ -636,7 +731,125 @@ async function totalRows(
   return [[time, ...statement.fields.map((f, c) => valueOf(f.call!, states[c]))]];
 }
 
-/** Aggregates per GROUP BY time bucket, with fill. Whole-hour buckets are read from the rollups. */
+// --- Buckets of GROUP BY time ---------------------------------------------------------------
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The offset of a time zone from UTC at a time, ms (Europe/Madrid in summer: 7_200_000). */
+export function zoneOffset(tz: string, t: number): number {
+  let format = zoneFormats.get(tz);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    zoneFormats.set(tz, format);
+  }
+  const parts: Record<string, number> = {};
+  for (const p of format.formatToParts(new Date(t)))
+    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  const local = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  return local - Math.floor(t / 1000) * 1000;
+}
+
+/** The start of the bucket holding `t`, as InfluxDB's window cuts it (in a zone: at local times). */
+function windowStart(t: number, every: number, offset: number, tz: string | undefined): number {
+  const u = t - offset;
+  const zone = tz ? zoneOffset(tz, u) : 0;
+  const dt = (((u + zone) % every) + every) % every;
+  let start = u - dt;
+  if (tz) {
+    const change = zone - zoneOffset(tz, start);
+    if (change !== 0 && Math.abs(change) < every) start += change;
+  }
+  return start + offset;
+}
+
+interface Buckets {
+  starts: number[];
+  /** The bucket of a time within the range. */
+  indexOf(t: number): number;
+}
+
+/** The buckets from the one holding `from` to the one holding `to`. */
+function bucketsOf(from: number, to: number, every: number, offset: number, tz: string | undefined): Buckets {
+  if ((to - from) / every + 2 > MAX_BUCKETS)
+    throw new UnsupportedError(
+      `GROUP BY time would make more than ${MAX_BUCKETS} buckets: use a longer interval`,
+    );
+  if (!tz) {
+    const first = Math.floor((from - offset) / every);
+    const last = Math.floor((to - offset) / every);
+    const starts: number[] = [];
+    for (let k = first; k <= last; k++) starts.push(k * every + offset);
+    return { starts, indexOf: (t) => Math.floor((t - offset) / every) - first };
+  }
+  // In a zone, a bucket that spans a change of offset is longer or shorter by the change.
+  const starts: number[] = [];
+  let time = windowStart(from, every, offset, tz);
+  let zone = zoneOffset(tz, time);
+  while (time <= to) {
+    starts.push(time);
+    time += every;
+    const next = zoneOffset(tz, time - 1);
+    if (next !== zone) {
+      if (Math.abs(zone - next) < every) time += zone - next;
+      zone = next;
+    }
+  }
+  return {
+    starts,
+    indexOf: (t) => {
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= t) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
+    },
+  };
+}
+
+/** The time of the first reading of a group's series up to `to`, if any (for WHERE without a start). */
+async function firstTime(group: Group, source: QlSource, to: number): Promise<number | undefined> {
+  let earliest = Infinity;
+  for (const s of group.members) {
+    const first = (await source.readHours(s.id, FAR_PAST, to)).find((h) => h.count > 0);
+    if (!first || first.hour >= earliest) continue;
+    const points = await source.readPoints(s.id, first.hour, Math.min(to, first.hour + HOUR_MS - 1));
+    earliest = Math.min(earliest, points.times.length > 0 ? points.times[0] : first.hour);
+  }
+  return earliest === Infinity ? undefined : earliest;
+}
+
+/** Linear fill: a null between two values takes the line between them, as InfluxDB draws it (in ns). */
+function fillLinear(values: (number | null)[], starts: number[]): void {
+  let previous = -1;
+  for (let b = 0; b < values.length; b++) {
+    if (values[b] === null) continue;
+    if (previous >= 0 && b - previous > 1) {
+      const [pv, nv] = [values[previous]!, values[b]!];
+      const m = (nv - pv) / ((starts[b] - starts[previous]) * 1e6);
+      for (let k = previous + 1; k < b; k++) values[k] = m * ((starts[k] - starts[previous]) * 1e6) + pv;
+    }
+    previous = b;
+  }
+}
+
+/**
+ * Aggregates per GROUP BY time bucket, with fill, in the order answered. Whole-hour buckets are
+ * read from the rollups. Without a start in WHERE, buckets start at the group's first reading;
+ * with difference() or non_negative_derivative() one more bucket is read before the range (after
+ * it with ORDER BY time DESC), as InfluxDB does, so that the first bucket has a value to follow.
+ */
 async function bucketRows(
   statement: SelectStatement,
   group: Group,
@@ -646,31 +859,34 @@ async function bucketRows(
   rollups: boolean,
 ): Promise<unknown[][]> {
   const { every, offset } = statement.interval!;
-  if (from === FAR_PAST)
-    throw new UnsupportedError(
-      'GROUP BY time needs a lower bound on time in WHERE (time > now() - 7d, $timeFilter)',
-    );
-  const indexOf = (t: number) => Math.floor((t - offset) / every);
-  const first = indexOf(from);
-  const last = indexOf(to);
-  if (last < first) return [];
-  if (last - first + 1 > MAX_BUCKETS)
-    throw new UnsupportedError(
-      `GROUP BY time would make more than ${MAX_BUCKETS} buckets: use a longer interval`,
-    );
-  const n = last - first + 1;
-  const states = statement.fields.map(() => Array.from({ length: n }, emptyState));
-  const hourly = rollups && every % HOUR_MS === 0 && offset % HOUR_MS === 0;
+  const transform = statement.fields.find((f) => f.transform)?.transform;
+  if (transform && statement.descending) to += every;
+  else if (transform && from !== FAR_PAST) from -= every;
+  if (from === FAR_PAST) {
+    const first = await firstTime(group, source, to);
+    if (first === undefined) return [];
+    from = first;
+  }
+  if (to < from) return [];
+  const buckets = bucketsOf(from, to, every, offset, statement.tz);
+  const { starts, indexOf } = buckets;
+  const n = starts.length;
+  if (n === 0) return [];
+  const states = statement.fields.map((f) => Array.from({ length: n }, () => stateFor(f.call)));
+  const hourly =
+    rollups && every % HOUR_MS === 0 && starts.every((t) => ((t % HOUR_MS) + HOUR_MS) % HOUR_MS === 0);
   let any = false;
   for (let c = 0; c < statement.fields.length; c++) {
     const { field, call } = statement.fields[c];
     const members = group.members.filter((s) => s.field === field);
-    // Rollups do not say when in the hour the first and last readings were: across series, raw.
-    const fromRollups = hourly && (members.length === 1 || (call !== 'first' && call !== 'last'));
+    // Rollups do not say when in the hour the first and last readings were (across series, raw),
+    // nor which values they had (median, raw).
+    const fromRollups =
+      hourly && call !== 'median' && (members.length === 1 || (call !== 'first' && call !== 'last'));
     for (const s of members) {
       const addPoints = (points: BlockPoints) => {
         for (let i = 0; i < points.times.length; i++) {
-          addPoint(states[c][indexOf(points.times[i]) - first], points.times[i], points.values[i]);
+          addPoint(states[c][indexOf(points.times[i])], points.times[i], points.values[i]);
           any = true;
         }
       };
@@ -688,13 +904,17 @@ async function bucketRows(
       if (from < fullFrom) addPoints(await source.readPoints(s.id, from, fullFrom - 1));
       for (const h of await source.readHours(s.id, fullFrom, fullTo)) {
         if (h.hour < fullFrom || h.hour > fullTo || h.count === 0) continue;
-        addHour(states[c][indexOf(h.hour) - first], h);
+        addHour(states[c][indexOf(h.hour)], h);
         any = true;
       }
       if (fullTo < to) addPoints(await source.readPoints(s.id, fullTo + 1, to));
     }
   }
   if (!any) return [];
+  const values = statement.fields.map((f, c) =>
+    states[c].map((state) => (state.count === 0 ? null : valueOf(f.call!, state))),
+  );
+  if (statement.fill.kind === 'linear') for (const perField of values) fillLinear(perField, starts);
   const rows: unknown[][] = [];
   const previous: (number | null)[] = statement.fields.map(() => null);
   // Filled in the order answered: with ORDER BY time DESC, fill(previous) takes the later bucket's.
@@ -702,20 +922,19 @@ async function bucketRows(
     const b = statement.descending ? n - 1 - k : k;
     const empty = states.every((perField) => perField[b].count === 0);
     if (empty && statement.fill.kind === 'none') continue;
-    const row: unknown[] = [(first + b) * every + offset];
+    const row: unknown[] = [starts[b]];
     for (let c = 0; c < statement.fields.length; c++) {
-      const call = statement.fields[c].call!;
-      let value = states[c][b].count === 0 ? null : valueOf(call, states[c][b]);
+      let value = values[c][b];
       // An empty bucket is filled; fill(null) leaves it null, but a count of nothing is 0.
       if (value === null) {
         if (statement.fill.kind === 'previous') value = previous[c];
         else if (statement.fill.kind === 'number') value = statement.fill.value;
-        else if (call === 'count') value = 0;
+        else if (statement.fill.kind === 'null' && statement.fields[c].call === 'count') value = 0;
       }
       previous[c] = value;
       row.push(value);
     }
     rows.push(row);
   }
-  return rows;
+  return transform ? transformRows(rows, transform, transform.unit ?? every, statement.descending) : rows;
 }

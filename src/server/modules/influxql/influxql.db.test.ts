@@ -1,3 +1,4 @@
+import { InfluxDB } from '@influxdata/influxdb-client';
 import { InfluxDB as Influx1 } from 'influx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlaces, type TestPlace } from '../../testing/places.ts';
@@ -21,7 +22,13 @@ describe('GET and POST /query', () => {
       url: `/query?db=ciop${q === undefined ? '' : `&q=${encodeURIComponent(q)}`}${extra}`,
       headers,
     });
-    return { status: res.statusCode, body: res.json() };
+    return {
+      status: res.statusCode,
+      text: res.body,
+      get body() {
+        return res.json();
+      },
+    };
   };
 
   beforeAll(async () => {
@@ -150,6 +157,25 @@ describe('GET and POST /query', () => {
       { statement_id: 4 },
     ]);
     expect(JSON.stringify(body)).not.toContain(b.sn);
+    // SHOW SERIES, SELECT * and a chunked answer hold only the resident's series too.
+    const more = await query(
+      `SHOW SERIES; SELECT * FROM forwarder_data WHERE ${RANGE}; SELECT median(value) FROM forwarder_data WHERE ${RANGE} GROUP BY time(1h), "SN" fill(none)`,
+      resident,
+      '&chunked=true&chunk_size=1',
+    );
+    expect(more.status).toBe(200);
+    expect(more.text).toContain(a.sn);
+    expect(more.text).not.toContain(b.sn);
+    expect(more.text).not.toContain('weather');
+    const lines = more.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines[0].results[0].series[0].values).toEqual([
+      [`forwarder_data,SN=${a.sn},channel=1,device=1,medium=temperature`],
+    ]);
+    // SELECT *: three readings, a row each, partial until the last.
+    expect(lines.slice(1, 4).map((l) => l.results[0].partial)).toEqual([true, true, undefined]);
   });
 
   it('needs a credential that may read readings', async () => {
@@ -158,26 +184,25 @@ describe('GET and POST /query', () => {
   });
 
   it('answers bad and unsupported statements as InfluxDB does', async () => {
-    expect(await query(undefined)).toEqual({
-      status: 400,
-      body: { error: 'missing required parameter "q"' },
-    });
+    const missing = await query(undefined);
+    expect(missing.status).toBe(400);
+    expect(missing.body).toEqual({ error: 'missing required parameter "q"' });
     const syntax = await query('SELECT value FROM');
     expect(syntax.status).toBe(400);
     expect(syntax.body.error).toMatch(/^error parsing query: found EOF, expected measurement/);
     expect((await query('SHOW DATABASES', t.readerHeaders, '&epoch=fortnight')).status).toBe(400);
     // The statement CIOP does not serve answers its error; those after it are not run.
     const { status, body } = await query(
-      'SHOW DATABASES; SELECT median(value) FROM forwarder_data; SHOW MEASUREMENTS',
+      'SHOW DATABASES; SELECT stddev(value) FROM forwarder_data; SHOW MEASUREMENTS',
     );
     expect(status).toBe(200);
     expect(body.results).toEqual([
       { statement_id: 0, series: [{ name: 'databases', columns: ['name'], values: [['ciop']] }] },
-      { statement_id: 1, error: 'not supported by CIOP: function median() is not supported' },
+      { statement_id: 1, error: 'not supported by CIOP: function stddev() is not supported' },
     ]);
   });
 
-  it('the influx client library queries it as it queries InfluxDB', async () => {
+  it('the influx and @influxdata/influxdb-client libraries query it as they query InfluxDB', async () => {
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const address = t.app.server.address();
     const client = new Influx1({
@@ -196,5 +221,30 @@ describe('GET and POST /query', () => {
     ]);
     expect(await client.getDatabaseNames()).toEqual(['ciop']);
     expect((await client.getMeasurements()).sort()).toEqual(['forwarder_data', 'weather']);
+    // @influxdata/influxdb-client, with Token auth, through its transport to the 1.x /query path.
+    const v2 = new InfluxDB({
+      url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+      token: t.readerHeaders.authorization.slice('Bearer '.length),
+    });
+    const q = `SELECT median(value), spread(value) FROM forwarder_data WHERE "SN" = '${a.sn}' AND ${RANGE} GROUP BY time(1h) fill(none)`;
+    expect(
+      await v2.transport.request(`/query?db=ciop&epoch=ms&q=${encodeURIComponent(q)}`, '', { method: 'GET' }),
+    ).toEqual({
+      results: [
+        {
+          statement_id: 0,
+          series: [
+            {
+              name: 'forwarder_data',
+              columns: ['time', 'median', 'spread'],
+              values: [
+                [T, 21, 2],
+                [T + 2 * H, 18, 0],
+              ],
+            },
+          ],
+        },
+      ],
+    });
   });
 });

@@ -135,18 +135,57 @@ describe('the InfluxQL parser', () => {
       expect(() => parse(q)).toThrow(UnsupportedError);
       expect(() => parse(q)).toThrow(what);
     };
-    unsupported('SELECT median(value) FROM m', /median\(\) is not supported/);
-    unsupported('SELECT * FROM m', /SELECT \*/);
-    unsupported('SELECT value FROM m GROUP BY time(1h) fill(linear)', /fill\(linear\)/);
-    unsupported("SELECT mean(value) FROM m GROUP BY time(1h) tz('Europe/Madrid')", /tz\(\)/);
+    unsupported('SELECT stddev(value) FROM m', /stddev\(\) is not supported/);
+    unsupported('SELECT *, value FROM m', /SELECT \*/);
     unsupported('SELECT value * 2 FROM m', /arithmetic/);
     unsupported('SELECT mean(value) FROM (SELECT value FROM m)', /subqueries/);
-    unsupported('SHOW SERIES', /SHOW SERIES/);
+    unsupported('SHOW CONTINUOUS QUERIES', /SHOW CONTINUOUS/);
     unsupported('DROP MEASUREMENT m', /DROP statements are not supported/);
     unsupported('SELECT value, mean(value) FROM m', /mixing/);
-    expect(() =>
-      splitTime(select('SELECT value FROM m WHERE time > now() - 1h OR "SN" = \'x\'').where),
-    ).toThrow(/joined to the rest with AND/);
+    unsupported('SELECT difference(difference(value)) FROM m', /difference\(\) is not supported/);
+  });
+
+  it('reads median, spread, the transforms, fill(linear), tz(), SELECT * and SHOW SERIES', () => {
+    const s = select(
+      "SELECT non_negative_derivative(mean(value), 1m) AS rate FROM m WHERE time > 0 GROUP BY time(1h) fill(linear) tz('Europe/Madrid')",
+    );
+    expect(s.fields).toEqual([
+      {
+        call: 'mean',
+        field: 'value',
+        transform: { name: 'non_negative_derivative', unit: 60_000 },
+        column: 'rate',
+      },
+    ]);
+    expect(s.fill).toEqual({ kind: 'linear' });
+    expect(s.tz).toBe('Europe/Madrid');
+    expect(
+      select('SELECT median(v), spread(v), difference(mean(v)) FROM m').fields.map((f) => f.column),
+    ).toEqual(['median', 'spread', 'difference']);
+    expect(select('SELECT * FROM m').wildcard).toBe(true);
+    expect(parse("SHOW SERIES FROM m WHERE a = 'b' LIMIT 2 OFFSET 1")).toMatchObject({
+      kind: 'show series',
+      from: 'm',
+      limit: 2,
+      offset: 1,
+    });
+    expect(() => parse("SELECT mean(v) FROM m GROUP BY time(1d) tz('Mars/Olympus')")).toThrow(
+      /unable to find time zone Mars\/Olympus/,
+    );
+  });
+
+  it('takes time out of OR and intersects the ranges, as InfluxDB 1.6 does', () => {
+    const { from, to, rest } = splitTime(
+      select('SELECT value FROM m WHERE "SN" = \'x\' OR (time >= 1000ms AND time < 5000ms) OR time > 2000ms')
+        .where,
+    );
+    expect([from, to]).toEqual([2001, 4999]);
+    expect(rest).toEqual({
+      kind: 'compare',
+      op: '=',
+      left: { kind: 'ref', name: 'SN' },
+      right: { kind: 'string', value: 'x' },
+    });
   });
 
   it('refuses text that is not InfluxQL', () => {

@@ -174,22 +174,46 @@ export type Condition =
 
 export type CompareOp = '=' | '!=' | '=~' | '!~' | '<' | '<=' | '>' | '>=';
 
-export const AGGREGATES = ['mean', 'min', 'max', 'sum', 'count', 'first', 'last'] as const;
+export const AGGREGATES = [
+  'mean',
+  'median',
+  'min',
+  'max',
+  'spread',
+  'sum',
+  'count',
+  'first',
+  'last',
+] as const;
 export type Aggregate = (typeof AGGREGATES)[number];
 
+/** Functions of a series of values (raw, or an aggregate per GROUP BY time bucket). */
+export const TRANSFORMS = ['difference', 'non_negative_derivative'] as const;
+export type TransformName = (typeof TRANSFORMS)[number];
+
 export interface SelectField {
-  /** The function, or undefined for the raw field. */
+  /** The aggregate, or undefined for the raw field. */
   call?: Aggregate;
+  /** A function over successive values, around the aggregate or the raw field. */
+  transform?: {
+    name: TransformName;
+    /** ms; absent: 1s for raw values, the interval for buckets */ unit?: number;
+  };
   field: string;
   /** The column's name: the alias, the function's name, or the field's. */
   column: string;
 }
 
-export type Fill = { kind: 'null' | 'none' | 'previous' } | { kind: 'number'; value: number };
+export type Fill = { kind: 'null' | 'none' | 'previous' | 'linear' } | { kind: 'number'; value: number };
 
 export interface SelectStatement {
   kind: 'select';
+  /** Empty with `SELECT *`. */
   fields: SelectField[];
+  /** `SELECT *`: every tag and field of the measurement. */
+  wildcard?: boolean;
+  /** `tz('Europe/Madrid')`: buckets of days cut and times written in that zone. */
+  tz?: string;
   measurement: string;
   where?: Condition;
   /** GROUP BY time(interval, offset), ms. */
@@ -217,7 +241,8 @@ export type ShowStatement =
   | { kind: 'show measurements'; measurement?: KeyMatch; where?: Condition; limit?: number }
   | { kind: 'show tag keys'; from?: string; where?: Condition; limit?: number }
   | { kind: 'show tag values'; from?: string; key: KeyMatch; where?: Condition; limit?: number }
-  | { kind: 'show field keys'; from?: string };
+  | { kind: 'show field keys'; from?: string }
+  | { kind: 'show series'; from?: string; where?: Condition; limit?: number; offset?: number };
 
 export type Statement = SelectStatement | ShowStatement;
 
@@ -340,6 +365,15 @@ class Parser {
       this.end();
       return { kind: 'show tag values', from, key, where, limit };
     }
+    if (this.acceptKeyword('SERIES')) {
+      if (this.acceptKeyword('ON')) this.identifier('database name');
+      const from = this.acceptKeyword('FROM') ? this.measurement() : undefined;
+      const where = this.acceptKeyword('WHERE') ? this.condition() : undefined;
+      const limit = this.limitClause();
+      const offset = this.acceptKeyword('OFFSET') ? this.integer('OFFSET') : undefined;
+      this.end();
+      return { kind: 'show series', from, where, limit, offset };
+    }
     if (this.acceptKeyword('FIELD')) {
       this.expectKeyword('KEYS');
       if (this.acceptKeyword('ON')) this.identifier('database name');
@@ -349,7 +383,7 @@ class Parser {
     }
     const t = this.peek();
     if (t.kind === 'ident') throw new UnsupportedError(`SHOW ${t.text.toUpperCase()} is not supported`);
-    this.fail('DATABASES, MEASUREMENTS, TAG, FIELD or RETENTION');
+    this.fail('DATABASES, MEASUREMENTS, SERIES, TAG, FIELD or RETENTION');
   }
 
   /** `= "k"`, `!= "k"`, `IN ("a", "b")`, `=~ /re/`, `!~ /re/`. */
@@ -408,8 +442,17 @@ class Parser {
   // SELECT …
 
   private select(): SelectStatement {
-    const fields: SelectField[] = [this.selectField()];
-    while (this.acceptPunct(',')) fields.push(this.selectField());
+    let wildcard = false;
+    const fields: SelectField[] = [];
+    if (this.peek().kind === 'op' && this.peek().text === '*') {
+      this.i++;
+      wildcard = true;
+      if (this.peek().kind === 'punct' && this.peek().text === ',')
+        throw new UnsupportedError('SELECT * with other fields is not supported');
+    } else {
+      fields.push(this.selectField());
+      while (this.acceptPunct(',')) fields.push(this.selectField());
+    }
     if (this.acceptKeyword('INTO')) throw new UnsupportedError('SELECT … INTO is not supported');
     this.expectKeyword('FROM');
     if (this.peek().kind === 'punct' && this.peek().text === '(')
@@ -450,8 +493,7 @@ class Parser {
       const t = this.next();
       if (t.kind === 'ident' && ['null', 'none', 'previous'].includes(t.text.toLowerCase()))
         fill = { kind: t.text.toLowerCase() as 'null' | 'none' | 'previous' };
-      else if (t.kind === 'ident' && t.text.toLowerCase() === 'linear')
-        throw new UnsupportedError('fill(linear) is not supported');
+      else if (t.kind === 'ident' && t.text.toLowerCase() === 'linear') fill = { kind: 'linear' };
       else if (t.kind === 'number') fill = { kind: 'number', value: Number(t.text) };
       else if (t.kind === 'op' && t.text === '-' && this.peek().kind === 'number')
         fill = { kind: 'number', value: -Number(this.next().text) };
@@ -472,16 +514,33 @@ class Parser {
     const offset = this.acceptKeyword('OFFSET') ? this.integer('OFFSET') : undefined;
     const slimit = this.acceptKeyword('SLIMIT') ? this.integer('SLIMIT') : undefined;
     const soffset = this.acceptKeyword('SOFFSET') ? this.integer('SOFFSET') : undefined;
-    if (this.isKeyword('TZ')) throw new UnsupportedError('tz() is not supported');
+    let tz: string | undefined;
+    if (this.isKeyword('TZ') && this.peek(1).kind === 'punct' && this.peek(1).text === '(') {
+      this.i += 2;
+      const zone = this.next();
+      if (zone.kind !== 'string') {
+        this.i--;
+        this.fail('string');
+      }
+      this.expectPunct(')');
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone.text });
+      } catch {
+        throw new ParseError(`unable to find time zone ${zone.text}`);
+      }
+      tz = zone.text;
+    }
     this.end();
     const aggregates = fields.filter((f) => f.call).length;
     if (aggregates > 0 && aggregates < fields.length)
       throw new UnsupportedError('mixing aggregate functions and raw fields is not supported');
-    if (interval && aggregates === 0)
+    if (interval && aggregates === 0 && !fields.some((f) => f.transform))
       throw new ParseError('GROUP BY requires at least one aggregate function');
     return {
       kind: 'select',
       fields,
+      ...(wildcard ? { wildcard } : {}),
+      ...(tz !== undefined ? { tz } : {}),
       measurement,
       where,
       interval,
@@ -507,23 +566,30 @@ class Parser {
   private selectField(): SelectField {
     const t = this.peek();
     if (t.kind === 'op' && t.text === '*')
-      throw new UnsupportedError('SELECT * is not supported: name the field');
+      throw new UnsupportedError('SELECT * with other fields is not supported');
     let field: SelectField;
-    if (t.kind === 'ident' && !t.quoted && this.peek(1).kind === 'punct' && this.peek(1).text === '(') {
+    if (this.isCall()) {
       const name = t.text.toLowerCase();
-      if (!(AGGREGATES as readonly string[]).includes(name))
-        throw new UnsupportedError(`function ${name}() is not supported`);
-      this.i += 2;
-      const arg = this.peek();
-      if (arg.kind === 'op' && arg.text === '*')
-        throw new UnsupportedError(`${name}(*) is not supported: name the field`);
-      if (arg.kind === 'ident' && !arg.quoted && this.peek(1).kind === 'punct' && this.peek(1).text === '(')
-        throw new UnsupportedError('nested functions are not supported');
-      const inner = this.identifier('field key');
-      if (this.acceptPunct(','))
-        throw new UnsupportedError(`${name}() with more than one argument is not supported`);
-      this.expectPunct(')');
-      field = { call: name as Aggregate, field: inner, column: name };
+      if ((TRANSFORMS as readonly string[]).includes(name)) {
+        this.i += 2;
+        const inner = this.isCall() ? this.aggregateCall() : { field: this.identifier('field key') };
+        let unit: number | undefined;
+        if (this.acceptPunct(',')) {
+          if (name !== 'non_negative_derivative')
+            throw new ParseError(`invalid number of arguments for ${name}, expected 1, got 2`);
+          unit = this.duration(`the unit of ${name}()`);
+          if (unit <= 0) throw new ParseError(`duration argument must be positive, got ${unit}ms`);
+        }
+        this.expectPunct(')');
+        field = {
+          ...inner,
+          transform: { name: name as TransformName, ...(unit !== undefined ? { unit } : {}) },
+          column: name,
+        };
+      } else {
+        const call = this.aggregateCall();
+        field = { ...call, column: call.call };
+      }
     } else {
       const name = this.identifier('field key or function');
       field = { field: name, column: name };
@@ -535,6 +601,28 @@ class Parser {
       throw new UnsupportedError('field types (::) and dotted fields are not supported');
     if (this.acceptKeyword('AS')) field.column = this.identifier('alias');
     return field;
+  }
+
+  private isCall(): boolean {
+    const t = this.peek();
+    return t.kind === 'ident' && !t.quoted && this.peek(1).kind === 'punct' && this.peek(1).text === '(';
+  }
+
+  /** `mean("value")`: an aggregate of one field. */
+  private aggregateCall(): { call: Aggregate; field: string } {
+    const name = this.peek().text.toLowerCase();
+    if (!(AGGREGATES as readonly string[]).includes(name))
+      throw new UnsupportedError(`function ${name}() is not supported`);
+    this.i += 2;
+    const arg = this.peek();
+    if (arg.kind === 'op' && arg.text === '*')
+      throw new UnsupportedError(`${name}(*) is not supported: name the field`);
+    if (this.isCall()) throw new UnsupportedError('nested functions are not supported');
+    const inner = this.identifier('field key');
+    if (this.acceptPunct(','))
+      throw new UnsupportedError(`${name}() with more than one argument is not supported`);
+    this.expectPunct(')');
+    return { call: name as Aggregate, field: inner };
   }
 
   // Conditions
