@@ -37,7 +37,7 @@ async function packFile(tar: Pack, name: string, file: string): Promise<Archived
   const { size } = await stat(file);
   const hash = createHash('sha256');
   const entry = tar.entry({ name, size, mode: 0o600 });
-  const source = createReadStream(file, { highWaterMark: 4 << 20 });
+  const source = createReadStream(file, { highWaterMark: 1 << 20 });
   source.on('data', (chunk) => void hash.update(chunk as Buffer));
   await pipeline(source, entry);
   return { name, bytes: size, sha256: hash.digest('hex') };

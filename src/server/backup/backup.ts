@@ -8,7 +8,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { logFileOf } from '../timeseries/timeseries-sqlite.ts';
 import { BackupFileError, readArchive, writeArchive } from './archive.ts';
-import { type BackupCounts, countPostgres, countSqlite, countSqliteInThread } from './contents.ts';
+import { type BackupCounts, countPostgres, countSqlite, startSqliteCounter } from './contents.ts';
 
 const run = promisify(execFile);
 
@@ -119,16 +119,21 @@ export async function takeBackup(
       // The log first, then the database: a batch compacted between the two copies is in the
       // database's blocks (and below its watermark in the log copy), so nothing is lost.
       const hasLog = existsSync(logFileOf(source));
-      if (hasLog) await copySqlite(logFileOf(source), log);
-      await copySqlite(source, database);
+      // The counting thread boots while the files are copied.
+      const counter = startSqliteCounter();
+      try {
+        if (hasLog) await copySqlite(logFileOf(source), log);
+        await copySqlite(source, database);
+      } catch (error) {
+        counter.cancel();
+        throw error;
+      }
       files = [
         { name: SQLITE_DATABASE, file: database },
         ...(hasLog ? [{ name: SQLITE_LOG, file: log }] : []),
       ];
       // Counted on another thread while this one packs the same files.
-      counts = countSqliteInThread(database, hasLog ? log : undefined);
-      // Awaited with the manifest; a failure before then is the packing's, not an unhandled one.
-      counts.catch(() => undefined);
+      counts = counter.count(database, hasLog ? log : undefined);
       manifest = { ...base, dialect: 'sqlite', schemaVersion: await schemaVersionSqlite(database) };
     } else {
       const dump = path.join(work, POSTGRES_DUMP);

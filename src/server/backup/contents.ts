@@ -58,23 +58,38 @@ export function countSqlite(databaseFile: string, logFile: string | undefined): 
   }
 }
 
+/** A thread that counts one SQLite copy, started before the copy exists. */
+export interface SqliteCounter {
+  /** Counts the copy once it is complete; the thread ends with its answer. */
+  count(databaseFile: string, logFile: string | undefined): Promise<BackupCounts>;
+  /** Ends the thread without counting (the copy failed). */
+  cancel(): void;
+}
+
 /**
- * `countSqlite` on a thread of its own, so a backup counts the copy while the main thread packs
- * it (the two reads of the data overlap instead of following each other).
+ * Starts a thread for `countSqlite`, so that it boots while the database is being copied and
+ * counts the copy while the main thread packs it (the two reads of the data overlap instead of
+ * following each other).
  */
-export function countSqliteInThread(
-  databaseFile: string,
-  logFile: string | undefined,
-): Promise<BackupCounts> {
+export function startSqliteCounter(): SqliteCounter {
   // Built (dist/server), the thread runs contents-worker.js; from the sources, through tsx.
   const built = import.meta.url.endsWith('.js');
   const entry = new URL(built ? './contents-worker.js' : './contents-worker-boot.mjs', import.meta.url);
-  const worker = new Worker(entry, { workerData: { database: databaseFile, log: logFile } });
-  return new Promise<BackupCounts>((resolve, reject) => {
+  const worker = new Worker(entry);
+  const answer = new Promise<BackupCounts>((resolve, reject) => {
     worker.once('message', (counts: BackupCounts) => resolve(counts));
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`the counting thread stopped (exit code ${code})`)));
   });
+  // Read by `count`; a thread cancelled before counting is not an unhandled failure.
+  answer.catch(() => undefined);
+  return {
+    count(database, log) {
+      worker.postMessage({ database, log });
+      return answer;
+    },
+    cancel: () => void worker.terminate(),
+  };
 }
 
 /** Counts a PostgreSQL database (its ingest log is a table of it). */
