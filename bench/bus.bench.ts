@@ -12,11 +12,7 @@
  * SQLite (median of 10, the page's requests one after the other, through the whole HTTP stack in
  * process with `app.inject`).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { DateTime } from 'luxon';
-import pg from 'pg';
 import pino from 'pino';
 import { buildApp } from '../src/server/app.ts';
 import { BY_SYSTEM } from '../src/server/audit/by.ts';
@@ -28,38 +24,12 @@ import {
 } from '../src/server/modules/mobility/fleet-simulation.ts';
 import { openPlatform } from '../src/server/platform.ts';
 import { DAY_MS } from '#common/time.ts';
+import { freshDatabase } from './lib/databases.ts';
 
 const ZONE = 'Europe/Madrid';
 const DAYS = Number(process.env.CIOP_BENCH_BUS_DAYS ?? 365);
 const KPI_GOAL_MS = 10_000;
 const PAGE_GOAL_MS = 100;
-
-async function freshDatabase(name: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const server = process.env.CIOP_BENCH_DATABASE_URL;
-  if (!server) {
-    const dir = mkdtempSync(path.join(tmpdir(), `ciop-bench-${name}-`));
-    return {
-      url: `sqlite:${path.join(dir, 'ciop.db')}`,
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  }
-  const db = `ciop_bench_${name}_${process.pid}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${db}`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${db}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: server });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const ms = (v: number) => `${v.toFixed(1)} ms`;

@@ -14,12 +14,8 @@
  * calculator's own cost (folding days into months and the year, and storing the measures), not
  * the comfort store's.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Insertable } from 'kysely';
 import { DateTime } from 'luxon';
-import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../src/server/config.ts';
 import type { KpiThermalMeasurementTable } from '../src/server/db/schema.ts';
@@ -30,37 +26,10 @@ import { dayPeriodsOf, monthKey } from '../src/server/modules/kpi/kpi-periods.ts
 import { chunked } from '../src/server/modules/kpi/kpi.store.ts';
 import { openPlatform, type Platform } from '../src/server/platform.ts';
 import { DAY_MS } from '#common/time.ts';
+import { freshDatabase } from './lib/databases.ts';
 
 const ZONE = 'Europe/Madrid';
 const CITY_BUILDINGS = Number(process.env.CIOP_BENCH_BUILDINGS ?? 5000);
-
-/** A fresh database: a temporary SQLite file, or a new database on the PostgreSQL server given. */
-async function freshDatabase(name: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const server = process.env.CIOP_BENCH_DATABASE_URL;
-  if (!server) {
-    const dir = mkdtempSync(path.join(tmpdir(), `ciop-bench-${name}-`));
-    return {
-      url: `sqlite:${path.join(dir, 'ciop.db')}`,
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  }
-  const db = `ciop_bench_${name}_${process.pid}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${db}`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${db}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: server });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 async function open(name: string): Promise<{ platform: Platform; drop(): Promise<void> }> {
   const db = await freshDatabase(name);

@@ -14,17 +14,15 @@
  *
  * CIOP_BENCH_GTFS_RT_VEHICLES (default 500) and CIOP_BENCH_GTFS_RT_FEEDS (default 60) change the load.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import GtfsRealtimeBindings from 'gtfs-realtime-bindings';
-import pg from 'pg';
 import pino from 'pino';
 import { buildApp } from '../src/server/app.ts';
 import { BY_SYSTEM } from '../src/server/audit/by.ts';
 import { loadConfig } from '../src/server/config.ts';
 import { openPlatform } from '../src/server/platform.ts';
+import { freshDatabase } from './lib/databases.ts';
 
 /** One figure of a section, beside its goal when it has one. */
 export interface SectionFigure {
@@ -45,34 +43,6 @@ const FEEDS = Number(process.env.CIOP_BENCH_GTFS_RT_FEEDS ?? 60);
 const FEED_GOAL_MS = 200;
 /** Feeds stored after the first and before the timed ones. */
 const WARM_UP = 5;
-
-/** A fresh database: a SQLite file in a temporary folder, or a new PostgreSQL database. */
-export async function freshDatabase(name: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const server = process.env.CIOP_BENCH_DATABASE_URL;
-  if (!server) {
-    const dir = mkdtempSync(path.join(tmpdir(), `ciop-bench-${name}-`));
-    return {
-      url: `sqlite:${path.join(dir, 'ciop.db')}`,
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  }
-  const db = `ciop_bench_${name}_${process.pid}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${db}`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${db}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: server });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 const quantile = (values: number[], q: number) => {
   const sorted = [...values].sort((a, b) => a - b);

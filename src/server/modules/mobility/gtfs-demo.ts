@@ -2,7 +2,14 @@ import type { Kysely } from 'kysely';
 import { DAY_MS } from '#common/time.ts';
 import type { Database } from '../../db/schema.ts';
 import { DEMO_FLEET, RUN_MIN, SERVICES } from './fleet-simulation.ts';
-import { formatGtfsTime, writeGtfs } from './gtfs-feed.ts';
+import {
+  CALENDAR_HEADER,
+  formatGtfsTime,
+  SHAPES_HEADER,
+  shapeRows,
+  STOPS_HEADER,
+  writeGtfs,
+} from './gtfs-feed.ts';
 import { LocalCalendar } from './local-calendar.ts';
 
 /**
@@ -74,28 +81,15 @@ export async function demoGtfsFeed(
       rows: [['2', 'TUVISA', '2', line.name, 3, (line.colour ?? '#0a7d3b').replace('#', '')]],
     },
     'stops.txt': {
-      header: ['stop_id', 'stop_name', 'stop_lat', 'stop_lon'],
+      header: STOPS_HEADER,
       rows: [...used.values()].map((p) => [p.code, p.name, p.latitude, p.longitude]),
     },
     'shapes.txt': {
-      header: ['shape_id', 'shape_pt_lat', 'shape_pt_lon', 'shape_pt_sequence'],
-      rows: shapes.flatMap((s) =>
-        (JSON.parse(s.points) as [number, number][]).map(([lon, lat], i) => [s.code, lat, lon, i + 1]),
-      ),
+      header: SHAPES_HEADER,
+      rows: shapeRows(shapes),
     },
     'calendar.txt': {
-      header: [
-        'service_id',
-        'monday',
-        'tuesday',
-        'wednesday',
-        'thursday',
-        'friday',
-        'saturday',
-        'sunday',
-        'start_date',
-        'end_date',
-      ],
+      header: CALENDAR_HEADER,
       rows: SERVICES.map((s) => [`gtfs-${s.code}`, ...s.weekdays.split(''), start, end]),
     },
     'trips.txt': {

@@ -480,6 +480,18 @@ const field = (v: string | number | null) => {
 };
 
 /** GTFS time of seconds after the service day's start: HH:MM:SS, hours past 24 kept. */
+/** The columns CIOP writes of `stops.txt`, `shapes.txt` and `calendar.txt`. */
+export const STOPS_HEADER = ['stop_id', 'stop_name', 'stop_lat', 'stop_lon'];
+export const SHAPES_HEADER = ['shape_id', 'shape_pt_lat', 'shape_pt_lon', 'shape_pt_sequence'];
+export const CALENDAR_HEADER = ['service_id', ...WEEKDAYS, 'start_date', 'end_date'];
+
+/** The rows of `shapes.txt` for shapes stored as JSON `[lon, lat]` points. */
+export function shapeRows(shapes: readonly { code: string; points: string }[]): (string | number)[][] {
+  return shapes.flatMap((s) =>
+    (JSON.parse(s.points) as [number, number][]).map(([lon, lat], i) => [s.code, lat, lon, i + 1]),
+  );
+}
+
 export function formatGtfsTime(s: number): string {
   const two = (n: number) => String(n).padStart(2, '0');
   return `${two(Math.floor(s / 3600))}:${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}`;

@@ -1,7 +1,17 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { HttpProblem } from '../../plugins/errors.ts';
-import { formatGtfsTime, GtfsError, type GtfsFeed, readGtfs, writeGtfs } from './gtfs-feed.ts';
+import {
+  CALENDAR_HEADER,
+  formatGtfsTime,
+  GtfsError,
+  type GtfsFeed,
+  readGtfs,
+  SHAPES_HEADER,
+  shapeRows,
+  STOPS_HEADER,
+  writeGtfs,
+} from './gtfs-feed.ts';
 import { countFeed, type GtfsCounts, replaceGtfsFeed, timetableModel } from './gtfs.store.ts';
 
 /** What an import did (or, on a dry run, would do). */
@@ -70,28 +80,15 @@ export class GtfsService {
         ]),
       },
       'stops.txt': {
-        header: ['stop_id', 'stop_name', 'stop_lat', 'stop_lon'],
+        header: STOPS_HEADER,
         rows: m.stops.map((s) => [s.code, s.name, s.latitude, s.longitude]),
       },
       'shapes.txt': {
-        header: ['shape_id', 'shape_pt_lat', 'shape_pt_lon', 'shape_pt_sequence'],
-        rows: m.shapes.flatMap((s) =>
-          (JSON.parse(s.points) as [number, number][]).map(([lon, lat], i) => [s.code, lat, lon, i + 1]),
-        ),
+        header: SHAPES_HEADER,
+        rows: shapeRows(m.shapes),
       },
       'calendar.txt': {
-        header: [
-          'service_id',
-          'monday',
-          'tuesday',
-          'wednesday',
-          'thursday',
-          'friday',
-          'saturday',
-          'sunday',
-          'start_date',
-          'end_date',
-        ],
+        header: CALENDAR_HEADER,
         rows: m.services.map((s) => [
           s.code,
           ...s.weekdays.split(''),
