@@ -1,0 +1,231 @@
+import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import type { MachineScope, Role } from '#common/api/access.ts';
+import { READ_READINGS } from '../../access/readers.ts';
+import { type Access, principalOf, type ScopeDeclaration } from '../../plugins/access.ts';
+import { CIOP_CONTEXT, ciopTerm } from './context.ts';
+import { CORE_CONTEXT } from './core-context.ts';
+import { contextOf, ngsiLdHttp, sendLd } from './ngsild.http.ts';
+import { ngsiLdError } from './ngsild-errors.ts';
+import {
+  DEFAULT_LIMIT,
+  type EntityQueryParams,
+  integerParam,
+  MAX_LIMIT,
+  renderEntity,
+  renderOptions,
+} from './ngsild.service.ts';
+
+const tags = ['ngsi-ld'];
+
+/** Who reads NGSI-LD entities: whom reads readings, and the transport operator (buses, chargers). */
+export const READ_NGSILD: Access = {
+  roles: [...(READ_READINGS as { roles: readonly Role[] }).roles, 'transport'],
+  scopes: [...((READ_READINGS as { scopes: readonly MachineScope[] }).scopes ?? [])],
+};
+
+/**
+ * An entity id names a dwelling, a building, a device or a measurement; whom does not see it is
+ * answered ResourceNotFound, as for an id that does not exist.
+ */
+export const ENTITY_SCOPE = [
+  { at: 'params.entityId', kind: 'dwelling', outsider: 'refuse' },
+] as const satisfies readonly ScopeDeclaration[];
+
+const text = (description: string) => Type.Optional(Type.String({ description }));
+
+export const EntityQuery = {
+  id: text('Entity ids, comma-separated (`urn:ngsi-ld:Building:5`).'),
+  type: text('Entity types, comma-separated, short names under the request’s @context.'),
+  idPattern: text('A regular expression the ids match.'),
+  attrs: text('Attributes to return (and entities to keep: those holding one of them).'),
+  q: text(
+    'Query language of §4.9: `temperature>20;refDwelling=="urn:ngsi-ld:Dwelling:3"`, `|`, `()`, `..`, `~=`.',
+  ),
+  georel: text('near;maxDistance==m, near;minDistance==m, within, intersects.'),
+  geometry: text('Point or Polygon.'),
+  coordinates: text('GeoJSON coordinates of the geometry, as JSON ([lon,lat] for a Point).'),
+  geoproperty: text('location (the one CIOP holds).'),
+  options: text('keyValues (simplified), sysAttrs.'),
+  format: text('normalized, keyValues or simplified.'),
+};
+
+const description = (what: string) =>
+  `${what} (ETSI GS CIM 009 V1.8.1). Answers application/json with the @context in a Link header, or application/ld+json with it in the body; send a Link header naming the core context, ${CIOP_CONTEXT['@context'][0]}, or CIOP’s own at /ngsi-ld/v1/contexts/ciop. Every answer holds only what the caller sees.`;
+
+/** NGSI-LD context information consumption: entities, types, attributes, and the contexts CIOP serves. */
+export const ngsildRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { ngsild } = app.platform;
+  ngsiLdHttp(app);
+
+  app.get(
+    '/contexts/core',
+    {
+      schema: { tags, summary: 'The NGSI-LD core @context (V1.8.1), served locally' },
+      config: { access: 'public' },
+    },
+    async (_request, reply) => reply.type('application/ld+json').send(JSON.stringify(CORE_CONTEXT)),
+  );
+  app.get(
+    '/contexts/ciop',
+    {
+      schema: {
+        tags,
+        summary: 'CIOP’s @context: its entity types and attributes with their Smart Data Models IRIs',
+      },
+      config: { access: 'public' },
+    },
+    async (_request, reply) => reply.type('application/ld+json').send(JSON.stringify(CIOP_CONTEXT)),
+  );
+
+  app.get(
+    '/entities',
+    {
+      schema: {
+        tags,
+        summary: 'Query entities',
+        description: description(
+          `Entities by type, id, idPattern, attrs, q and geo-query (near, within, intersects with a Point or Polygon). Paged by offset and limit (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT}); count=true gives the number of matches in NGSILD-Results-Count — offset paging is CIOP's documented exception to cursor paging, as the standard asks`,
+        ),
+        querystring: Type.Object({
+          ...EntityQuery,
+          limit: text(`Entities a page, 0 to ${MAX_LIMIT} (0 only with count=true).`),
+          offset: text('Entities skipped.'),
+          count: text('true: the number of matches in the NGSILD-Results-Count header.'),
+        }),
+      },
+      config: { access: READ_NGSILD },
+    },
+    async (request, reply) => {
+      const context = contextOf(request);
+      const params = request.query as EntityQueryParams;
+      const limit = integerParam('limit', params.limit, 0) ?? DEFAULT_LIMIT;
+      const offset = integerParam('offset', params.offset, 0) ?? 0;
+      const count = params.count === 'true';
+      if (limit > MAX_LIMIT)
+        throw ngsiLdError(
+          'TooManyResults',
+          `limit: at most ${MAX_LIMIT} entities an answer; page with offset.`,
+        );
+      if (limit === 0 && !count) throw ngsiLdError('BadRequestData', 'limit=0 is for count=true only.');
+      const selection = ngsild.selection(params, context);
+      const found = await ngsild.select(principalOf(request), selection);
+      if (count) reply.header('NGSILD-Results-Count', String(found.length));
+      const options = renderOptions(params, selection.attrs);
+      const page = found.slice(offset, offset + limit).map((e) => renderEntity(e, context, options));
+      return sendLd(request, reply, page, context);
+    },
+  );
+
+  app.get(
+    '/entities/:entityId',
+    {
+      schema: {
+        tags,
+        summary: 'Retrieve an entity',
+        description: description(
+          'One entity by its id (`urn:ngsi-ld:<Type>:<id>`); `attrs` keeps those attributes',
+        ),
+        params: Type.Object({ entityId: Type.String({ description: 'urn:ngsi-ld:<Type>:<id>' }) }),
+        querystring: Type.Object({
+          attrs: EntityQuery.attrs,
+          options: EntityQuery.options,
+          format: EntityQuery.format,
+          type: EntityQuery.type,
+        }),
+      },
+      config: { access: READ_NGSILD, scope: ENTITY_SCOPE },
+    },
+    async (request, reply) => {
+      const context = contextOf(request);
+      const entity = await ngsild.entity(principalOf(request), request.params.entityId);
+      const attrs = request.query.attrs
+        ?.split(',')
+        .filter((a) => a !== '')
+        .map((a) => ciopTerm(a, context) ?? `?${a}`);
+      const options = renderOptions(request.query, attrs ? new Set(attrs) : undefined);
+      return sendLd(request, reply, renderEntity(entity, context, options), context);
+    },
+  );
+
+  const details = Type.Object({ details: text('true: each one with its details.') });
+
+  app.get(
+    '/types',
+    {
+      schema: {
+        tags,
+        summary: 'Entity types',
+        description: description('The types of the entities the caller sees'),
+        querystring: details,
+      },
+      config: { access: READ_NGSILD },
+    },
+    async (request, reply) => {
+      const context = contextOf(request);
+      const body = await ngsild.types(principalOf(request), context, request.query.details === 'true');
+      return sendLd(request, reply, body, context);
+    },
+  );
+
+  app.get(
+    '/types/:type',
+    {
+      schema: {
+        tags,
+        summary: 'One entity type',
+        description: description('How many entities of a type the caller sees, and their attributes'),
+        params: Type.Object({ type: Type.String() }),
+      },
+      config: { access: READ_NGSILD },
+    },
+    async (request, reply) => {
+      const context = contextOf(request);
+      return sendLd(
+        request,
+        reply,
+        await ngsild.typeInfo(principalOf(request), context, request.params.type),
+        context,
+      );
+    },
+  );
+
+  app.get(
+    '/attributes',
+    {
+      schema: {
+        tags,
+        summary: 'Attributes',
+        description: description('The attributes of the entities the caller sees'),
+        querystring: details,
+      },
+      config: { access: READ_NGSILD },
+    },
+    async (request, reply) => {
+      const context = contextOf(request);
+      const body = await ngsild.attributes(principalOf(request), context, request.query.details === 'true');
+      return sendLd(request, reply, body, context);
+    },
+  );
+
+  app.get(
+    '/attributes/:attrId',
+    {
+      schema: {
+        tags,
+        summary: 'One attribute',
+        description: description('How many entities the caller sees hold an attribute, and of which types'),
+        params: Type.Object({ attrId: Type.String() }),
+      },
+      config: { access: READ_NGSILD },
+    },
+    async (request, reply) => {
+      const context = contextOf(request);
+      return sendLd(
+        request,
+        reply,
+        await ngsild.attributeInfo(principalOf(request), context, request.params.attrId),
+        context,
+      );
+    },
+  );
+};
