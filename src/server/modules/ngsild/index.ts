@@ -1,6 +1,6 @@
 import { defineModule } from '../../module.ts';
 import { NgsiLdService } from './ngsild.service.ts';
-import { ngsildRoutes } from './ngsild.routes.ts';
+import { ngsildRoutes, temporalRoutes } from './ngsild.routes.ts';
 
 declare module '../../module.ts' {
   interface Services {
@@ -12,6 +12,11 @@ declare module '../../module.ts' {
 /** The NGSI-LD API, so that FIWARE tools and integrators read CIOP as a context broker. */
 export const ngsildModule = defineModule({
   id: 'ngsild',
-  open: ({ db, engine, mobility }) => ({ ngsild: new NgsiLdService(db, engine, mobility.service) }),
-  routes: [{ plugin: ngsildRoutes, prefix: '/ngsi-ld/v1' }],
+  open: ({ db, engine, mobility, config }) => ({
+    ngsild: new NgsiLdService(db, engine, mobility.service, config.timezone),
+  }),
+  routes: [
+    { plugin: ngsildRoutes, prefix: '/ngsi-ld/v1' },
+    { plugin: temporalRoutes, prefix: '/ngsi-ld/v1/temporal' },
+  ],
 });

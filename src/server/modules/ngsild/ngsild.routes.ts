@@ -14,6 +14,7 @@ import {
   renderEntity,
   renderOptions,
 } from './ngsild.service.ts';
+import { parseTemporalQuery, type TemporalParams } from './temporal.ts';
 
 const tags = ['ngsi-ld'];
 
@@ -226,6 +227,103 @@ export const ngsildRoutes: FastifyPluginAsyncTypebox = async (app) => {
         await ngsild.attributeInfo(principalOf(request), context, request.params.attrId),
         context,
       );
+    },
+  );
+};
+
+const TemporalQueryParams = {
+  timerel: text('before, after or between.'),
+  timeAt: text(
+    'DateTime (ISO 8601): readings before it (excluded), from it (after), from it to endTimeAt (between).',
+  ),
+  endTimeAt: text('DateTime (ISO 8601), excluded; with timerel=between.'),
+  lastN: text('The last N readings of each attribute.'),
+  timeproperty: text('observedAt (the one CIOP’s readings have).'),
+  aggrMethods: text('With options=aggregatedValues: totalCount, sum, avg, min, max, comma-separated.'),
+  aggrPeriodDuration: text(
+    'ISO 8601 duration of whole hours (PT1H, PT6H: from the hourly rollups) or whole days (P1D, P7D, P1W: local days of the city’s time zone); P0D (the default): the whole range.',
+  ),
+};
+
+const temporalDescription = (what: string) =>
+  description(
+    `${what}. The measured attributes (numValue, temperature, relativeHumidity, co2) over time: each reading as an instance (normalized), as [value, observedAt] pairs (options=temporalValues), or aggregated into periods as [value, start, end] (options=aggregatedValues with aggrMethods and aggrPeriodDuration); aggregation periods start at the first hour of the range (whole hours) or at local midnight (whole days)`,
+  );
+
+/** NGSI-LD temporal evolution of entities (§5.7.3, §5.7.4), read from CIOP's time-series store. */
+export const temporalRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { ngsild, clock } = app.platform;
+  ngsiLdHttp(app);
+
+  app.get(
+    '/entities',
+    {
+      schema: {
+        tags,
+        summary: 'Query the temporal evolution of entities',
+        description: temporalDescription(
+          'Entities selected as by /ngsi-ld/v1/entities, paged by offset and limit',
+        ),
+        querystring: Type.Object({
+          ...EntityQuery,
+          ...TemporalQueryParams,
+          limit: text(`Entities a page, 0 to ${MAX_LIMIT} (0 only with count=true).`),
+          offset: text('Entities skipped.'),
+          count: text('true: the number of matches in the NGSILD-Results-Count header.'),
+        }),
+      },
+      config: { access: READ_NGSILD },
+    },
+    async (request, reply) => {
+      const context = contextOf(request);
+      const params = request.query as EntityQueryParams & TemporalParams;
+      const temporal = parseTemporalQuery(params, clock.now());
+      const limit = integerParam('limit', params.limit, 0) ?? DEFAULT_LIMIT;
+      const offset = integerParam('offset', params.offset, 0) ?? 0;
+      const count = params.count === 'true';
+      if (limit > MAX_LIMIT)
+        throw ngsiLdError(
+          'TooManyResults',
+          `limit: at most ${MAX_LIMIT} entities an answer; page with offset.`,
+        );
+      if (limit === 0 && !count) throw ngsiLdError('BadRequestData', 'limit=0 is for count=true only.');
+      const selection = ngsild.selection(params, context);
+      const found = await ngsild.select(principalOf(request), selection);
+      if (count) reply.header('NGSILD-Results-Count', String(found.length));
+      const page = [];
+      for (const entity of found.slice(offset, offset + limit))
+        page.push(await ngsild.temporal(entity, temporal, context, selection.attrs));
+      return sendLd(request, reply, page, context);
+    },
+  );
+
+  app.get(
+    '/entities/:entityId',
+    {
+      schema: {
+        tags,
+        summary: 'Retrieve the temporal evolution of an entity',
+        description: temporalDescription('One entity by its id'),
+        params: Type.Object({ entityId: Type.String({ description: 'urn:ngsi-ld:<Type>:<id>' }) }),
+        querystring: Type.Object({
+          attrs: EntityQuery.attrs,
+          options: EntityQuery.options,
+          format: EntityQuery.format,
+          ...TemporalQueryParams,
+        }),
+      },
+      config: { access: READ_NGSILD, scope: ENTITY_SCOPE },
+    },
+    async (request, reply) => {
+      const context = contextOf(request);
+      const temporal = parseTemporalQuery(request.query, clock.now());
+      const entity = await ngsild.entity(principalOf(request), request.params.entityId);
+      const attrs = request.query.attrs
+        ?.split(',')
+        .filter((a) => a !== '')
+        .map((a) => ciopTerm(a, context) ?? `?${a}`);
+      const body = await ngsild.temporal(entity, temporal, context, attrs ? new Set(attrs) : undefined);
+      return sendLd(request, reply, body, context);
     },
   );
 };

@@ -37,6 +37,7 @@ import {
   renameAttributes,
 } from './query.ts';
 import * as store from './ngsild.store.ts';
+import { aggregate, pointsOf, type TemporalQuery } from './temporal.ts';
 
 /** The buses and chargers, as the mobility module hands them out. */
 export interface FleetSource {
@@ -150,7 +151,56 @@ export class NgsiLdService {
     private readonly db: Kysely<Database>,
     private readonly engine: TimeSeriesEngine,
     private readonly fleet: FleetSource,
+    /** The city's time zone, where aggregation days are cut. */
+    private readonly zone: string,
   ) {}
+
+  /**
+   * An entity's measured attributes over time, as the temporal query asks (§4.5.9, §4.5.18,
+   * §4.5.19): each reading an instance, or `values` pairs, or aggregated periods read from the
+   * hourly rollups. `attrs` keeps those attributes.
+   */
+  async temporal(
+    entity: Entity,
+    query: TemporalQuery,
+    context: ActiveContext,
+    attrs?: Set<string>,
+  ): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = { id: entity.id, type: compactTerm(entity.type, context) };
+    for (const [name, sources] of Object.entries(entity.series)) {
+      if (attrs && !attrs.has(name)) continue;
+      const rendered: Record<string, unknown>[] = [];
+      for (const source of sources) {
+        const tags = {
+          ...(source.unitCode ? { unitCode: source.unitCode } : {}),
+          ...(source.datasetId ? { datasetId: source.datasetId } : {}),
+        };
+        if (query.format === 'aggregatedValues') {
+          const hours = await this.engine.readHours(source.seriesId, query.from, query.to);
+          const periods = aggregate(hours, query.period, query, this.zone, source.scale, source.cumulative);
+          const attribute: Record<string, unknown> = { type: 'Property', ...tags };
+          for (const m of query.methods)
+            attribute[m] = periods.map((p) => [p.values[m], iso(p.start), iso(p.end)]);
+          rendered.push(attribute);
+          continue;
+        }
+        const points = pointsOf(
+          await this.engine.readPoints(source.seriesId, query.from, query.to),
+          source.scale,
+          query.lastN,
+        );
+        if (query.format === 'temporalValues')
+          rendered.push({ type: 'Property', ...tags, values: points.map(([v, t]) => [v, iso(t)]) });
+        else
+          for (const [v, t] of points)
+            rendered.push({ type: 'Property', value: v, observedAt: iso(t), ...tags });
+      }
+      const key = compactTerm(name, context);
+      if (query.format === 'normalized') out[key] = rendered;
+      else out[key] = rendered.length === 1 ? rendered[0] : rendered;
+    }
+    return out;
+  }
 
   /** Reads and checks a query's parameters into CIOP's terms. */
   selection(params: EntityQueryParams, context: ActiveContext): EntitySelection {
