@@ -15,6 +15,7 @@ import {
   renderOptions,
 } from './ngsild.service.ts';
 import { parseTemporalQuery, type TemporalParams } from './temporal.ts';
+import { MAX_ATTEMPTS, type SubscriptionBody as SubscriptionInput } from './subscriptions.service.ts';
 
 const tags = ['ngsi-ld'];
 
@@ -324,6 +325,122 @@ export const temporalRoutes: FastifyPluginAsyncTypebox = async (app) => {
         .map((a) => ciopTerm(a, context) ?? `?${a}`);
       const body = await ngsild.temporal(entity, temporal, context, attrs ? new Set(attrs) : undefined);
       return sendLd(request, reply, body, context);
+    },
+  );
+};
+
+const SubscriptionParams = Type.Object({
+  subscriptionId: Type.String({ description: 'The subscription’s URI' }),
+});
+const SubscriptionBody = Type.Object(
+  {},
+  {
+    additionalProperties: true,
+    description:
+      'A Subscription (§5.2.12): type, entities [{type, id | idPattern}], watchedAttributes, q, notification {attributes, format, endpoint {uri, accept}}, throttling (s), expiresAt, isActive, subscriptionName, description.',
+  },
+);
+
+/** NGSI-LD subscriptions (§5.8): notifications of changed readings to an HTTP endpoint. */
+export const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { ngsildSubscriptions: subscriptions } = app.platform;
+  ngsiLdHttp(app);
+  const who = 'Each caller sees and changes their own subscriptions (an admin, everyone’s).';
+
+  app.post(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'Create a subscription',
+        description: `${who} When an entity's readings change (a DeviceMeasurement's numValue, an IndoorEnvironmentObserved's or WeatherObserved's temperature, relativeHumidity or co2), every active subscription watching it (entities, watchedAttributes, q) whose owner sees it gets one notification, POSTed to notification.endpoint.uri, at most one per throttling seconds; a failed delivery is tried again after 5 s, doubling up to an hour, ${MAX_ATTEMPTS} times at most. notification.status, timesSent, timesFailed, lastSuccess and lastFailure record it. The endpoint is any http or https URI the server can reach.`,
+        body: SubscriptionBody,
+      },
+      config: { access: READ_NGSILD },
+    },
+    async (request, reply) => {
+      const context = contextOf(request);
+      const id = await subscriptions.create(principalOf(request), request.body as SubscriptionInput, context);
+      return reply.status(201).header('location', `/ngsi-ld/v1/subscriptions/${id}`).send();
+    },
+  );
+
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'Query subscriptions',
+        description: `${who} Paged by offset and limit; count=true gives NGSILD-Results-Count.`,
+        querystring: Type.Object({
+          limit: text(`Subscriptions a page, 0 to ${MAX_LIMIT}.`),
+          offset: text('Subscriptions skipped.'),
+          count: text('true: the number of subscriptions in NGSILD-Results-Count.'),
+        }),
+      },
+      config: { access: READ_NGSILD },
+    },
+    async (request, reply) => {
+      const context = contextOf(request);
+      const limit = integerParam('limit', request.query.limit, 0) ?? DEFAULT_LIMIT;
+      const offset = integerParam('offset', request.query.offset, 0) ?? 0;
+      if (limit > MAX_LIMIT) throw ngsiLdError('TooManyResults', `limit: at most ${MAX_LIMIT}.`);
+      const all = await subscriptions.list(principalOf(request));
+      if (request.query.count === 'true') reply.header('NGSILD-Results-Count', String(all.length));
+      return sendLd(request, reply, all.slice(offset, offset + limit), context);
+    },
+  );
+
+  app.get(
+    '/:subscriptionId',
+    {
+      schema: { tags, summary: 'Retrieve a subscription', description: who, params: SubscriptionParams },
+      config: { access: READ_NGSILD },
+    },
+    async (request, reply) => {
+      const context = contextOf(request);
+      return sendLd(
+        request,
+        reply,
+        await subscriptions.get(principalOf(request), request.params.subscriptionId),
+        context,
+      );
+    },
+  );
+
+  app.patch(
+    '/:subscriptionId',
+    {
+      schema: {
+        tags,
+        summary: 'Update a subscription',
+        description: `${who} The members given replace the subscription's (notification's are merged); the whole is checked again.`,
+        params: SubscriptionParams,
+        body: SubscriptionBody,
+      },
+      config: { access: READ_NGSILD },
+    },
+    async (request, reply) => {
+      const context = contextOf(request);
+      await subscriptions.update(
+        principalOf(request),
+        request.params.subscriptionId,
+        request.body as SubscriptionInput,
+        context,
+      );
+      return reply.status(204).send();
+    },
+  );
+
+  app.delete(
+    '/:subscriptionId',
+    {
+      schema: { tags, summary: 'Delete a subscription', description: who, params: SubscriptionParams },
+      config: { access: READ_NGSILD },
+    },
+    async (request, reply) => {
+      await subscriptions.delete(principalOf(request), request.params.subscriptionId);
+      return reply.status(204).send();
     },
   );
 };
