@@ -9,6 +9,20 @@ import { ngsiLdError } from './ngsild-errors.ts';
  * as BadRequestData.
  */
 
+/** JSON text written by hand (a year of aggregated periods), put into an answer as is. */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
+/** JSON.stringify, with {@link RawJson} parts put in as they are. */
+export function toJson(value: unknown): string {
+  const raws: string[] = [];
+  const text = JSON.stringify(value, (_key, v: unknown) =>
+    v instanceof RawJson ? `\uE000${raws.push(v.text) - 1}\uE000` : v,
+  );
+  return raws.length === 0 ? text : text.replace(/"\uE000(\d+)\uE000"/g, (_m, i: string) => raws[Number(i)]);
+}
+
 /** The context of a request: its Link header, or the `@context` of its JSON-LD body. */
 export function contextOf(request: FastifyRequest): ActiveContext {
   const body = request.body as Record<string, unknown> | undefined;
@@ -52,13 +66,13 @@ export function sendLd(
     return reply
       .status(status)
       .type('application/ld+json')
-      .send(JSON.stringify(Array.isArray(body) ? body.map(withContext) : withContext(body)));
+      .send(toJson(Array.isArray(body) ? body.map(withContext) : withContext(body)));
   }
   return reply
     .status(status)
     .header('link', `<${contextUrl(context)}>; rel="${LINK_REL}"; type="application/ld+json"`)
     .type('application/json')
-    .send(JSON.stringify(body));
+    .send(toJson(body));
 }
 
 /** Bodies as application/ld+json, and schema errors as BadRequestData (handled by the app's error handler). */

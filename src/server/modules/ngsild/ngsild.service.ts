@@ -37,6 +37,8 @@ import {
   renameAttributes,
 } from './query.ts';
 import * as store from './ngsild.store.ts';
+import { RawJson } from './ngsild.http.ts';
+import { DAY_MS, HOUR_MS } from '#common/time.ts';
 import { aggregate, pointsOf, type TemporalQuery } from './temporal.ts';
 
 /** The buses and chargers, as the mobility module hands them out. */
@@ -112,6 +114,20 @@ export function renderOptions(
 }
 
 const iso = (t: number) => new Date(t).toISOString();
+const jsonNumber = (v: number) => (Number.isFinite(v) ? String(v) : 'null');
+
+const dayPrefixes = new Map<number, string>();
+/** ISO 8601 of a time; whole hours (aggregation periods) without fraction, from a cache of day prefixes. */
+function hourIso(t: number): string {
+  if (t % HOUR_MS !== 0) return iso(t);
+  const day = Math.floor(t / DAY_MS) * DAY_MS;
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    if (dayPrefixes.size > 10_000) dayPrefixes.clear();
+    dayPrefixes.set(day, (prefix = iso(day).slice(0, 11)));
+  }
+  return `${prefix}${String((t - day) / HOUR_MS).padStart(2, '0')}:00:00Z`;
+}
 
 /** An entity as NGSI-LD writes it (normalized, or keyValues), its names compacted for the client. */
 export function renderEntity(
@@ -179,8 +195,19 @@ export class NgsiLdService {
           const hours = await this.engine.readHours(source.seriesId, query.from, query.to);
           const periods = aggregate(hours, query.period, query, this.zone, source.scale, source.cumulative);
           const attribute: Record<string, unknown> = { type: 'Property', ...tags };
-          for (const m of query.methods)
-            attribute[m] = periods.map((p) => [p.values[m], iso(p.start), iso(p.end)]);
+          // A year of hours is 8760 periods a method: their JSON is written here, each period's
+          // times once for all methods.
+          const starts = periods.map((p) => hourIso(p.start));
+          const tails = periods.map(
+            (p, i) =>
+              `,"${starts[i]}","${i + 1 < periods.length && periods[i + 1].start === p.end ? starts[i + 1] : hourIso(p.end)}"]`,
+          );
+          for (const m of query.methods) {
+            let text = '[';
+            for (let i = 0; i < periods.length; i++)
+              text += `${i > 0 ? ',' : ''}[${jsonNumber(periods[i].values[m])}${tails[i]}`;
+            attribute[m] = new RawJson(`${text}]`);
+          }
           rendered.push(attribute);
           continue;
         }

@@ -7,6 +7,8 @@ const H = 3_600_000;
 /** 08:00 UTC, 10:00 in Madrid (summer time). */
 const T = Date.UTC(2026, 9, 1, 8);
 const iso = (t: number) => new Date(t).toISOString();
+/** Aggregation periods are whole hours, written without a fraction of a second. */
+const hourIso = (t: number) => iso(t).replace('.000Z', 'Z');
 
 /** The NGSI-LD temporal API over CIOP's readings and hourly rollups (ETSI GS CIM 014 ids where they exist). */
 describe('NGSI-LD temporal entities', () => {
@@ -95,7 +97,7 @@ describe('NGSI-LD temporal entities', () => {
       `/entities/${sensor}?${between(T, T + 3 * H)}&options=aggregatedValues&aggrMethods=totalCount,sum,avg,min,max&aggrPeriodDuration=PT1H`,
     );
     expect(res.status).toBe(200);
-    const hour = (k: number) => [iso(T + k * H), iso(T + (k + 1) * H)];
+    const hour = (k: number) => [hourIso(T + k * H), hourIso(T + (k + 1) * H)];
     expect(res.body.numValue).toEqual({
       type: 'Property',
       unitCode: 'CEL',
@@ -129,13 +131,13 @@ describe('NGSI-LD temporal entities', () => {
       `/entities/${sensor}?${between(T, T + 3 * H)}&options=aggregatedValues&aggrMethods=avg&aggrPeriodDuration=PT2H`,
     );
     expect(twoHours.body.numValue.avg).toEqual([
-      [61 / 3, iso(T), iso(T + 2 * H)],
-      [25, iso(T + 2 * H), iso(T + 4 * H)],
+      [61 / 3, hourIso(T), hourIso(T + 2 * H)],
+      [25, hourIso(T + 2 * H), hourIso(T + 4 * H)],
     ]);
     const whole = await get(
       `/entities/${sensor}?${between(T, T + 3 * H)}&options=aggregatedValues&aggrMethods=max`,
     );
-    expect(whole.body.numValue.max).toEqual([[26, iso(T), iso(T + 3 * H)]]);
+    expect(whole.body.numValue.max).toEqual([[26, hourIso(T), hourIso(T + 3 * H)]]);
   });
 
   it('aggregates whole days cut at midnight in the city’s time zone (Europe/Madrid)', async () => {
@@ -146,12 +148,12 @@ describe('NGSI-LD temporal entities', () => {
     const day1 = Date.UTC(2026, 8, 30, 22);
     const day2 = day1 + 24 * H;
     expect(res.body.numValue.totalCount).toEqual([
-      [6, iso(day1), iso(day2)],
-      [1, iso(day2), iso(day2 + 24 * H)],
+      [6, hourIso(day1), hourIso(day2)],
+      [1, hourIso(day2), hourIso(day2 + 24 * H)],
     ]);
     expect(res.body.numValue.max).toEqual([
-      [26, iso(day1), iso(day2)],
-      [30, iso(day2), iso(day2 + 24 * H)],
+      [26, hourIso(day1), hourIso(day2)],
+      [30, hourIso(day2), hourIso(day2 + 24 * H)],
     ]);
   });
 
