@@ -1,6 +1,7 @@
 import { defineModule } from '../../module.ts';
 import { NgsiLdService } from './ngsild.service.ts';
-import { ngsildRoutes, subscriptionRoutes, temporalRoutes } from './ngsild.routes.ts';
+import { entityOperationRoutes, ngsildRoutes, subscriptionRoutes, temporalRoutes } from './ngsild.routes.ts';
+import { MeasurementUpsert } from './upsert.service.ts';
 import { NOTIFICATION_JOB, SUBSCRIPTION_JOB, SubscriptionService } from './subscriptions.service.ts';
 
 declare module '../../module.ts' {
@@ -9,23 +10,27 @@ declare module '../../module.ts' {
     ngsild: NgsiLdService;
     /** NGSI-LD subscriptions and the delivery of their notifications. */
     ngsildSubscriptions: SubscriptionService;
+    /** NGSI-LD upserts of DeviceMeasurements into the ingest pipeline. */
+    ngsildUpsert: MeasurementUpsert;
   }
 }
 
 /** The NGSI-LD API, so that FIWARE tools and integrators read CIOP as a context broker. */
 export const ngsildModule = defineModule({
   id: 'ngsild',
-  open: ({ db, engine, mobility, config, logger, clock }) => {
+  open: ({ db, engine, mobility, config, logger, clock, ingest }) => {
     const ngsild = new NgsiLdService(db, engine, mobility.service, config.timezone);
     return {
       ngsild,
       ngsildSubscriptions: new SubscriptionService(db, ngsild, logger, () => clock.now()),
+      ngsildUpsert: new MeasurementUpsert(db, ingest),
     };
   },
   routes: [
     { plugin: ngsildRoutes, prefix: '/ngsi-ld/v1' },
     { plugin: temporalRoutes, prefix: '/ngsi-ld/v1/temporal' },
     { plugin: subscriptionRoutes, prefix: '/ngsi-ld/v1/subscriptions' },
+    { plugin: entityOperationRoutes, prefix: '/ngsi-ld/v1/entityOperations' },
   ],
   jobs: ({ ngsildSubscriptions }) => [
     {

@@ -54,7 +54,7 @@ describe('NGSI-LD entities', () => {
     expect(res.body['@context']).toBeUndefined();
   });
 
-  it('018_01_02 retrieves an entity as application/ld+json with its @context in the body', async () => {
+  it('retrieves an entity as application/ld+json with its @context in the body', async () => {
     const res = await get(`/entities/urn:ngsi-ld:Dwelling:${a.dwellingId}`, {
       ...t.readerHeaders,
       accept: 'application/ld+json',
@@ -68,10 +68,31 @@ describe('NGSI-LD entities', () => {
     });
   });
 
-  it('018_02 answers ResourceNotFound for an entity that does not exist', async () => {
+  it('answers ResourceNotFound for an entity that does not exist', async () => {
     const res = await get('/entities/urn:ngsi-ld:Building:999999');
     expect(res.status).toBe(404);
     expect(res.body.type).toBe('https://uri.etsi.org/ngsi-ld/errors/ResourceNotFound');
+  });
+
+  it('018_02_01 answers BadRequestData for an entity id that is not a URI', async () => {
+    const res = await get('/entities/thisisaninvaliduri');
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      type: 'https://uri.etsi.org/ngsi-ld/errors/BadRequestData',
+      title: 'BadRequestData',
+    });
+  });
+
+  it('019_04_01 queries entities in a simplified representation', async () => {
+    const res = await get(
+      `/entities?type=Dwelling&id=urn:ngsi-ld:Dwelling:${a.dwellingId}&options=keyValues`,
+    );
+    expect(res.body).toEqual([
+      expect.objectContaining({
+        id: `urn:ngsi-ld:Dwelling:${a.dwellingId}`,
+        refBuilding: `urn:ngsi-ld:Building:${a.buildingId}`,
+      }),
+    ]);
   });
 
   it('a DeviceMeasurement holds the latest reading with its time and UN/CEFACT unit', async () => {
@@ -106,7 +127,7 @@ describe('NGSI-LD entities', () => {
     ]);
   });
 
-  it('019_02 queries by idPattern, and q on a Relationship', async () => {
+  it('queries by idPattern, and q on a Relationship', async () => {
     const res = await get(
       `/entities?type=Dwelling&idPattern=${encodeURIComponent(`^urn:ngsi-ld:Dwelling:${a.dwellingId}$`)}`,
     );
@@ -117,7 +138,7 @@ describe('NGSI-LD entities', () => {
     ]);
   });
 
-  it('019_03 q compares numbers, with ranges, and ; | ( )', async () => {
+  it('q compares numbers, with ranges, and ; | ( )', async () => {
     const sensor = `urn:ngsi-ld:DeviceMeasurement:${a.sensorId}`;
     const match = async (q: string) =>
       ids((await get(`/entities?type=DeviceMeasurement&q=${encodeURIComponent(q)}`)).body).includes(sensor);
@@ -132,12 +153,12 @@ describe('NGSI-LD entities', () => {
     expect(bad.body.type).toBe('https://uri.etsi.org/ngsi-ld/errors/BadRequestData');
   });
 
-  it('019_04 queries by attrs: keeps the entities holding one and returns only those', async () => {
+  it('queries by attrs: keeps the entities holding one and returns only those', async () => {
     const res = await get(`/entities?type=Building&attrs=name&id=urn:ngsi-ld:Building:${a.buildingId}`);
     expect(Object.keys(res.body[0]).sort()).toEqual(['id', 'name', 'type']);
   });
 
-  it('019_05 geo-queries: near with maxDistance, within and intersects a Polygon', async () => {
+  it('geo-queries: near with maxDistance, within and intersects a Polygon', async () => {
     const near = await get(
       `/entities?type=Building&georel=${encodeURIComponent('near;maxDistance==500')}&geometry=Point&coordinates=${encodeURIComponent('[-2.671,42.851]')}`,
     );
@@ -161,7 +182,7 @@ describe('NGSI-LD entities', () => {
     expect(bad.status).toBe(400);
   });
 
-  it('019_06 pages with offset and limit, and counts in NGSILD-Results-Count', async () => {
+  it('pages with offset and limit, and counts in NGSILD-Results-Count', async () => {
     const all = await get('/entities?type=Dwelling&count=true&limit=1000');
     const total = Number(all.headers['ngsild-results-count']);
     expect(total).toBe(all.body.length);
@@ -176,7 +197,7 @@ describe('NGSI-LD entities', () => {
     );
   });
 
-  it('019_07 a query naming nothing to select is BadRequestData', async () => {
+  it('a query naming nothing to select is BadRequestData', async () => {
     const res = await get('/entities');
     expect(res.status).toBe(400);
     expect(res.body.type).toBe('https://uri.etsi.org/ngsi-ld/errors/BadRequestData');

@@ -25,7 +25,9 @@ export function toJson(value: unknown): string {
 
 /** The context of a request: its Link header, or the `@context` of its JSON-LD body. */
 export function contextOf(request: FastifyRequest): ActiveContext {
-  const body = request.body as Record<string, unknown> | undefined;
+  // A list of entities carries the context in each: the first one's is read.
+  const given = request.body as unknown;
+  const body = (Array.isArray(given) ? given[0] : given) as Record<string, unknown> | undefined;
   const ldBody = /application\/ld\+json/.test(request.headers['content-type'] ?? '');
   if (ldBody && body && typeof body === 'object') {
     if (request.headers.link)

@@ -444,3 +444,32 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 };
+
+/** Who may write measurements through NGSI-LD: as for the ingest endpoints. */
+const WRITE_MEASUREMENTS: Access = { roles: ['admin'], scopes: ['ingest:write', 'admin'] };
+
+/** NGSI-LD batch entity operations: the upsert of measurements (§5.6.8). */
+export const entityOperationRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { ngsildUpsert, clock } = app.platform;
+  ngsiLdHttp(app);
+
+  app.post(
+    '/upsert',
+    {
+      schema: {
+        tags,
+        summary: 'Upsert DeviceMeasurements: readings into the ingest pipeline',
+        description:
+          'A list of DeviceMeasurement entities (`urn:ngsi-ld:DeviceMeasurement:<sensor>`) of sensors CIOP knows and the caller may write (a machine token restricted to gateways, theirs); each `numValue` instance (`value`, `observedAt`; else the entity’s `dateObserved`, else now) is stored as a reading of the sensor, as through the ingest endpoints. 204 when every entity was taken; 207 with a BatchOperationResult (`success`, `errors`) otherwise.',
+        body: Type.Array(Type.Unknown()),
+      },
+      config: { access: WRITE_MEASUREMENTS },
+    },
+    async (request, reply) => {
+      const context = contextOf(request);
+      const result = await ngsildUpsert.upsert(principalOf(request), request.body, context, clock.now());
+      if (result.errors.length === 0) return reply.status(204).send();
+      return reply.status(207).type('application/json').send(JSON.stringify(result));
+    },
+  );
+};

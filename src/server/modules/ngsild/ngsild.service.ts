@@ -297,6 +297,7 @@ export class NgsiLdService {
 
   /** One entity by id; ResourceNotFound when there is none or the caller does not see it. */
   async entity(principal: Principal, id: string): Promise<Entity> {
+    if (!/^[a-z][a-z0-9+.-]*:\S+$/i.test(id)) throw ngsiLdError('BadRequestData', `${id} is not a URI.`);
     const parsed = parseEntityId(id);
     const [entity] = parsed ? await this.load(principal, parsed.type, [parsed.n]) : [];
     if (!entity) throw ngsiLdError('ResourceNotFound', `There is no entity ${id} that you may see.`);

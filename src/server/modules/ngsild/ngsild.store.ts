@@ -137,3 +137,15 @@ export async function sensorsOfSeries(db: Db, seriesIds: number[]) {
     .where('series.id', 'in', seriesIds)
     .execute();
 }
+
+/** Sensors by id with the identity ingest names them by, narrowed by what the caller sees. */
+export async function sensorIdentities(db: Db, visibility: Visibility, ids: number[]) {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('sensor')
+    .innerJoin('gateway', 'gateway.id', 'sensor.gateway_id')
+    .select(['sensor.id', 'gateway.sn', 'sensor.channel', 'sensor.device', 'sensor.medium'])
+    .where('sensor.id', 'in', ids)
+    .where(seenWhere(visibility, { gateway: 'gateway.id', dwelling: 'gateway.dwelling_id' }))
+    .execute();
+}

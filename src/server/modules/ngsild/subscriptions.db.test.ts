@@ -74,7 +74,7 @@ describe('NGSI-LD subscriptions', () => {
     subscription = String(res.headers.location).split('/').pop()!;
   });
 
-  it('028_02 refuses a subscription without an endpoint, or watching nothing, as BadRequestData', async () => {
+  it('refuses a subscription without an endpoint, or watching nothing, as BadRequestData', async () => {
     for (const body of [
       { type: 'Subscription', entities: [{ type: 'DeviceMeasurement' }], notification: {} },
       { type: 'Subscription', notification: { endpoint: { uri: hook.url } } },
@@ -112,7 +112,7 @@ describe('NGSI-LD subscriptions', () => {
     expect((await call('GET', `/${subscription}`, other)).status).toBe(404);
   });
 
-  it('046_01 notifies the endpoint once per change, of what the subscriber sees only', async () => {
+  it('046_01_01 notifies while active, once per change, of what the subscriber sees only', async () => {
     await reading(19);
     expect(await runJob()).toBe(true);
     expect(hook.received).toHaveLength(1);
@@ -142,7 +142,7 @@ describe('NGSI-LD subscriptions', () => {
     });
   });
 
-  it('046_02 q decides: a reading that does not meet it is not notified', async () => {
+  it('q decides: a reading that does not meet it is not notified', async () => {
     await reading(-5);
     await runJob();
     expect(hook.received).toHaveLength(2);
@@ -171,7 +171,7 @@ describe('NGSI-LD subscriptions', () => {
     });
   });
 
-  it('029_01 updates a subscription: paused, it notifies nothing; throttling holds the next back', async () => {
+  it('updates a subscription: paused, it notifies nothing; throttling holds the next back', async () => {
     expect((await call('PATCH', `/${subscription}`, resident, { isActive: false })).status).toBe(204);
     expect((await call('GET', `/${subscription}`, resident)).body.status).toBe('paused');
     await reading(22);

@@ -71,7 +71,7 @@ describe('NGSI-LD temporal entities', () => {
     ]);
   });
 
-  it('020_02 lastN and timerel before and after', async () => {
+  it('lastN and timerel before and after', async () => {
     const after = await get(`/entities/${sensor}?timerel=after&timeAt=${iso(T + 14 * H)}`);
     expect(after.body.numValue.map((i: { value: number }) => i.value).slice(0, 1)).toEqual([30]);
     const last = await get(`/entities/${sensor}?${between(T, T + 24 * H)}&lastN=2`);
@@ -80,7 +80,7 @@ describe('NGSI-LD temporal entities', () => {
     expect(before.body.numValue.map((i: { value: number }) => i.value)).toEqual([20, 22]);
   });
 
-  it('020_03 the simplified temporal representation (options=temporalValues)', async () => {
+  it('the simplified temporal representation (options=temporalValues)', async () => {
     const res = await get(`/entities/${sensor}?${between(T, T + H)}&options=temporalValues`);
     expect(res.body.numValue).toEqual({
       type: 'Property',
