@@ -43,7 +43,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('next_at', 'bigint', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('ngsild_notification_next').on('ngsild_notification').column('next_at').execute();
+  await db.schema
+    .createIndex('ngsild_notification_next')
+    .on('ngsild_notification')
+    .column('next_at')
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
