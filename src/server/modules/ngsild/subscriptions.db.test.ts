@@ -191,4 +191,37 @@ describe('NGSI-LD subscriptions', () => {
     expect((await call('DELETE', `/${subscription}`, resident)).status).toBe(204);
     expect((await call('GET', `/${subscription}`, resident)).status).toBe(404);
   });
+
+  it('reads an inline @context and notifies in its terms, as application/ld+json', async () => {
+    const context = [
+      {
+        Medida: 'https://smartdatamodels.org/dataModel.Device/DeviceMeasurement',
+        valor: 'https://smartdatamodels.org/numValue',
+      },
+      'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld',
+    ];
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/ngsi-ld/v1/subscriptions',
+      headers: { ...resident, 'content-type': 'application/ld+json' },
+      payload: JSON.stringify({
+        type: 'Subscription',
+        entities: [{ type: 'Medida' }],
+        watchedAttributes: ['valor'],
+        notification: { endpoint: { uri: hook.url, accept: 'application/ld+json' }, attributes: ['valor'] },
+        '@context': context,
+      }),
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const before = hook.received.length;
+    await reading(25);
+    await runJob();
+    expect(hook.received).toHaveLength(before + 1);
+    const { headers, body } = hook.received[before];
+    expect(headers['content-type']).toMatch(/^application\/ld\+json/);
+    expect(body).toMatchObject({
+      '@context': context,
+      data: [{ id: `urn:ngsi-ld:DeviceMeasurement:${a.sensorId}`, type: 'Medida', valor: { value: 25 } }],
+    });
+  });
 });
