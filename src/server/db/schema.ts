@@ -86,6 +86,8 @@ export interface Database {
   mobility_line_day: MobilityLineDayTable;
   mobility_charger_day: MobilityChargerDayTable;
   mobility_charger_status_day: MobilityChargerStatusDayTable;
+  ngsild_subscription: NgsiLdSubscriptionTable;
+  ngsild_notification: NgsiLdNotificationTable;
 }
 
 export interface MediumTable {
@@ -1091,4 +1093,36 @@ export interface VendorRefillTable {
   /** Distinct readings handed to the ingest (a reading already stored is written over, not added). */
   stored: Generated<number>;
   error: string | null;
+}
+
+/** An NGSI-LD subscription; `body` holds it as given (JSON, CIOP's terms), `owner` what its owner saw. */
+export interface NgsiLdSubscriptionTable {
+  id: string;
+  owner_kind: 'user' | 'machine' | 'system';
+  owner_id: number;
+  owner: string;
+  body: string;
+  context: string;
+  is_active: number;
+  expires_at: number | null;
+  feed_position: number;
+  times_sent: number;
+  times_failed: number;
+  status: 'ok' | 'failed' | null;
+  last_notification: number | null;
+  last_success: number | null;
+  last_failure: number | null;
+  last_failure_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A notification of an NGSI-LD subscription waiting for (another) delivery. */
+export interface NgsiLdNotificationTable {
+  id: Generated<number>;
+  subscription_id: string;
+  body: string;
+  attempts: number;
+  next_at: number;
+  created_at: number;
 }

@@ -12,6 +12,7 @@ import { kpiModule } from './kpi/index.ts';
 import { municipalModule } from './municipal/index.ts';
 import { mobilityModule } from './mobility/index.ts';
 import { newsModule } from './news/index.ts';
+import { ngsildModule } from './ngsild/index.ts';
 import { portalModule } from './portal/index.ts';
 import { readingsModule } from './readings/index.ts';
 import { registryModule } from './registry/index.ts';
@@ -37,6 +38,7 @@ export const MODULES: readonly AnyModule[] = [
   dashboardsModule,
   mobilityModule,
   influxqlModule,
+  ngsildModule,
   portalModule,
   backupModule,
 ];

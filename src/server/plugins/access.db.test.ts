@@ -273,6 +273,22 @@ function onlyForThoseWhoSeeEverything(access: Access): boolean {
   );
 }
 
+/** NGSI-LD names places by entity ids (`urn:ngsi-ld:Dwelling:5`), of these types. */
+const NGSI_LD_TYPES: Partial<Record<PlaceKind, string>> = {
+  dwelling: 'Dwelling',
+  building: 'Building',
+  gateway: 'Device',
+  sensor: 'DeviceMeasurement',
+};
+
+/** How a route's path writes the id of a place: as is, or as an NGSI-LD entity id. */
+function placeInPath(route: RouteEntry, kind: PlaceKind): string {
+  const type = NGSI_LD_TYPES[kind];
+  return route.url.startsWith('/ngsi-ld/') && type
+    ? `urn:ngsi-ld:${type}:${target[kind]}`
+    : String(target[kind]);
+}
+
 /** A request to a route, with `param` (if any) naming the test city's place of its kind. */
 function requestFor(route: RouteEntry, param: ScopeParam | undefined) {
   const params = (sample(route.schema?.params as Schema) ?? {}) as Record<string, unknown>;
@@ -283,7 +299,9 @@ function requestFor(route: RouteEntry, param: ScopeParam | undefined) {
   const url = route.url
     .replace(/:(\w+)/g, (_m, name: string) =>
       String(
-        param?.in === 'params' && param.name === name ? target[param.kind] : (params[name] ?? NO_SUCH_ID),
+        param?.in === 'params' && param.name === name
+          ? placeInPath(route, param.kind)
+          : (params[name] ?? NO_SUCH_ID),
       ),
     )
     .replace(/\*$/, 'index.html');
@@ -318,6 +336,8 @@ describe('the route table', () => {
       '/api/v1/example/buildings/:buildingId/notes',
       '/api/v1/mobility/gtfs',
       '/api/v1/mobility/gtfs-rt',
+      '/ngsi-ld/v1/entities',
+      '/ngsi-ld/v1/entities/:entityId',
     ])
       expect(routes.map((r) => r.url)).toContain(name);
     for (const r of routes) expect(r.access).toBeDefined();

@@ -35,16 +35,12 @@ import {
 import { PageQuery } from '#common/api/pagination.ts';
 import { EpochMs } from '#common/api/time.ts';
 import type { Access } from '../../plugins/access.ts';
+import { READ_MOBILITY } from '../../access/readers.ts';
 import { audit } from '../../audit/audit.service.ts';
 import { badRequest, conflict } from '../../plugins/errors.ts';
 import { type ExportCell, iso, tableFile } from './mobility-export.ts';
 
-/** Who reads the buses and chargers: the transport operator, admins, and unrestricted machine tokens that read. */
-export const READ_MOBILITY: Access = {
-  roles: ['admin', 'transport'],
-  scopes: ['read', 'admin'],
-  unrestrictedMachinesOnly: true,
-};
+export { READ_MOBILITY };
 /** Who sees and drives the fleet platform adapter and recomputes: admins. */
 const ADMIN_MOBILITY: Access = { roles: ['admin'], scopes: ['admin'], unrestrictedMachinesOnly: true };
 
