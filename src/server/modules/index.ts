@@ -12,6 +12,7 @@ import { kpiModule } from './kpi/index.ts';
 import { municipalModule } from './municipal/index.ts';
 import { mobilityModule } from './mobility/index.ts';
 import { newsModule } from './news/index.ts';
+import { ocppModule } from './ocpp/index.ts';
 import { portalModule } from './portal/index.ts';
 import { readingsModule } from './readings/index.ts';
 import { registryModule } from './registry/index.ts';
@@ -36,6 +37,7 @@ export const MODULES: readonly AnyModule[] = [
   city3dModule,
   dashboardsModule,
   mobilityModule,
+  ocppModule,
   influxqlModule,
   portalModule,
   backupModule,

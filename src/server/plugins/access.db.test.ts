@@ -318,6 +318,7 @@ describe('the route table', () => {
       '/api/v1/example/buildings/:buildingId/notes',
       '/api/v1/mobility/gtfs',
       '/api/v1/mobility/gtfs-rt',
+      '/ocpp/:chargePointId',
     ])
       expect(routes.map((r) => r.url)).toContain(name);
     for (const r of routes) expect(r.access).toBeDefined();
