@@ -275,22 +275,47 @@ export class ChargerReports {
     return n > 0 ? { start: points.values[0], end: points.values[n - 1] } : undefined;
   }
 
-  /** Stores meter samples durably as series. */
+  /** Samples waiting for the write in flight to end, and the callers waiting for them. */
+  private next:
+    { samples: { seriesId: number; t: number; value: number }[]; done: Promise<void> } | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  /**
+   * Stores meter samples durably as series; resolves once they are. Chargers send a few samples
+   * at a time, hundreds of them a second: samples that arrive while a write is in flight go
+   * together in the next one (one durable append for many chargers, instead of a queue of them).
+   */
   async meter(charger: ChargerRef, samples: readonly MeterSample[], now: number): Promise<void> {
     if (samples.length === 0) return;
     const requests = samples.map((s) => meterRequest(charger.code, s.connector, s.field));
     await this.catalog.resolve([...new Map(requests.map((r) => [r.key, r])).values()], now);
-    const batch = createBatch(samples.length);
-    let n = 0;
-    for (let i = 0; i < samples.length; i++) {
+    const points = samples.flatMap((s, i) => {
       const info = this.catalog.get(requests[i].key);
-      if (!info) continue;
-      batch.seriesIds[n] = info.id;
-      batch.times[n] = samples[i].t;
-      batch.values[n] = samples[i].value;
-      n++;
+      return info ? [{ seriesId: info.id, t: s.t, value: s.value }] : [];
+    });
+    if (!this.next) {
+      const batch: { seriesId: number; t: number; value: number }[] = [];
+      const done = this.writing.then(
+        () => this.writeNow(batch),
+        () => this.writeNow(batch),
+      );
+      this.next = { samples: batch, done };
+      this.writing = done.catch(() => undefined);
     }
-    await this.engine.write(sliceBatch(batch, n));
+    this.next.samples.push(...points);
+    return this.next.done;
+  }
+
+  private async writeNow(points: { seriesId: number; t: number; value: number }[]): Promise<void> {
+    // From here on, samples that arrive wait for the next write.
+    this.next = undefined;
+    const batch = createBatch(points.length);
+    points.forEach((p, i) => {
+      batch.seriesIds[i] = p.seriesId;
+      batch.times[i] = p.t;
+      batch.values[i] = p.value;
+    });
+    await this.engine.write(sliceBatch(batch, points.length));
   }
 
   /** A connector's meter series of one field within [from, to] (times epoch ms). */
