@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { isUniqueViolation } from '../../db/database.ts';
 import type { ChargerStatus } from '#common/api/mobility.ts';
 import type { Database } from '../../db/schema.ts';
 import type { SeriesCatalog, SeriesRequest } from '../../timeseries/series-catalog.ts';
@@ -6,7 +7,7 @@ import { seriesKey } from '../../timeseries/series-key.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import { createBatch, sliceBatch } from '../../timeseries/write-batch.ts';
 import type { LocalCalendar } from './local-calendar.ts';
-import { refreshDays, refreshStatusDays } from './mobility-rollups.store.ts';
+import { refreshChargerDay, refreshStatusDays } from './mobility-rollups.store.ts';
 
 /**
  * The measurement of what a charger's meter reads: one series per charger, connector and field
@@ -91,6 +92,22 @@ export class ChargerReports {
     private readonly calendar: LocalCalendar,
   ) {}
 
+  /**
+   * Runs `work` in a transaction, again (up to 3 times) when the database refused it for a
+   * concurrent one (two replicas writing the same charger's rollup row).
+   */
+  private async transact<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(work);
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        const conflict = isUniqueViolation(error) || code === '40P01' || code === '40001';
+        if (!conflict || attempt >= 3) throw error;
+      }
+    }
+  }
+
   /** The charger of a code, or undefined when the model has none. */
   async find(code: string): Promise<ChargerRef | undefined> {
     return this.db
@@ -115,7 +132,7 @@ export class ChargerReports {
    * is not older than the one it has (a charger with one connector reports the charge on it).
    */
   async status(charger: ChargerRef, report: StatusReport, now: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.transact(async (trx) => {
       await trx
         .insertInto('mobility_charger_status')
         .values({
@@ -153,7 +170,7 @@ export class ChargerReports {
    */
   async start(charger: ChargerRef, start: ChargeStart, now: number): Promise<{ id: number; number: string }> {
     const vehicle = start.idTag ? await this.vehicleOfTag(start.idTag) : undefined;
-    return this.db.transaction().execute(async (trx) => {
+    return this.transact(async (trx) => {
       let existing = trx
         .selectFrom('mobility_charge')
         .select(['id', 'number'])
@@ -198,8 +215,7 @@ export class ChargerReports {
           .set({ vehicle_id: vehicle.id, updated_at: now })
           .where('id', '=', charger.id)
           .execute();
-      const day = this.calendar.day(start.startAt);
-      await refreshDays(trx, this.calendar, day, day);
+      await refreshChargerDay(trx, this.calendar, charger.id, this.calendar.day(start.startAt));
       return { id: row.id, number };
     });
   }
@@ -240,7 +256,7 @@ export class ChargerReports {
       charge.meter_start_wh !== null && stop.meterStopWh !== null
         ? Math.round(stop.meterStopWh - charge.meter_start_wh) / 1000
         : null;
-    await this.db.transaction().execute(async (trx) => {
+    await this.transact(async (trx) => {
       await trx
         .updateTable('mobility_charge')
         .set({
@@ -261,7 +277,7 @@ export class ChargerReports {
         .set({ vehicle_id: null, ...(soc ? { soc_pct: soc.end } : {}), updated_at: now })
         .where('id', '=', charger.id)
         .execute();
-      await refreshDays(trx, this.calendar, charge.day, charge.day);
+      await refreshChargerDay(trx, this.calendar, charger.id, charge.day);
     });
     return true;
   }

@@ -241,9 +241,14 @@ describe('an OCPP 1.6J charger', () => {
     ]);
     expect((await reports.meterSeries('OCPP-16', 1, 'soc_pct', T0, T0 + HOUR)).times).toEqual(energy.times);
 
-    // The charge is in the API and the day's rollup.
-    const api = await t.app.inject({ url: '/api/v1/mobility/charges?limit=10', headers: t.readerHeaders });
-    expect(api.statusCode, api.body).toBeLessThan(500);
+    // The charge is in the day's rollup the KPIs read.
+    const day = await db()
+      .selectFrom('mobility_charger_day as d')
+      .innerJoin('mobility_charger as ch', 'ch.id', 'd.charger_id')
+      .select(['d.day', 'd.charges', 'd.energy_kwh', 'd.charge_s'])
+      .where('ch.code', '=', 'OCPP-16')
+      .execute();
+    expect(day).toEqual([{ day: 20261120, charges: 1, energy_kwh: 32.5, charge_s: 1800 }]);
   });
 
   it('gets the CALLERROR each malformed frame deserves, and stays connected', async () => {
@@ -500,4 +505,28 @@ it('keeps every frame of a charger in order under load', async () => {
     ).toHaveLength(50),
   );
   await cp.close();
+});
+
+it('takes transactions of many chargers at once', async () => {
+  const codes = Array.from({ length: 8 }, (_, i) => `OCPP-MANY-${i}`);
+  for (const c of codes) await addCharger(c, `BUS-${c}`);
+  const charged = await Promise.all(
+    codes.map(async (c, i) => {
+      const cp = await SimulatedCharger.connect({ base, chargePointId: c, password });
+      const { transactionId } = await cp.call<{ transactionId: number }>('StartTransaction', {
+        connectorId: 1,
+        idTag: `BUS-${c}`,
+        meterStart: 1000 * i,
+        timestamp: iso(T0 + i * MIN),
+      });
+      await cp.call('StopTransaction', {
+        transactionId,
+        meterStop: 1000 * i + 5000,
+        timestamp: iso(T0 + (i + 10) * MIN),
+      });
+      await cp.close();
+      return (await chargeOf(c))[0]?.energy_kwh;
+    }),
+  );
+  expect(charged).toEqual(codes.map(() => 5));
 });
