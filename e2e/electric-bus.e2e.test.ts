@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '#common/api/access.ts';
 import { BY_SYSTEM } from '#server/audit/by.ts';
 import { seedMobilityDemo } from '#server/modules/mobility/mobility-demo.ts';
+import { SimulatedCharger } from '#server/testing/ocpp-charger.ts';
 import {
   checkAccessibility,
   forgetSiteStorage,
@@ -109,6 +110,31 @@ describe('the transport operator in the electric bus app', () => {
     await page.setViewportSize(VIEWPORTS.phone);
     await screenshot(page, 'bus-charger-phone');
     await page.setViewportSize(VIEWPORTS.desktop);
+  });
+
+  it('shows live the status a charger reports over OCPP', async () => {
+    const { token } = await ciop.platform.auth.machineTokens.issue(
+      { name: 'depot chargers', scopes: ['ocpp'] },
+      BY_SYSTEM,
+    );
+    const charger = await SimulatedCharger.connect({
+      base: ciop.url.replace(/^http/, 'ws'),
+      chargePointId: 'PANT-2-E',
+      password: token,
+    });
+    await charger.call('StatusNotification', {
+      connectorId: 0,
+      errorCode: 'GroundFailure',
+      status: 'Faulted',
+      timestamp: new Date().toISOString(),
+    });
+    await charger.close();
+    await expect
+      .poll(() => page.textContent('[data-kpi="charger-status"]'), { timeout: 15_000 })
+      .toBe('Faulted');
+    await expect
+      .poll(() => page.textContent('[data-testid="status-history-table"] tbody'), { timeout: 15_000 })
+      .toContain('GroundFailure');
   });
 
   it('reads the indicators by month and downloads them', async () => {

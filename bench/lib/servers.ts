@@ -73,7 +73,7 @@ export async function adminHeaders(url: string): Promise<Record<string, string>>
 export async function startCiop(
   dialect: 'sqlite' | 'postgres',
   env: Record<string, string> = {},
-): Promise<BenchServer & { databaseUrl: string }> {
+): Promise<BenchServer & { databaseUrl: string; pid: number }> {
   // Measure the server as it runs in production: built, not transpiled on the fly.
   const stale = serverStaleReason();
   if (stale) {
@@ -124,6 +124,7 @@ export async function startCiop(
     name: `CIOP (${dialect})`,
     url,
     databaseUrl,
+    pid: child.pid as number,
     authorization: `Token ${TOKEN}`,
     files: async () => Object.fromEntries(readdirSync(dir).map((f) => [f, statSync(path.join(dir, f)).size])),
     diskBytes: async () => {

@@ -171,6 +171,8 @@ export interface Config {
   gtfsRtTripUpdatesUrl: string | undefined;
   /** How often the GTFS-Realtime feeds are polled, s. */
   gtfsRtPollIntervalS: number;
+  /** The heartbeat interval a charger is given in its BootNotification answer, s. */
+  ocppHeartbeatS: number;
   /** A 12 m diesel bus's consumption, l/100 km: what an electric bus of that size is compared with. */
   busDieselStandard: number;
   /** An articulated (18 m) diesel bus's consumption, l/100 km. */
@@ -915,6 +917,13 @@ export const SETTINGS = [
     default: 10,
     parse: integer(1, 3600),
     doc: 'Seconds between two polls of the GTFS-Realtime feeds; after a failure the wait doubles, up to an hour.',
+  }),
+  setting({
+    key: 'ocppHeartbeatS',
+    env: 'CIOP_OCPP_HEARTBEAT_S',
+    default: 300,
+    parse: integer(10, 86_400),
+    doc: 'Seconds between two Heartbeats a charger is told to send when it boots (OCPP BootNotification interval).',
   }),
   setting({
     key: 'busDieselStandard',

@@ -13,9 +13,10 @@ export type Role = (typeof ROLES)[number];
 
 /**
  * What a machine token may do. `kpi:write`: write KPI measures and their inputs (an external
- * calculator), nothing else. `metrics`: scrape `/metrics`, nothing else.
+ * calculator), nothing else. `metrics`: scrape `/metrics`, nothing else. `ocpp`: a charger's password
+ * on the OCPP endpoint (`/ocpp/{chargePointId}`), nothing else.
  */
-export const MACHINE_SCOPES = ['ingest:write', 'read', 'admin', 'kpi:write', 'metrics'] as const;
+export const MACHINE_SCOPES = ['ingest:write', 'read', 'admin', 'kpi:write', 'metrics', 'ocpp'] as const;
 export type MachineScope = (typeof MACHINE_SCOPES)[number];
 
 /**

@@ -13,6 +13,7 @@ import { municipalModule } from './municipal/index.ts';
 import { mobilityModule } from './mobility/index.ts';
 import { newsModule } from './news/index.ts';
 import { ngsildModule } from './ngsild/index.ts';
+import { ocppModule } from './ocpp/index.ts';
 import { portalModule } from './portal/index.ts';
 import { readingsModule } from './readings/index.ts';
 import { registryModule } from './registry/index.ts';
@@ -37,6 +38,7 @@ export const MODULES: readonly AnyModule[] = [
   city3dModule,
   dashboardsModule,
   mobilityModule,
+  ocppModule,
   influxqlModule,
   ngsildModule,
   portalModule,

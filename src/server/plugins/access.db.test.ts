@@ -338,6 +338,7 @@ describe('the route table', () => {
       '/api/v1/mobility/gtfs-rt',
       '/ngsi-ld/v1/entities',
       '/ngsi-ld/v1/entities/:entityId',
+      '/ocpp/:chargePointId',
     ])
       expect(routes.map((r) => r.url)).toContain(name);
     for (const r of routes) expect(r.access).toBeDefined();

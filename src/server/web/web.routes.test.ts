@@ -58,6 +58,10 @@ describe('serving the built web applications', () => {
     for (const [url, headers] of [
       ['/api/v1/nothing-here', HTML],
       ['/api/nothing', HTML],
+      ['/ocpp', HTML],
+      ['/ocpp/CP-1/more', HTML],
+      ['/query/nothing', HTML],
+      ['/metrics/nothing', HTML],
       ['/assets/missing-123.js', HTML],
       ['/some/page', { accept: 'application/json' }],
     ] as const) {

@@ -1,4 +1,5 @@
 import { defineModule } from '../../module.ts';
+import { ChargerReports } from './charger-reports.ts';
 import { FleetAdapter } from './fleet-adapter.ts';
 import { GtfsRealtime, GtfsRtPoller } from './gtfs-realtime.ts';
 import { gtfsRealtimeRoutes, gtfsRoutes } from './gtfs.routes.ts';
@@ -18,6 +19,8 @@ export interface MobilityServices {
   ingest: MobilityIngest;
   /** Vehicle positions, as series of the time-series store. */
   positions: VehiclePositions;
+  /** What chargers report themselves (OCPP): status history, transactions as charges, meter series. */
+  chargerReports: ChargerReports;
   /** The mobility KPIs (calculator `mobility` of the KPI store). */
   calculator: MobilityCalculator;
   /** The fleet platform adapter, when CIOP_FLEET_URL is set. */
@@ -84,6 +87,7 @@ export const mobilityModule = defineModule({
         service: new MobilityService(db, positions, calculator, kpi, zone),
         ingest,
         positions,
+        chargerReports: new ChargerReports(db, catalog, engine, ingest.calendar),
         calculator,
         fleet,
         gtfs: new GtfsService(db),

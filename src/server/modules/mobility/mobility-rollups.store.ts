@@ -46,6 +46,32 @@ export async function refreshDays(
 }
 
 /**
+ * One charger's charge rollup of one local day, recomputed from its charges of that day: what a
+ * charge opened or closed changes (a charger's own report touches no other charger's rows).
+ */
+export async function refreshChargerDay(
+  db: Db,
+  calendar: LocalCalendar,
+  chargerId: number,
+  day: number,
+): Promise<void> {
+  const from = calendar.startOfDay(day) - 86_400_000;
+  const to = calendar.startOfDay(nextDay(day)) + 86_400_000;
+  await db
+    .deleteFrom('mobility_charger_day')
+    .where('charger_id', '=', chargerId)
+    .where('day', '=', day)
+    .execute();
+  await sql`
+    insert into mobility_charger_day (charger_id, day, charges, energy_kwh, charge_s, timed, first_at)
+    select charger_id, day, count(*), coalesce(sum(energy_kwh), 0), coalesce(sum(duration_s), 0),
+      count(duration_s), min(start_at)
+    from mobility_charge
+    where charger_id = ${chargerId} and start_at >= ${from} and start_at < ${to} and day = ${day}
+    group by charger_id, day`.execute(db);
+}
+
+/**
  * Each charger's known and out-of-service time of the days [first, last], from its status
  * changes and the one in force before them; a day without a change takes the status in force.
  */
