@@ -493,6 +493,8 @@ export async function simulateFleet(
           const auxiliary = perKm.auxiliary * distance;
           const consumption = traction - regenerated + auxiliary;
           const end = start + durationS * 1000;
+          // Only what has happened by `to`: a trip still on the road is reported when it ends.
+          if (end > to) continue;
           trips.push({
             external_id: `${source}:${line.code}:${day}:${i}:${direction}`,
             vehicle_id: bus.id,
@@ -522,14 +524,18 @@ export async function simulateFleet(
           // A pantograph charge at the end the trip arrives at, about four minutes.
           const chargerId = direction === 0 ? line.chargers.east : line.chargers.west;
           const chargeStart = end + 60_000;
-          if ((spec.bothEnds || direction === 0) && !outOfService(chargerId, chargeStart)) {
-            const minutes = 3.5 + 1.5 * hash01(day + 4, key);
+          const minutes = 3.5 + 1.5 * hash01(day + 4, key);
+          const chargeEnd = chargeStart + Math.round(minutes * 60_000);
+          if (
+            (spec.bothEnds || direction === 0) &&
+            !outOfService(chargerId, chargeStart) &&
+            chargeEnd <= to
+          ) {
             const energy = Math.min(
               ((100 - level) / 100) * bus.battery,
               (450 * 0.9 * minutes) / 60,
               consumption * 1.15,
             );
-            const chargeEnd = chargeStart + Math.round(minutes * 60_000);
             const before = level;
             level += (100 * energy) / bus.battery;
             charges.push({
@@ -610,6 +616,7 @@ export async function simulateFleet(
         const energy = ((100 - level) / 100) * bus.battery;
         const minutes = Math.max(10, (energy / (150 * 0.92)) * 60);
         const end = start + Math.round(minutes * 60_000);
+        if (end > to) return;
         slots.set(depot, end + 2 * MINUTE_MS);
         charges.push({
           number: `${day}-depot-${bus.id}`,
