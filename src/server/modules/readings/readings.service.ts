@@ -21,6 +21,8 @@ import { averageAcross, type Bucket, foldHours, type GroupBucket } from '../../t
 import { type Interval, intervalBoundaries } from '../../timeseries/calendar.ts';
 import type { SeriesCatalog } from '../../timeseries/series-catalog.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
+import { foldGroupHours, type GroupRollups } from './group-rollup.service.ts';
+import { type GroupHour, mediumIsCumulative } from './group-rollup.store.ts';
 import { HOUR_MS } from '#common/time.ts';
 
 /** How a caller names one sensor. */
@@ -56,6 +58,7 @@ export class ReadingsService {
     private readonly timezone: string,
     /** Fewest dwellings a building or district mean covers for whom does not see all of it. */
     private readonly minDwellings: number,
+    private readonly rollups: GroupRollups,
   ) {}
 
   /** The sensor a selector names, once the caller is known to be allowed to read it. */
@@ -132,6 +135,7 @@ export class ReadingsService {
    * The average of the sensors of one medium across a dwelling, gateway, building or district.
    * A dwelling or gateway only for whom sees it; a building or district for whom sees every
    * dwelling of it, or covering enough dwellings for whom has one in it (see the visibility policy).
+   * A building's or district's mean is read from the group rollups (a few rows an interval).
    */
   async group(
     scope: Scope,
@@ -147,9 +151,9 @@ export class ReadingsService {
     const reach = area && (await areaReach(this.db, visibility, area));
     if (reach === 'missing') throw notFound(`There is no ${scopeName(scope)}.`);
     if (reach === 'none') checkMeanCoverage(reach, area!, 0, this.minDwellings);
-    if (!area) await this.checkNamed(scope, visibility);
-    // A mean the caller may read is over the whole building or district, not the part they see.
-    const members = (await listScopedSeries(this.db, scope, area ? 'all' : visibility, medium)).filter(
+    if (area && reach) return this.areaMean(area, reach, medium, this.boundaries(from, to, interval));
+    await this.checkNamed(scope, visibility);
+    const members = (await listScopedSeries(this.db, scope, visibility, medium)).filter(
       (m) => m.from <= to && m.to > from,
     );
     if (members.length > LIMITS.maxGroupMembers) {
@@ -160,20 +164,56 @@ export class ReadingsService {
     const boundaries = this.boundaries(from, to, interval);
     const cumulative = members.length > 0 && this.catalog.isCumulative(members[0].seriesId);
     const perSensor = new Map<number, Bucket[]>();
-    const covered = new Set<number>();
     for (const m of members) {
       const buckets = await this.seriesBuckets(m.seriesId, boundaries, m);
       const known = perSensor.get(m.sensorId);
       // A sensor that served the scope twice (moved away and back) contributes both spans.
       perSensor.set(m.sensorId, known ? known.map((b, i) => (b.count > 0 ? b : buckets[i])) : buckets);
-      if (m.dwellingId !== null && buckets.some((b) => b.count > 0)) covered.add(m.dwellingId);
     }
-    if (area && reach) checkMeanCoverage(reach, area, covered.size, this.minDwellings);
     return {
       members: perSensor.size,
       cumulative,
       buckets: averageAcross([...perSensor.values()], boundaries, cumulative),
     };
+  }
+
+  /**
+   * A building's or district's mean from its stored hours (computed from the members' hours
+   * until the rollups have been computed once). The privacy rule counts the distinct dwellings
+   * with readings in the range: the most in one hour settles it when that is enough; otherwise
+   * they are counted from the members.
+   */
+  private async areaMean(
+    area: { buildingId: number } | { districtId: number },
+    reach: 'whole' | 'part' | 'none',
+    medium: string,
+    boundaries: number[],
+  ): Promise<{ members: number; cumulative: boolean; buckets: GroupBucket[] }> {
+    const from = boundaries[0];
+    const to = boundaries[boundaries.length - 1] - 1;
+    const compute = () =>
+      'buildingId' in area
+        ? this.rollups.computeBuilding(area.buildingId, medium, from, to)
+        : this.rollups.computeDistrict(area.districtId, medium, from, to);
+    let hours: GroupHour[];
+    let covered: number | undefined;
+    if (await this.rollups.ready()) {
+      hours =
+        'buildingId' in area
+          ? await this.rollups.read('building', area.buildingId, medium, from, to)
+          : await this.rollups.read('district', area.districtId, medium, from, to);
+    } else {
+      const computed = await compute();
+      hours = computed.hours;
+      covered = computed.dwellings.size;
+    }
+    if (reach !== 'whole') {
+      const most = hours.reduce((m, h) => Math.max(m, h.dwellings), 0);
+      if (most < this.minDwellings) covered ??= (await compute()).dwellings.size;
+      checkMeanCoverage(reach, area, covered ?? most, this.minDwellings);
+    }
+    const cumulative = await mediumIsCumulative(this.db, medium);
+    return { cumulative, ...foldGroupHours(hours, boundaries, cumulative) };
   }
 
   /** Latest reading and last-seen time of every sensor of a scope, and of their gateways. */
