@@ -234,10 +234,8 @@ export class GroupRollups {
     // hour changes the next hour with readings too.
     for (const [seriesId, list] of ranges) {
       if (!this.catalog.isCumulative(seriesId)) continue;
-      for (const r of list) {
-        const next = await nextBlockStart(this.db, seriesId, r.to + HOUR_MS);
-        r.to = Math.max(r.to + HOUR_MS, next === undefined ? 0 : floorHour(next));
-      }
+      for (const r of list)
+        r.to = Math.max(r.to + HOUR_MS, await this.nextHourWithReadings(seriesId, r.to + HOUR_MS));
     }
     const work = new RangeSet();
     for (const s of await spansOfSeries(this.db, [...ranges.keys()])) {
@@ -250,6 +248,17 @@ export class GroupRollups {
       }
     }
     await this.recomputeBuildings(work, new Set());
+  }
+
+  /**
+   * The start of the first hour at or after `t` that a series has readings in, or of a later
+   * one (the end of the block holding `t`); -Infinity when there is none.
+   */
+  private async nextHourWithReadings(seriesId: number, t: number): Promise<number> {
+    const [holding] = await this.engine.io.readBlocks(seriesId, t, t);
+    if (holding && holding.t1 >= t) return floorHour(holding.t1);
+    const next = await nextBlockStart(this.db, seriesId, t);
+    return next === undefined ? -Infinity : floorHour(next);
   }
 
   /**
