@@ -363,3 +363,30 @@ export async function mediumIsCumulative(db: Db, medium: string): Promise<boolea
     .executeTakeFirst();
   return Number(row?.cumulative ?? 0) === 1;
 }
+
+/** How many sensors of one medium served a building or district at some time in [from, to]. */
+export async function countMembers(
+  db: Db,
+  area: { buildingId: number } | { districtId: number },
+  medium: string,
+  from: number,
+  to: number,
+): Promise<number> {
+  let q = db
+    .selectFrom('gateway_assignment as a')
+    .innerJoin('dwelling', 'dwelling.id', 'a.dwelling_id')
+    .innerJoin('sensor', 'sensor.gateway_id', 'a.gateway_id')
+    .innerJoin('series', 'series.sensor_id', 'sensor.id')
+    .select((eb) => eb.fn.count<number>('sensor.id').distinct().as('n'))
+    .where('sensor.medium', '=', medium)
+    .where('a.valid_from', '<=', to)
+    .where((eb) => eb.or([eb('a.valid_to', 'is', null), eb('a.valid_to', '>', from)]));
+  q =
+    'buildingId' in area
+      ? q.where('dwelling.building_id', '=', area.buildingId)
+      : q
+          .innerJoin('building', 'building.id', 'dwelling.building_id')
+          .where('building.district_id', '=', area.districtId);
+  const row = await q.executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

@@ -22,7 +22,7 @@ import { type Interval, intervalBoundaries } from '../../timeseries/calendar.ts'
 import type { SeriesCatalog } from '../../timeseries/series-catalog.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import { foldGroupHours, type GroupRollups } from './group-rollup.service.ts';
-import { type GroupHour, mediumIsCumulative } from './group-rollup.store.ts';
+import { countMembers, type GroupHour, mediumIsCumulative } from './group-rollup.store.ts';
 import { HOUR_MS } from '#common/time.ts';
 
 /** How a caller names one sensor. */
@@ -151,7 +151,8 @@ export class ReadingsService {
     const reach = area && (await areaReach(this.db, visibility, area));
     if (reach === 'missing') throw notFound(`There is no ${scopeName(scope)}.`);
     if (reach === 'none') checkMeanCoverage(reach, area!, 0, this.minDwellings);
-    if (area && reach) return this.areaMean(area, reach, medium, this.boundaries(from, to, interval));
+    if (area && reach)
+      return this.areaMean(area, reach, medium, this.boundaries(from, to, interval), { from, to });
     await this.checkNamed(scope, visibility);
     const members = (await listScopedSeries(this.db, scope, visibility, medium)).filter(
       (m) => m.from <= to && m.to > from,
@@ -188,6 +189,7 @@ export class ReadingsService {
     reach: 'whole' | 'part' | 'none',
     medium: string,
     boundaries: number[],
+    asked: { from: number; to: number },
   ): Promise<{ members: number; cumulative: boolean; buckets: GroupBucket[] }> {
     const from = boundaries[0];
     const to = boundaries[boundaries.length - 1] - 1;
@@ -213,7 +215,12 @@ export class ReadingsService {
       checkMeanCoverage(reach, area, covered ?? most, this.minDwellings);
     }
     const cumulative = await mediumIsCumulative(this.db, medium);
-    return { cumulative, ...foldGroupHours(hours, boundaries, cumulative) };
+    return {
+      // Every sensor that served it in the range asked, as the members' own computation counted them.
+      members: await countMembers(this.db, area, medium, asked.from, asked.to),
+      cumulative,
+      buckets: foldGroupHours(hours, boundaries, cumulative).buckets,
+    };
   }
 
   /** Latest reading and last-seen time of every sensor of a scope, and of their gateways. */
