@@ -27,6 +27,7 @@ export interface Database {
   group_hour: GroupHourTable;
   group_rollup_span: GroupRollupSpanTable;
   group_rollup_link: GroupRollupLinkTable;
+  group_member: GroupMemberTable;
   organisation: OrganisationTable;
   organisation_building: OrganisationBuildingTable;
   app_user: AppUserTable;
@@ -291,6 +292,17 @@ export interface GroupRollupLinkTable {
   building_id: number;
   level: GroupLevel;
   group_id: number;
+}
+
+/** Sensors that served a group over one stretch of time (one sensor's stretch when `sensor_id` is set). */
+export interface GroupMemberTable {
+  level: GroupLevel;
+  group_id: number;
+  medium: string;
+  valid_from: number;
+  valid_to: number | null;
+  sensor_id: number | null;
+  sensors: number;
 }
 
 export interface JobCursorTable {

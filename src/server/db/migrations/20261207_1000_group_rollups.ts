@@ -38,9 +38,28 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('group_id', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('group_rollup_link_pk', ['building_id', 'level', 'group_id'])
     .execute();
+  // The sensors that served each group of one medium, and when: a sensor that served it over one
+  // stretch of time counts in a row shared by every sensor with the same stretch (`sensor_id`
+  // null); one that served it over several stretches has a row for each, with its id.
+  await db.schema
+    .createTable('group_member')
+    .addColumn('level', 'varchar(12)', (c) => c.notNull())
+    .addColumn('group_id', 'bigint', (c) => c.notNull())
+    .addColumn('medium', 'varchar(100)', (c) => c.notNull())
+    .addColumn('valid_from', 'bigint', (c) => c.notNull())
+    .addColumn('valid_to', 'bigint')
+    .addColumn('sensor_id', 'bigint')
+    .addColumn('sensors', 'integer', (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createIndex('group_member_group_idx')
+    .on('group_member')
+    .columns(['level', 'group_id', 'medium'])
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('group_member').execute();
   await db.schema.dropTable('group_rollup_link').execute();
   await db.schema.dropTable('group_rollup_span').execute();
   await db.schema.dropTable('group_hour').execute();

@@ -240,6 +240,22 @@ describe('group rollups', () => {
           expect(res.statusCode, res.body).toBe(200);
           const got = res.json().buckets.filter((b: { members: number }) => b.members > 0);
           const context = `round ${round}, ${scope}, ${medium}`;
+          // The sensors that served it at some time in the range, readings or not.
+          const area = scope.startsWith('building')
+            ? [Number(scope.split('=')[1])]
+            : buildings.filter((b) => `district=${b.districtId}` === scope).map((b) => b.id);
+          const served = gateways.filter(
+            (g) =>
+              values.has(g.id) &&
+              assignments.some(
+                (a) =>
+                  Number(a.gateway_id) === g.id &&
+                  area.includes(Number(a.building_id)) &&
+                  Number(a.valid_from) <= end &&
+                  (a.valid_to === null || Number(a.valid_to) > start),
+              ),
+          );
+          expect(res.json().members, context).toBe(served.length);
           expect(
             got.map((b: { start: number }) => b.start),
             context,

@@ -12,25 +12,34 @@ import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import {
   appliedLinks,
   appliedSpans,
+  buildingsOfGatewaySpans,
+  countStoredMembers,
   currentLinks,
   currentSpans,
   forgetApplied,
+  gatewaysOfNewSeries,
   type GroupHour,
   linksOfBuildings,
   mediaOfGateways,
   nextBlockStart,
+  readCursor,
   readGroupHours,
+  rebuildMembers,
   recomputeGroupFromBuildings,
   recordApplied,
   replaceBuildingHours,
   type RollupLink,
   type RollupSpan,
   spansOfSeries,
+  writeCursor,
 } from './group-rollup.store.ts';
 import { HOUR_MS } from '#common/time.ts';
 
 /** The job that keeps the group rollups (tests run it with `scheduler.run(name)`). */
 export const GROUP_ROLLUP_JOB = 'group-rollups';
+
+/** The last series whose sensor the member rows count (new sensors join their groups). */
+const SERIES_CURSOR = `${GROUP_ROLLUP_JOB}:series`;
 
 /** The last hour any rollup can hold, epoch ms. */
 const MAX_HOUR = -MIN_TIME;
@@ -65,14 +74,18 @@ export class GroupRollups {
     private readonly logger?: Logger,
   ) {}
 
+  /** Once true, true for good: the rollups are only ever computed again in place. */
+  private computed = false;
+
   /** Whether the rollups have been computed once: until then a group is computed from its members. */
   async ready(): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('job_cursor')
-      .select('name')
-      .where('name', '=', GROUP_ROLLUP_JOB)
-      .executeTakeFirst();
-    return row !== undefined;
+    if (!this.computed) this.computed = (await readCursor(this.db, GROUP_ROLLUP_JOB)) !== undefined;
+    return this.computed;
+  }
+
+  /** How many sensors of one medium served a group at some time in [from, to] (epoch ms). */
+  members(level: GroupLevel, groupId: number, medium: string, from: number, to: number): Promise<number> {
+    return countStoredMembers(this.db, level, groupId, medium, from, to);
   }
 
   /** Stored hours of a group of one medium whose start lies in [from, to]. */
@@ -86,20 +99,17 @@ export class GroupRollups {
    * the hours the change feed reports.
    */
   async runJob(): Promise<{ buildings: number; changes: number }> {
-    let start: number | undefined;
+    let start: { change: number; series: number } | undefined;
     if (!(await this.ready())) {
       // The history is computed whole below; the feed is read from here on.
-      start = await this.lastChangeId();
+      start = { change: await this.lastChangeId(), series: (await gatewaysOfNewSeries(this.db, 0)).last };
       await forgetApplied(this.db);
     }
-    const buildings = await this.applyRegistry();
+    let buildings = await this.applyRegistry();
     if (start !== undefined) {
-      await this.db
-        .insertInto('job_cursor')
-        .values({ name: GROUP_ROLLUP_JOB, position: start, updated_at: Date.now() })
-        .onConflict((oc) => oc.column('name').doUpdateSet({ position: start, updated_at: Date.now() }))
-        .execute();
-    }
+      await writeCursor(this.db, SERIES_CURSOR, start.series);
+      await writeCursor(this.db, GROUP_ROLLUP_JOB, start.change);
+    } else buildings += await this.applyNewSensors();
     const changes = await consumeChanges(this.db, this.engine.io, GROUP_ROLLUP_JOB, (batch) =>
       this.applyChanges(batch),
     );
@@ -218,8 +228,30 @@ export class GroupRollups {
     const whole = new Set<string>();
     for (const l of [...links.added, ...links.removed]) whole.add(`${l.level}\u0000${l.groupId}`);
     const buildings = await this.recomputeBuildings(work, whole);
+    const moved = [...new Set([...spans.added, ...spans.removed].map((s) => s.buildingId))];
+    await this.rebuildMembers(moved, [...links.added, ...links.removed]);
     await recordApplied(this.db, spans, links);
     return buildings;
+  }
+
+  /** Counts the sensors that reported for the first time since the last run in their groups. */
+  private async applyNewSensors(): Promise<number> {
+    const after = (await readCursor(this.db, SERIES_CURSOR)) ?? 0;
+    const fresh = await gatewaysOfNewSeries(this.db, after);
+    if (fresh.gateways.length === 0) return 0;
+    const buildings = await buildingsOfGatewaySpans(this.db, fresh.gateways);
+    await this.rebuildMembers(buildings, []);
+    await writeCursor(this.db, SERIES_CURSOR, fresh.last);
+    return buildings.length;
+  }
+
+  /** Rewrites the member rows of some buildings, of the groups they count for, and of `links`' groups. */
+  private async rebuildMembers(buildings: number[], links: RollupLink[]): Promise<void> {
+    const groups = new Map<string, RollupLink>();
+    for (const l of [...links, ...(await linksOfBuildings(this.db, buildings))])
+      groups.set(`${l.level}:${l.groupId}`, l);
+    for (const b of buildings) await rebuildMembers(this.db, 'building', b);
+    for (const l of groups.values()) await rebuildMembers(this.db, l.level, l.groupId);
   }
 
   /** Computes again the building hours the changes touch, then their districts and organisations. */

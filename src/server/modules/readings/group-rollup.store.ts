@@ -292,6 +292,7 @@ export async function forgetApplied(db: Kysely<Database>): Promise<void> {
     await trx.deleteFrom('group_rollup_span').execute();
     await trx.deleteFrom('group_rollup_link').execute();
     await trx.deleteFrom('group_hour').execute();
+    await trx.deleteFrom('group_member').execute();
   });
 }
 
@@ -389,4 +390,166 @@ export async function countMembers(
           .where('building.district_id', '=', area.districtId);
   const row = await q.executeTakeFirst();
   return Number(row?.n ?? 0);
+}
+
+/** The spans of the sensors of a group (every medium): each sensor with the times it served it. */
+async function memberSpans(
+  db: Db,
+  level: GroupLevel,
+  groupId: number,
+): Promise<{ sensorId: number; medium: string; from: number; to: number | null }[]> {
+  let q = db
+    .selectFrom('gateway_assignment as a')
+    .innerJoin('dwelling', 'dwelling.id', 'a.dwelling_id')
+    .innerJoin('sensor', 'sensor.gateway_id', 'a.gateway_id')
+    .innerJoin('series', 'series.sensor_id', 'sensor.id')
+    .select(['sensor.id as sensorId', 'sensor.medium as medium', 'a.valid_from', 'a.valid_to']);
+  if (level === 'building') q = q.where('dwelling.building_id', '=', groupId);
+  else if (level === 'district')
+    q = q
+      .innerJoin('building', 'building.id', 'dwelling.building_id')
+      .where('building.district_id', '=', groupId);
+  else
+    q = q
+      .innerJoin('organisation_building as ob', 'ob.building_id', 'dwelling.building_id')
+      .where('ob.organisation_id', '=', groupId);
+  return (await q.execute()).map((r) => ({
+    sensorId: Number(r.sensorId),
+    medium: r.medium,
+    from: Number(r.valid_from),
+    to: r.valid_to === null ? null : Number(r.valid_to),
+  }));
+}
+
+/** Rewrites a group's member rows from the registry. */
+export async function rebuildMembers(
+  db: Kysely<Database>,
+  level: GroupLevel,
+  groupId: number,
+): Promise<void> {
+  const bySensor = new Map<number, { medium: string; spans: { from: number; to: number | null }[] }>();
+  for (const s of await memberSpans(db, level, groupId)) {
+    const known = bySensor.get(s.sensorId) ?? { medium: s.medium, spans: [] };
+    known.spans.push({ from: s.from, to: s.to });
+    bySensor.set(s.sensorId, known);
+  }
+  const shared = new Map<string, { medium: string; from: number; to: number | null; sensors: number }>();
+  const own: { medium: string; from: number; to: number | null; sensorId: number }[] = [];
+  for (const [sensorId, { medium, spans }] of bySensor) {
+    spans.sort((a, b) => a.from - b.from);
+    const merged: { from: number; to: number | null }[] = [];
+    for (const s of spans) {
+      const last = merged[merged.length - 1];
+      if (last && last.to !== null && s.from <= last.to)
+        last.to = s.to === null ? null : Math.max(last.to, s.to);
+      else if (!last || last.to !== null) merged.push({ ...s });
+    }
+    if (merged.length === 1) {
+      const key = `${medium}|${merged[0].from}|${merged[0].to}`;
+      const row = shared.get(key) ?? { medium, from: merged[0].from, to: merged[0].to, sensors: 0 };
+      row.sensors++;
+      shared.set(key, row);
+    } else for (const m of merged) own.push({ medium, ...m, sensorId });
+  }
+  const rows = [
+    ...[...shared.values()].map((r) => ({
+      medium: r.medium,
+      valid_from: r.from,
+      valid_to: r.to,
+      sensor_id: null,
+      sensors: r.sensors,
+    })),
+    ...own.map((r) => ({
+      medium: r.medium,
+      valid_from: r.from,
+      valid_to: r.to,
+      sensor_id: r.sensorId,
+      sensors: 1,
+    })),
+  ];
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('group_member').where('level', '=', level).where('group_id', '=', groupId).execute();
+    for (let at = 0; at < rows.length; at += INSERT_CHUNK)
+      await trx
+        .insertInto('group_member')
+        .values(rows.slice(at, at + INSERT_CHUNK).map((r) => ({ level, group_id: groupId, ...r })))
+        .execute();
+  });
+}
+
+/** How many sensors of one medium served a group at some time in [from, to], from its member rows. */
+export async function countStoredMembers(
+  db: Db,
+  level: GroupLevel,
+  groupId: number,
+  medium: string,
+  from: number,
+  to: number,
+): Promise<number> {
+  const rows = await db
+    .selectFrom('group_member')
+    .select(['valid_from', 'valid_to', 'sensor_id', 'sensors'])
+    .where('level', '=', level)
+    .where('group_id', '=', groupId)
+    .where('medium', '=', medium)
+    .where('valid_from', '<=', to)
+    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', from)]))
+    .execute();
+  let shared = 0;
+  const own = new Set<number>();
+  for (const r of rows) {
+    if (r.sensor_id === null) shared += Number(r.sensors);
+    else own.add(Number(r.sensor_id));
+  }
+  return shared + own.size;
+}
+
+/** The gateways of the series above `after`, and the highest series id. */
+export async function gatewaysOfNewSeries(
+  db: Db,
+  after: number,
+): Promise<{ gateways: number[]; last: number }> {
+  const rows = await db
+    .selectFrom('series')
+    .innerJoin('sensor', 'sensor.id', 'series.sensor_id')
+    .select(['series.id', 'sensor.gateway_id'])
+    .where('series.id', '>', after)
+    .execute();
+  return {
+    gateways: [...new Set(rows.map((r) => Number(r.gateway_id)))],
+    last: rows.reduce((m, r) => Math.max(m, Number(r.id)), after),
+  };
+}
+
+/** The buildings some gateways served at any time. */
+export async function buildingsOfGatewaySpans(db: Db, gatewayIds: number[]): Promise<number[]> {
+  const out = new Set<number>();
+  for (let at = 0; at < gatewayIds.length; at += 5000) {
+    const rows = await db
+      .selectFrom('gateway_assignment as a')
+      .innerJoin('dwelling', 'dwelling.id', 'a.dwelling_id')
+      .select('dwelling.building_id')
+      .distinct()
+      .where('a.gateway_id', 'in', gatewayIds.slice(at, at + 5000))
+      .execute();
+    for (const r of rows) out.add(Number(r.building_id));
+  }
+  return [...out];
+}
+
+export async function readCursor(db: Db, name: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('job_cursor')
+    .select('position')
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return row === undefined ? undefined : Number(row.position);
+}
+
+export async function writeCursor(db: Db, name: string, position: number): Promise<void> {
+  await db
+    .insertInto('job_cursor')
+    .values({ name, position, updated_at: Date.now() })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ position, updated_at: Date.now() }))
+    .execute();
 }

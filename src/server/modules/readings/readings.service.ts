@@ -197,17 +197,21 @@ export class ReadingsService {
       'buildingId' in area
         ? this.rollups.computeBuilding(area.buildingId, medium, from, to)
         : this.rollups.computeDistrict(area.districtId, medium, from, to);
+    const [level, groupId] =
+      'buildingId' in area
+        ? (['building', area.buildingId] as const)
+        : (['district', area.districtId] as const);
     let hours: GroupHour[];
     let covered: number | undefined;
+    let members: number;
     if (await this.rollups.ready()) {
-      hours =
-        'buildingId' in area
-          ? await this.rollups.read('building', area.buildingId, medium, from, to)
-          : await this.rollups.read('district', area.districtId, medium, from, to);
+      hours = await this.rollups.read(level, groupId, medium, from, to);
+      members = await this.rollups.members(level, groupId, medium, asked.from, asked.to);
     } else {
       const computed = await compute();
       hours = computed.hours;
       covered = computed.dwellings.size;
+      members = await countMembers(this.db, area, medium, asked.from, asked.to);
     }
     if (reach !== 'whole') {
       const most = hours.reduce((m, h) => Math.max(m, h.dwellings), 0);
@@ -217,7 +221,7 @@ export class ReadingsService {
     const cumulative = await mediumIsCumulative(this.db, medium);
     return {
       // Every sensor that served it in the range asked, as the members' own computation counted them.
-      members: await countMembers(this.db, area, medium, asked.from, asked.to),
+      members,
       cumulative,
       buckets: foldGroupHours(hours, boundaries, cumulative).buckets,
     };
