@@ -1,6 +1,6 @@
 /**
  * npm run bench:query [-- --gateways N] [--days N] [--runs N] [--db sqlite,postgres] [--no-influx]
- * (then bench/query-influxql.ts, with its own defaults)
+ * (then bench/query-influxql.ts and bench/query-groups.ts, with their own defaults)
  *
  * Hourly min/max/avg of one sensor over 30 days, and the hourly mean of a 10-gateway group over
  * 30 days, median of 20 runs over HTTP, for CIOP (SQLite, PostgreSQL) beside InfluxDB 1.6 when the
@@ -189,3 +189,5 @@ console.log(`\ngoal: under 5 ms median for the single sensor (step ${STEP_MS / 6
 
 // Grafana's InfluxQL query over 30 days and over a year, CIOP beside InfluxDB 1.6 in turns.
 await import('./query-influxql.ts');
+// A district's mean from the group rollups beside the members' computation.
+await import('./query-groups.ts');
