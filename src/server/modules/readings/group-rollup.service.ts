@@ -20,6 +20,7 @@ import {
   gatewaysOfNewSeries,
   type GroupHour,
   linksOfBuildings,
+  mostDwellings,
   mediaOfGateways,
   nextBlockStart,
   readCursor,
@@ -89,8 +90,19 @@ export class GroupRollups {
   }
 
   /** Stored hours of a group of one medium whose start lies in [from, to]. */
-  read(level: GroupLevel, groupId: number, medium: string, from: number, to: number): Promise<GroupHour[]> {
+  read(level: GroupLevel, groupId: number, medium: string, from: number, to: number) {
     return readGroupHours(this.db, level, groupId, medium, from, to);
+  }
+
+  /** The most distinct dwellings with readings in one stored hour of [from, to] of a group. */
+  mostDwellings(
+    level: GroupLevel,
+    groupId: number,
+    medium: string,
+    from: number,
+    to: number,
+  ): Promise<number> {
+    return mostDwellings(this.db, level, groupId, medium, from, to);
   }
 
   /**
@@ -354,7 +366,7 @@ export class GroupRollups {
  * consumption. `min` and `max` are the lowest and highest member hourly value in the interval.
  */
 export function foldGroupHours(
-  hours: GroupHour[],
+  hours: Omit<GroupHour, 'dwellings'>[],
   boundaries: number[],
   cumulative: boolean,
 ): { buckets: GroupBucket[]; members: number } {

@@ -42,10 +42,12 @@ export async function readGroupHours(
   medium: string,
   from: number,
   to: number,
-): Promise<GroupHour[]> {
-  const rows = await db
+): Promise<Omit<GroupHour, 'dwellings'>[]> {
+  // Both drivers hand these columns back as numbers: the rows are returned as they come, since a
+  // year of a group is 8,760 of them.
+  return db
     .selectFrom('group_hour')
-    .select(['hour', 'sum', 'count', 'min', 'max', 'dwellings'])
+    .select(['hour', 'sum', 'count', 'min', 'max'])
     .where('level', '=', level)
     .where('group_id', '=', groupId)
     .where('medium', '=', medium)
@@ -53,14 +55,27 @@ export async function readGroupHours(
     .where('hour', '<=', to)
     .orderBy('hour')
     .execute();
-  return rows.map((r) => ({
-    hour: Number(r.hour),
-    sum: Number(r.sum),
-    count: Number(r.count),
-    min: Number(r.min),
-    max: Number(r.max),
-    dwellings: Number(r.dwellings),
-  }));
+}
+
+/** The most distinct dwellings with readings in one hour of [from, to] of a group. */
+export async function mostDwellings(
+  db: Db,
+  level: GroupLevel,
+  groupId: number,
+  medium: string,
+  from: number,
+  to: number,
+): Promise<number> {
+  const row = await db
+    .selectFrom('group_hour')
+    .select((eb) => eb.fn.max('dwellings').as('most'))
+    .where('level', '=', level)
+    .where('group_id', '=', groupId)
+    .where('medium', '=', medium)
+    .where('hour', '>=', from)
+    .where('hour', '<=', to)
+    .executeTakeFirst();
+  return Number(row?.most ?? 0);
 }
 
 /** Replaces a building's hours of one medium within [from, to] by `hours`. */

@@ -201,12 +201,17 @@ export class ReadingsService {
       'buildingId' in area
         ? (['building', area.buildingId] as const)
         : (['district', area.districtId] as const);
-    let hours: GroupHour[];
+    let hours: Omit<GroupHour, 'dwellings'>[];
     let covered: number | undefined;
+    let most = 0;
     let members: number;
     if (await this.rollups.ready()) {
-      hours = await this.rollups.read(level, groupId, medium, from, to);
-      members = await this.rollups.members(level, groupId, medium, asked.from, asked.to);
+      // Independent reads: on PostgreSQL they go out together.
+      [hours, members, most] = await Promise.all([
+        this.rollups.read(level, groupId, medium, from, to),
+        this.rollups.members(level, groupId, medium, asked.from, asked.to),
+        reach === 'whole' ? 0 : this.rollups.mostDwellings(level, groupId, medium, from, to),
+      ]);
     } else {
       const computed = await compute();
       hours = computed.hours;
@@ -214,8 +219,7 @@ export class ReadingsService {
       members = await countMembers(this.db, area, medium, asked.from, asked.to);
     }
     if (reach !== 'whole') {
-      const most = hours.reduce((m, h) => Math.max(m, h.dwellings), 0);
-      if (most < this.minDwellings) covered ??= (await compute()).dwellings.size;
+      if (covered === undefined && most < this.minDwellings) covered = (await compute()).dwellings.size;
       checkMeanCoverage(reach, area, covered ?? most, this.minDwellings);
     }
     const cumulative = await mediumIsCumulative(this.db, medium);
