@@ -1,6 +1,7 @@
 /**
  * npm run bench:query [-- --gateways N] [--days N] [--runs N] [--db sqlite,postgres] [--no-influx]
- * (then bench/query-influxql.ts and bench/query-ngsild.ts, with their own defaults)
+ * (then bench/query-influxql.ts, bench/query-ngsild.ts and bench/query-groups.ts, with their own
+ * defaults)
  *
  * Hourly min/max/avg of one sensor over 30 days, and the hourly mean of a 10-gateway group over
  * 30 days, median of 20 runs over HTTP, for CIOP (SQLite, PostgreSQL) beside InfluxDB 1.6 when the
@@ -192,3 +193,6 @@ await import('./query-influxql.ts');
 
 // An NGSI-LD temporal query with hourly aggregation over a year for one entity.
 await import('./query-ngsild.ts');
+
+// A district's mean from the group rollups beside the members' computation.
+await import('./query-groups.ts');

@@ -24,6 +24,10 @@ export interface Database {
   job_run: JobRunTable;
   vendor_refill: VendorRefillTable;
   job_cursor: JobCursorTable;
+  group_hour: GroupHourTable;
+  group_rollup_span: GroupRollupSpanTable;
+  group_rollup_link: GroupRollupLinkTable;
+  group_member: GroupMemberTable;
   organisation: OrganisationTable;
   organisation_building: OrganisationBuildingTable;
   app_user: AppUserTable;
@@ -251,6 +255,56 @@ export interface JobRunTable {
   finished_at: number | null;
   /** ok or failed, once finished. */
   outcome: string | null;
+}
+
+/** What a group rollup row is kept for. */
+export type GroupLevel = 'building' | 'district' | 'organisation';
+
+/**
+ * One hour of a building's, district's or organisation's readings of one medium: the sum and
+ * count of the member sensors' hourly means (hourly consumption for cumulative meters).
+ */
+export interface GroupHourTable {
+  level: GroupLevel;
+  group_id: number;
+  medium: string;
+  /** Start of the hour, epoch ms. */
+  hour: number;
+  sum: number;
+  /** Member sensors with readings in the hour. */
+  count: number;
+  /** Lowest and highest member hourly mean, in the medium's unit. */
+  min: number;
+  max: number;
+  /** Distinct dwellings those members served in the hour. */
+  dwellings: number;
+}
+
+/** A gateway assignment as the building rollups were last computed with it. */
+export interface GroupRollupSpanTable {
+  gateway_id: number;
+  dwelling_id: number;
+  building_id: number;
+  valid_from: number;
+  valid_to: number | null;
+}
+
+/** A district or organisation a building counted for when the rollups were last computed. */
+export interface GroupRollupLinkTable {
+  building_id: number;
+  level: GroupLevel;
+  group_id: number;
+}
+
+/** Sensors that served a group over one stretch of time (one sensor's stretch when `sensor_id` is set). */
+export interface GroupMemberTable {
+  level: GroupLevel;
+  group_id: number;
+  medium: string;
+  valid_from: number;
+  valid_to: number | null;
+  sensor_id: number | null;
+  sensors: number;
 }
 
 export interface JobCursorTable {

@@ -117,7 +117,7 @@ export const readingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Average of one medium across a dwelling, building or district',
         description:
-          "Per interval, the mean of the member sensors' means (each sensor weighs the same), with the lowest and highest member.",
+          "Per interval, the mean of the member sensors' means (each sensor weighs the same), with the lowest and highest member. A building's or district's mean is read from its hourly rollups, where each member-hour weighs the same: per hour the mean of the member means; over a day or month the mean of the member hourly means (for cumulative meters, the consumption over the most members with readings in one hour), lowest and highest being member hourly values. The rollups follow new readings within about a minute.",
         querystring: Type.Object({
           ...ScopeQuery,
           medium: Type.String(),

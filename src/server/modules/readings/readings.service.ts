@@ -21,6 +21,8 @@ import { averageAcross, type Bucket, foldHours, type GroupBucket } from '../../t
 import { type Interval, intervalBoundaries } from '../../timeseries/calendar.ts';
 import type { SeriesCatalog } from '../../timeseries/series-catalog.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
+import { foldGroupHours, type GroupRollups } from './group-rollup.service.ts';
+import { countMembers, type GroupHour, mediumIsCumulative } from './group-rollup.store.ts';
 import { HOUR_MS } from '#common/time.ts';
 
 /** How a caller names one sensor. */
@@ -56,6 +58,7 @@ export class ReadingsService {
     private readonly timezone: string,
     /** Fewest dwellings a building or district mean covers for whom does not see all of it. */
     private readonly minDwellings: number,
+    private readonly rollups: GroupRollups,
   ) {}
 
   /** The sensor a selector names, once the caller is known to be allowed to read it. */
@@ -132,6 +135,7 @@ export class ReadingsService {
    * The average of the sensors of one medium across a dwelling, gateway, building or district.
    * A dwelling or gateway only for whom sees it; a building or district for whom sees every
    * dwelling of it, or covering enough dwellings for whom has one in it (see the visibility policy).
+   * A building's or district's mean is read from the group rollups (a few rows an interval).
    */
   async group(
     scope: Scope,
@@ -147,9 +151,10 @@ export class ReadingsService {
     const reach = area && (await areaReach(this.db, visibility, area));
     if (reach === 'missing') throw notFound(`There is no ${scopeName(scope)}.`);
     if (reach === 'none') checkMeanCoverage(reach, area!, 0, this.minDwellings);
-    if (!area) await this.checkNamed(scope, visibility);
-    // A mean the caller may read is over the whole building or district, not the part they see.
-    const members = (await listScopedSeries(this.db, scope, area ? 'all' : visibility, medium)).filter(
+    if (area && reach)
+      return this.areaMean(area, reach, medium, this.boundaries(from, to, interval), { from, to });
+    await this.checkNamed(scope, visibility);
+    const members = (await listScopedSeries(this.db, scope, visibility, medium)).filter(
       (m) => m.from <= to && m.to > from,
     );
     if (members.length > LIMITS.maxGroupMembers) {
@@ -160,19 +165,69 @@ export class ReadingsService {
     const boundaries = this.boundaries(from, to, interval);
     const cumulative = members.length > 0 && this.catalog.isCumulative(members[0].seriesId);
     const perSensor = new Map<number, Bucket[]>();
-    const covered = new Set<number>();
     for (const m of members) {
       const buckets = await this.seriesBuckets(m.seriesId, boundaries, m);
       const known = perSensor.get(m.sensorId);
       // A sensor that served the scope twice (moved away and back) contributes both spans.
       perSensor.set(m.sensorId, known ? known.map((b, i) => (b.count > 0 ? b : buckets[i])) : buckets);
-      if (m.dwellingId !== null && buckets.some((b) => b.count > 0)) covered.add(m.dwellingId);
     }
-    if (area && reach) checkMeanCoverage(reach, area, covered.size, this.minDwellings);
     return {
       members: perSensor.size,
       cumulative,
       buckets: averageAcross([...perSensor.values()], boundaries, cumulative),
+    };
+  }
+
+  /**
+   * A building's or district's mean from its stored hours (computed from the members' hours
+   * until the rollups have been computed once). The privacy rule counts the distinct dwellings
+   * with readings in the range: the most in one hour settles it when that is enough; otherwise
+   * they are counted from the members.
+   */
+  private async areaMean(
+    area: { buildingId: number } | { districtId: number },
+    reach: 'whole' | 'part' | 'none',
+    medium: string,
+    boundaries: number[],
+    asked: { from: number; to: number },
+  ): Promise<{ members: number; cumulative: boolean; buckets: GroupBucket[] }> {
+    const from = boundaries[0];
+    const to = boundaries[boundaries.length - 1] - 1;
+    const compute = () =>
+      'buildingId' in area
+        ? this.rollups.computeBuilding(area.buildingId, medium, from, to)
+        : this.rollups.computeDistrict(area.districtId, medium, from, to);
+    const [level, groupId] =
+      'buildingId' in area
+        ? (['building', area.buildingId] as const)
+        : (['district', area.districtId] as const);
+    let hours: Omit<GroupHour, 'dwellings'>[];
+    let covered: number | undefined;
+    let most = 0;
+    let members: number;
+    if (await this.rollups.ready()) {
+      // Independent reads: on PostgreSQL they go out together.
+      [hours, members, most] = await Promise.all([
+        this.rollups.read(level, groupId, medium, from, to),
+        this.rollups.members(level, groupId, medium, asked.from, asked.to),
+        reach === 'whole' ? 0 : this.rollups.mostDwellings(level, groupId, medium, from, to),
+      ]);
+    } else {
+      const computed = await compute();
+      hours = computed.hours;
+      covered = computed.dwellings.size;
+      members = await countMembers(this.db, area, medium, asked.from, asked.to);
+    }
+    if (reach !== 'whole') {
+      if (covered === undefined && most < this.minDwellings) covered = (await compute()).dwellings.size;
+      checkMeanCoverage(reach, area, covered ?? most, this.minDwellings);
+    }
+    const cumulative = await mediumIsCumulative(this.db, medium);
+    return {
+      // Every sensor that served it in the range asked, as the members' own computation counted them.
+      members,
+      cumulative,
+      buckets: foldGroupHours(hours, boundaries, cumulative).buckets,
     };
   }
 
