@@ -49,6 +49,9 @@ import {
   listSeenDwellings,
   listPoints,
   listPointsOfSeries,
+  listPointsWithoutDays,
+  rebuildDays,
+  refreshDays,
   listSettings,
   markBuildingForBackfill,
   repairPoint,
@@ -324,6 +327,10 @@ export class ComfortService {
     const changes = await consumeChanges(this.db, this.engine.io, COMFORT_JOB, (batch) =>
       this.applyChanges(batch, settings, now),
     );
+    // The daily rollup of points that have none in the configured zone: points made since the
+    // last run, every point once after the rollup was introduced, and all when the zone changed.
+    for (const id of await listPointsWithoutDays(this.db, this.config.timezone))
+      await this.db.transaction().execute((trx) => rebuildDays(trx, id, this.config.timezone));
     if (backfilled > 0 || changes > 0) this.logger.debug({ backfilled, changes }, 'comfort hours computed');
     return { backfilled, changes };
   }
@@ -411,7 +418,13 @@ export class ComfortService {
         this.engine.readHours(point.humiditySeriesId, start, end),
       ]);
       const rows = this.hoursOf(point.id, temperature, humidity, assumptions, now);
-      await upsertHours(this.db, rows);
+      // The hours and the local days that hold them change together. A point whose days are not
+      // cut in the configured zone yet gets them whole at the end of the job run.
+      await this.db.transaction().execute(async (trx) => {
+        await upsertHours(trx, rows);
+        if (rows.length > 0 && point.dayZone === this.config.timezone)
+          await refreshDays(trx, point.id, rows[0].hour, rows[rows.length - 1].hour, this.config.timezone);
+      });
       stored += rows.length;
     }
     return stored;
@@ -573,7 +586,9 @@ export class ComfortService {
     const from = boundaries[0];
     const to = boundaries[boundaries.length - 1] - 1;
     const group =
-      interval === 'hour' ? { groupMs: HOUR_MS, offsetMs: 0, splitMs: 0 } : this.dayGrouping(boundaries);
+      interval === 'hour'
+        ? { groupMs: HOUR_MS, offsetMs: 0, splitMs: 0 }
+        : { ...this.dayGrouping(boundaries), dayZone: this.config.timezone };
     const [dwellings, groups] = await Promise.all([
       listSeenDwellings(this.db, buildingId, visibility),
       listBuildingDwellingGroups(this.db, buildingId, from, to, visibility, group),
@@ -705,8 +720,10 @@ export class ComfortService {
     const { boundaries, next } = this.page(query, maxPage);
     const from = boundaries[0];
     const to = boundaries[boundaries.length - 1] - 1;
+    // Day intervals are whole local days: they are read from the daily rollup.
+    const dayZone = query.interval === 'day' ? this.config.timezone : undefined;
     const [hours, members] = await Promise.all([
-      aggregateGroupHours(this.db, scope, from, to),
+      aggregateGroupHours(this.db, scope, from, to, dayZone),
       countGroupMembers(this.db, scope, from, to),
     ]);
     const { buckets, total } = foldComfort(hours, boundaries);
