@@ -479,6 +479,8 @@ export interface ComfortDayTable {
   green: number;
   yellow: number;
   red: number;
+  /** Per hour with a PMV, five float64 (little-endian): hour start, PMV, PPD, tdb, rh. */
+  hourly: Uint8Array;
 }
 
 export interface ComfortSettingTable {

@@ -26,12 +26,38 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('green', 'integer', (c) => c.notNull())
     .addColumn('yellow', 'integer', (c) => c.notNull())
     .addColumn('red', 'integer', (c) => c.notNull())
+    // The day's hours with a PMV, packed: per hour five float64 (little-endian) — its start (epoch
+    // ms), PMV, PPD, air temperature, humidity — so that an hour-by-hour heat strip reads a row a
+    // day too.
+    .addColumn('hourly', t.blob, (c) => c.notNull())
     .addPrimaryKeyConstraint('comfort_day_pk', ['point_id', 'day'])
+    .execute();
+  // The sums alone, for the day intervals and long building ranges: read from the index, the
+  // packed hours are not touched.
+  await db.schema
+    .createIndex('comfort_day_sums_idx')
+    .on('comfort_day')
+    .columns([
+      'point_id',
+      'day',
+      'hours',
+      'pmv_sum',
+      'ppd_sum',
+      'tdb_sum',
+      'rh_sum',
+      'cat_i',
+      'cat_ii',
+      'cat_iii',
+      'green',
+      'yellow',
+      'red',
+    ])
     .execute();
   await db.schema.alterTable('comfort_point').addColumn('day_zone', 'text').execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('comfort_point').dropColumn('day_zone').execute();
+  await db.schema.dropIndex('comfort_day_sums_idx').execute();
   await db.schema.dropTable('comfort_day').execute();
 }

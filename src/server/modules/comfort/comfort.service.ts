@@ -587,7 +587,7 @@ export class ComfortService {
     const to = boundaries[boundaries.length - 1] - 1;
     const group =
       interval === 'hour'
-        ? { groupMs: HOUR_MS, offsetMs: 0, splitMs: 0 }
+        ? { groupMs: HOUR_MS, offsetMs: 0, splitMs: 0, dayZone: this.config.timezone }
         : { ...this.dayGrouping(boundaries), dayZone: this.config.timezone };
     const [dwellings, groups] = await Promise.all([
       listSeenDwellings(this.db, buildingId, visibility),
@@ -651,6 +651,7 @@ export class ComfortService {
       groupMs: HOUR_MS,
       offsetMs: 0,
       splitMs: 0,
+      dayZone: this.config.timezone,
     });
     // A dwelling with several points: their hours are summed, then averaged.
     const sums = new Map<number, Map<number, { n: number; pmv: number; tdb: number; rh: number }>>();

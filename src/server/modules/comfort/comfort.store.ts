@@ -233,10 +233,12 @@ export async function refreshDays(db: Db, pointId: number, from: number, to: num
     .orderBy('hour')
     .execute();
   const rows = new Map<number, Database['comfort_day']>();
+  const packed = new Map<number, number[]>();
   for (const h of hours) {
     const day = days[intervalIndex(days, Number(h.hour))];
     let r = rows.get(day);
     if (!r) {
+      packed.set(day, []);
       r = {
         point_id: pointId,
         day,
@@ -251,9 +253,11 @@ export async function refreshDays(db: Db, pointId: number, from: number, to: num
         green: 0,
         yellow: 0,
         red: 0,
+        hourly: new Uint8Array(0),
       };
       rows.set(day, r);
     }
+    packed.get(day)!.push(Number(h.hour), Number(h.pmv), Number(h.ppd), Number(h.tdb), Number(h.rh));
     r.hours++;
     r.pmv_sum += Number(h.pmv);
     r.ppd_sum += Number(h.ppd);
@@ -272,13 +276,37 @@ export async function refreshDays(db: Db, pointId: number, from: number, to: num
     .where('day', '>=', dayFrom)
     .where('day', '<', dayEnd)
     .execute();
+  for (const [day, r] of rows) r.hourly = packHours(packed.get(day)!);
   const values = [...rows.values()];
-  // 13 values a row: 1000 rows stay under both databases' bound-parameter limits.
+  // 14 values a row: 1000 rows stay under both databases' bound-parameter limits.
   for (let i = 0; i < values.length; i += 1000)
     await db
       .insertInto('comfort_day')
       .values(values.slice(i, i + 1000))
       .execute();
+}
+
+/** Five numbers an hour (start, PMV, PPD, tdb, rh) as little-endian float64. */
+function packHours(values: number[]): Uint8Array {
+  const out = Buffer.alloc(values.length * 8);
+  values.forEach((v, i) => out.writeDoubleLE(v, i * 8));
+  return out;
+}
+
+/** Calls `each` with every hour packed in a `comfort_day` row, in time order. */
+export function eachPackedHour(
+  data: Uint8Array,
+  each: (hour: number, pmv: number, ppd: number, tdb: number, rh: number) => void,
+): void {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  for (let at = 0; at + 40 <= data.byteLength; at += 40)
+    each(
+      view.getFloat64(at, true),
+      view.getFloat64(at + 8, true),
+      view.getFloat64(at + 16, true),
+      view.getFloat64(at + 24, true),
+      view.getFloat64(at + 32, true),
+    );
 }
 
 /** Points whose daily rollup was not cut in `zone` (never built, or the zone changed since). */
@@ -736,7 +764,10 @@ export async function listBuildingDwellingGroups(
     groupMs: number;
     offsetMs: number;
     splitMs: number;
-    /** Days of this zone: points that stayed in one dwelling read them from the daily rollup. */
+    /**
+     * Local days of this zone: points that stayed in one dwelling read the range's whole days
+     * from the daily rollup (a day-long group must then be a local day of this zone).
+     */
     dayZone?: string;
   },
 ): Promise<DwellingHourGroup[]> {
@@ -794,16 +825,8 @@ export async function listBuildingDwellingGroups(
           sql<number>`case when ${shifted} % ${sql.lit(group.groupMs)} >= ${sql.lit(group.groupMs - group.splitMs)} then 1 else 0 end`,
         ]
       : [key];
-  // Grouped per point in the database, along the (point, hour) key; placed afterwards by the
-  // group's first hour (a group never straddles a local midnight, and gateways move rarely). Hour
-  // by hour each row is its own group: no grouping at all.
-  const base = db
-    .selectFrom('comfort_hour as ch')
-    .where('ch.point_id', 'in', hourPoints)
-    .where('ch.hour', '>=', from)
-    .where('ch.hour', '<=', to)
-    .where('ch.pmv', 'is not', null);
-  const rows: {
+  const hourly = group.groupMs === HOUR && group.offsetMs === 0;
+  type Row = {
     pointId: unknown;
     hour: unknown;
     hours: unknown;
@@ -811,51 +834,87 @@ export async function listBuildingDwellingGroups(
     ppdSum: unknown;
     tdbSum: unknown;
     rhSum: unknown;
-  }[] =
-    hourPoints.length === 0
-      ? []
-      : group.groupMs === HOUR && group.offsetMs === 0
-        ? await base
-            .select([
-              'ch.point_id as pointId',
-              'ch.hour as hour',
-              sql<number>`1`.as('hours'),
-              'ch.pmv as pmvSum',
-              'ch.ppd as ppdSum',
-              'ch.tdb as tdbSum',
-              'ch.rh as rhSum',
-            ])
-            .execute()
-        : await base
-            .select((eb) => [
-              'ch.point_id as pointId',
-              eb.fn.min('ch.hour').as('hour'),
-              eb.fn.countAll<number>().as('hours'),
-              eb.fn.sum<number>('ch.pmv').as('pmvSum'),
-              eb.fn.sum<number>('ch.ppd').as('ppdSum'),
-              eb.fn.sum<number>('ch.tdb').as('tdbSum'),
-              eb.fn.sum<number>('ch.rh').as('rhSum'),
-            ])
-            .groupBy(['ch.point_id', ...keys])
-            .execute();
-  if (dayPoints.length > 0)
-    rows.push(
-      ...(await db
+  };
+  // Grouped per point in the database, along the (point, hour) key; placed afterwards by the
+  // group's first hour (a group never straddles a local midnight, and gateways move rarely). Hour
+  // by hour each row is its own group: no grouping at all.
+  const readHours = async (pointIds: number[], a: number, b: number): Promise<Row[]> => {
+    if (pointIds.length === 0 || a > b) return [];
+    const base = db
+      .selectFrom('comfort_hour as ch')
+      .where('ch.point_id', 'in', pointIds)
+      .where('ch.hour', '>=', a)
+      .where('ch.hour', '<=', b)
+      .where('ch.pmv', 'is not', null);
+    return hourly
+      ? base
+          .select([
+            'ch.point_id as pointId',
+            'ch.hour as hour',
+            sql<number>`1`.as('hours'),
+            'ch.pmv as pmvSum',
+            'ch.ppd as ppdSum',
+            'ch.tdb as tdbSum',
+            'ch.rh as rhSum',
+          ])
+          .execute()
+      : base
+          .select((eb) => [
+            'ch.point_id as pointId',
+            eb.fn.min('ch.hour').as('hour'),
+            eb.fn.countAll<number>().as('hours'),
+            eb.fn.sum<number>('ch.pmv').as('pmvSum'),
+            eb.fn.sum<number>('ch.ppd').as('ppdSum'),
+            eb.fn.sum<number>('ch.tdb').as('tdbSum'),
+            eb.fn.sum<number>('ch.rh').as('rhSum'),
+          ])
+          .groupBy(['ch.point_id', ...keys])
+          .execute();
+  };
+  const rows: Row[] = await readHours(hourPoints, from, to);
+  const direct: DwellingHourGroup[] = [];
+  if (dayPoints.length > 0) {
+    // The whole local days of the range from the daily rollup, the partial days at its ends
+    // from the hours.
+    const days = intervalBoundaries(from, to, 'day', group.dayZone!);
+    const first = days.findIndex((d) => d >= from);
+    let last = days.length - 1;
+    while (last > 0 && days[last] - 1 > to) last--;
+    if (first < 0 || first >= last) rows.push(...(await readHours(dayPoints, from, to)));
+    else {
+      const fullFrom = days[first];
+      const fullEnd = days[last];
+      rows.push(...(await readHours(dayPoints, from, fullFrom - 1)));
+      rows.push(...(await readHours(dayPoints, fullEnd, to)));
+      const stored = db
         .selectFrom('comfort_day as cd')
-        .select([
-          'cd.point_id as pointId',
-          'cd.day as hour',
-          'cd.hours as hours',
-          'cd.pmv_sum as pmvSum',
-          'cd.ppd_sum as ppdSum',
-          'cd.tdb_sum as tdbSum',
-          'cd.rh_sum as rhSum',
-        ])
         .where('cd.point_id', 'in', dayPoints)
-        .where('cd.day', '>=', from)
-        .where('cd.day', '<=', to)
-        .execute()),
-    );
+        .where('cd.day', '>=', fullFrom)
+        .where('cd.day', '<', fullEnd);
+      if (hourly)
+        for (const d of await stored.select(['cd.point_id as pointId', 'cd.hourly as hourly']).execute()) {
+          // These points stayed in one dwelling: placed as they are read.
+          const dwellingId = stayed.get(Number(d.pointId))!;
+          eachPackedHour(d.hourly, (hour, pmvSum, ppdSum, tdbSum, rhSum) =>
+            direct.push({ dwellingId, hour, hours: 1, pmvSum, ppdSum, tdbSum, rhSum }),
+          );
+        }
+      else
+        rows.push(
+          ...(await stored
+            .select([
+              'cd.point_id as pointId',
+              'cd.day as hour',
+              'cd.hours as hours',
+              'cd.pmv_sum as pmvSum',
+              'cd.ppd_sum as ppdSum',
+              'cd.tdb_sum as tdbSum',
+              'cd.rh_sum as rhSum',
+            ])
+            .execute()),
+        );
+    }
+  }
   const out: DwellingHourGroup[] = [];
   for (const r of rows) {
     const hour = Number(r.hour);
@@ -874,7 +933,7 @@ export async function listBuildingDwellingGroups(
       rhSum: Number(r.rhSum),
     });
   }
-  return out;
+  return direct.length === 0 ? out : out.concat(direct);
 }
 
 /** The dwellings of a building that the caller sees, in floor and label order. */
