@@ -589,10 +589,7 @@ export class ComfortService {
       interval === 'hour'
         ? { groupMs: HOUR_MS, offsetMs: 0, splitMs: 0, dayZone: this.config.timezone }
         : { ...this.dayGrouping(boundaries), dayZone: this.config.timezone };
-    const [dwellings, groups] = await Promise.all([
-      listSeenDwellings(this.db, buildingId, visibility),
-      listBuildingDwellingGroups(this.db, buildingId, from, to, visibility, group),
-    ]);
+    const dwellings = await listSeenDwellings(this.db, buildingId, visibility);
     const n = boundaries.length - 1;
     const sums = new Map(
       dwellings.map((d) => [
@@ -607,22 +604,34 @@ export class ComfortService {
       ]),
     );
     const first = boundaries[0];
-    for (const g of groups) {
-      const s = sums.get(g.dwellingId);
-      const i =
-        interval === 'hour' ? Math.floor((g.hour - first) / HOUR_MS) : intervalIndex(boundaries, g.hour);
-      if (!s || i < 0 || i >= n) continue;
-      s.hours[i] += g.hours;
-      s.pmv[i] += g.pmvSum;
-      s.ppd[i] += g.ppdSum;
-      s.tdb[i] += g.tdbSum;
-      s.rh[i] += g.rhSum;
-    }
+    // Each group is added in as it is read: tens of thousands of hours make no object each.
+    await listBuildingDwellingGroups(
+      this.db,
+      buildingId,
+      from,
+      to,
+      visibility,
+      group,
+      (dwellingId, hour, hours, pmvSum, ppdSum, tdbSum, rhSum) => {
+        const s = sums.get(dwellingId);
+        const i =
+          interval === 'hour' ? Math.floor((hour - first) / HOUR_MS) : intervalIndex(boundaries, hour);
+        if (!s || i < 0 || i >= n) return;
+        s.hours[i] += hours;
+        s.pmv[i] += pmvSum;
+        s.ppd[i] += ppdSum;
+        s.tdb[i] += tdbSum;
+        s.rh[i] += rhSum;
+      },
+    );
     // Rounded to what a sensor tells apart: a third of the answer's size for the same picture.
-    const mean = (sum: Float64Array, hours: number[], digits: number) =>
-      Array.from(sum, (v, i) =>
-        hours[i] > 0 ? Math.round((v / hours[i]) * 10 ** digits) / 10 ** digits : null,
-      );
+    const mean = (sum: Float64Array, hours: number[], digits: number) => {
+      const scale = 10 ** digits;
+      const out = new Array<number | null>(sum.length);
+      for (let i = 0; i < sum.length; i++)
+        out[i] = hours[i] > 0 ? Math.round((sum[i] / hours[i]) * scale) / scale : null;
+      return out;
+    };
     return {
       buildingId,
       interval,

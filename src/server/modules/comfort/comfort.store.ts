@@ -770,6 +770,16 @@ export async function listBuildingDwellingGroups(
      */
     dayZone?: string;
   },
+  /** Takes each group as it is read instead of a list of them (no object a group). */
+  sink?: (
+    dwellingId: number,
+    hour: number,
+    hours: number,
+    pmvSum: number,
+    ppdSum: number,
+    tdbSum: number,
+    rhSum: number,
+  ) => void,
 ): Promise<DwellingHourGroup[]> {
   // Where each point of the building was, and when (a gateway may have served several dwellings).
   const placements = await db
@@ -896,7 +906,9 @@ export async function listBuildingDwellingGroups(
           // These points stayed in one dwelling: placed as they are read.
           const dwellingId = stayed.get(Number(d.pointId))!;
           eachPackedHour(d.hourly, (hour, pmvSum, ppdSum, tdbSum, rhSum) =>
-            direct.push({ dwellingId, hour, hours: 1, pmvSum, ppdSum, tdbSum, rhSum }),
+            sink
+              ? sink(dwellingId, hour, 1, pmvSum, ppdSum, tdbSum, rhSum)
+              : direct.push({ dwellingId, hour, hours: 1, pmvSum, ppdSum, tdbSum, rhSum }),
           );
         }
       else
@@ -923,15 +935,26 @@ export async function listBuildingDwellingGroups(
       stayed.get(pointId) ??
       byPoint.get(pointId)?.find((p) => p.validFrom <= hour && p.validTo > hour)?.dwellingId;
     if (dwellingId === undefined) continue;
-    out.push({
-      dwellingId,
-      hour,
-      hours: Number(r.hours),
-      pmvSum: Number(r.pmvSum),
-      ppdSum: Number(r.ppdSum),
-      tdbSum: Number(r.tdbSum),
-      rhSum: Number(r.rhSum),
-    });
+    if (sink)
+      sink(
+        dwellingId,
+        hour,
+        Number(r.hours),
+        Number(r.pmvSum),
+        Number(r.ppdSum),
+        Number(r.tdbSum),
+        Number(r.rhSum),
+      );
+    else
+      out.push({
+        dwellingId,
+        hour,
+        hours: Number(r.hours),
+        pmvSum: Number(r.pmvSum),
+        ppdSum: Number(r.ppdSum),
+        tdbSum: Number(r.tdbSum),
+        rhSum: Number(r.rhSum),
+      });
   }
   return direct.length === 0 ? out : out.concat(direct);
 }
