@@ -70,12 +70,18 @@ describe('comfort_day, the daily comfort rollup', () => {
     return out;
   })();
 
-  /** Every day answer of the building, as the API gives it. */
+  /** Every day answer of the building and its hour-by-hour heat strip, as the API gives them. */
   async function answers() {
     const out: unknown[] = [];
     for (const [from, to] of ranges) {
       const q = `from=${from}&to=${to}&interval=day`;
       out.push(await get(`/api/v1/comfort/buildings/${building.buildingId}/dwellings?${q}`));
+      // Hour by hour: the whole days' packed hours, the partial days' own hours.
+      out.push(
+        await get(
+          `/api/v1/comfort/buildings/${building.buildingId}/dwellings?from=${from}&to=${to}&interval=hour`,
+        ),
+      );
       out.push(await get(`/api/v1/comfort/buildings/${building.buildingId}?${q}&limit=10000`));
       const panel = await t.app.inject({
         method: 'POST',
@@ -175,7 +181,7 @@ describe('comfort_day, the daily comfort rollup', () => {
     expect(long.some((d) => Number(d.hours) === 25)).toBe(true);
   });
 
-  it('answers day intervals as the hours do', async () => {
+  it('answers day intervals and the hour-by-hour heat strip as the hours do', async () => {
     expectSame(await fromHours(), await answers());
   });
 
