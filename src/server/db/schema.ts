@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * The tables as Kysely sees them. Times are UTC epoch milliseconds; booleans are 0/1 integers
@@ -45,6 +45,7 @@ export interface Database {
   news_item: NewsItemTable;
   comfort_point: ComfortPointTable;
   comfort_hour: ComfortHourTable;
+  comfort_day: ComfortDayTable;
   comfort_setting: ComfortSettingTable;
   alarm_setting: AlarmSettingTable;
   medium_alarm_setting: MediumAlarmSettingTable;
@@ -328,6 +329,8 @@ export interface ComfortPointTable {
   pairing: 'channel' | 'dwelling' | 'manual';
   label: string;
   needs_backfill: number;
+  /** Time zone the point's `comfort_day` rows were cut in; null until they are built. */
+  day_zone: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: number;
   updated_at: number;
 }
@@ -514,6 +517,26 @@ export interface ComfortHourTable {
   within_validity: number;
   job_version: number;
   computed_at: number;
+}
+
+/** Per comfort point and local day, the sums and counts of its hours with a PMV. */
+export interface ComfortDayTable {
+  point_id: number;
+  /** Local midnight starting the day, epoch ms. */
+  day: number;
+  hours: number;
+  pmv_sum: number;
+  ppd_sum: number;
+  tdb_sum: number;
+  rh_sum: number;
+  cat_i: number;
+  cat_ii: number;
+  cat_iii: number;
+  green: number;
+  yellow: number;
+  red: number;
+  /** Per hour with a PMV, five float64 (little-endian): hour start, PMV, PPD, tdb, rh. */
+  hourly: Uint8Array;
 }
 
 export interface ComfortSettingTable {

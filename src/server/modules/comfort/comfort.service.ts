@@ -49,6 +49,9 @@ import {
   listSeenDwellings,
   listPoints,
   listPointsOfSeries,
+  listPointsWithoutDays,
+  rebuildDays,
+  refreshDays,
   listSettings,
   markBuildingForBackfill,
   repairPoint,
@@ -324,6 +327,10 @@ export class ComfortService {
     const changes = await consumeChanges(this.db, this.engine.io, COMFORT_JOB, (batch) =>
       this.applyChanges(batch, settings, now),
     );
+    // The daily rollup of points that have none in the configured zone: points made since the
+    // last run, every point once after the rollup was introduced, and all when the zone changed.
+    for (const id of await listPointsWithoutDays(this.db, this.config.timezone))
+      await this.db.transaction().execute((trx) => rebuildDays(trx, id, this.config.timezone));
     if (backfilled > 0 || changes > 0) this.logger.debug({ backfilled, changes }, 'comfort hours computed');
     return { backfilled, changes };
   }
@@ -411,7 +418,13 @@ export class ComfortService {
         this.engine.readHours(point.humiditySeriesId, start, end),
       ]);
       const rows = this.hoursOf(point.id, temperature, humidity, assumptions, now);
-      await upsertHours(this.db, rows);
+      // The hours and the local days that hold them change together. A point whose days are not
+      // cut in the configured zone yet gets them whole at the end of the job run.
+      await this.db.transaction().execute(async (trx) => {
+        await upsertHours(trx, rows);
+        if (rows.length > 0 && point.dayZone === this.config.timezone)
+          await refreshDays(trx, point.id, rows[0].hour, rows[rows.length - 1].hour, this.config.timezone);
+      });
       stored += rows.length;
     }
     return stored;
@@ -573,11 +586,10 @@ export class ComfortService {
     const from = boundaries[0];
     const to = boundaries[boundaries.length - 1] - 1;
     const group =
-      interval === 'hour' ? { groupMs: HOUR_MS, offsetMs: 0, splitMs: 0 } : this.dayGrouping(boundaries);
-    const [dwellings, groups] = await Promise.all([
-      listSeenDwellings(this.db, buildingId, visibility),
-      listBuildingDwellingGroups(this.db, buildingId, from, to, visibility, group),
-    ]);
+      interval === 'hour'
+        ? { groupMs: HOUR_MS, offsetMs: 0, splitMs: 0, dayZone: this.config.timezone }
+        : { ...this.dayGrouping(boundaries), dayZone: this.config.timezone };
+    const dwellings = await listSeenDwellings(this.db, buildingId, visibility);
     const n = boundaries.length - 1;
     const sums = new Map(
       dwellings.map((d) => [
@@ -592,22 +604,34 @@ export class ComfortService {
       ]),
     );
     const first = boundaries[0];
-    for (const g of groups) {
-      const s = sums.get(g.dwellingId);
-      const i =
-        interval === 'hour' ? Math.floor((g.hour - first) / HOUR_MS) : intervalIndex(boundaries, g.hour);
-      if (!s || i < 0 || i >= n) continue;
-      s.hours[i] += g.hours;
-      s.pmv[i] += g.pmvSum;
-      s.ppd[i] += g.ppdSum;
-      s.tdb[i] += g.tdbSum;
-      s.rh[i] += g.rhSum;
-    }
+    // Each group is added in as it is read: tens of thousands of hours make no object each.
+    await listBuildingDwellingGroups(
+      this.db,
+      buildingId,
+      from,
+      to,
+      visibility,
+      group,
+      (dwellingId, hour, hours, pmvSum, ppdSum, tdbSum, rhSum) => {
+        const s = sums.get(dwellingId);
+        const i =
+          interval === 'hour' ? Math.floor((hour - first) / HOUR_MS) : intervalIndex(boundaries, hour);
+        if (!s || i < 0 || i >= n) return;
+        s.hours[i] += hours;
+        s.pmv[i] += pmvSum;
+        s.ppd[i] += ppdSum;
+        s.tdb[i] += tdbSum;
+        s.rh[i] += rhSum;
+      },
+    );
     // Rounded to what a sensor tells apart: a third of the answer's size for the same picture.
-    const mean = (sum: Float64Array, hours: number[], digits: number) =>
-      Array.from(sum, (v, i) =>
-        hours[i] > 0 ? Math.round((v / hours[i]) * 10 ** digits) / 10 ** digits : null,
-      );
+    const mean = (sum: Float64Array, hours: number[], digits: number) => {
+      const scale = 10 ** digits;
+      const out = new Array<number | null>(sum.length);
+      for (let i = 0; i < sum.length; i++)
+        out[i] = hours[i] > 0 ? Math.round((sum[i] / hours[i]) * scale) / scale : null;
+      return out;
+    };
     return {
       buildingId,
       interval,
@@ -636,6 +660,7 @@ export class ComfortService {
       groupMs: HOUR_MS,
       offsetMs: 0,
       splitMs: 0,
+      dayZone: this.config.timezone,
     });
     // A dwelling with several points: their hours are summed, then averaged.
     const sums = new Map<number, Map<number, { n: number; pmv: number; tdb: number; rh: number }>>();
@@ -705,8 +730,10 @@ export class ComfortService {
     const { boundaries, next } = this.page(query, maxPage);
     const from = boundaries[0];
     const to = boundaries[boundaries.length - 1] - 1;
+    // Day intervals are whole local days: they are read from the daily rollup.
+    const dayZone = query.interval === 'day' ? this.config.timezone : undefined;
     const [hours, members] = await Promise.all([
-      aggregateGroupHours(this.db, scope, from, to),
+      aggregateGroupHours(this.db, scope, from, to, dayZone),
       countGroupMembers(this.db, scope, from, to),
     ]);
     const { buckets, total } = foldComfort(hours, boundaries);

@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { seenWhere, type Visibility } from '../../access/visibility.ts';
 import type { ComfortHourTable, Database } from '../../db/schema.ts';
+import { intervalBoundaries, intervalIndex } from '../../timeseries/calendar.ts';
 import type { PairingSensor } from './comfort-pairing.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -41,6 +42,8 @@ export interface StoredPoint {
   buildingId: number | null;
   /** Dwelling of the humidity sensor's gateway now. */
   humidityDwellingId: number | null;
+  /** Zone its daily rollup was cut in; null until built. */
+  dayZone: string | null;
 }
 
 function pointQuery(db: Db) {
@@ -65,6 +68,7 @@ function pointQuery(db: Db) {
       'tg.dwelling_id as dwellingId',
       'd.building_id as buildingId',
       'hg.dwelling_id as humidityDwellingId',
+      'p.day_zone as dayZone',
     ]);
 }
 
@@ -124,6 +128,7 @@ export async function repairPoint(
   now: number,
 ): Promise<void> {
   await db.deleteFrom('comfort_hour').where('point_id', '=', id).execute();
+  await db.deleteFrom('comfort_day').where('point_id', '=', id).execute();
   await db
     .updateTable('comfort_point')
     .set({
@@ -139,6 +144,7 @@ export async function repairPoint(
 
 export async function deletePoint(db: Db, id: number): Promise<void> {
   await db.deleteFrom('comfort_hour').where('point_id', '=', id).execute();
+  await db.deleteFrom('comfort_day').where('point_id', '=', id).execute();
   await db.deleteFrom('comfort_point').where('id', '=', id).execute();
 }
 
@@ -204,6 +210,127 @@ export async function upsertHours(db: Db, rows: ComfortHourRow[]): Promise<void>
       )
       .execute();
   }
+}
+
+// ---------------------------------------------------------------- the daily rollup
+
+/**
+ * Cuts the point's stored hours within the local days that hold [from, to] (days of `zone`) into
+ * its `comfort_day` rows again: an hour with a PMV adds to its day's sums and counts, a day with
+ * none has no row. Called in the transaction that wrote or replaced those hours.
+ */
+export async function refreshDays(db: Db, pointId: number, from: number, to: number, zone: string) {
+  const days = intervalBoundaries(from, to, 'day', zone);
+  const dayFrom = days[0];
+  const dayEnd = days[days.length - 1];
+  const hours = await db
+    .selectFrom('comfort_hour')
+    .select(['hour', 'pmv', 'ppd', 'tdb', 'rh', 'category', 'status'])
+    .where('point_id', '=', pointId)
+    .where('hour', '>=', dayFrom)
+    .where('hour', '<', dayEnd)
+    .where('pmv', 'is not', null)
+    .orderBy('hour')
+    .execute();
+  const rows = new Map<number, Database['comfort_day']>();
+  const packed = new Map<number, number[]>();
+  for (const h of hours) {
+    const day = days[intervalIndex(days, Number(h.hour))];
+    let r = rows.get(day);
+    if (!r) {
+      packed.set(day, []);
+      r = {
+        point_id: pointId,
+        day,
+        hours: 0,
+        pmv_sum: 0,
+        ppd_sum: 0,
+        tdb_sum: 0,
+        rh_sum: 0,
+        cat_i: 0,
+        cat_ii: 0,
+        cat_iii: 0,
+        green: 0,
+        yellow: 0,
+        red: 0,
+        hourly: new Uint8Array(0),
+      };
+      rows.set(day, r);
+    }
+    packed.get(day)!.push(Number(h.hour), Number(h.pmv), Number(h.ppd), Number(h.tdb), Number(h.rh));
+    r.hours++;
+    r.pmv_sum += Number(h.pmv);
+    r.ppd_sum += Number(h.ppd);
+    r.tdb_sum += Number(h.tdb);
+    r.rh_sum += Number(h.rh);
+    if (h.category === 'I') r.cat_i++;
+    else if (h.category === 'II') r.cat_ii++;
+    else if (h.category === 'III') r.cat_iii++;
+    if (h.status === 'green') r.green++;
+    else if (h.status === 'yellow') r.yellow++;
+    else if (h.status === 'red') r.red++;
+  }
+  await db
+    .deleteFrom('comfort_day')
+    .where('point_id', '=', pointId)
+    .where('day', '>=', dayFrom)
+    .where('day', '<', dayEnd)
+    .execute();
+  for (const [day, r] of rows) r.hourly = packHours(packed.get(day)!);
+  const values = [...rows.values()];
+  // 14 values a row: 1000 rows stay under both databases' bound-parameter limits.
+  for (let i = 0; i < values.length; i += 1000)
+    await db
+      .insertInto('comfort_day')
+      .values(values.slice(i, i + 1000))
+      .execute();
+}
+
+/** Five numbers an hour (start, PMV, PPD, tdb, rh) as little-endian float64. */
+function packHours(values: number[]): Uint8Array {
+  const out = Buffer.alloc(values.length * 8);
+  values.forEach((v, i) => out.writeDoubleLE(v, i * 8));
+  return out;
+}
+
+/** Calls `each` with every hour packed in a `comfort_day` row, in time order. */
+export function eachPackedHour(
+  data: Uint8Array,
+  each: (hour: number, pmv: number, ppd: number, tdb: number, rh: number) => void,
+): void {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  for (let at = 0; at + 40 <= data.byteLength; at += 40)
+    each(
+      view.getFloat64(at, true),
+      view.getFloat64(at + 8, true),
+      view.getFloat64(at + 16, true),
+      view.getFloat64(at + 24, true),
+      view.getFloat64(at + 32, true),
+    );
+}
+
+/** Points whose daily rollup was not cut in `zone` (never built, or the zone changed since). */
+export async function listPointsWithoutDays(db: Db, zone: string): Promise<number[]> {
+  const rows = await db
+    .selectFrom('comfort_point')
+    .select('id')
+    .where((eb) => eb.or([eb('day_zone', 'is', null), eb('day_zone', '<>', zone)]))
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => Number(r.id));
+}
+
+/** Builds a point's whole daily rollup from its hours, in the days of `zone`. */
+export async function rebuildDays(db: Db, pointId: number, zone: string): Promise<void> {
+  await db.deleteFrom('comfort_day').where('point_id', '=', pointId).execute();
+  const span = await db
+    .selectFrom('comfort_hour')
+    .select((eb) => [eb.fn.min('hour').as('first'), eb.fn.max('hour').as('last')])
+    .where('point_id', '=', pointId)
+    .executeTakeFirst();
+  if (span && span.first !== null && span.last !== null)
+    await refreshDays(db, pointId, Number(span.first), Number(span.last), zone);
+  await db.updateTable('comfort_point').set({ day_zone: zone }).where('id', '=', pointId).execute();
 }
 
 /** Start of the first stored block of a series (its first hour with readings), epoch ms. */
@@ -391,7 +518,13 @@ async function placementsOfGroup(db: Db, scope: GroupScope) {
     .innerJoin('gateway_assignment as a', 'a.gateway_id', 's.gateway_id')
     .innerJoin('dwelling as d', 'd.id', 'a.dwelling_id')
     .innerJoin('building as b', 'b.id', 'd.building_id')
-    .select(['p.id as pointId', 'd.id as dwellingId', 'a.valid_from as validFrom', 'a.valid_to as validTo']);
+    .select([
+      'p.id as pointId',
+      'd.id as dwellingId',
+      'a.valid_from as validFrom',
+      'a.valid_to as validTo',
+      'p.day_zone as dayZone',
+    ]);
   q =
     'buildingId' in scope
       ? q.where('b.id', '=', scope.buildingId)
@@ -401,6 +534,7 @@ async function placementsOfGroup(db: Db, scope: GroupScope) {
     dwellingId: Number(r.dwellingId),
     validFrom: Number(r.validFrom),
     validTo: r.validTo === null ? Infinity : Number(r.validTo),
+    dayZone: r.dayZone,
   }));
   return rows.length <= 5000 ? rows : undefined;
 }
@@ -414,13 +548,15 @@ async function splitPoints(db: Db, scope: GroupScope, from: number, to: number) 
   if (!placements) return undefined;
   const whole = new Map<number, number>();
   const partial = new Set<number>();
+  const zones = new Map<number, string | null>();
   for (const p of placements) {
+    zones.set(p.pointId, p.dayZone);
     if (p.validTo <= from || p.validFrom > to) continue;
     if (p.validFrom <= from && p.validTo > to) whole.set(p.pointId, p.dwellingId);
     else partial.add(p.pointId);
   }
   for (const id of partial) whole.delete(id);
-  return { whole, partial: [...partial] };
+  return { whole, partial: [...partial], zones };
 }
 
 const classCount = (column: 'ch.category' | 'ch.status', value: string) =>
@@ -435,9 +571,39 @@ export async function aggregateGroupHours(
   scope: GroupScope,
   from: number,
   to: number,
+  /** When [from, to] is whole local days of this zone: days are read from the daily rollup. */
+  dayZone?: string,
 ): Promise<HourAggregate[]> {
   const split = await splitPoints(db, scope, from, to);
   const parts: HourAggregate[][] = [];
+  if (split && dayZone !== undefined) {
+    // Points that stayed in the scope and whose days are cut in that zone: a row a day each,
+    // summed per day (the day's aggregate stands at its first instant).
+    const zoned = [...split.whole.keys()].filter((id) => split.zones.get(id) === dayZone);
+    for (const id of zoned) split.whole.delete(id);
+    if (zoned.length > 0) {
+      const rows = await db
+        .selectFrom('comfort_day as cd')
+        .select((eb) => [
+          'cd.day as hour',
+          eb.fn.sum<number>('cd.hours').as('hours'),
+          eb.fn.sum<number>('cd.pmv_sum').as('pmvSum'),
+          eb.fn.sum<number>('cd.ppd_sum').as('ppdSum'),
+          eb.fn.sum<number>('cd.cat_i').as('catI'),
+          eb.fn.sum<number>('cd.cat_ii').as('catII'),
+          eb.fn.sum<number>('cd.cat_iii').as('catIII'),
+          eb.fn.sum<number>('cd.green').as('green'),
+          eb.fn.sum<number>('cd.yellow').as('yellow'),
+          eb.fn.sum<number>('cd.red').as('red'),
+        ])
+        .where('cd.point_id', 'in', zoned)
+        .where('cd.day', '>=', from)
+        .where('cd.day', '<=', to)
+        .groupBy('cd.day')
+        .execute();
+      parts.push(rows.map(toAggregate));
+    }
+  }
   if (split && split.whole.size > 0) {
     const rows = await db
       .selectFrom('comfort_hour as ch')
@@ -485,6 +651,7 @@ export async function aggregateGroupHours(
         : q.where('b.district_id', '=', scope.districtId);
     parts.push((await q.groupBy('ch.hour').execute()).map(toAggregate));
   }
+  if (parts.length === 0) return [];
   if (parts.length === 1) return parts[0].sort((x, y) => x.hour - y.hour);
   const byHour = new Map<number, HourAggregate>();
   for (const h of parts.flat()) {
@@ -593,7 +760,26 @@ export async function listBuildingDwellingGroups(
   from: number,
   to: number,
   visibility: Visibility,
-  group: { groupMs: number; offsetMs: number; splitMs: number },
+  group: {
+    groupMs: number;
+    offsetMs: number;
+    splitMs: number;
+    /**
+     * Local days of this zone: points that stayed in one dwelling read the range's whole days
+     * from the daily rollup (a day-long group must then be a local day of this zone).
+     */
+    dayZone?: string;
+  },
+  /** Takes each group as it is read instead of a list of them (no object a group). */
+  sink?: (
+    dwellingId: number,
+    hour: number,
+    hours: number,
+    pmvSum: number,
+    ppdSum: number,
+    tdbSum: number,
+    rhSum: number,
+  ) => void,
 ): Promise<DwellingHourGroup[]> {
   // Where each point of the building was, and when (a gateway may have served several dwellings).
   const placements = await db
@@ -602,65 +788,19 @@ export async function listBuildingDwellingGroups(
     .innerJoin('gateway_assignment as a', 'a.gateway_id', 's.gateway_id')
     .innerJoin('dwelling as d', 'd.id', 'a.dwelling_id')
     .innerJoin('building as b', 'b.id', 'd.building_id')
-    .select(['p.id as pointId', 'd.id as dwellingId', 'a.valid_from as validFrom', 'a.valid_to as validTo'])
+    .select([
+      'p.id as pointId',
+      'd.id as dwellingId',
+      'a.valid_from as validFrom',
+      'a.valid_to as validTo',
+      'p.day_zone as dayZone',
+    ])
     .where('b.id', '=', buildingId)
     .where('a.valid_from', '<=', to)
     .where((eb) => eb.or([eb('a.valid_to', 'is', null), eb('a.valid_to', '>', from)]))
     .where(pointSeen(visibility))
     .execute();
   if (placements.length === 0) return [];
-  const shifted = sql<number>`(${sql.ref('ch.hour')} + ${sql.lit(group.offsetMs)})`;
-  const key = sql<number>`${shifted} / ${sql.lit(group.groupMs)}`;
-  // A literal in GROUP BY is a column position in SQLite: the split is left out when there is none.
-  const keys =
-    group.splitMs > 0
-      ? [
-          key,
-          sql<number>`case when ${shifted} % ${sql.lit(group.groupMs)} >= ${sql.lit(group.groupMs - group.splitMs)} then 1 else 0 end`,
-        ]
-      : [key];
-  // Grouped per point in the database, along the (point, hour) key; placed afterwards by the
-  // group's first hour (a group never straddles a local midnight, and gateways move rarely). Hour
-  // by hour each row is its own group: no grouping at all.
-  const base = db
-    .selectFrom('comfort_hour as ch')
-    .where('ch.point_id', 'in', [...new Set(placements.map((p) => Number(p.pointId)))])
-    .where('ch.hour', '>=', from)
-    .where('ch.hour', '<=', to)
-    .where('ch.pmv', 'is not', null);
-  const rows: {
-    pointId: unknown;
-    hour: unknown;
-    hours: unknown;
-    pmvSum: unknown;
-    ppdSum: unknown;
-    tdbSum: unknown;
-    rhSum: unknown;
-  }[] =
-    group.groupMs === HOUR && group.offsetMs === 0
-      ? await base
-          .select([
-            'ch.point_id as pointId',
-            'ch.hour as hour',
-            sql<number>`1`.as('hours'),
-            'ch.pmv as pmvSum',
-            'ch.ppd as ppdSum',
-            'ch.tdb as tdbSum',
-            'ch.rh as rhSum',
-          ])
-          .execute()
-      : await base
-          .select((eb) => [
-            'ch.point_id as pointId',
-            eb.fn.min('ch.hour').as('hour'),
-            eb.fn.countAll<number>().as('hours'),
-            eb.fn.sum<number>('ch.pmv').as('pmvSum'),
-            eb.fn.sum<number>('ch.ppd').as('ppdSum'),
-            eb.fn.sum<number>('ch.tdb').as('tdbSum'),
-            eb.fn.sum<number>('ch.rh').as('rhSum'),
-          ])
-          .groupBy(['ch.point_id', ...keys])
-          .execute();
   // A point that stayed in one dwelling through the range is placed once, not hour by hour.
   const byPoint = new Map<number, { dwellingId: number; validFrom: number; validTo: number }[]>();
   for (const p of placements) {
@@ -676,6 +816,117 @@ export async function listBuildingDwellingGroups(
   for (const [pointId, list] of byPoint)
     if (list.length === 1 && list[0].validFrom <= from && list[0].validTo > to)
       stayed.set(pointId, list[0].dwellingId);
+  // Points that stayed in one dwelling and whose days are cut in the asked zone: a row a day.
+  const dayPoints =
+    group.dayZone === undefined
+      ? []
+      : [...stayed.keys()].filter((id) =>
+          placements.some((p) => Number(p.pointId) === id && p.dayZone === group.dayZone),
+        );
+  const daySet = new Set(dayPoints);
+  const hourPoints = [...byPoint.keys()].filter((id) => !daySet.has(id));
+  const shifted = sql<number>`(${sql.ref('ch.hour')} + ${sql.lit(group.offsetMs)})`;
+  const key = sql<number>`${shifted} / ${sql.lit(group.groupMs)}`;
+  // A literal in GROUP BY is a column position in SQLite: the split is left out when there is none.
+  const keys =
+    group.splitMs > 0
+      ? [
+          key,
+          sql<number>`case when ${shifted} % ${sql.lit(group.groupMs)} >= ${sql.lit(group.groupMs - group.splitMs)} then 1 else 0 end`,
+        ]
+      : [key];
+  const hourly = group.groupMs === HOUR && group.offsetMs === 0;
+  type Row = {
+    pointId: unknown;
+    hour: unknown;
+    hours: unknown;
+    pmvSum: unknown;
+    ppdSum: unknown;
+    tdbSum: unknown;
+    rhSum: unknown;
+  };
+  // Grouped per point in the database, along the (point, hour) key; placed afterwards by the
+  // group's first hour (a group never straddles a local midnight, and gateways move rarely). Hour
+  // by hour each row is its own group: no grouping at all.
+  const readHours = async (pointIds: number[], a: number, b: number): Promise<Row[]> => {
+    if (pointIds.length === 0 || a > b) return [];
+    const base = db
+      .selectFrom('comfort_hour as ch')
+      .where('ch.point_id', 'in', pointIds)
+      .where('ch.hour', '>=', a)
+      .where('ch.hour', '<=', b)
+      .where('ch.pmv', 'is not', null);
+    return hourly
+      ? base
+          .select([
+            'ch.point_id as pointId',
+            'ch.hour as hour',
+            sql<number>`1`.as('hours'),
+            'ch.pmv as pmvSum',
+            'ch.ppd as ppdSum',
+            'ch.tdb as tdbSum',
+            'ch.rh as rhSum',
+          ])
+          .execute()
+      : base
+          .select((eb) => [
+            'ch.point_id as pointId',
+            eb.fn.min('ch.hour').as('hour'),
+            eb.fn.countAll<number>().as('hours'),
+            eb.fn.sum<number>('ch.pmv').as('pmvSum'),
+            eb.fn.sum<number>('ch.ppd').as('ppdSum'),
+            eb.fn.sum<number>('ch.tdb').as('tdbSum'),
+            eb.fn.sum<number>('ch.rh').as('rhSum'),
+          ])
+          .groupBy(['ch.point_id', ...keys])
+          .execute();
+  };
+  const rows: Row[] = await readHours(hourPoints, from, to);
+  const direct: DwellingHourGroup[] = [];
+  if (dayPoints.length > 0) {
+    // The whole local days of the range from the daily rollup, the partial days at its ends
+    // from the hours.
+    const days = intervalBoundaries(from, to, 'day', group.dayZone!);
+    const first = days.findIndex((d) => d >= from);
+    let last = days.length - 1;
+    while (last > 0 && days[last] - 1 > to) last--;
+    if (first < 0 || first >= last) rows.push(...(await readHours(dayPoints, from, to)));
+    else {
+      const fullFrom = days[first];
+      const fullEnd = days[last];
+      rows.push(...(await readHours(dayPoints, from, fullFrom - 1)));
+      rows.push(...(await readHours(dayPoints, fullEnd, to)));
+      const stored = db
+        .selectFrom('comfort_day as cd')
+        .where('cd.point_id', 'in', dayPoints)
+        .where('cd.day', '>=', fullFrom)
+        .where('cd.day', '<', fullEnd);
+      if (hourly)
+        for (const d of await stored.select(['cd.point_id as pointId', 'cd.hourly as hourly']).execute()) {
+          // These points stayed in one dwelling: placed as they are read.
+          const dwellingId = stayed.get(Number(d.pointId))!;
+          eachPackedHour(d.hourly, (hour, pmvSum, ppdSum, tdbSum, rhSum) =>
+            sink
+              ? sink(dwellingId, hour, 1, pmvSum, ppdSum, tdbSum, rhSum)
+              : direct.push({ dwellingId, hour, hours: 1, pmvSum, ppdSum, tdbSum, rhSum }),
+          );
+        }
+      else
+        rows.push(
+          ...(await stored
+            .select([
+              'cd.point_id as pointId',
+              'cd.day as hour',
+              'cd.hours as hours',
+              'cd.pmv_sum as pmvSum',
+              'cd.ppd_sum as ppdSum',
+              'cd.tdb_sum as tdbSum',
+              'cd.rh_sum as rhSum',
+            ])
+            .execute()),
+        );
+    }
+  }
   const out: DwellingHourGroup[] = [];
   for (const r of rows) {
     const hour = Number(r.hour);
@@ -684,17 +935,28 @@ export async function listBuildingDwellingGroups(
       stayed.get(pointId) ??
       byPoint.get(pointId)?.find((p) => p.validFrom <= hour && p.validTo > hour)?.dwellingId;
     if (dwellingId === undefined) continue;
-    out.push({
-      dwellingId,
-      hour,
-      hours: Number(r.hours),
-      pmvSum: Number(r.pmvSum),
-      ppdSum: Number(r.ppdSum),
-      tdbSum: Number(r.tdbSum),
-      rhSum: Number(r.rhSum),
-    });
+    if (sink)
+      sink(
+        dwellingId,
+        hour,
+        Number(r.hours),
+        Number(r.pmvSum),
+        Number(r.ppdSum),
+        Number(r.tdbSum),
+        Number(r.rhSum),
+      );
+    else
+      out.push({
+        dwellingId,
+        hour,
+        hours: Number(r.hours),
+        pmvSum: Number(r.pmvSum),
+        ppdSum: Number(r.ppdSum),
+        tdbSum: Number(r.tdbSum),
+        rhSum: Number(r.rhSum),
+      });
   }
-  return out;
+  return direct.length === 0 ? out : out.concat(direct);
 }
 
 /** The dwellings of a building that the caller sees, in floor and label order. */

@@ -130,9 +130,11 @@ export class BuildingViewsService {
     const ctx = await this.context(buildingId, { from: q.from, to: q.to, interval: 'day' }, p);
     const dwellings: { dwellingId: number; label: string; areaM2: number | null; kWh: (number | null)[] }[] =
       [];
+    // Every dwelling's meters in one pass over the building's series.
+    const perDwelling = await this.readings.groupPerDwelling(buildingId, 'energy', q.from, q.to, interval, p);
     for (const d of ctx.dwellings) {
-      const g = await this.readings.group({ dwellingId: d.id }, 'energy', q.from, q.to, interval, p);
-      if (g.members === 0) continue;
+      const g = perDwelling.dwellings.get(d.id);
+      if (!g || g.members === 0) continue;
       dwellings.push({
         dwellingId: d.id,
         label: d.label,
@@ -140,20 +142,7 @@ export class BuildingViewsService {
         kWh: g.buckets.map((x) => (x.mean === null ? null : x.mean * x.members)),
       });
     }
-    const starts = (
-      dwellings.length > 0
-        ? (
-            await this.readings.group(
-              { dwellingId: dwellings[0].dwellingId },
-              'energy',
-              q.from,
-              q.to,
-              interval,
-              p,
-            )
-          ).buckets
-        : []
-    ).map((x) => x.start);
+    const starts = dwellings.length > 0 ? perDwelling.boundaries.slice(0, -1) : [];
     // Degree days per interval, from the outdoor daily means.
     const hdd = starts.map(() => 0);
     const measured = starts.map(() => 0);

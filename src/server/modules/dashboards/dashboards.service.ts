@@ -11,6 +11,7 @@ import {
   type PanelQueryBatch,
   type QueryResult,
 } from '#common/api/dashboards.ts';
+import type { ComfortBucket } from '#common/api/comfort.ts';
 import { placeVisibility, visibilityOf } from '../../access/visibility.ts';
 import type { Database } from '../../db/schema.ts';
 import type { Principal } from '../../plugins/access.ts';
@@ -299,9 +300,12 @@ export class DashboardsService {
       });
     }
     const results: QueryResult[] = [];
+    // Queries of one batch that read the same comfort series (PMV and PPD of a building, say)
+    // share one read of it.
+    const comfortReads = new Map<string, Promise<ComfortBucket[]>>();
     for (const [i, q] of batch.queries.entries()) {
       try {
-        results.push(await this.run(q, resolved[i], batch.from, batch.to, p));
+        results.push(await this.run(q, resolved[i], batch.from, batch.to, p, comfortReads));
       } catch (e) {
         if (!(e instanceof HttpProblem) || e.status >= 500) throw e;
         results.push({ interval: 'hour', unit: '', error: e.detail, series: [] });
@@ -316,11 +320,12 @@ export class DashboardsService {
     from: number,
     to: number,
     p: Principal,
+    comfortReads: Map<string, Promise<ComfortBucket[]>>,
   ): Promise<QueryResult> {
     const chosen = !q.interval || q.interval === 'auto' ? automaticInterval(from, to) : q.interval;
     const name = q.label ?? q.medium ?? q.metric ?? q.kpi ?? '';
     if (q.source === 'readings') return this.runReadings(q, scope, from, to, chosen, name, p);
-    if (q.source === 'comfort') return this.runComfort(q, scope, from, to, chosen, name, p);
+    if (q.source === 'comfort') return this.runComfort(q, scope, from, to, chosen, name, p, comfortReads);
     return this.runKpi(q, scope, from, to, name);
   }
 
@@ -396,21 +401,28 @@ export class DashboardsService {
     interval: 'raw' | 'hour' | 'day' | 'month',
     name: string,
     p: Principal,
+    comfortReads: Map<string, Promise<ComfortBucket[]>>,
   ): Promise<QueryResult> {
     const comfortInterval = interval === 'raw' || interval === 'hour' ? 'hour' : 'day';
     const range = { from, to, interval: comfortInterval, limit: 10_000 } as const;
-    const buckets =
-      scope.dwelling !== undefined
-        ? (await this.comfort.dwelling(scope.dwelling, range, p)).mean
-        : (
-            await this.comfort.group(
-              scope.building !== undefined
-                ? { buildingId: scope.building }
-                : { districtId: scope.district as number },
-              range,
-              p,
-            )
-          ).buckets;
+    const key = `${scope.dwelling ?? ''}/${scope.building ?? ''}/${scope.district ?? ''}/${comfortInterval}`;
+    let read = comfortReads.get(key);
+    if (!read) {
+      read =
+        scope.dwelling !== undefined
+          ? this.comfort.dwelling(scope.dwelling, range, p).then((a) => a.mean)
+          : this.comfort
+              .group(
+                scope.building !== undefined
+                  ? { buildingId: scope.building }
+                  : { districtId: scope.district as number },
+                range,
+                p,
+              )
+              .then((a) => a.buckets);
+      comfortReads.set(key, read);
+    }
+    const buckets = await read;
     const metric = q.metric ?? 'pmv';
     const value = (b: (typeof buckets)[number]): number | null => {
       if (metric === 'pmv') return b.pmv;

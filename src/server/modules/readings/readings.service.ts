@@ -231,6 +231,53 @@ export class ReadingsService {
     };
   }
 
+  /**
+   * For each dwelling of a building that the caller sees, what {@link group} answers for it (its
+   * sensors of one medium averaged per interval): the building's series are listed once and the
+   * intervals cut once, instead of once per dwelling.
+   */
+  async groupPerDwelling(
+    buildingId: number,
+    medium: string,
+    from: number,
+    to: number,
+    interval: Interval,
+    principal: Principal,
+  ): Promise<{
+    boundaries: number[];
+    dwellings: Map<number, { members: number; cumulative: boolean; buckets: GroupBucket[] }>;
+  }> {
+    checkRange(from, to);
+    const visibility = visibilityOf(principal);
+    await this.checkNamed({ buildingId }, visibility);
+    const all = (await listScopedSeries(this.db, { buildingId }, visibility, medium)).filter(
+      (m) => m.dwellingId !== null && m.from <= to && m.to > from,
+    );
+    const byDwelling = new Map<number, ScopedSeries[]>();
+    for (const m of all) byDwelling.set(m.dwellingId!, [...(byDwelling.get(m.dwellingId!) ?? []), m]);
+    const boundaries = this.boundaries(from, to, interval);
+    const dwellings = new Map<number, { members: number; cumulative: boolean; buckets: GroupBucket[] }>();
+    for (const [dwellingId, members] of byDwelling) {
+      if (members.length > LIMITS.maxGroupMembers)
+        throw badRequest(
+          `Dwelling ${dwellingId} has ${members.length} sensors; at most ${LIMITS.maxGroupMembers} can be averaged at once.`,
+        );
+      const cumulative = this.catalog.isCumulative(members[0].seriesId);
+      const perSensor = new Map<number, Bucket[]>();
+      for (const m of members) {
+        const buckets = await this.seriesBuckets(m.seriesId, boundaries, m);
+        const known = perSensor.get(m.sensorId);
+        perSensor.set(m.sensorId, known ? known.map((b, i) => (b.count > 0 ? b : buckets[i])) : buckets);
+      }
+      dwellings.set(dwellingId, {
+        members: perSensor.size,
+        cumulative,
+        buckets: averageAcross([...perSensor.values()], boundaries, cumulative),
+      });
+    }
+    return { boundaries, dwellings };
+  }
+
   /** Latest reading and last-seen time of every sensor of a scope, and of their gateways. */
   async latest(scope: Scope, principal: Principal) {
     const visibility = visibilityOf(principal);
