@@ -23,6 +23,8 @@ export interface Database {
   ts_change: TsChangeTable;
   job_run: JobRunTable;
   vendor_refill: VendorRefillTable;
+  quality_setting: QualitySettingTable;
+  quality_flag: QualityFlagTable;
   job_cursor: JobCursorTable;
   organisation: OrganisationTable;
   organisation_building: OrganisationBuildingTable;
@@ -1091,4 +1093,29 @@ export interface VendorRefillTable {
   /** Distinct readings handed to the ingest (a reading already stored is written over, not added). */
   stored: Generated<number>;
   error: string | null;
+}
+
+export interface QualitySettingTable {
+  medium: string;
+  min_value: number | null;
+  max_value: number | null;
+  max_step: number | null;
+  stuck_hours: number | null;
+  resolution: number;
+  never_decreasing: number;
+  reset_below: number | null;
+  max_future_s: number | null;
+  updated_at: number;
+  rechecked_at: number | null;
+}
+
+export interface QualityFlagTable {
+  id: Generated<number>;
+  series_id: number;
+  check: string;
+  t_from: number;
+  t_to: number;
+  count: number;
+  value: number;
+  checked_at: number;
 }

@@ -13,6 +13,7 @@ import { municipalModule } from './municipal/index.ts';
 import { mobilityModule } from './mobility/index.ts';
 import { newsModule } from './news/index.ts';
 import { portalModule } from './portal/index.ts';
+import { qualityModule } from './quality/index.ts';
 import { readingsModule } from './readings/index.ts';
 import { registryModule } from './registry/index.ts';
 import { systemModule } from './system/index.ts';
@@ -28,6 +29,7 @@ export const MODULES: readonly AnyModule[] = [
   readingsModule,
   newsModule,
   comfortModule,
+  qualityModule,
   installationsModule,
   homeModule,
   kpiModule,

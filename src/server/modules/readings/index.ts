@@ -1,6 +1,7 @@
 import { defineModule } from '../../module.ts';
 import { buildingsOfGateways } from '../../places/places.store.ts';
 import { findGatewaysBySerial } from '../../places/places.store.ts';
+import { FlaggedReadings } from '../../timeseries/flagged-readings.ts';
 import { IngestService } from './ingest.service.ts';
 import { ingestRoutes } from './ingest.routes.ts';
 import { ReadingsService } from './readings.service.ts';
@@ -39,7 +40,14 @@ export const readingsModule = defineModule({
         bySerial: (serials) => findGatewaysBySerial(db, serials),
       },
     ),
-    readings: new ReadingsService(db, engine, catalog, config.timezone, config.privacyMinDwellings),
+    readings: new ReadingsService(
+      db,
+      engine,
+      catalog,
+      config.timezone,
+      config.privacyMinDwellings,
+      new FlaggedReadings(db, engine, catalog),
+    ),
   }),
   // The InfluxDB-compatible endpoints live where InfluxDB clients look for them (/write, /api/v2/write).
   routes: [{ plugin: ingestRoutes, prefix: '' }, { plugin: readingsRoutes }],

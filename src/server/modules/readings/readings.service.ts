@@ -21,6 +21,7 @@ import { averageAcross, type Bucket, foldHours, type GroupBucket } from '../../t
 import { type Interval, intervalBoundaries } from '../../timeseries/calendar.ts';
 import type { SeriesCatalog } from '../../timeseries/series-catalog.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
+import type { FlaggedReadings, FlaggedRun } from '../../timeseries/flagged-readings.ts';
 import { HOUR_MS } from '#common/time.ts';
 
 /** How a caller names one sensor. */
@@ -39,6 +40,12 @@ export const LIMITS = {
   maxCoverageDays: 400,
 };
 
+/**
+ * Whether readings that failed a quality check count in hourly means and what is derived from
+ * them: left out by default, included when asked.
+ */
+export type FlaggedChoice = 'exclude' | 'include';
+
 export interface RawPage {
   sensorId: number;
   unit: string;
@@ -56,6 +63,7 @@ export class ReadingsService {
     private readonly timezone: string,
     /** Fewest dwellings a building or district mean covers for whom does not see all of it. */
     private readonly minDwellings: number,
+    private readonly flagged: FlaggedReadings,
   ) {}
 
   /** The sensor a selector names, once the caller is known to be allowed to read it. */
@@ -115,11 +123,13 @@ export class ReadingsService {
     to: number,
     interval: Interval,
     principal: Principal,
+    flagged: FlaggedChoice = 'exclude',
   ): Promise<{ sensorId: number; unit: string; cumulative: boolean; buckets: Bucket[] }> {
     checkRange(from, to);
     const sensor = await this.sensor(selector, principal);
     const boundaries = this.boundaries(from, to, interval);
-    const buckets = await this.seriesBuckets(sensor.seriesId, boundaries);
+    const runs = flagged === 'exclude' ? await this.flaggedRuns([sensor.seriesId], boundaries) : undefined;
+    const buckets = await this.seriesBuckets(sensor.seriesId, boundaries, undefined, runs);
     return {
       sensorId: sensor.sensorId,
       unit: sensor.unit,
@@ -140,6 +150,7 @@ export class ReadingsService {
     to: number,
     interval: Interval,
     principal: Principal,
+    flagged: FlaggedChoice = 'exclude',
   ): Promise<{ members: number; cumulative: boolean; buckets: GroupBucket[] }> {
     checkRange(from, to);
     const visibility = visibilityOf(principal);
@@ -161,8 +172,15 @@ export class ReadingsService {
     const cumulative = members.length > 0 && this.catalog.isCumulative(members[0].seriesId);
     const perSensor = new Map<number, Bucket[]>();
     const covered = new Set<number>();
+    const runs =
+      flagged === 'exclude'
+        ? await this.flaggedRuns(
+            members.map((m) => m.seriesId),
+            boundaries,
+          )
+        : undefined;
     for (const m of members) {
-      const buckets = await this.seriesBuckets(m.seriesId, boundaries, m);
+      const buckets = await this.seriesBuckets(m.seriesId, boundaries, m, runs);
       const known = perSensor.get(m.sensorId);
       // A sensor that served the scope twice (moved away and back) contributes both spans.
       perSensor.set(m.sensorId, known ? known.map((b, i) => (b.count > 0 ? b : buckets[i])) : buckets);
@@ -259,17 +277,31 @@ export class ReadingsService {
     return intervalBoundaries(from, to, interval, this.timezone);
   }
 
-  /** A series' buckets over the boundaries, counting only readings within `span`. */
+  /** The flagged runs of the series within the boundaries. */
+  private flaggedRuns(seriesIds: number[], boundaries: number[]): Promise<Map<number, FlaggedRun[]>> {
+    const from = Math.floor(boundaries[0] / HOUR_MS) * HOUR_MS;
+    const to = Math.ceil(boundaries[boundaries.length - 1] / HOUR_MS) * HOUR_MS - 1;
+    return this.flagged.runs(seriesIds, from, to);
+  }
+
+  /**
+   * A series' buckets over the boundaries, counting only readings within `span`, and without
+   * the readings of the flagged `runs` when given.
+   */
   private async seriesBuckets(
     seriesId: number,
     boundaries: number[],
     span?: ScopedSeries,
+    runs?: Map<number, FlaggedRun[]>,
   ): Promise<Bucket[]> {
     const from = Math.max(boundaries[0], span?.from ?? -Infinity);
     const to = Math.min(boundaries[boundaries.length - 1] - 1, (span?.to ?? Infinity) - 1);
     if (from > to) return foldHours([], boundaries, false);
     const cumulative = this.catalog.isCumulative(seriesId);
-    const hours = await this.engine.readHours(seriesId, from, to);
+    const flagged = runs?.get(seriesId);
+    const hours = flagged
+      ? await this.flagged.readHours(seriesId, from, to, flagged)
+      : await this.engine.readHours(seriesId, from, to);
     const before =
       cumulative && hours.length > 0
         ? (await this.engine.readingBefore(seriesId, hours[0].hour))?.v
