@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InstallationCoverage } from '#common/api/installations.ts';
 import type { QualityFlags, QualitySettings } from '#common/api/quality.ts';
 import { createPlaces, type TestPlace } from '../../testing/places.ts';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
@@ -107,6 +108,20 @@ describe('data quality', () => {
       .executeTakeFirstOrThrow();
     expect(hour.tdb_count).toBe(inGlitchHour.length - 1);
     expect(hour.tdb).toBeCloseTo(mean(inGlitchHour.filter((v) => v !== 80)), 9);
+  });
+
+  it('answers the share of readings that passed the checks beside the share received', async () => {
+    const res = await get(
+      `/api/v1/installations/coverage?dwelling=${place.dwellingId}&from=${start - 2 * 86_400_000}&to=${start + 6 * H}`,
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    const sensor = (res.json() as InstallationCoverage).sensors.find((x) => x.sensorId === place.sensorId)!;
+    const day = sensor.days.find((d) => d.flagged > 0)!;
+    expect(sensor.days.reduce((n, d) => n + d.flagged, 0)).toBe(1);
+    expect(day.passedShare).toBeCloseTo((day.count - 1) / 144, 9);
+    expect(day.share).toBeCloseTo(day.count / 144, 9);
+    const humidity = (res.json() as InstallationCoverage).sensors.find((x) => x.medium === 'humidity')!;
+    expect(humidity.days.every((d) => d.flagged === 0 && d.passedShare === d.share)).toBe(true);
   });
 
   it('lists the defaults, and an admin’s change re-checks the medium’s readings', async () => {
