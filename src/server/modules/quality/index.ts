@@ -18,17 +18,20 @@ export const qualityModule = defineModule({
     ),
   }),
   routes: [{ plugin: qualityRoutes }],
-  jobs: ({ quality }) => [
-    {
-      // Every minute, the hours that compactions changed: new, late and overwritten readings.
-      name: QUALITY_JOB,
-      everyMs: 60_000,
-      onChanges: async (changes, now) => void (await quality.onChanges(changes, now)),
-    },
-    {
-      name: QUALITY_RECHECK_JOB,
-      everyMs: 60_000,
-      run: async (now) => void (await quality.recheckDue(now)),
-    },
-  ],
+  jobs: ({ quality }, { config }) =>
+    config.qualityCheckIntervalS === 0
+      ? []
+      : [
+          {
+            // The hours that compactions changed: new, late and overwritten readings.
+            name: QUALITY_JOB,
+            everyMs: config.qualityCheckIntervalS * 1000,
+            onChanges: async (changes, now) => void (await quality.onChanges(changes, now)),
+          },
+          {
+            name: QUALITY_RECHECK_JOB,
+            everyMs: config.qualityCheckIntervalS * 1000,
+            run: async (now) => void (await quality.recheckDue(now)),
+          },
+        ],
 });
