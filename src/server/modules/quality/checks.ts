@@ -167,6 +167,39 @@ function markStuck(points: Readings, resolution: number, minMs: number, bits: Ui
   if (times.length > 0) close(times.length - 1);
 }
 
+/**
+ * The readings at both ends of a series that stay within `resolution` of each other: the time of
+ * the last reading of the flat run that the first reading starts, and of the first reading of the
+ * one the last reading ends (NaN when there are no readings). A checker reading a window of a
+ * series reads further when such a run reaches into the hours it checks: it may be stuck.
+ */
+export function flatEnds(points: Readings, resolution: number): { headTo: number; tailFrom: number } {
+  const { times, values } = points;
+  const n = times.length;
+  if (n === 0) return { headTo: NaN, tailFrom: NaN };
+  let lo = values[0];
+  let hi = values[0];
+  let head = 0;
+  while (head + 1 < n) {
+    const v = values[head + 1];
+    if (Math.max(hi, v) - Math.min(lo, v) > resolution + EPSILON) break;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+    head++;
+  }
+  lo = values[n - 1];
+  hi = values[n - 1];
+  let tail = n - 1;
+  while (tail > 0) {
+    const v = values[tail - 1];
+    if (Math.max(hi, v) - Math.min(lo, v) > resolution + EPSILON) break;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+    tail--;
+  }
+  return { headTo: times[head], tailFrom: times[tail] };
+}
+
 function runsOf(points: Readings, bits: Uint8Array): FlagRun[] {
   const runs: FlagRun[] = [];
   for (const check of CHECKS) {

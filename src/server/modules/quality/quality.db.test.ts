@@ -1,12 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstallationCoverage } from '#common/api/installations.ts';
 import type { QualityFlags, QualitySettings } from '#common/api/quality.ts';
+import type { Principal } from '../../plugins/access.ts';
 import { createPlaces, type TestPlace } from '../../testing/places.ts';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
 import { headersAs } from '../../testing/principals.ts';
 import { QUALITY_JOB, QUALITY_RECHECK_JOB } from './quality.service.ts';
 
 const H = 3_600_000;
+const SYSTEM: Principal = {
+  kind: 'system',
+  id: 0,
+  name: 'test',
+  roles: ['admin'],
+  scopes: ['admin'],
+  dwellingIds: [],
+  buildingIds: [],
+  gatewayIds: [],
+};
 /** The comfort module's job (`comfort.service.ts`), named here to run it. */
 const COMFORT_JOB = 'comfort-hours';
 const STEP = 600_000;
@@ -122,6 +133,37 @@ describe('data quality', () => {
     expect(day.share).toBeCloseTo(day.count / 144, 9);
     const humidity = (res.json() as InstallationCoverage).sensors.find((x) => x.medium === 'humidity')!;
     expect(humidity.days.every((d) => d.flagged === 0 && d.passedShare === d.share)).toBe(true);
+  });
+
+  it('finds a thermometer stuck for more than a day when its readings come a few hours at a time', async () => {
+    const from = start - 60 * H;
+    const at = (i: number) => from + i * STEP;
+    // Six hours of a moving value, then the sensor stuck at 19.0 for 36 hours, in six-hour batches.
+    const value = (i: number) => (i < 36 ? 19.5 + Math.sin(i / 3) : 19.0);
+    for (let batch = 0; batch < 7; batch++) {
+      await t.platform.ingest.writeJson(
+        Array.from({ length: 36 }, (_, k) => batch * 36 + k).map((i) => ({
+          sn: place.sn,
+          channel: '2',
+          device: '1',
+          medium: 'temperature',
+          ts: at(i),
+          value: value(i),
+        })),
+      );
+      await t.platform.engine.flush();
+      expect(await t.platform.scheduler.run(QUALITY_JOB)).toBe(true);
+    }
+    const sensorId = (
+      await t.platform.readings.latest({ dwellingId: place.dwellingId }, SYSTEM)
+    ).sensors.find((x) => x.medium === 'temperature' && x.sensorId !== place.sensorId)!.sensorId;
+    const res = await get(`/api/v1/quality/flags?sensor=${sensorId}&from=${from}&to=${at(300)}`);
+    const stuck = (res.json() as QualityFlags).flags;
+    // The stuck run begins with the last moving reading that rounds to 19.0 or with the first stuck one.
+    expect(stuck).toHaveLength(1);
+    expect(stuck[0]).toMatchObject({ check: 'stuck', to: at(7 * 36 - 1), value: 19 });
+    expect(stuck[0].from).toBeGreaterThanOrEqual(at(33));
+    expect(stuck[0].from).toBeLessThanOrEqual(at(36));
   });
 
   it('lists the defaults, and an admin’s change re-checks the medium’s readings', async () => {

@@ -12,7 +12,7 @@ import { badRequest } from '../../plugins/errors.ts';
 import type { SeriesChange } from '../../timeseries/timeseries-io.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import type { ReadingsService } from '../readings/readings.service.ts';
-import { checkReadings, defaultRules, type FlagRun, LEVEL_SHIFT_MS } from './checks.ts';
+import { checkReadings, defaultRules, type FlagRun, flatEnds, LEVEL_SHIFT_MS } from './checks.ts';
 import {
   blockSpan,
   flagsOverlapping,
@@ -26,6 +26,7 @@ import {
   rulesOf,
   saveSetting,
   seriesOfMedium,
+  seriesWithFlags,
 } from './quality.store.ts';
 import { HOUR_MS } from '#common/time.ts';
 
@@ -113,6 +114,7 @@ export class QualityService {
       bySeries.set(c.seriesId, list);
     }
     const media = await mediumOfSeries(this.db, [...bySeries.keys()]);
+    const flagged = await seriesWithFlags(this.db, [...media.keys()]);
     const rules = await this.rules();
     const changed: SeriesChange[] = [];
     let checked = 0;
@@ -120,7 +122,9 @@ export class QualityService {
       const medium = media.get(seriesId);
       if (medium === undefined) continue;
       for (const r of merge(ranges)) {
-        changed.push(...(await this.checkSeries(seriesId, r.from, r.to, rules(medium), now)));
+        changed.push(
+          ...(await this.checkSeries(seriesId, r.from, r.to, rules(medium), now, flagged.has(seriesId))),
+        );
         checked++;
       }
     }
@@ -164,16 +168,34 @@ export class QualityService {
     to: number,
     rules: QualityRules,
     now: number,
+    /** False when the series is known to have no flag at all (spares a query). */
+    mayHaveFlags = true,
   ): Promise<SeriesChange[]> {
-    const margin = Math.max((rules.stuckHours ?? 0) * HOUR_MS, 2 * LEVEL_SHIFT_MS);
+    // Steps are judged with two hours around; a stuck run only when readings at an edge of the
+    // window are flat into the checked hours, then with the stuck time around.
+    const margin = 2 * LEVEL_SHIFT_MS;
     let a = from - margin;
     let b = to + margin;
-    const before = await flagsOverlapping(this.db, seriesId, a, b);
+    const before = mayHaveFlags ? await flagsOverlapping(this.db, seriesId, a, b) : [];
     for (const f of before) {
       a = Math.min(a, f.t_from);
       b = Math.max(b, f.t_to);
     }
-    const points = await this.engine.readPoints(seriesId, a, b);
+    let points = await this.engine.readPoints(seriesId, a, b);
+    if (rules.stuckHours !== null && points.times.length > 0) {
+      const { headTo, tailFrom } = flatEnds(points, rules.resolution);
+      const stuckMs = rules.stuckHours * HOUR_MS;
+      const earlier = headTo >= from ? a - stuckMs : a;
+      const later = tailFrom <= to ? b + stuckMs : b;
+      if (earlier < a || later > b) {
+        const extra = mayHaveFlags ? await flagsOverlapping(this.db, seriesId, earlier, later) : [];
+        a = Math.min(earlier, ...extra.map((f) => f.t_from));
+        b = Math.max(later, ...extra.map((f) => f.t_to));
+        for (const f of extra) if (!before.some((g) => g.id === f.id)) before.push(f);
+        before.sort((x, y) => x.t_from - y.t_from);
+        points = await this.engine.readPoints(seriesId, a, b);
+      }
+    }
     const runs = points.times.length > 0 ? checkReadings(points, rules, now) : [];
     const same =
       runs.length === before.length &&

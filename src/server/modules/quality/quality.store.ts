@@ -104,6 +104,21 @@ export async function blockSpan(db: Db, seriesId: number): Promise<{ from: numbe
 
 export type FlagRow = Selectable<QualityFlagTable>;
 
+/** Which of the series have any flag. */
+export async function seriesWithFlags(db: Db, seriesIds: readonly number[]): Promise<Set<number>> {
+  const out = new Set<number>();
+  for (let i = 0; i < seriesIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('quality_flag')
+      .select('series_id')
+      .distinct()
+      .where('series_id', 'in', seriesIds.slice(i, i + 500))
+      .execute();
+    for (const r of rows) out.add(r.series_id);
+  }
+  return out;
+}
+
 /** Flags of a series overlapping [from, to], in time order. */
 export async function flagsOverlapping(
   db: Db,
