@@ -181,19 +181,21 @@ export class QualityService {
       a = Math.min(a, f.t_from);
       b = Math.max(b, f.t_to);
     }
-    let points = await this.engine.readPoints(seriesId, a, b);
+    let points = await this.engine.readCompactedPoints(seriesId, a, b);
     if (rules.stuckHours !== null && points.times.length > 0) {
       const { headTo, tailFrom } = flatEnds(points, rules.resolution);
       const stuckMs = rules.stuckHours * HOUR_MS;
       const earlier = headTo >= from ? a - stuckMs : a;
-      const later = tailFrom <= to ? b + stuckMs : b;
+      // Forward only when readings go on past the window (not at the newest readings).
+      const last = points.times[points.times.length - 1];
+      const later = tailFrom <= to && last > b - LEVEL_SHIFT_MS ? b + stuckMs : b;
       if (earlier < a || later > b) {
         const extra = mayHaveFlags ? await flagsOverlapping(this.db, seriesId, earlier, later) : [];
         a = Math.min(earlier, ...extra.map((f) => f.t_from));
         b = Math.max(later, ...extra.map((f) => f.t_to));
         for (const f of extra) if (!before.some((g) => g.id === f.id)) before.push(f);
         before.sort((x, y) => x.t_from - y.t_from);
-        points = await this.engine.readPoints(seriesId, a, b);
+        points = await this.engine.readCompactedPoints(seriesId, a, b);
       }
     }
     const runs = points.times.length > 0 ? checkReadings(points, rules, now) : [];
