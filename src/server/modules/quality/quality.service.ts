@@ -185,7 +185,8 @@ export class QualityService {
     if (rules.stuckHours !== null && points.times.length > 0) {
       const { headTo, tailFrom } = flatEnds(points, rules.resolution);
       const stuckMs = rules.stuckHours * HOUR_MS;
-      const earlier = headTo >= from ? a - stuckMs : a;
+      // Back only when there are readings before the checked hours (not at a series' first).
+      const earlier = headTo >= from && points.times[0] < from ? a - stuckMs : a;
       // Forward only when readings go on past the window (not at the newest readings).
       const last = points.times[points.times.length - 1];
       const later = tailFrom <= to && last > b - LEVEL_SHIFT_MS ? b + stuckMs : b;
