@@ -127,6 +127,37 @@ describe('an installer registering an installation', () => {
     expect(audit.items[0]).toMatchObject({ actor: { name: 'Itziar Installer' }, targetType: 'dwelling' });
   });
 
+  it('shows beside the readings received those that passed the checks, and why a reading failed', async () => {
+    const res = await fetch(`${ciop.url}/api/v2/write?precision=ms`, {
+      method: 'POST',
+      headers: { authorization: `Token ${ciop.platform.ingestToken}` },
+      body: `forwarder_data,SN=${SN},channel=1,device=2,medium=humidity value=140 ${Date.now() - 30_000}`,
+    });
+    expect(res.status).toBe(204);
+    await ciop.platform.engine.flush();
+    expect(await ciop.platform.scheduler.run('quality-checks')).toBe(true);
+
+    await page.click('[data-coverage]');
+    await page.waitForSelector('[data-heatmap-view]');
+    expect(await page.textContent('[data-heatmap-legend]')).toContain('arrived (red none, green all)');
+    await page.check('[data-view-passed]');
+    await expect
+      .poll(() => page.textContent('[data-heatmap-legend]'))
+      .toContain('passed the plausibility checks');
+    // The list of gaps is still open from before.
+    if ((await page.locator('.ops-gaps').getAttribute('open')) === null)
+      await page.click('.ops-gaps summary');
+    // Today: two readings of 144.
+    await page
+      .locator('.ops-gaps li', { hasText: 'Humidity 1/2' })
+      .locator('button', { hasText: '(1 %)' })
+      .click();
+    await expect.poll(() => page.textContent('.ops-day')).toContain('2 readings of 144 expected');
+    await expect.poll(() => page.textContent('[data-flags]')).toContain('Out of the plausible range');
+    expect(await page.textContent('[data-flags]')).toContain('reading 140 %RH');
+    await screenshot(page, 'installations-data-quality');
+  });
+
   it('has pages that assistive technology can read: status, registration, incidents, alarm settings', async () => {
     for (const [path, heading] of [
       [`/installations?building=${buildingId}`, 'Status of the installations'],

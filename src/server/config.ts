@@ -114,6 +114,8 @@ export interface Config {
   vendorToken: string | undefined;
   /** Gaps older than this many days are not asked for again. */
   vendorHorizonDays: number;
+  /** How often the quality checks read the change feed and due re-checks, s; 0 turns the checks off. */
+  qualityCheckIntervalS: number;
   /** Requests a minute one anonymous caller may make to the PMV calculator (ten times that signed in). */
   comfortRateLimit: number;
   /** Summer clothing season of the comfort job, first and last local day (MM-DD), inclusive. */
@@ -867,6 +869,13 @@ export const SETTINGS = [
     default: 7,
     parse: integer(1, 366),
     doc: 'The daily job asks the manufacturer for the gaps of the missing-data heatmap of this many past days; older gaps are left alone.',
+  }),
+  setting({
+    key: 'qualityCheckIntervalS',
+    env: 'CIOP_QUALITY_CHECK_INTERVAL_S',
+    default: 60,
+    parse: integer(0, 86_400),
+    doc: 'How often, s, new readings are checked for plausibility (and readings of media whose checks changed are checked again); 0 turns the checks off.',
   }),
   setting({
     key: 'mapStyleUrl',

@@ -497,6 +497,10 @@ export const InstallationCoverageSchema = Type.Object({
           day: EpochMs('Start of the day'),
           count: Type.Integer({ description: 'Readings that day' }),
           share: Type.Number({ description: 'Share of the expected readings present, 0 to 1' }),
+          flagged: Type.Integer({ description: 'Readings that day that failed a quality check' }),
+          passedShare: Type.Number({
+            description: 'Share of the expected readings present and passing the quality checks, 0 to 1',
+          }),
         }),
       ),
     }),

@@ -59,6 +59,16 @@ export const RangeQuery = {
   to: EpochMs('End of the range, inclusive'),
 };
 
+export const FlaggedQuery = {
+  flagged: Type.Optional(
+    Type.Union([Type.Literal('exclude'), Type.Literal('include')], {
+      default: 'exclude',
+      description:
+        'Readings that failed a quality check (see /quality/flags) are left out of the means unless `include`.',
+    }),
+  ),
+};
+
 export const IntervalSchema = Type.Union([Type.Literal('hour'), Type.Literal('day'), Type.Literal('month')], {
   description: 'Hours are UTC hours; days and months are cut in the city time zone (CIOP_TIMEZONE).',
 });

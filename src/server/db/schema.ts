@@ -23,6 +23,8 @@ export interface Database {
   ts_change: TsChangeTable;
   job_run: JobRunTable;
   vendor_refill: VendorRefillTable;
+  quality_setting: QualitySettingTable;
+  quality_flag: QualityFlagTable;
   job_cursor: JobCursorTable;
   group_hour: GroupHourTable;
   group_rollup_span: GroupRollupSpanTable;
@@ -1202,4 +1204,29 @@ export interface NgsiLdNotificationTable {
   attempts: number;
   next_at: number;
   created_at: number;
+}
+
+export interface QualitySettingTable {
+  medium: string;
+  min_value: number | null;
+  max_value: number | null;
+  max_step: number | null;
+  stuck_hours: number | null;
+  resolution: number;
+  never_decreasing: number;
+  reset_below: number | null;
+  max_future_s: number | null;
+  updated_at: number;
+  rechecked_at: number | null;
+}
+
+export interface QualityFlagTable {
+  id: Generated<number>;
+  series_id: number;
+  check: string;
+  t_from: number;
+  t_to: number;
+  count: number;
+  value: number;
+  checked_at: number;
 }

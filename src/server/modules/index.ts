@@ -15,6 +15,7 @@ import { newsModule } from './news/index.ts';
 import { ngsildModule } from './ngsild/index.ts';
 import { ocppModule } from './ocpp/index.ts';
 import { portalModule } from './portal/index.ts';
+import { qualityModule } from './quality/index.ts';
 import { readingsModule } from './readings/index.ts';
 import { registryModule } from './registry/index.ts';
 import { systemModule } from './system/index.ts';
@@ -30,6 +31,7 @@ export const MODULES: readonly AnyModule[] = [
   readingsModule,
   newsModule,
   comfortModule,
+  qualityModule,
   installationsModule,
   homeModule,
   kpiModule,

@@ -1,4 +1,5 @@
 import type { PageOf } from '#common/api/pagination.ts';
+import type { QualityFlags } from '#common/api/quality.ts';
 import type {
   AlarmSettings,
   AlarmSettingsUpdate,
@@ -54,6 +55,10 @@ export const getCoverage = (
 
 export const getRawDay = (sensor: number, from: number, to: number, signal?: AbortSignal) =>
   api<RawReadings>(`/readings${query({ sensor, from, to, limit: 10_000 })}`, { signal });
+
+/** The runs of a sensor's readings within [from, to] (epoch ms) that failed a quality check. */
+export const getQualityFlags = (sensor: number, from: number, to: number, signal?: AbortSignal) =>
+  api<QualityFlags>(`/quality/flags${query({ sensor, from, to })}`, { signal });
 
 /** Asks the gateway manufacturer's platform for a gateway's readings over [from, to] (epoch ms). */
 export const refillFromVendor = (gatewayId: number, from: number, to: number) =>

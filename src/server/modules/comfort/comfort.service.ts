@@ -22,12 +22,13 @@ import {
 } from '../../access/visibility.ts';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/schema.ts';
-import type { RecordedChange } from '../../timeseries/timeseries-io.ts';
+import type { SeriesChange } from '../../timeseries/timeseries-io.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, forbidden, notFound } from '../../plugins/errors.ts';
 import { intervalBoundaries, intervalIndex } from '../../timeseries/calendar.ts';
 import { consumeChanges } from '../../timeseries/change-feed.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
+import type { FlaggedReadings } from '../../timeseries/flagged-readings.ts';
 import { aggregateOf, foldComfort } from './comfort-buckets.ts';
 import { automaticPairs } from './comfort-pairing.ts';
 import {
@@ -113,6 +114,8 @@ export class ComfortService {
     private readonly engine: TimeSeriesEngine,
     private readonly config: Config,
     private readonly logger: Logger,
+    /** Hourly rollups less the readings that failed the quality checks. */
+    private readonly flagged: FlaggedReadings,
   ) {}
 
   // ------------------------------------------------------------ assumptions
@@ -367,8 +370,17 @@ export class ComfortService {
     return true;
   }
 
+  /**
+   * Computes again the hours of the points whose readings were judged anew (their quality flags
+   * changed), as if the change feed had reported them.
+   */
+  async recompute(changes: readonly SeriesChange[], now: number): Promise<void> {
+    if (changes.length === 0) return;
+    await this.applyChanges(changes, await this.settingsByBuilding(), now);
+  }
+
   private async applyChanges(
-    changes: RecordedChange[],
+    changes: readonly SeriesChange[],
     settings: Map<number, EffectiveAssumptions>,
     now: number,
   ): Promise<void> {
@@ -414,8 +426,8 @@ export class ComfortService {
     ) {
       const end = Math.min(to, start + COMFORT_LIMITS.hoursPerChunk * HOUR_MS - 1);
       const [temperature, humidity] = await Promise.all([
-        this.engine.readHours(point.temperatureSeriesId, start, end),
-        this.engine.readHours(point.humiditySeriesId, start, end),
+        this.flagged.readHours(point.temperatureSeriesId, start, end),
+        this.flagged.readHours(point.humiditySeriesId, start, end),
       ]);
       const rows = this.hoursOf(point.id, temperature, humidity, assumptions, now);
       // The hours and the local days that hold them change together. A point whose days are not

@@ -1,4 +1,5 @@
 import { defineModule } from '../../module.ts';
+import { FlaggedReadings } from '../../timeseries/flagged-readings.ts';
 import { COMFORT_JOB, ComfortService } from './comfort.service.ts';
 import { comfortRoutes } from './comfort.routes.ts';
 
@@ -12,7 +13,9 @@ declare module '../../module.ts' {
 /** The comfort engine: PMV/PPD on demand and stored hourly comfort of every dwelling. */
 export const comfortModule = defineModule({
   id: 'comfort',
-  open: ({ db, engine, config, logger }) => ({ comfort: new ComfortService(db, engine, config, logger) }),
+  open: ({ db, engine, catalog, config, logger }) => ({
+    comfort: new ComfortService(db, engine, config, logger, new FlaggedReadings(db, engine, catalog)),
+  }),
   routes: [{ plugin: comfortRoutes }],
   jobs: ({ comfort }, { config }) => [
     // Pairs new sensors into comfort points, computes the history of new points, and recomputes

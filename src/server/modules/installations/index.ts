@@ -1,4 +1,5 @@
 import { defineModule } from '../../module.ts';
+import { FlaggedReadings } from '../../timeseries/flagged-readings.ts';
 import { AlarmSettingsService } from './alarm-settings.service.ts';
 import { alarmsRoutes } from './alarms.routes.ts';
 import { AlarmsService, SILENT_DEVICES_JOB } from './alarms.service.ts';
@@ -49,6 +50,7 @@ export const installationsModule = defineModule({
       alarms,
       alarmSettings,
       config.timezone,
+      new FlaggedReadings(db, engine, catalog),
     );
     const vendor = config.vendorUrl
       ? new VendorClient({ url: config.vendorUrl, token: config.vendorToken ?? '' })

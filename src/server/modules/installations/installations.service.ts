@@ -20,7 +20,8 @@ import { badRequest, conflict, HttpProblem } from '../../plugins/errors.ts';
 import type { AccountsService } from '../auth/accounts.service.ts';
 import type { AuditService } from '../../audit/audit.service.ts';
 import { foldHours } from '../../timeseries/aggregate.ts';
-import { intervalBoundaries } from '../../timeseries/calendar.ts';
+import { intervalBoundaries, intervalIndex } from '../../timeseries/calendar.ts';
+import type { FlaggedReadings, FlaggedRun } from '../../timeseries/flagged-readings.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import { decodeCursor, encodeCursor, pageLimit } from '../../pagination/pagination.ts';
 import * as places from '../../places/places.store.ts';
@@ -72,6 +73,7 @@ export class InstallationsService {
     private readonly alarms: AlarmsService,
     private readonly settings: AlarmSettingsService,
     private readonly timezone: string,
+    private readonly flagged: FlaggedReadings,
   ) {}
 
   // --- Registration -------------------------------------------------------------------------
@@ -443,6 +445,11 @@ export class InstallationsService {
       members.flatMap((m) => (m.dwellingId === null ? [] : [m.dwellingId])),
     );
     const bySensor = new Map<number, InstallationCoverage['sensors'][number]>();
+    const runs = await this.flagged.runs(
+      members.map((m) => m.seriesId),
+      boundaries[0],
+      boundaries[boundaries.length - 1] - 1,
+    );
     for (const m of members) {
       // Readings of the span only: a moved gateway's readings elsewhere do not count here.
       const hours = await hoursWithin(
@@ -466,16 +473,50 @@ export class InstallationsService {
           dwellingId: m.dwellingId,
           dwellingLabel: m.dwellingId === null ? null : (labels.get(m.dwellingId) ?? null),
           expectedIntervalS: expected,
-          days: buckets.map((b) => ({ day: b.start, count: 0, share: 0 })),
+          days: buckets.map((b) => ({ day: b.start, count: 0, share: 0, flagged: 0, passedShare: 0 })),
         };
         bySensor.set(m.sensorId, entry);
       }
+      const flagged = await this.flaggedPerDay(
+        m.seriesId,
+        runs.get(m.seriesId) ?? [],
+        boundaries,
+        Math.max(boundaries[0], m.from),
+        Math.min(boundaries[boundaries.length - 1] - 1, m.to - 1),
+      );
       buckets.forEach((b, i) => {
         const day = entry.days[i];
+        const expectedCount = (b.end - b.start) / 1000 / expected;
         day.count += b.count;
-        day.share = Math.min(1, day.count / ((b.end - b.start) / 1000 / expected));
+        day.flagged += flagged[i];
+        day.share = Math.min(1, day.count / expectedCount);
+        day.passedShare = Math.min(1, (day.count - day.flagged) / expectedCount);
       });
     }
     return { days: boundaries.slice(0, -1), sensors: [...bySensor.values()] };
+  }
+
+  /** Readings within [from, to] in the flagged runs (counted once however many checks they failed), per day. */
+  private async flaggedPerDay(
+    seriesId: number,
+    runs: FlaggedRun[],
+    boundaries: number[],
+    from: number,
+    to: number,
+  ): Promise<number[]> {
+    const out = new Array<number>(boundaries.length - 1).fill(0);
+    let until = -Infinity;
+    for (const run of runs) {
+      const a = Math.max(run.from, from, until + 1);
+      const b = Math.min(run.to, to);
+      if (a > b) continue;
+      until = b;
+      const points = await this.engine.readPoints(seriesId, a, b);
+      for (const t of points.times) {
+        const i = intervalIndex(boundaries, t);
+        if (i >= 0) out[i]++;
+      }
+    }
+    return out;
   }
 }

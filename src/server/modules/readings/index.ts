@@ -1,6 +1,7 @@
 import { defineModule } from '../../module.ts';
 import { buildingsOfGateways } from '../../places/places.store.ts';
 import { findGatewaysBySerial } from '../../places/places.store.ts';
+import { FlaggedReadings } from '../../timeseries/flagged-readings.ts';
 import { GROUP_ROLLUP_JOB, GroupRollups } from './group-rollup.service.ts';
 import { IngestService } from './ingest.service.ts';
 import { ingestRoutes } from './ingest.routes.ts';
@@ -52,6 +53,7 @@ export const readingsModule = defineModule({
         config.timezone,
         config.privacyMinDwellings,
         groupRollups,
+        new FlaggedReadings(db, engine, catalog),
       ),
     };
   },

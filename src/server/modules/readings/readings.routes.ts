@@ -2,6 +2,7 @@ import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typ
 import {
   AggregateSchema,
   CoverageSchema,
+  FlaggedQuery,
   GroupSchema,
   IntervalSchema,
   LatestSchema,
@@ -95,7 +96,12 @@ export const readingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Hourly, daily or monthly aggregates of one sensor',
         description:
           'Count, min, max, average and sum per interval, from the stored hourly rollups; consumption for cumulative meters. At most 20,000 intervals.',
-        querystring: Type.Object({ ...SensorSelectorQuery, ...RangeQuery, interval: IntervalSchema }),
+        querystring: Type.Object({
+          ...SensorSelectorQuery,
+          ...RangeQuery,
+          interval: IntervalSchema,
+          ...FlaggedQuery,
+        }),
         response: { 200: AggregateSchema },
       },
       config: { access: READ_READINGS, scope: ['query.sensor'] },
@@ -107,6 +113,7 @@ export const readingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.query.to,
         request.query.interval,
         principalOf(request),
+        request.query.flagged ?? 'exclude',
       ),
   );
 
@@ -123,6 +130,7 @@ export const readingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           medium: Type.String(),
           ...RangeQuery,
           interval: IntervalSchema,
+          ...FlaggedQuery,
         }),
         response: { 200: GroupSchema },
       },
@@ -144,6 +152,7 @@ export const readingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.query.to,
         request.query.interval,
         principalOf(request),
+        request.query.flagged ?? 'exclude',
       ),
   );
 

@@ -21,6 +21,7 @@ import { averageAcross, type Bucket, foldHours, type GroupBucket } from '../../t
 import { type Interval, intervalBoundaries } from '../../timeseries/calendar.ts';
 import type { SeriesCatalog } from '../../timeseries/series-catalog.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
+import type { FlaggedReadings, FlaggedRun } from '../../timeseries/flagged-readings.ts';
 import { foldGroupHours, type GroupRollups } from './group-rollup.service.ts';
 import { countMembers, type GroupHour, mediumIsCumulative } from './group-rollup.store.ts';
 import { HOUR_MS } from '#common/time.ts';
@@ -41,6 +42,12 @@ export const LIMITS = {
   maxCoverageDays: 400,
 };
 
+/**
+ * Whether readings that failed a quality check count in hourly means and what is derived from
+ * them: left out by default, included when asked.
+ */
+export type FlaggedChoice = 'exclude' | 'include';
+
 export interface RawPage {
   sensorId: number;
   unit: string;
@@ -59,6 +66,7 @@ export class ReadingsService {
     /** Fewest dwellings a building or district mean covers for whom does not see all of it. */
     private readonly minDwellings: number,
     private readonly rollups: GroupRollups,
+    private readonly flagged: FlaggedReadings,
   ) {}
 
   /** The sensor a selector names, once the caller is known to be allowed to read it. */
@@ -118,11 +126,13 @@ export class ReadingsService {
     to: number,
     interval: Interval,
     principal: Principal,
+    flagged: FlaggedChoice = 'exclude',
   ): Promise<{ sensorId: number; unit: string; cumulative: boolean; buckets: Bucket[] }> {
     checkRange(from, to);
     const sensor = await this.sensor(selector, principal);
     const boundaries = this.boundaries(from, to, interval);
-    const buckets = await this.seriesBuckets(sensor.seriesId, boundaries);
+    const runs = flagged === 'exclude' ? await this.flaggedRuns([sensor.seriesId], boundaries) : undefined;
+    const buckets = await this.seriesBuckets(sensor.seriesId, boundaries, undefined, runs);
     return {
       sensorId: sensor.sensorId,
       unit: sensor.unit,
@@ -144,6 +154,7 @@ export class ReadingsService {
     to: number,
     interval: Interval,
     principal: Principal,
+    flagged: FlaggedChoice = 'exclude',
   ): Promise<{ members: number; cumulative: boolean; buckets: GroupBucket[] }> {
     checkRange(from, to);
     const visibility = visibilityOf(principal);
@@ -151,31 +162,81 @@ export class ReadingsService {
     const reach = area && (await areaReach(this.db, visibility, area));
     if (reach === 'missing') throw notFound(`There is no ${scopeName(scope)}.`);
     if (reach === 'none') checkMeanCoverage(reach, area!, 0, this.minDwellings);
-    if (area && reach)
-      return this.areaMean(area, reach, medium, this.boundaries(from, to, interval), { from, to });
+    if (area && reach) {
+      const boundaries = this.boundaries(from, to, interval);
+      const mean = await this.areaMean(area, reach, medium, boundaries, { from, to });
+      return flagged === 'exclude' ? this.areaMeanUnflagged(area, medium, from, to, boundaries, mean) : mean;
+    }
     await this.checkNamed(scope, visibility);
     const members = (await listScopedSeries(this.db, scope, visibility, medium)).filter(
       (m) => m.from <= to && m.to > from,
     );
+    const boundaries = this.boundaries(from, to, interval);
+    const cumulative = members.length > 0 && this.catalog.isCumulative(members[0].seriesId);
+    const runs =
+      flagged === 'exclude'
+        ? await this.flaggedRuns(
+            members.map((m) => m.seriesId),
+            boundaries,
+          )
+        : undefined;
+    return { cumulative, ...(await this.membersMean(members, boundaries, cumulative, runs)) };
+  }
+
+  /** The mean of `members` computed from their own readings, without those of the flagged `runs`. */
+  private async membersMean(
+    members: ScopedSeries[],
+    boundaries: number[],
+    cumulative: boolean,
+    runs: Map<number, FlaggedRun[]> | undefined,
+  ): Promise<{ members: number; buckets: GroupBucket[] }> {
     if (members.length > LIMITS.maxGroupMembers) {
       throw badRequest(
         `This group has ${members.length} sensors; at most ${LIMITS.maxGroupMembers} can be averaged at once.`,
       );
     }
-    const boundaries = this.boundaries(from, to, interval);
-    const cumulative = members.length > 0 && this.catalog.isCumulative(members[0].seriesId);
     const perSensor = new Map<number, Bucket[]>();
     for (const m of members) {
-      const buckets = await this.seriesBuckets(m.seriesId, boundaries, m);
+      const buckets = await this.seriesBuckets(m.seriesId, boundaries, m, runs);
       const known = perSensor.get(m.sensorId);
       // A sensor that served the scope twice (moved away and back) contributes both spans.
       perSensor.set(m.sensorId, known ? known.map((b, i) => (b.count > 0 ? b : buckets[i])) : buckets);
     }
     return {
       members: perSensor.size,
-      cumulative,
       buckets: averageAcross([...perSensor.values()], boundaries, cumulative),
     };
+  }
+
+  /**
+   * An area's mean without flagged readings. The group rollups hold every reading, so when a
+   * member of the area has flagged readings in the range the mean is computed again from the
+   * members' readings less the flagged ones; otherwise (the usual case) the rollups' mean stands.
+   */
+  private async areaMeanUnflagged(
+    area: { buildingId: number } | { districtId: number },
+    medium: string,
+    from: number,
+    to: number,
+    boundaries: number[],
+    mean: { members: number; cumulative: boolean; buckets: GroupBucket[] },
+  ): Promise<{ members: number; cumulative: boolean; buckets: GroupBucket[] }> {
+    const flagged = await this.flagged.seriesFlagged(
+      Math.floor(boundaries[0] / HOUR_MS) * HOUR_MS,
+      Math.ceil(boundaries[boundaries.length - 1] / HOUR_MS) * HOUR_MS - 1,
+    );
+    if (flagged.size === 0) return mean;
+    // A mean the caller may read is over the whole building or district, not the part they see.
+    const members = (await listScopedSeries(this.db, area, 'all', medium)).filter(
+      (m) => m.from <= to && m.to > from,
+    );
+    if (!members.some((m) => flagged.has(m.seriesId))) return mean;
+    const runs = await this.flaggedRuns(
+      members.map((m) => m.seriesId),
+      boundaries,
+    );
+    const computed = await this.membersMean(members, boundaries, mean.cumulative, runs);
+    return { ...mean, buckets: computed.buckets };
   }
 
   /**
@@ -361,17 +422,31 @@ export class ReadingsService {
     return intervalBoundaries(from, to, interval, this.timezone);
   }
 
-  /** A series' buckets over the boundaries, counting only readings within `span`. */
+  /** The flagged runs of the series within the boundaries. */
+  private flaggedRuns(seriesIds: number[], boundaries: number[]): Promise<Map<number, FlaggedRun[]>> {
+    const from = Math.floor(boundaries[0] / HOUR_MS) * HOUR_MS;
+    const to = Math.ceil(boundaries[boundaries.length - 1] / HOUR_MS) * HOUR_MS - 1;
+    return this.flagged.runs(seriesIds, from, to);
+  }
+
+  /**
+   * A series' buckets over the boundaries, counting only readings within `span`, and without
+   * the readings of the flagged `runs` when given.
+   */
   private async seriesBuckets(
     seriesId: number,
     boundaries: number[],
     span?: ScopedSeries,
+    runs?: Map<number, FlaggedRun[]>,
   ): Promise<Bucket[]> {
     const from = Math.max(boundaries[0], span?.from ?? -Infinity);
     const to = Math.min(boundaries[boundaries.length - 1] - 1, (span?.to ?? Infinity) - 1);
     if (from > to) return foldHours([], boundaries, false);
     const cumulative = this.catalog.isCumulative(seriesId);
-    const hours = await this.engine.readHours(seriesId, from, to);
+    const flagged = runs?.get(seriesId);
+    const hours = flagged
+      ? await this.flagged.readHours(seriesId, from, to, flagged)
+      : await this.engine.readHours(seriesId, from, to);
     const before =
       cumulative && hours.length > 0
         ? (await this.engine.readingBefore(seriesId, hours[0].hour))?.v

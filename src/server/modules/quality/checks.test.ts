@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import { demoBuildings } from '../../demo/district.ts';
+import {
+  type DwellingProfile,
+  indoorCo2,
+  indoorHumidity,
+  indoorTemperature,
+  outdoorHumidity,
+  outdoorTemperature,
+  powerDraw,
+} from '../../demo/signals.ts';
+import { checkReadings, DEFAULT_RULES, type Readings } from './checks.ts';
+
+const H = 3_600_000;
+const STEP = 600_000;
+const T0 = Date.UTC(2026, 0, 5);
+const NOW = T0 + 400 * 24 * H;
+
+/** Readings every 10 minutes for `hours` from T0, of `f(t, i)`. */
+function series(
+  hours: number,
+  f: (t: number, i: number) => number,
+): Readings & { times: number[]; values: number[] } {
+  const times: number[] = [];
+  const values: number[] = [];
+  for (let i = 0; i < (hours * H) / STEP; i++) {
+    const t = T0 + i * STEP;
+    times.push(t);
+    values.push(f(t, i));
+  }
+  return { times, values };
+}
+
+/** A pleasant indoor temperature that moves a little every reading. */
+const wave = (t: number) => Math.round((21 + Math.sin(t / (3 * H)) * 1.5) * 10) / 10;
+
+const check = (medium: string, points: Readings, now = NOW) =>
+  checkReadings(points, DEFAULT_RULES[medium], now);
+
+describe('quality checks', () => {
+  it('flag nothing in a clean series', () => {
+    expect(check('temperature', series(72, wave))).toEqual([]);
+  });
+
+  it('find a humidity reading out of range, exactly', () => {
+    const s = series(24, (t) => 50 + Math.sin(t / H) * 5);
+    s.values[40] = 140;
+    s.values[41] = 141;
+    expect(check('humidity', s)).toEqual([
+      { check: 'range', from: s.times[40], to: s.times[41], count: 2, value: 140 },
+    ]);
+  });
+
+  it('find a spike of a power meter, and not the reading after it', () => {
+    const s = series(24, (t) => 400 + Math.round(Math.sin(t / H) * 200));
+    s.values[30] = 1_000_400; // a megawatt: out of range and a step
+    s.values[60] = 25_000; // within range, but no flat draws 24 kW more in ten minutes
+    const runs = check('power', s);
+    expect(runs).toEqual([
+      { check: 'range', from: s.times[30], to: s.times[30], count: 1, value: 1_000_400 },
+      { check: 'step', from: s.times[60], to: s.times[60], count: 1, value: 25_000 },
+    ]);
+  });
+
+  it('take a lasting change of level as a new level, not a fault', () => {
+    const s = series(24, (_t, i) => (i < 50 ? 20 : 27));
+    // Both levels are flat for hours: only the step matters here.
+    const runs = checkReadings(s, { ...DEFAULT_RULES.temperature, stuckHours: null }, NOW);
+    expect(runs).toEqual([]);
+  });
+
+  it('find a thermometer stuck for more than a day, and only the stuck readings', () => {
+    const s = series(96, (t, i) => (i >= 100 && i < 100 + 30 * 6 ? 21.0 : wave(t)));
+    // The wave may touch 21.0 on either side of the stuck run; the run is what is within 0.1 of it.
+    const runs = check('temperature', s);
+    expect(runs).toHaveLength(1);
+    expect(runs[0].check).toBe('stuck');
+    expect(runs[0].from).toBeLessThanOrEqual(s.times[100]);
+    expect(runs[0].from).toBeGreaterThan(s.times[95]);
+    expect(runs[0].to).toBeGreaterThanOrEqual(s.times[279]);
+    expect(runs[0].to).toBeLessThan(s.times[285]);
+  });
+
+  it('leave a value that holds still for less than the stuck time alone', () => {
+    const s = series(96, (t, i) => (i >= 100 && i < 100 + 20 * 6 ? 21.0 : wave(t)));
+    expect(check('temperature', s)).toEqual([]);
+  });
+
+  it('find a meter that goes back, but not one reset to zero', () => {
+    let e = 5000;
+    const s = series(24, () => (e = Math.round((e + 0.05) * 1000) / 1000));
+    s.values[20] = s.values[19] - 3; // a misread
+    for (let i = 80; i < s.values.length; i++) s.values[i] = Math.round((i - 80) * 0.05 * 1000) / 1000; // a new meter
+    expect(check('energy', s)).toEqual([
+      { check: 'decrease', from: s.times[20], to: s.times[20], count: 1, value: s.values[20] },
+    ]);
+  });
+
+  it('find a jump of a meter by a megawatt hour', () => {
+    let e = 5000;
+    const s = series(24, () => (e = Math.round((e + 0.05) * 1000) / 1000));
+    s.values[50] += 1000;
+    expect(check('energy', s)).toEqual([
+      { check: 'step', from: s.times[50], to: s.times[50], count: 1, value: s.values[50] },
+    ]);
+  });
+
+  it('find readings from a gateway whose clock runs ahead', () => {
+    const s = series(10, wave);
+    const now = s.times[50];
+    const runs = check('temperature', s, now);
+    // More than ten minutes after the check: from the 52nd reading on.
+    expect(runs).toEqual([
+      { check: 'future', from: s.times[52], to: s.times[s.times.length - 1], count: 8, value: s.values[52] },
+    ]);
+  });
+
+  it('flag nothing in a year of the demo district’s clean sensors', () => {
+    const year = { from: Date.UTC(2025, 9, 1), hours: 365 * 24 };
+    const at = (f: (t: number) => number): Readings => {
+      const times: number[] = [];
+      const values: number[] = [];
+      for (let t = year.from; t < year.from + year.hours * H; t += STEP) {
+        times.push(t);
+        values.push(f(t));
+      }
+      return { times, values };
+    };
+    const profiles = demoBuildings()
+      .flatMap((b) => b.dwellings)
+      .map((d) => d.profile as DwellingProfile | undefined)
+      .filter((p): p is DwellingProfile => p !== undefined && p.stuckCo2 === undefined)
+      .slice(0, 6);
+    expect(profiles.length).toBeGreaterThan(0);
+    const found: string[] = [];
+    const look = (name: string, medium: string, points: Readings) => {
+      const runs = checkReadings(points, DEFAULT_RULES[medium], year.from + year.hours * H);
+      if (runs.length > 0) found.push(`${name}: ${JSON.stringify(runs[0])}`);
+    };
+    look('outdoor temperature', 'temperature', at(outdoorTemperature));
+    look('outdoor humidity', 'humidity', at(outdoorHumidity));
+    for (const p of profiles) {
+      look(
+        `temperature ${p.seed}`,
+        'temperature',
+        at((t) => indoorTemperature(p, t)),
+      );
+      look(
+        `bedroom ${p.seed}`,
+        'temperature',
+        at((t) => indoorTemperature(p, t, 1)),
+      );
+      look(
+        `humidity ${p.seed}`,
+        'humidity',
+        at((t) => indoorHumidity(p, t)),
+      );
+      look(
+        `co2 ${p.seed}`,
+        'co2',
+        at((t) => indoorCo2(p, t)),
+      );
+      look(
+        `power ${p.seed}`,
+        'power',
+        at((t) => powerDraw(p, t)),
+      );
+      let e = 3000;
+      look(
+        `energy ${p.seed}`,
+        'energy',
+        at((t) => (e = Math.round((e + (powerDraw(p, t) * STEP) / 3_600_000 / 1000) * 1000) / 1000)),
+      );
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('find the demo’s stuck CO2 sensor', () => {
+    const p = demoBuildings()
+      .flatMap((b) => b.dwellings)
+      .map((d) => d.profile as DwellingProfile | undefined)
+      .find((q) => q?.stuckCo2 !== undefined);
+    expect(p).toBeDefined();
+    const s = series(48, (t) => indoorCo2(p!, t));
+    expect(check('co2', s)).toEqual([
+      {
+        check: 'stuck',
+        from: s.times[0],
+        to: s.times[s.times.length - 1],
+        count: s.times.length,
+        value: p!.stuckCo2,
+      },
+    ]);
+  });
+});

@@ -1,0 +1,228 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InstallationCoverage } from '#common/api/installations.ts';
+import type { QualityFlags, QualitySettings } from '#common/api/quality.ts';
+import type { Principal } from '../../plugins/access.ts';
+import { createPlaces, type TestPlace } from '../../testing/places.ts';
+import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
+import { headersAs } from '../../testing/principals.ts';
+import { QUALITY_JOB, QUALITY_RECHECK_JOB } from './quality.service.ts';
+
+const H = 3_600_000;
+const SYSTEM: Principal = {
+  kind: 'system',
+  id: 0,
+  name: 'test',
+  roles: ['admin'],
+  scopes: ['admin'],
+  dwellingIds: [],
+  buildingIds: [],
+  gatewayIds: [],
+};
+/** The comfort module's job (`comfort.service.ts`), named here to run it. */
+const COMFORT_JOB = 'comfort-hours';
+const STEP = 600_000;
+
+describe('data quality', () => {
+  let t: TestPlatform;
+  let place: TestPlace;
+  let admin: Record<string, string>;
+  let installer: Record<string, string>;
+  /** Six hours of readings every ten minutes, the 20th a thermometer's glitch. */
+  const start = Math.floor(Date.now() / H) * H - 12 * H;
+  const values = Array.from({ length: 36 }, (_, i) => Math.round((21 + Math.sin(i / 5)) * 10) / 10);
+  const glitch = 20;
+  values[glitch] = 80;
+  const glitchHour = Math.floor((start + glitch * STEP) / H) * H;
+
+  beforeAll(async () => {
+    t = await openTestPlatform();
+    ({ a: place } = await createPlaces(t));
+    admin = await headersAs(t, { roles: ['admin'] });
+    installer = await headersAs(t, { roles: ['installer'] });
+    await t.platform.ingest.writeJson(
+      values.flatMap((value, i) => [
+        { sn: place.sn, channel: '1', device: '1', medium: 'temperature', ts: start + i * STEP, value },
+        { sn: place.sn, channel: '1', device: '1', medium: 'humidity', ts: start + i * STEP, value: 50 },
+      ]),
+    );
+    await t.platform.engine.flush();
+    // The comfort job gets to the readings first; the flags then have it compute the hour again.
+    expect(await t.platform.scheduler.run(COMFORT_JOB)).toBe(true);
+    expect(await t.platform.scheduler.run(QUALITY_JOB)).toBe(true);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const get = (url: string, headers = installer) => t.app.inject({ method: 'GET', url, headers });
+  const flags = async () => {
+    const res = await get(`/api/v1/quality/flags?sensor=${place.sensorId}&from=${start}&to=${start + 6 * H}`);
+    expect(res.statusCode, res.body).toBe(200);
+    return (res.json() as QualityFlags).flags;
+  };
+  const putSettings = (payload: object) =>
+    t.app.inject({ method: 'PUT', url: '/api/v1/quality/settings', headers: admin, payload });
+  const hourMean = async (url: string) => {
+    const res = await get(url, t.readerHeaders);
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json() as {
+      buckets: { start: number; avg?: number | null; mean?: number | null; count?: number }[];
+    };
+    return body.buckets.find((b) => b.start === glitchHour)!;
+  };
+  const inGlitchHour = values.filter((_, i) => Math.floor((start + i * STEP) / H) * H === glitchHour);
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+  it('flags the implausible reading, and only it, when the job reads the change feed', async () => {
+    expect(await flags()).toEqual([
+      {
+        sensorId: place.sensorId,
+        medium: 'temperature',
+        check: 'range',
+        from: start + glitch * STEP,
+        to: start + glitch * STEP,
+        count: 1,
+        value: 80,
+        checkedAt: expect.any(Number),
+      },
+    ]);
+  });
+
+  it('leaves the flagged reading out of the hourly mean, and counts it when asked', async () => {
+    const url = `/api/v1/readings/aggregate?sensor=${place.sensorId}&from=${start}&to=${start + 6 * H - 1}&interval=hour`;
+    const clean = inGlitchHour.filter((v) => v !== 80);
+    const without = await hourMean(url);
+    expect(without.count).toBe(inGlitchHour.length - 1);
+    expect(without.avg).toBeCloseTo(mean(clean), 9);
+    const withIt = await hourMean(`${url}&flagged=include`);
+    expect(withIt.count).toBe(inGlitchHour.length);
+    expect(withIt.avg).toBeCloseTo(mean(inGlitchHour), 9);
+    // The hours without a flag are the stored rollups either way.
+    const other = (await get(url, t.readerHeaders)).json().buckets[0];
+    const otherWith = (await get(`${url}&flagged=include`, t.readerHeaders)).json().buckets[0];
+    expect(other).toEqual(otherWith);
+  });
+
+  it('leaves it out of a group’s mean too, unless asked', async () => {
+    const url = `/api/v1/readings/group?dwelling=${place.dwellingId}&medium=temperature&from=${start}&to=${start + 6 * H - 1}&interval=hour`;
+    expect((await hourMean(url)).mean).toBeCloseTo(mean(inGlitchHour.filter((v) => v !== 80)), 9);
+    expect((await hourMean(`${url}&flagged=include`)).mean).toBeCloseTo(mean(inGlitchHour), 9);
+  });
+
+  it('leaves it out of the comfort hour, computed again once the reading was flagged', async () => {
+    const hour = await t.platform.database.db
+      .selectFrom('comfort_hour')
+      .innerJoin('comfort_point', 'comfort_point.id', 'comfort_hour.point_id')
+      .select(['tdb', 'tdb_count'])
+      .where('comfort_point.temperature_sensor_id', '=', place.sensorId)
+      .where('hour', '=', glitchHour)
+      .executeTakeFirstOrThrow();
+    expect(hour.tdb_count).toBe(inGlitchHour.length - 1);
+    expect(hour.tdb).toBeCloseTo(mean(inGlitchHour.filter((v) => v !== 80)), 9);
+  });
+
+  it('answers the share of readings that passed the checks beside the share received', async () => {
+    const res = await get(
+      `/api/v1/installations/coverage?dwelling=${place.dwellingId}&from=${start - 2 * 86_400_000}&to=${start + 6 * H}`,
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    const sensor = (res.json() as InstallationCoverage).sensors.find((x) => x.sensorId === place.sensorId)!;
+    const day = sensor.days.find((d) => d.flagged > 0)!;
+    expect(sensor.days.reduce((n, d) => n + d.flagged, 0)).toBe(1);
+    expect(day.passedShare).toBeCloseTo((day.count - 1) / 144, 9);
+    expect(day.share).toBeCloseTo(day.count / 144, 9);
+    const humidity = (res.json() as InstallationCoverage).sensors.find((x) => x.medium === 'humidity')!;
+    expect(humidity.days.every((d) => d.flagged === 0 && d.passedShare === d.share)).toBe(true);
+  });
+
+  it('finds a thermometer stuck for more than a day when its readings come a few hours at a time', async () => {
+    const from = start - 60 * H;
+    const at = (i: number) => from + i * STEP;
+    // Six hours of a moving value, then the sensor stuck at 19.0 for 36 hours, in six-hour batches.
+    const value = (i: number) => (i < 36 ? 19.5 + Math.sin(i / 3) : 19.0);
+    for (let batch = 0; batch < 7; batch++) {
+      await t.platform.ingest.writeJson(
+        Array.from({ length: 36 }, (_, k) => batch * 36 + k).map((i) => ({
+          sn: place.sn,
+          channel: '2',
+          device: '1',
+          medium: 'temperature',
+          ts: at(i),
+          value: value(i),
+        })),
+      );
+      await t.platform.engine.flush();
+      expect(await t.platform.scheduler.run(QUALITY_JOB)).toBe(true);
+    }
+    const sensorId = (
+      await t.platform.readings.latest({ dwellingId: place.dwellingId }, SYSTEM)
+    ).sensors.find((x) => x.medium === 'temperature' && x.sensorId !== place.sensorId)!.sensorId;
+    const res = await get(`/api/v1/quality/flags?sensor=${sensorId}&from=${from}&to=${at(300)}`);
+    const stuck = (res.json() as QualityFlags).flags;
+    // The stuck run begins with the last moving reading that rounds to 19.0 or with the first stuck one.
+    expect(stuck).toHaveLength(1);
+    expect(stuck[0]).toMatchObject({ check: 'stuck', to: at(7 * 36 - 1), value: 19 });
+    expect(stuck[0].from).toBeGreaterThanOrEqual(at(33));
+    expect(stuck[0].from).toBeLessThanOrEqual(at(36));
+  });
+
+  it('lists the defaults, and an admin’s change re-checks the medium’s readings', async () => {
+    const before = (await get('/api/v1/quality/settings')).json() as QualitySettings;
+    const temperature = before.media.find((m) => m.medium === 'temperature')!;
+    expect(temperature.rules).toMatchObject({ min: -10, max: 50, stuckHours: 24, resolution: 0.1 });
+    expect(temperature.updatedAt).toBeNull();
+
+    const res = await putSettings({
+      media: [{ medium: 'temperature', rules: { ...temperature.rules, max: 90, maxStep: 100 } }],
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const after = (res.json() as QualitySettings).media.find((m) => m.medium === 'temperature')!;
+    expect(after.rules.max).toBe(90);
+    expect(after.recheckedAt).toBeNull();
+    expect(await t.platform.scheduler.run(QUALITY_RECHECK_JOB)).toBe(true);
+    expect(await flags()).toEqual([]);
+    const checked = (await get('/api/v1/quality/settings')).json() as QualitySettings;
+    expect(checked.media.find((m) => m.medium === 'temperature')!.recheckedAt).not.toBeNull();
+
+    // Back to the defaults: the glitch is flagged again.
+    expect((await putSettings({ media: [{ medium: 'temperature', rules: null }] })).statusCode).toBe(200);
+    expect(await t.platform.scheduler.run(QUALITY_RECHECK_JOB)).toBe(true);
+    expect((await flags()).map((f) => [f.check, f.value])).toEqual([['range', 80]]);
+  });
+
+  it('refuses rules that make no sense, naming them, and changes nothing', async () => {
+    const rules = {
+      min: 10,
+      max: 5,
+      maxStep: null,
+      stuckHours: null,
+      resolution: 0,
+      neverDecreasing: false,
+      resetBelow: null,
+      maxFutureS: null,
+    };
+    const bad = await putSettings({
+      media: [
+        { medium: 'humidity', rules: { ...rules, min: 0, max: 90 } },
+        { medium: 'temperature', rules },
+      ],
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().detail).toContain('media[1].rules: min (10) is above max (5)');
+    const unknown = await putSettings({ media: [{ medium: 'radon', rules: { ...rules, min: 0 } }] });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().detail).toContain('media[0].medium: there is no medium "radon"');
+    const now = (await get('/api/v1/quality/settings')).json() as QualitySettings;
+    expect(now.media.find((m) => m.medium === 'humidity')!.updatedAt).toBeNull();
+  });
+
+  it('lets only admins change the checks', async () => {
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/quality/settings',
+      headers: installer,
+      payload: { media: [] },
+    });
+    expect(res.statusCode).toBe(403);
+  });
+});

@@ -1,0 +1,192 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { QualityCheck, QualityRules } from '#common/api/quality.ts';
+import type { Database, QualityFlagTable, QualitySettingTable } from '../../db/schema.ts';
+import type { FlagRun } from './checks.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export type SettingRow = Selectable<QualitySettingTable>;
+
+export async function listMedia(db: Db): Promise<{ name: string; unit: string; cumulative: boolean }[]> {
+  const rows = await db.selectFrom('medium').select(['name', 'unit', 'cumulative']).orderBy('name').execute();
+  return rows.map((r) => ({ name: r.name, unit: r.unit, cumulative: r.cumulative === 1 }));
+}
+
+export async function listSettings(db: Db): Promise<SettingRow[]> {
+  return db.selectFrom('quality_setting').selectAll().execute();
+}
+
+export const rulesOf = (r: SettingRow): QualityRules => ({
+  min: r.min_value,
+  max: r.max_value,
+  maxStep: r.max_step,
+  stuckHours: r.stuck_hours,
+  resolution: r.resolution,
+  neverDecreasing: r.never_decreasing === 1,
+  resetBelow: r.reset_below,
+  maxFutureS: r.max_future_s,
+});
+
+/** Stores a medium's rules, due for a re-check of its readings. */
+export async function saveSetting(db: Db, medium: string, rules: QualityRules, now: number): Promise<void> {
+  const row = {
+    min_value: rules.min,
+    max_value: rules.max,
+    max_step: rules.maxStep,
+    stuck_hours: rules.stuckHours,
+    resolution: rules.resolution,
+    never_decreasing: rules.neverDecreasing ? 1 : 0,
+    reset_below: rules.resetBelow,
+    max_future_s: rules.maxFutureS,
+    updated_at: now,
+    rechecked_at: null,
+  };
+  await db
+    .insertInto('quality_setting')
+    .values({ medium, ...row })
+    .onConflict((oc) => oc.column('medium').doUpdateSet(row))
+    .execute();
+}
+
+/** Media whose rules changed since their readings were last checked. */
+export async function mediaDue(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom('quality_setting')
+    .select('medium')
+    .where('rechecked_at', 'is', null)
+    .execute();
+  return rows.map((r) => r.medium);
+}
+
+export async function markRechecked(db: Db, medium: string, now: number): Promise<void> {
+  await db.updateTable('quality_setting').set({ rechecked_at: now }).where('medium', '=', medium).execute();
+}
+
+/** The medium of each series that belongs to a sensor. */
+export async function mediumOfSeries(db: Db, seriesIds: readonly number[]): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  for (let i = 0; i < seriesIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('series')
+      .innerJoin('sensor', 'sensor.id', 'series.sensor_id')
+      .select(['series.id as id', 'sensor.medium as medium'])
+      .where('series.id', 'in', seriesIds.slice(i, i + 500))
+      .where('series.value_type', '=', 'number')
+      .execute();
+    for (const r of rows) out.set(r.id, r.medium);
+  }
+  return out;
+}
+
+/** The numeric series of the sensors of a medium. */
+export async function seriesOfMedium(db: Db, medium: string): Promise<number[]> {
+  const rows = await db
+    .selectFrom('series')
+    .innerJoin('sensor', 'sensor.id', 'series.sensor_id')
+    .select('series.id as id')
+    .where('sensor.medium', '=', medium)
+    .where('series.value_type', '=', 'number')
+    .orderBy('series.id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** The time span of a series' stored blocks, epoch ms; undefined when it has none. */
+export async function blockSpan(db: Db, seriesId: number): Promise<{ from: number; to: number } | undefined> {
+  const row = await db
+    .selectFrom('ts_block')
+    .select((eb) => [eb.fn.min('t0').as('from'), eb.fn.max('t1').as('to')])
+    .where('series_id', '=', seriesId)
+    .executeTakeFirst();
+  if (row?.from === null || row?.from === undefined || row.to === null) return undefined;
+  return { from: Number(row.from), to: Number(row.to) };
+}
+
+export type FlagRow = Selectable<QualityFlagTable>;
+
+/** Which of the series have any flag. */
+export async function seriesWithFlags(db: Db, seriesIds: readonly number[]): Promise<Set<number>> {
+  const out = new Set<number>();
+  for (let i = 0; i < seriesIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('quality_flag')
+      .select('series_id')
+      .distinct()
+      .where('series_id', 'in', seriesIds.slice(i, i + 500))
+      .execute();
+    for (const r of rows) out.add(r.series_id);
+  }
+  return out;
+}
+
+/** Flags of a series overlapping [from, to], in time order. */
+export async function flagsOverlapping(
+  db: Db,
+  seriesId: number,
+  from: number,
+  to: number,
+): Promise<FlagRow[]> {
+  return db
+    .selectFrom('quality_flag')
+    .selectAll()
+    .where('series_id', '=', seriesId)
+    .where('t_from', '<=', to)
+    .where('t_to', '>=', from)
+    .orderBy('t_from')
+    .execute();
+}
+
+/** Replaces the flags of a series overlapping [from, to] by `runs`. */
+export async function replaceFlags(
+  db: Db,
+  seriesId: number,
+  from: number,
+  to: number,
+  runs: readonly FlagRun[],
+  checkedAt: number,
+): Promise<void> {
+  await db
+    .deleteFrom('quality_flag')
+    .where('series_id', '=', seriesId)
+    .where('t_from', '<=', to)
+    .where('t_to', '>=', from)
+    .execute();
+  for (let i = 0; i < runs.length; i += 200) {
+    await db
+      .insertInto('quality_flag')
+      .values(
+        runs.slice(i, i + 200).map((r) => ({
+          series_id: seriesId,
+          check: r.check,
+          t_from: r.from,
+          t_to: r.to,
+          count: r.count,
+          value: r.value,
+          checked_at: checkedAt,
+        })),
+      )
+      .execute();
+  }
+}
+
+/** Flags of series within [from, to], in time order, at most `limit`. */
+export async function listFlags(
+  db: Db,
+  seriesIds: readonly number[],
+  from: number,
+  to: number,
+  limit: number,
+): Promise<(FlagRow & { check: QualityCheck })[]> {
+  if (seriesIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('quality_flag')
+    .selectAll()
+    .where('series_id', 'in', [...seriesIds])
+    .where('t_from', '<=', to)
+    .where('t_to', '>=', from)
+    .orderBy('t_from')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows as (FlagRow & { check: QualityCheck })[];
+}
