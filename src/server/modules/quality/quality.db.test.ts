@@ -20,6 +20,8 @@ const SYSTEM: Principal = {
 };
 /** The comfort module's job (`comfort.service.ts`), named here to run it. */
 const COMFORT_JOB = 'comfort-hours';
+/** The readings module's job that keeps building and district hours (`group-rollup.service.ts`). */
+const GROUP_ROLLUP_JOB = 'group-rollups';
 const STEP = 600_000;
 
 describe('data quality', () => {
@@ -105,6 +107,13 @@ describe('data quality', () => {
 
   it('leaves it out of a group’s mean too, unless asked', async () => {
     const url = `/api/v1/readings/group?dwelling=${place.dwellingId}&medium=temperature&from=${start}&to=${start + 6 * H - 1}&interval=hour`;
+    expect((await hourMean(url)).mean).toBeCloseTo(mean(inGlitchHour.filter((v) => v !== 80)), 9);
+    expect((await hourMean(`${url}&flagged=include`)).mean).toBeCloseTo(mean(inGlitchHour), 9);
+  });
+
+  it('leaves it out of a building’s mean read from the group rollups, unless asked', async () => {
+    expect(await t.platform.scheduler.run(GROUP_ROLLUP_JOB)).toBe(true);
+    const url = `/api/v1/readings/group?building=${place.buildingId}&medium=temperature&from=${start}&to=${start + 6 * H - 1}&interval=hour`;
     expect((await hourMean(url)).mean).toBeCloseTo(mean(inGlitchHour.filter((v) => v !== 80)), 9);
     expect((await hourMean(`${url}&flagged=include`)).mean).toBeCloseTo(mean(inGlitchHour), 9);
   });
