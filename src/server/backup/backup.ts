@@ -1,7 +1,18 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  statfs,
+} from 'node:fs/promises';
+import { freemem, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import SQLite from 'better-sqlite3';
@@ -75,6 +86,32 @@ async function copySqlite(source: string, target: string): Promise<void> {
   }
 }
 
+/** Memory-backed folder where a snapshot that fits may be staged (Linux). */
+const SHARED_MEMORY = '/dev/shm';
+
+const sizeOf = (file: string) =>
+  stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
+
+/**
+ * Where a backup is staged before it is packed: a SQLite snapshot in shared memory when it fits
+ * twice over there and in free memory (no disk write, nor the flush SQLite ends its copy with),
+ * anything else in the temporary folder.
+ */
+async function stagingFolder(databaseUrl: string): Promise<string> {
+  if (!databaseUrl.startsWith('sqlite:')) return tmpdir();
+  const file = databaseUrl.slice('sqlite:'.length);
+  const files = [file, `${file}-wal`, logFileOf(file), `${logFileOf(file)}-wal`];
+  const bytes = (await Promise.all(files.map(sizeOf))).reduce((sum, n) => sum + n, 0);
+  const fits = await statfs(SHARED_MEMORY).then(
+    (fs) => fs.bavail * fs.bsize > 2 * bytes && freemem() > 2 * bytes,
+    () => false,
+  );
+  return fits ? SHARED_MEMORY : tmpdir();
+}
+
 /** The version of a PostgreSQL tool, e.g. 15 for "pg_dump (PostgreSQL) 15.20". */
 async function toolMajor(tool: string): Promise<{ major: number; text: string }> {
   const { stdout } = await run(tool, ['--version']).catch(() => {
@@ -106,7 +143,10 @@ export async function takeBackup(
 ): Promise<{ file: string; manifest: BackupManifest; bytes: number }> {
   const now = options.now ?? new Date();
   await mkdir(options.directory, { recursive: true });
-  const work = await mkdtemp(path.join(tmpdir(), 'ciop-backup-'));
+  // Shared memory may be closed to the service (a sandbox): then the temporary folder.
+  const work = await mkdtemp(path.join(await stagingFolder(databaseUrl), 'ciop-backup-')).catch(() =>
+    mkdtemp(path.join(tmpdir(), 'ciop-backup-')),
+  );
   try {
     let files: { name: string; file: string }[];
     let manifest: Omit<BackupManifest, 'files' | 'counts'>;
