@@ -1,8 +1,13 @@
-import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import {
+  type FastifyPluginAsyncTypebox,
+  type Static,
+  type TSchema,
+  Type,
+} from '@fastify/type-provider-typebox';
 import type { MachineScope, Role } from '#common/api/access.ts';
 import { READ_READINGS } from '../../access/readers.ts';
-import { type Access, principalOf, type ScopeDeclaration } from '../../plugins/access.ts';
-import { CIOP_CONTEXT, ciopTerm } from './context.ts';
+import { type Access, type Principal, principalOf, type ScopeDeclaration } from '../../plugins/access.ts';
+import { type ActiveContext, CIOP_CONTEXT, ciopTerm } from './context.ts';
 import { CORE_CONTEXT } from './core-context.ts';
 import { contextOf, ngsiLdHttp, sendLd } from './ngsild.http.ts';
 import { ngsiLdError } from './ngsild-errors.ts';
@@ -151,84 +156,59 @@ export const ngsildRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   const details = Type.Object({ details: text('true: each one with its details.') });
 
-  app.get(
+  /** A GET of the types and attributes the caller sees, answered in the request's @context. */
+  const describe = <P extends TSchema, Q extends TSchema>(
+    url: string,
+    summary: string,
+    what: string,
+    shape: { params?: P; querystring?: Q },
+    answer: (
+      principal: Principal,
+      context: ActiveContext,
+      params: Static<P>,
+      query: Static<Q>,
+    ) => Promise<unknown>,
+  ) =>
+    app.get<{ Params: Static<P>; Querystring: Static<Q> }>(
+      url,
+      {
+        schema: { tags, summary, description: description(what), ...shape },
+        config: { access: READ_NGSILD },
+      },
+      async (request, reply) => {
+        const context = contextOf(request);
+        const body = await answer(principalOf(request), context, request.params, request.query);
+        return sendLd(request, reply, body, context);
+      },
+    );
+
+  describe(
     '/types',
-    {
-      schema: {
-        tags,
-        summary: 'Entity types',
-        description: description('The types of the entities the caller sees'),
-        querystring: details,
-      },
-      config: { access: READ_NGSILD },
-    },
-    async (request, reply) => {
-      const context = contextOf(request);
-      const body = await ngsild.types(principalOf(request), context, request.query.details === 'true');
-      return sendLd(request, reply, body, context);
-    },
+    'Entity types',
+    'The types of the entities the caller sees',
+    { querystring: details },
+    (p, c, _, q) => ngsild.types(p, c, q.details === 'true'),
   );
-
-  app.get(
+  describe(
     '/types/:type',
-    {
-      schema: {
-        tags,
-        summary: 'One entity type',
-        description: description('How many entities of a type the caller sees, and their attributes'),
-        params: Type.Object({ type: Type.String() }),
-      },
-      config: { access: READ_NGSILD },
-    },
-    async (request, reply) => {
-      const context = contextOf(request);
-      return sendLd(
-        request,
-        reply,
-        await ngsild.typeInfo(principalOf(request), context, request.params.type),
-        context,
-      );
-    },
+    'One entity type',
+    'How many entities of a type the caller sees, and their attributes',
+    { params: Type.Object({ type: Type.String() }) },
+    (p, c, params) => ngsild.typeInfo(p, c, params.type),
   );
-
-  app.get(
+  describe(
     '/attributes',
-    {
-      schema: {
-        tags,
-        summary: 'Attributes',
-        description: description('The attributes of the entities the caller sees'),
-        querystring: details,
-      },
-      config: { access: READ_NGSILD },
-    },
-    async (request, reply) => {
-      const context = contextOf(request);
-      const body = await ngsild.attributes(principalOf(request), context, request.query.details === 'true');
-      return sendLd(request, reply, body, context);
-    },
+    'Attributes',
+    'The attributes of the entities the caller sees',
+    { querystring: details },
+    (p, c, _, q) => ngsild.attributes(p, c, q.details === 'true'),
   );
-
-  app.get(
+  describe(
     '/attributes/:attrId',
-    {
-      schema: {
-        tags,
-        summary: 'One attribute',
-        description: description('How many entities the caller sees hold an attribute, and of which types'),
-        params: Type.Object({ attrId: Type.String() }),
-      },
-      config: { access: READ_NGSILD },
-    },
-    async (request, reply) => {
-      const context = contextOf(request);
-      return sendLd(
-        request,
-        reply,
-        await ngsild.attributeInfo(principalOf(request), context, request.params.attrId),
-        context,
-      );
-    },
+    'One attribute',
+    'How many entities the caller sees hold an attribute, and of which types',
+    { params: Type.Object({ attrId: Type.String() }) },
+    (p, c, params) => ngsild.attributeInfo(p, c, params.attrId),
   );
 };
 
