@@ -8,10 +8,10 @@
  * (Debian's `influxd`, started on free ports) in the same run. Loads `gateways` × 4 sensors ×
  * `days` of 10-minute readings into each first; the gateway's 4 series are averaged per hour.
  */
-import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { adminHeaders, type BenchServer, startCiop, startInfluxdb } from './lib/servers.ts';
 import { forwarderBodies, sendAll, serialOf } from './lib/load.ts';
+import { closeConnections, get } from './lib/http.ts';
 
 const { values } = parseArgs({
   strict: false,
@@ -45,24 +45,6 @@ const SN = serialOf(Math.min(3, gateways - 1));
 /** The query as Grafana sends it, `$timeFilter` filled in for an absolute range. */
 const grafanaQuery = (from: number) =>
   `SELECT mean("value") FROM "forwarder_data" WHERE "SN" = '${SN}' AND time >= ${from}ms and time <= ${end}ms GROUP BY time(1h) fill(null)`;
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-
-function get(url: string, headers: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          if ((res.statusCode ?? 500) >= 400) reject(new Error(`${url}: ${res.statusCode} ${text}`));
-          else resolve(text);
-        });
-      })
-      .on('error', reject);
-  });
-}
 
 interface Answer {
   results: { error?: string; series?: { values: unknown[][] }[] }[];
@@ -179,7 +161,7 @@ try {
       }
 } finally {
   for (const t of targets) await t.stop();
-  agent.destroy();
+  closeConnections();
 }
 
 console.log(

@@ -8,11 +8,11 @@
  * median of `runs` over HTTP (one kept-alive connection). Loads 1 gateway × 4 sensors × `days` of
  * 10-minute readings first. Goal: under 50 ms on SQLite.
  */
-import http from 'node:http';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { adminHeaders, startCiop } from './lib/servers.ts';
 import { forwarderBodies, sendAll } from './lib/load.ts';
+import { closeConnections, get } from './lib/http.ts';
 
 const { values } = parseArgs({
   strict: false,
@@ -34,24 +34,6 @@ const points = GATEWAYS * 4 * days * 144;
 // Up to the last midnight: readings in the future are refused.
 const START = Math.floor(Date.now() / 86_400_000) * 86_400_000 - days * 86_400_000;
 const END = START + days * 86_400_000;
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-
-function get(url: string, headers: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          if ((res.statusCode ?? 500) >= 400) reject(new Error(`${url}: ${res.statusCode} ${text}`));
-          else resolve(text);
-        });
-      })
-      .on('error', reject);
-  });
-}
 
 const medianOf = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
 
@@ -114,7 +96,7 @@ const rows: Row[] = [];
 try {
   for (const dialect of dialects) rows.push(await bench(dialect));
 } finally {
-  agent.destroy();
+  closeConnections();
 }
 
 console.log(

@@ -7,10 +7,13 @@
  * 30 days, median of 20 runs over HTTP, for CIOP (SQLite, PostgreSQL) beside InfluxDB 1.6 when the
  * Debian package is installed. Loads `gateways` × 4 sensors × `days` of 10-minute readings first.
  */
-import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { adminHeaders, type BenchServer, startCiop, startInfluxdb } from './lib/servers.ts';
 import { forwarderBodies, LOAD_START, sendAll, serialOf, STEP_MS } from './lib/load.ts';
+import { get } from './lib/http.ts';
+
+const getJson = async (url: string, headers: Record<string, string> = {}): Promise<unknown> =>
+  JSON.parse(await get(url, headers));
 
 const { values } = parseArgs({
   options: {
@@ -45,26 +48,6 @@ async function load(server: BenchServer, url: string): Promise<void> {
   const headers: Record<string, string> = { 'content-type': 'text/plain' };
   if (server.authorization) headers.authorization = server.authorization;
   await sendAll(url, headers, forwarderBodies(gateways, points, 5000), 2);
-}
-
-// One kept-alive connection, as a dashboard or an integrator's script holds: what is timed is the
-// server's answer, not the client's connection set-up.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-
-function getJson(url: string, headers: Record<string, string> = {}): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          if ((res.statusCode ?? 500) >= 400) reject(new Error(`${url}: ${res.statusCode} ${text}`));
-          else resolve(JSON.parse(text));
-        });
-      })
-      .on('error', reject);
-  });
 }
 
 interface Result {
