@@ -461,6 +461,13 @@ export const ExportQuerySchema = Type.Object(
     format: Type.Optional(
       Type.Unsafe<ExportFormat>({ type: 'string', enum: [...EXPORT_FORMATS], default: 'csv' }),
     ),
+    flagged: Type.Optional(
+      Type.Union([Type.Literal('exclude'), Type.Literal('include')], {
+        default: 'exclude',
+        description:
+          'Hourly and daily figures leave out readings that failed a quality check unless `include`; raw readings are all given.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

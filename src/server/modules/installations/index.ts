@@ -49,6 +49,7 @@ export const installationsModule = defineModule({
       },
       quality,
     );
+    const flagged = new FlaggedReadings(db, engine, catalog);
     const installations = new InstallationsService(
       db,
       engine,
@@ -58,7 +59,7 @@ export const installationsModule = defineModule({
       alarms,
       alarmSettings,
       config.timezone,
-      new FlaggedReadings(db, engine, catalog),
+      flagged,
     );
     const vendor = config.vendorUrl
       ? new VendorClient({ url: config.vendorUrl, token: config.vendorToken ?? '' })
@@ -71,7 +72,7 @@ export const installationsModule = defineModule({
       }),
       alarms,
       alarmSettings,
-      exports: new ExportsService(db, engine, catalog, config.timezone, auth.sessions, registry),
+      exports: new ExportsService(db, engine, catalog, config.timezone, auth.sessions, registry, flagged),
     };
   },
   routes: [
