@@ -332,12 +332,18 @@ export type AlarmSettingsUpdate = Static<typeof AlarmSettingsUpdateSchema>;
 
 export const INCIDENT_STATUSES = ['open', 'closed'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
-export const CLOSE_REASONS = ['recovered', 'manual', 'unmonitored', 'threshold'] as const;
+export const CLOSE_REASONS = ['recovered', 'manual', 'unmonitored', 'threshold', 'passed'] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
 export const IncidentSchema = Type.Object({
   id: Type.Integer(),
-  kind: Type.Unsafe<'gateway' | 'sensor'>({ type: 'string', enum: ['gateway', 'sensor'] }),
+  kind: Type.Unsafe<'gateway' | 'sensor' | 'quality'>({
+    type: 'string',
+    enum: ['gateway', 'sensor', 'quality'],
+    description: 'gateway, sensor: a silent device; quality: a sensor whose latest readings fail a check',
+  }),
+  qualityCheck: Nullable(Type.String({ description: 'The check failed, for a quality incident' })),
+  flaggedFrom: Nullable(EpochMs('For a quality incident: its first flagged reading among the latest')),
   status: Type.Unsafe<IncidentStatus>({ type: 'string', enum: [...INCIDENT_STATUSES] }),
   gatewayId: Type.Integer(),
   sn: Type.String(),
@@ -361,7 +367,7 @@ export const IncidentSchema = Type.Object({
       type: 'string',
       enum: [...CLOSE_REASONS],
       description:
-        'recovered: data returned; manual: closed by a person; unmonitored: the device no longer serves a dwelling; threshold: the threshold was raised',
+        'recovered: data returned; manual: closed by a person; unmonitored: the device no longer serves a dwelling; threshold: the threshold was raised; passed: the latest readings pass the check again',
     }),
   ),
   returnedAt: Nullable(EpochMs('Time of the first reading after the silence')),
@@ -454,6 +460,13 @@ export const ExportQuerySchema = Type.Object(
     ),
     format: Type.Optional(
       Type.Unsafe<ExportFormat>({ type: 'string', enum: [...EXPORT_FORMATS], default: 'csv' }),
+    ),
+    flagged: Type.Optional(
+      Type.Union([Type.Literal('exclude'), Type.Literal('include')], {
+        default: 'exclude',
+        description:
+          'Hourly and daily figures leave out readings that failed a quality check unless `include`; raw readings are all given.',
+      }),
     ),
   },
   { additionalProperties: false },

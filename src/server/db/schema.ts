@@ -573,7 +573,8 @@ export interface MediumAlarmSettingTable {
 export interface IncidentTable {
   id: Generated<number>;
   device_key: string;
-  kind: 'gateway' | 'sensor';
+  /** gateway and sensor: silent; quality: a sensor's latest readings fail a check (`quality_check`). */
+  kind: 'gateway' | 'sensor' | 'quality';
   gateway_id: number;
   sensor_id: number | null;
   dwelling_id: number | null;
@@ -591,10 +592,12 @@ export interface IncidentTable {
   notify_attempts: Generated<number>;
   assignee_id: number | null;
   closed_at: number | null;
-  close_reason: 'recovered' | 'manual' | 'unmonitored' | 'threshold' | null;
+  close_reason: 'recovered' | 'manual' | 'unmonitored' | 'threshold' | 'passed' | null;
   returned_at: number | null;
   outage_ms: number | null;
   updated_at: number;
+  /** The quality check that failed (range, step, stuck, …), for kind `quality`. */
+  quality_check: string | null;
 }
 
 export interface IncidentEventTable {

@@ -15,7 +15,9 @@ export interface WebhookIncident {
   id: number;
   event: 'opened' | 'closed';
   status: 'open' | 'closed';
-  kind: 'gateway' | 'sensor';
+  kind: 'gateway' | 'sensor' | 'quality';
+  /** The check failed, for a quality incident. */
+  qualityCheck: string | null;
   gateway: { id: number; sn: string };
   sensor: { id: number; channel: string | null; device: string | null; medium: string | null } | null;
   dwelling: { id: number; label: string | null } | null;
@@ -42,6 +44,7 @@ export function webhookIncident(i: IncidentView, publicUrl: string): WebhookInci
     event: i.status === 'open' ? 'opened' : 'closed',
     status: i.status,
     kind: i.kind,
+    qualityCheck: i.qualityCheck,
     gateway: { id: i.gatewayId, sn: i.sn },
     sensor:
       i.sensorId === null ? null : { id: i.sensorId, channel: i.channel, device: i.device, medium: i.medium },
@@ -68,6 +71,7 @@ const TEXTS: Record<
     dwelling: (label: string, building: string) => string;
     lastSeen: (when: string) => string;
     never: (when: string) => string;
+    quality: (check: string, when: string) => string;
     outro: string;
   }
 > = {
@@ -79,6 +83,7 @@ const TEXTS: Record<
     dwelling: (l, b) => `dwelling ${l}, building ${b}`,
     lastSeen: (w) => `last reading ${w}`,
     never: (w) => `no reading since it was registered, ${w}`,
+    quality: (c, w) => `its latest readings fail the "${c}" check, from ${w}`,
     outro: 'Each incident closes by itself when data returns. Open it to assign it or add a comment.',
   },
   es: {
@@ -92,6 +97,7 @@ const TEXTS: Record<
     dwelling: (l, b) => `vivienda ${l}, edificio ${b}`,
     lastSeen: (w) => `última lectura ${w}`,
     never: (w) => `ninguna lectura desde su alta, ${w}`,
+    quality: (c, w) => `sus últimas lecturas no pasan la comprobación «${c}», desde ${w}`,
     outro: 'Cada incidencia se cierra sola cuando vuelven los datos. Ábrela para asignarla o comentarla.',
   },
   eu: {
@@ -102,6 +108,7 @@ const TEXTS: Record<
     dwelling: (l, b) => `${l} etxebizitza, ${b} eraikina`,
     lastSeen: (w) => `azken irakurketa: ${w}`,
     never: (w) => `irakurketarik ez alta eman zitzaionetik (${w})`,
+    quality: (c, w) => `azken irakurketek ez dute «${c}» egiaztapena gainditzen, ${w}-tik aurrera`,
     outro: 'Intzidentzia bakoitza berez ixten da datuak itzultzean. Ireki ezazu esleitzeko edo iruzkintzeko.',
   },
 };
@@ -120,7 +127,7 @@ export function silentDevicesMail(
   });
   const lines = incidents.map((i) => {
     const device =
-      i.kind === 'sensor'
+      i.kind !== 'gateway'
         ? `${text.gateway} ${i.sn}, ${text.sensor(i.channel ?? '?', i.device ?? '?', i.medium ?? '?')}`
         : `${text.gateway} ${i.sn}`;
     const place =
@@ -128,9 +135,11 @@ export function silentDevicesMail(
         ? ` — ${text.dwelling(i.dwellingLabel, `${i.buildingCode ?? ''} (${i.address ?? ''})`)}`
         : '';
     const seen =
-      i.lastSeenAt !== null
-        ? text.lastSeen(when.format(i.lastSeenAt))
-        : text.never(when.format(i.silentSince));
+      i.kind === 'quality'
+        ? text.quality(i.qualityCheck ?? '?', when.format(i.silentSince))
+        : i.lastSeenAt !== null
+          ? text.lastSeen(when.format(i.lastSeenAt))
+          : text.never(when.format(i.silentSince));
     return `- ${device}${place}: ${seen}.\n  ${incidentUrl(options.publicUrl, i.id)}`;
   });
   return {

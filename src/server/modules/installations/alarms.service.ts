@@ -9,6 +9,7 @@ import { badRequest, conflict, notFound } from '../../plugins/errors.ts';
 import type { MailService } from '../../mail/mail.service.ts';
 import { decodeCursor, encodeCursor, pageLimit } from '../../pagination/pagination.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
+import type { FailingCheck } from '../quality/quality.service.ts';
 import { silentDevicesMail, type WebhookBody, webhookIncident } from './alarm-messages.ts';
 import type { AlarmSettingsService } from './alarm-settings.service.ts';
 import * as store from './alarms.store.ts';
@@ -18,6 +19,19 @@ import { DAY_MS } from '#common/time.ts';
 
 /** The scheduled job that looks for silent devices. */
 export const SILENT_DEVICES_JOB = 'silent-devices';
+
+/**
+ * A quality incident is open while a flag of its check lies within this time before the
+ * sensor's latest reading; it closes once the latest readings of this long pass the check.
+ */
+export const QUALITY_RECENT_MS = 6 * 3_600_000;
+
+/** The checks failed by the latest readings of series (the quality module's service). */
+export interface QualitySource {
+  failingNow(latest: ReadonlyMap<number, number>, windowMs: number): Promise<Map<number, FailingCheck[]>>;
+}
+
+export const qualityKey = (check: string, sensorId: number) => `quality:${check}:sensor:${sensorId}`;
 
 /** A webhook delivery that keeps failing is given up after this many attempts per incident. */
 const MAX_WEBHOOK_ATTEMPTS = 10;
@@ -40,6 +54,8 @@ export interface AlarmsOptions {
 export interface DetectionReport {
   opened: number[];
   closed: number[];
+  /** Quality incidents opened and closed in the run (also in `opened` and `closed`). */
+  quality: { opened: number[]; closed: number[] };
   mailed: number[];
   webhook: { delivered: number[]; failed: number[]; error?: string };
 }
@@ -92,8 +108,12 @@ function deviceStates(evaluated: EvaluatedGateway[]): Map<string, DeviceState> {
 }
 
 function toIncident(v: store.IncidentView): Incident {
-  const { assigneeId, assigneeName, silentSince: _silentSince, ...rest } = v;
-  return { ...rest, assignee: assigneeId === null ? null : { id: assigneeId, name: assigneeName ?? '' } };
+  const { assigneeId, assigneeName, silentSince, ...rest } = v;
+  return {
+    ...rest,
+    flaggedFrom: v.kind === 'quality' ? silentSince : null,
+    assignee: assigneeId === null ? null : { id: assigneeId, name: assigneeName ?? '' },
+  };
 }
 
 /**
@@ -111,6 +131,7 @@ export class AlarmsService {
     private readonly mail: MailService,
     private readonly logger: Logger,
     private readonly options: AlarmsOptions,
+    private readonly quality?: QualitySource,
   ) {}
 
   /** Looks at every registered device at `now` (epoch ms): opens, closes and tells. */
@@ -126,7 +147,8 @@ export class AlarmsService {
       sensors.flatMap((s) => (s.seriesId === null ? [] : [s.seriesId])),
     );
     const devices = deviceStates(evaluateDevices(gateways, sensors, latest, settings.thresholds, now));
-    const open = await store.listOpenIncidents(this.db);
+    const allOpen = await store.listOpenIncidents(this.db);
+    const open = allOpen.filter((i) => i.kind !== 'quality');
     const openKeys = new Set(open.map((i) => i.device_key));
 
     const candidates = [...devices.values()].filter(
@@ -147,10 +169,148 @@ export class AlarmsService {
       if (device?.overdue) continue;
       if (await this.closeBySelf(incident, device, now)) closed.push(incident.id);
     }
+    const quality = await this.detectQuality(
+      devices,
+      latest,
+      allOpen.filter((i) => i.kind === 'quality'),
+      now,
+    );
+    opened.push(...quality.opened);
+    closed.push(...quality.closed);
     const told = await this.notify(now, closed, settings);
     if (opened.length + closed.length > 0)
       this.logger.info({ opened: opened.length, closed: closed.length }, 'silent devices: incidents changed');
-    return { opened, closed, ...told };
+    return { opened, closed, quality, ...told };
+  }
+
+  /**
+   * Quality incidents, one per sensor and check: opened when a flag of the check lies within
+   * QUALITY_RECENT_MS before the sensor's latest reading (and was set after the last incident of
+   * that sensor and check closed), closed as `passed` when no flag of the check lies there any
+   * more, as `unmonitored` when the sensor no longer serves a dwelling.
+   */
+  private async detectQuality(
+    devices: Map<string, DeviceState>,
+    latest: Map<number, { t: number; v: number }>,
+    open: store.IncidentRow[],
+    now: number,
+  ): Promise<{ opened: number[]; closed: number[] }> {
+    const report = { opened: [] as number[], closed: [] as number[] };
+    if (!this.quality) return report;
+    const sensors = new Map<number, DeviceState>();
+    const lastBySeries = new Map<number, number>();
+    for (const d of devices.values()) {
+      const seriesId = d.sensor?.sensor.seriesId;
+      if (d.kind !== 'sensor' || seriesId === null || seriesId === undefined) continue;
+      sensors.set(seriesId, d);
+      const last = latest.get(seriesId);
+      if (last) lastBySeries.set(seriesId, last.t);
+    }
+    const failing = await this.quality.failingNow(lastBySeries, QUALITY_RECENT_MS);
+    const failingKeys = new Map<string, { d: DeviceState; f: FailingCheck; last: number }>();
+    for (const [seriesId, checks] of failing) {
+      const d = sensors.get(seriesId) as DeviceState;
+      for (const f of checks)
+        failingKeys.set(qualityKey(f.check, d.sensor!.sensor.id), {
+          d,
+          f,
+          last: lastBySeries.get(seriesId) as number,
+        });
+    }
+    const openKeys = new Set(open.map((i) => i.device_key));
+    const candidates = [...failingKeys].filter(([key]) => !openKeys.has(key));
+    const lastClosed = await this.lastClosed(candidates.map(([key]) => key));
+    for (const [key, { d, f, last }] of candidates) {
+      // Closed already after this flag was set (by hand, or passed): not again for it.
+      if ((lastClosed.get(key) ?? -Infinity) >= f.checkedAt) continue;
+      const id = await this.openQuality(key, d, f, last, now);
+      if (id !== undefined) report.opened.push(id);
+    }
+    for (const incident of open) {
+      if (failingKeys.has(incident.device_key)) continue;
+      const monitored = incident.sensor_id !== null && devices.has(`sensor:${incident.sensor_id}`);
+      const closed = await this.db.transaction().execute(async (trx) => {
+        const reason = monitored ? ('passed' as const) : ('unmonitored' as const);
+        const ok = await store.updateOpenIncident(trx, incident.id, {
+          status: 'closed',
+          close_reason: reason,
+          closed_at: now,
+          updated_at: now,
+        });
+        if (ok)
+          await this.event(incident.id, now, 'closed', SYSTEM_ACTOR, '', { reason }, trx as Kysely<Database>);
+        return ok;
+      });
+      if (closed) report.closed.push(incident.id);
+    }
+    return report;
+  }
+
+  private async lastClosed(keys: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (let i = 0; i < keys.length; i += 1000) {
+      const rows = await this.db
+        .selectFrom('incident')
+        .select(['device_key', 'closed_at'])
+        .where('device_key', 'in', keys.slice(i, i + 1000))
+        .where('status', '=', 'closed')
+        .execute();
+      for (const r of rows)
+        if (r.closed_at !== null)
+          out.set(r.device_key, Math.max(out.get(r.device_key) ?? -Infinity, r.closed_at));
+    }
+    return out;
+  }
+
+  private async openQuality(
+    key: string,
+    d: DeviceState,
+    f: FailingCheck,
+    last: number,
+    now: number,
+  ): Promise<number | undefined> {
+    const sensor = d.sensor!.sensor;
+    const row = {
+      device_key: key,
+      kind: 'quality' as const,
+      quality_check: f.check,
+      gateway_id: d.gateway.gateway.id,
+      sensor_id: sensor.id,
+      dwelling_id: d.gateway.gateway.dwellingId,
+      building_id: d.gateway.gateway.buildingId,
+      medium: sensor.medium,
+      status: 'open' as const,
+      last_seen_at: last,
+      // For a quality incident: the first flagged reading among the latest ones.
+      silent_since: f.from,
+      silent_after_s: 0,
+      opened_at: now,
+      notified_at: null,
+      mail_sent_at: null,
+      webhook_sent_at: null,
+      assignee_id: null,
+      closed_at: null,
+      close_reason: null,
+      returned_at: null,
+      outage_ms: null,
+      updated_at: now,
+    } satisfies Omit<IncidentTable, 'id' | 'notify_attempts'>;
+    try {
+      return await this.db.transaction().execute((trx) =>
+        store.insertIncident(trx, row, {
+          at: now,
+          kind: 'opened',
+          actor_kind: 'system',
+          actor_id: null,
+          actor_name: SYSTEM_ACTOR.name,
+          text: '',
+          detail: JSON.stringify({ check: f.check, flaggedFrom: f.from, checkedAt: f.checkedAt }),
+        }),
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) return undefined;
+      throw error;
+    }
   }
 
   private async acknowledgedSilences(keys: string[]): Promise<Map<string, number>> {
@@ -172,6 +332,7 @@ export class AlarmsService {
     const row = {
       device_key: d.key,
       kind: d.kind,
+      quality_check: null,
       gateway_id: d.gateway.gateway.id,
       sensor_id: d.sensor?.sensor.id ?? null,
       dwelling_id: d.gateway.gateway.dwellingId,
@@ -292,8 +453,8 @@ export class AlarmsService {
     now: number,
     closed: number[],
     settings: Awaited<ReturnType<AlarmSettingsService['effective']>>,
-  ): Promise<Omit<DetectionReport, 'opened' | 'closed'>> {
-    const report: Omit<DetectionReport, 'opened' | 'closed'> = {
+  ): Promise<Omit<DetectionReport, 'opened' | 'closed' | 'quality'>> {
+    const report: Omit<DetectionReport, 'opened' | 'closed' | 'quality'> = {
       mailed: [],
       webhook: { delivered: [], failed: [] },
     };

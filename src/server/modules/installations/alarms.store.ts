@@ -177,6 +177,7 @@ function selectIncidents(db: Db) {
     .select([
       'incident.id as id',
       'incident.kind as kind',
+      'incident.quality_check as qualityCheck',
       'incident.status as status',
       'incident.gateway_id as gatewayId',
       'gateway.sn as sn',

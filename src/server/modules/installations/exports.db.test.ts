@@ -193,6 +193,46 @@ describe('data download and re-import', () => {
     ]);
   });
 
+  it('leaves flagged readings out of hourly and daily figures unless asked, and gives every raw reading', async () => {
+    const seriesId = t.platform.catalog.get(forwarderKey(sn, '1', '1', 'temperature'))!.id;
+    const t0 = dayStart(DAYS[2]);
+    // As the quality checks would: the day's first reading (20 °C) failed a check.
+    await t.platform.database.db
+      .insertInto('quality_flag')
+      .values({
+        series_id: seriesId,
+        check: 'range',
+        t_from: t0,
+        t_to: t0,
+        count: 1,
+        value: 20,
+        checked_at: t0,
+      })
+      .execute();
+    try {
+      const firstHour = async (query: string) =>
+        (await exportOf(`media=temperature&from=${DAYS[2]}&to=${DAYS[2]}&${query}`)).body
+          .trimEnd()
+          .split('\n')[1];
+      const at = new Date(t0).toISOString();
+      expect(await firstHour('interval=hour')).toBe(`${sn},1,1,temperature,${at},20.3,5,20,20.5`);
+      expect(await firstHour('interval=hour&flagged=include')).toBe(
+        `${sn},1,1,temperature,${at},20.25,6,20,20.5`,
+      );
+      expect((await firstHour('interval=day')).split(',').slice(6, 7)).toEqual(['143']);
+      expect((await firstHour('interval=day&flagged=include')).split(',').slice(6, 7)).toEqual(['144']);
+      expect(await firstHour('interval=raw')).toBe(`${sn},1,1,temperature,${at},20`);
+      const wrong = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/exports?dwelling=${home.dwelling.id}&from=${DAYS[2]}&to=${DAYS[2]}&flagged=all`,
+        headers: installer,
+      });
+      expect(wrong.statusCode).toBe(400);
+    } finally {
+      await t.platform.database.db.deleteFrom('quality_flag').where('series_id', '=', seriesId).execute();
+    }
+  });
+
   it('writes XLSX with the same columns', async () => {
     const res = await t.app.inject({
       method: 'GET',

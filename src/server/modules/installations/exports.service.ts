@@ -17,7 +17,9 @@ import type { Principal } from '../../plugins/access.ts';
 import { badRequest, forbidden, notFound } from '../../plugins/errors.ts';
 import type { SessionsService } from '../auth/sessions.service.ts';
 import { foldHours } from '../../timeseries/aggregate.ts';
+import { type HourRollup, rollupHours } from '../../timeseries/block-codec.ts';
 import { intervalBoundaries } from '../../timeseries/calendar.ts';
+import { type FlaggedReadings, type FlaggedRun, without } from '../../timeseries/flagged-readings.ts';
 import type { SeriesCatalog } from '../../timeseries/series-catalog.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import type { RegistryService } from '../registry/registry.service.ts';
@@ -62,6 +64,8 @@ export interface ExportPlan {
   to: number;
   interval: ExportInterval;
   format: ExportFormat;
+  /** Hourly and daily figures count flagged readings too. */
+  includeFlagged: boolean;
   members: (ScopedSeries & { prefix: string; cumulative: boolean; csvPrefixBytes: Buffer })[];
   filename: string;
   contentType: string;
@@ -130,6 +134,7 @@ export class ExportsService {
     private readonly timezone: string,
     private readonly sessions: Pick<SessionsService, 'isOpenSession'>,
     private readonly registry: RegistryService,
+    private readonly flagged: FlaggedReadings,
   ) {}
 
   /** Checks a query and who asks, and finds the sensors it covers. */
@@ -180,6 +185,7 @@ export class ExportsService {
       to,
       interval,
       format,
+      includeFlagged: query.flagged === 'include',
       members: members
         .sort((a, b) => a.sensorId - b.sensorId || a.from - b.from)
         .map((m) => {
@@ -300,7 +306,7 @@ export class ExportsService {
             span = Math.max(HOUR_MS, Math.floor(span / 2));
         }
       } else {
-        yield* this.aggregateBlocks(m, from, to, plan.interval, prefix);
+        yield* this.aggregateBlocks(m, from, to, plan.interval, prefix, plan.includeFlagged);
       }
     }
   }
@@ -312,6 +318,7 @@ export class ExportsService {
     to: number,
     interval: 'hour' | 'day',
     prefix: readonly [string, string, string, string],
+    includeFlagged: boolean,
   ): AsyncGenerator<Block> {
     const days = intervalBoundaries(from, to, 'day', this.timezone);
     for (let i = 0; i < days.length - 1; i += 31) {
@@ -321,7 +328,11 @@ export class ExportsService {
         interval === 'day'
           ? days.slice(i, Math.min(i + 32, days.length))
           : intervalBoundaries(windowStart, windowEnd - 1, 'hour', this.timezone);
-      const inSpan = await hoursWithin(this.engine, m.seriesId, windowStart, windowEnd - 1, m.cumulative);
+      let inSpan = await hoursWithin(this.engine, m.seriesId, windowStart, windowEnd - 1, m.cumulative);
+      if (!includeFlagged && inSpan.length > 0) {
+        const runs = (await this.flagged.runs([m.seriesId], windowStart, windowEnd - 1)).get(m.seriesId);
+        if (runs) inSpan = await this.withoutFlagged(m, inSpan, runs, windowStart, windowEnd - 1);
+      }
       const before =
         m.cumulative && inSpan.length > 0
           ? (await this.engine.readingBefore(m.seriesId, inSpan[0].hour))?.v
@@ -337,6 +348,27 @@ export class ExportsService {
         maxs: buckets.map((b) => b.max as number),
       };
     }
+  }
+
+  /** The hours that hold flagged readings rolled up again from their other readings within [from, to]. */
+  private async withoutFlagged(
+    m: ExportPlan['members'][number],
+    hours: HourRollup[],
+    runs: FlaggedRun[],
+    from: number,
+    to: number,
+  ): Promise<HourRollup[]> {
+    const out: HourRollup[] = [];
+    for (const h of hours) {
+      const end = h.hour + HOUR_MS - 1;
+      if (!runs.some((r) => r.from <= end && r.to >= h.hour)) {
+        out.push(h);
+        continue;
+      }
+      const points = await this.engine.readPoints(m.seriesId, Math.max(from, h.hour), Math.min(to, end));
+      out.push(...rollupHours(without(points, runs), m.cumulative));
+    }
+    return out;
   }
 
   // --- Download links -----------------------------------------------------------------------

@@ -30,17 +30,26 @@ export const VENDOR_REFILL_JOB = 'vendor-refill';
 /** Installations and operations: registration, live status, alarms of silent devices, downloads. */
 export const installationsModule = defineModule({
   id: 'installations',
-  open: ({ db, engine, catalog, config, logger, mail, audit, registry, auth, ingest, clock }) => {
+  open: ({ db, engine, catalog, config, logger, mail, audit, registry, auth, ingest, clock, quality }) => {
     const alarmSettings = new AlarmSettingsService(db, {
       silentAfterS: config.silentAfterDays * 86_400,
       expectedIntervalS: config.expectedIntervalS,
       contacts: config.alarmEmails,
       webhookUrl: config.alarmWebhookUrl,
     });
-    const alarms = new AlarmsService(db, engine, alarmSettings, mail, logger, {
-      publicUrl: config.publicUrl,
-      timezone: config.timezone,
-    });
+    const alarms = new AlarmsService(
+      db,
+      engine,
+      alarmSettings,
+      mail,
+      logger,
+      {
+        publicUrl: config.publicUrl,
+        timezone: config.timezone,
+      },
+      quality,
+    );
+    const flagged = new FlaggedReadings(db, engine, catalog);
     const installations = new InstallationsService(
       db,
       engine,
@@ -50,7 +59,7 @@ export const installationsModule = defineModule({
       alarms,
       alarmSettings,
       config.timezone,
-      new FlaggedReadings(db, engine, catalog),
+      flagged,
     );
     const vendor = config.vendorUrl
       ? new VendorClient({ url: config.vendorUrl, token: config.vendorToken ?? '' })
@@ -63,7 +72,7 @@ export const installationsModule = defineModule({
       }),
       alarms,
       alarmSettings,
-      exports: new ExportsService(db, engine, catalog, config.timezone, auth.sessions, registry),
+      exports: new ExportsService(db, engine, catalog, config.timezone, auth.sessions, registry, flagged),
     };
   },
   routes: [

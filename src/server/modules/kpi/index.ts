@@ -28,6 +28,9 @@ export const kpiModule = defineModule({
   open: async (deps) => {
     const kpi = await openKpi(deps);
     kpi.calculators.useComfort(comfortSourceOf(deps.comfort));
+    kpi.calculators.useCoverage((buildingId, from, to) =>
+      deps.installations.coverage({ buildingId }, from, to),
+    );
     return { kpi };
   },
   plugins: [responseTimes],

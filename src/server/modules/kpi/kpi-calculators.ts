@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { InstallationCoverage } from '#common/api/installations.ts';
 import type { Calculator, RecomputeBody, RecomputeResult } from '#common/api/kpi.ts';
 import { PLATFORM_RESOURCE } from '#common/api/kpi.ts';
 import type { Database } from '../../db/schema.ts';
@@ -34,6 +35,15 @@ export const CALCULATOR_VERSIONS: Record<Calculator, number> = {
   ict: 1,
   mobility: 1,
 };
+
+/** The missing-data heatmap of a building over days [from, to] (the installations module's). */
+export type CoverageSource = (buildingId: number, from: number, to: number) => Promise<InstallationCoverage>;
+
+/** The data completeness and correctness KPIs: of a building, and of the platform. */
+export const DATA_QUALITY_KPIS = {
+  building: { completeness: 'ICT_DATA_COMPLETENESS', correctness: 'ICT_DATA_CORRECTNESS' },
+  platform: { completeness: 'ICT_PLATFORM_DATA_COMPLETENESS', correctness: 'ICT_PLATFORM_DATA_CORRECTNESS' },
+} as const;
 
 /** Uptime is counted in slots of five minutes. */
 export const UPTIME_SLOT_MS = 5 * 60_000;
@@ -90,6 +100,7 @@ const areaOf = (b: KpiBuilding, carrier: string) =>
 export class KpiCalculators {
   private comfortSource: ComfortSource = NO_COMFORT;
   private routes: () => readonly RouteEntry[] = () => [];
+  private coverage?: CoverageSource;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -108,6 +119,11 @@ export class KpiCalculators {
 
   get comfortAvailable(): boolean {
     return this.comfortSource.available;
+  }
+
+  /** The installations' coverage, for the data completeness and correctness KPIs. */
+  useCoverage(source: CoverageSource): void {
+    this.coverage = source;
   }
 
   /** The route table the ICT KPIs count services and APIs in. */
@@ -390,6 +406,95 @@ export class KpiCalculators {
       draftsToMeasures(PLATFORM_RESOURCE, drafts, version),
     );
     return { buildings: 0, measures, notes: [] };
+  }
+
+  /**
+   * Data completeness and correctness of each building and of the platform, for the months named
+   * (YYYYMM), counted over the whole days before `until`. Completeness: readings received (at most
+   * the expected ones per sensor and day) / readings expected, one per the medium's expected
+   * interval; correctness: readings received that passed the quality checks / readings received.
+   * A building without sensors, or a month without readings for correctness, gets no measure.
+   */
+  async dataQuality(months: readonly number[], until: number, buildingIds?: number[]): Promise<RunReport> {
+    const report: RunReport = { buildings: 0, measures: 0, notes: [] };
+    if (!this.coverage) return report;
+    const zone = this.options.zone;
+    const lastDay = dayPeriod(until, zone).start;
+    const buildings = await store.listKpiBuildings(this.db, buildingIds);
+    const codes = [
+      ...Object.values(DATA_QUALITY_KPIS.building),
+      ...Object.values(DATA_QUALITY_KPIS.platform),
+    ];
+    const seen = new Set<number>();
+    for (const key of months) {
+      const month = monthPeriod(key, zone);
+      const end = Math.min(month.end, lastDay);
+      if (end <= month.start) continue;
+      const measures: CalculatedMeasure[] = [];
+      const platform = { expected: 0, received: 0, count: 0, passed: 0 };
+      let counted = 0;
+      const push = (kpi: string, resource: string, value: number, inputs: Record<string, unknown>) =>
+        measures.push({
+          kpi,
+          resource,
+          breakdown: '',
+          start: month.start,
+          end: month.end,
+          value,
+          inputs,
+          inputsVersion: versionOf('ict', [kpi, resource, month.start, end, value]),
+        });
+      for (const b of buildings) {
+        const cov = await this.coverage(b.id, month.start, end - 1);
+        const sums = { expected: 0, received: 0, count: 0, passed: 0 };
+        for (const sensor of cov.sensors)
+          sensor.days.forEach((d) => {
+            const dayEnd = dayPeriod(d.day, zone).end;
+            const expected = Math.round((dayEnd - d.day) / 1000 / sensor.expectedIntervalS);
+            sums.expected += expected;
+            sums.received += Math.min(d.count, expected);
+            sums.count += d.count;
+            sums.passed += d.count - d.flagged;
+          });
+        if (sums.expected === 0) continue;
+        seen.add(b.id);
+        counted++;
+        for (const k of Object.keys(platform) as (keyof typeof platform)[]) platform[k] += sums[k];
+        const inputs = { ...sums, days: cov.days.length, sensors: cov.sensors.length, until: end };
+        push(DATA_QUALITY_KPIS.building.completeness, b.code, (100 * sums.received) / sums.expected, inputs);
+        if (sums.count > 0)
+          push(DATA_QUALITY_KPIS.building.correctness, b.code, (100 * sums.passed) / sums.count, inputs);
+      }
+      if (platform.expected > 0) {
+        const inputs = { ...platform, buildings: counted, until: end };
+        push(
+          DATA_QUALITY_KPIS.platform.completeness,
+          PLATFORM_RESOURCE,
+          (100 * platform.received) / platform.expected,
+          inputs,
+        );
+        if (platform.count > 0)
+          push(
+            DATA_QUALITY_KPIS.platform.correctness,
+            PLATFORM_RESOURCE,
+            (100 * platform.passed) / platform.count,
+            inputs,
+          );
+      }
+      report.measures += await this.kpi.replaceCalculated(
+        'ict',
+        {
+          resources: buildingIds === undefined ? undefined : buildings.map((b) => b.code),
+          from: month.start,
+          to: month.end,
+        },
+        // Some buildings only: the platform's figure would be theirs, so it is left as it was.
+        buildingIds === undefined ? measures : measures.filter((m) => m.resource !== PLATFORM_RESOURCE),
+        codes,
+      );
+    }
+    report.buildings = seen.size;
+    return report;
   }
 
   // --- On demand ---------------------------------------------------------------------------------

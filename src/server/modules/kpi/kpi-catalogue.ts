@@ -101,6 +101,54 @@ const ict = (
   description,
 });
 
+/**
+ * Data completeness and correctness per month, from the installations' coverage and the quality
+ * flags: of a building's sensors, or of every building's (the platform).
+ */
+const dataQuality = (scope: KpiScope, prefix: string, en: string, es: string, eu: string): KpiSeed[] =>
+  [
+    {
+      code: `${prefix}COMPLETENESS`,
+      formula: '100 · readings received / readings expected (per sensor and day, at most the expected)',
+      name: {
+        en: `Data completeness (${scope === 'building' ? 'building' : 'platform'})`,
+        es: `Completitud de los datos (${scope === 'building' ? 'edificio' : 'plataforma'})`,
+        eu: `Datuen osotasuna (${scope === 'building' ? 'eraikina' : 'plataforma'})`,
+      },
+      description: {
+        en: `Share of the readings ${en} sensors were expected to send in the month (one per expected interval) that arrived.`,
+        es: `Parte de las lecturas que los sensores ${es} debían enviar en el mes (una por intervalo esperado) que llegaron.`,
+        eu: `${eu} sentsoreek hilabetean bidali behar zituzten irakurketetatik (tarte espero bakoitzeko bat) iritsi zirenen zatia.`,
+      },
+    },
+    {
+      code: `${prefix}CORRECTNESS`,
+      formula: '100 · readings received that passed the quality checks / readings received',
+      name: {
+        en: `Data correctness (${scope === 'building' ? 'building' : 'platform'})`,
+        es: `Corrección de los datos (${scope === 'building' ? 'edificio' : 'plataforma'})`,
+        eu: `Datuen zuzentasuna (${scope === 'building' ? 'eraikina' : 'plataforma'})`,
+      },
+      description: {
+        en: `Share of the readings ${en} sensors sent in the month that passed the data quality checks (range, step, stuck value, clock).`,
+        es: `Parte de las lecturas que enviaron los sensores ${es} en el mes que pasaron las comprobaciones de calidad (rango, salto, valor atascado, reloj).`,
+        eu: `${eu} sentsoreek hilabetean bidalitako irakurketetatik kalitate-egiaztapenak (tartea, jauzia, balio geldia, erlojua) gainditu zituztenen zatia.`,
+      },
+    },
+  ].map((k): KpiSeed => ({
+    ...k,
+    pillar: 'ict',
+    unit: '%',
+    scope,
+    lowerIsBetter: false,
+    method: 'calculated',
+    calculator: 'ict',
+    period: 'month',
+    aggregation: 'mean',
+    breakdown: '',
+    public: false,
+  }));
+
 const input = (
   code: string,
   pillar: Pillar,
@@ -454,6 +502,8 @@ export const KPI_CATALOGUE: readonly KpiSeed[] = [
       eu: 'Minutuko gordetako irakurketak, egunaren batez bestekoa.',
     },
   ),
+  ...dataQuality('building', 'ICT_DATA_', 'the building’s', 'del edificio', 'eraikinaren'),
+  ...dataQuality('platform', 'ICT_PLATFORM_DATA_', 'the platform’s', 'de la plataforma', 'plataformaren'),
   mobility(
     'MO_BUS_DISTANCE',
     'vehicle',

@@ -1,7 +1,7 @@
 import type { ModuleDeps } from '../../module.ts';
 import type { Job } from '../../plugins/scheduler.ts';
 import type { KpiCalculators } from './kpi-calculators.ts';
-import { yearOf } from './kpi-periods.ts';
+import { monthKey, yearOf } from './kpi-periods.ts';
 
 /** Names of the scheduled KPI jobs (tests run them with `scheduler.run(name, now)`). */
 export const KPI_JOBS = {
@@ -11,6 +11,8 @@ export const KPI_JOBS = {
   comfort: 'kpi-comfort',
   /** The platform's uptime slot and its ICT KPIs of today. */
   ict: 'kpi-ict',
+  /** Data completeness and correctness of this month's whole days (and last month's, early on). */
+  dataQuality: 'kpi-data-quality',
 } as const;
 
 /**
@@ -40,6 +42,16 @@ export function kpiJobs(calculators: KpiCalculators, deps: Pick<ModuleDeps, 'log
         // Early in January the last days of December may still be completed.
         const years = yearOf(now - 7 * 86_400_000, zone) < year ? [year - 1, year] : [year];
         await calculators.comfort(years);
+      },
+    },
+    {
+      name: KPI_JOBS.dataQuality,
+      cron: '45 2 * * *',
+      run: async (now) => {
+        const month = monthKey(now, zone);
+        // Early in a month, late data and re-checks may still change the month before.
+        const before = monthKey(now - 7 * 86_400_000, zone);
+        await calculators.dataQuality(before < month ? [before, month] : [month], now);
       },
     },
     {

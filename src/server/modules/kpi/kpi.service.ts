@@ -494,14 +494,18 @@ export class KpiService {
 
   /**
    * Replaces what a calculator computed for its KPIs over [from, to), for some resources or all,
-   * in one transaction. Returns how many measures were written.
+   * in one transaction (only the KPIs named in `codes`, when given). Returns how many measures
+   * were written.
    */
   async replaceCalculated(
     calculator: Calculator,
     scope: { resources?: readonly string[]; from: number; to: number },
     measures: CalculatedMeasure[],
+    codes?: readonly string[],
   ): Promise<number> {
-    const kpiIds = this.definitionsOf(calculator).map((d) => d.id);
+    const kpiIds = this.definitionsOf(calculator)
+      .filter((d) => codes === undefined || codes.includes(d.code))
+      .map((d) => d.id);
     const now = this.clock();
     const rows: NewMeasure[] = measures.map((m) => ({
       kpi_id: this.idsOf([m.kpi])[0],

@@ -16,6 +16,7 @@ import { checkReadings, defaultRules, type FlagRun, flatEnds, LEVEL_SHIFT_MS } f
 import {
   blockSpan,
   flagsOverlapping,
+  flagsSince,
   listFlags,
   listMedia,
   listSettings,
@@ -31,6 +32,15 @@ import {
 import { HOUR_MS } from '#common/time.ts';
 
 export const QUALITY_JOB = 'quality-checks';
+
+/** A check that a series' latest readings fail. */
+export interface FailingCheck {
+  check: string;
+  /** The first reading flagged within the window. */
+  from: number;
+  /** When the newest of those flags was set. */
+  checkedAt: number;
+}
 export const QUALITY_RECHECK_JOB = 'quality-recheck';
 
 /** Told of the hours whose flags changed, so that what was derived from them is computed again. */
@@ -216,6 +226,32 @@ export class QualityService {
   }
 
   // ------------------------------------------------------------ reading
+
+  /**
+   * The checks that a series' latest readings fail: those with a flag within `windowMs` before
+   * its latest reading (given by series), with the first flagged time and when it was flagged.
+   * The quality incidents are opened and closed from this.
+   */
+  async failingNow(
+    latest: ReadonlyMap<number, number>,
+    windowMs: number,
+  ): Promise<Map<number, FailingCheck[]>> {
+    const out = new Map<number, FailingCheck[]>();
+    if (latest.size === 0) return out;
+    const since = Math.min(...latest.values()) - windowMs;
+    for (const f of await flagsSince(this.db, [...latest.keys()], since)) {
+      const last = latest.get(f.series_id);
+      if (last === undefined || f.t_to < last - windowMs) continue;
+      const list = out.get(f.series_id) ?? [];
+      const same = list.find((c) => c.check === f.check);
+      if (same) {
+        same.from = Math.min(same.from, f.t_from);
+        same.checkedAt = Math.max(same.checkedAt, f.checked_at);
+      } else list.push({ check: f.check, from: f.t_from, checkedAt: f.checked_at });
+      out.set(f.series_id, list);
+    }
+    return out;
+  }
 
   /** The flagged runs of a sensor's readings within [from, to], for whom may read the sensor. */
   async flags(

@@ -190,3 +190,22 @@ export async function listFlags(
     .execute();
   return rows as (FlagRow & { check: QualityCheck })[];
 }
+
+/** The flags of the series named that reach `since` or later (their latest readings). */
+export async function flagsSince(
+  db: Db,
+  seriesIds: readonly number[],
+  since: number,
+): Promise<{ series_id: number; check: string; t_from: number; t_to: number; checked_at: number }[]> {
+  const out: { series_id: number; check: string; t_from: number; t_to: number; checked_at: number }[] = [];
+  for (let i = 0; i < seriesIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('quality_flag')
+      .select(['series_id', 'check', 't_from', 't_to', 'checked_at'])
+      .where('series_id', 'in', seriesIds.slice(i, i + 500))
+      .where('t_to', '>=', since)
+      .execute();
+    out.push(...rows.map((r) => ({ ...r, series_id: Number(r.series_id) })));
+  }
+  return out;
+}

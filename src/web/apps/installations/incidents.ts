@@ -2,8 +2,19 @@ import type { Incident } from '#common/api/installations.ts';
 
 type Translate = (key: string, values?: Record<string, unknown>) => string;
 
-/** "Gateway 0123…" or "Sensor co2 1/2 of gateway 0123…". */
+/**
+ * "Gateway 0123…", "Sensor co2 1/2 of gateway 0123…" or, for a quality incident, "Readings of
+ * sensor … fail: Out of range".
+ */
 export function describeDevice(t: Translate, i: Incident): string {
+  if (i.kind === 'quality')
+    return t('apps.installations.incidents.qualityDevice', {
+      medium: i.medium ?? '',
+      channel: i.channel ?? '',
+      device: i.device ?? '',
+      sn: i.sn,
+      check: t(`apps.installations.data.checks.${i.qualityCheck ?? ''}`),
+    });
   return i.kind === 'gateway'
     ? t('apps.installations.incidents.gatewayDevice', { sn: i.sn })
     : t('apps.installations.incidents.sensorDevice', {
