@@ -262,7 +262,7 @@ export class AlarmsService {
     return out;
   }
 
-  private async openQuality(
+  private openQuality(
     key: string,
     d: DeviceState,
     f: FailingCheck,
@@ -270,47 +270,24 @@ export class AlarmsService {
     now: number,
   ): Promise<number | undefined> {
     const sensor = d.sensor!.sensor;
-    const row = {
-      device_key: key,
-      kind: 'quality' as const,
-      quality_check: f.check,
-      gateway_id: d.gateway.gateway.id,
-      sensor_id: sensor.id,
-      dwelling_id: d.gateway.gateway.dwellingId,
-      building_id: d.gateway.gateway.buildingId,
-      medium: sensor.medium,
-      status: 'open' as const,
-      last_seen_at: last,
-      // For a quality incident: the first flagged reading among the latest ones.
-      silent_since: f.from,
-      silent_after_s: 0,
-      opened_at: now,
-      notified_at: null,
-      mail_sent_at: null,
-      webhook_sent_at: null,
-      assignee_id: null,
-      closed_at: null,
-      close_reason: null,
-      returned_at: null,
-      outage_ms: null,
-      updated_at: now,
-    } satisfies Omit<IncidentTable, 'id' | 'notify_attempts'>;
-    try {
-      return await this.db.transaction().execute((trx) =>
-        store.insertIncident(trx, row, {
-          at: now,
-          kind: 'opened',
-          actor_kind: 'system',
-          actor_id: null,
-          actor_name: SYSTEM_ACTOR.name,
-          text: '',
-          detail: JSON.stringify({ check: f.check, flaggedFrom: f.from, checkedAt: f.checkedAt }),
-        }),
-      );
-    } catch (error) {
-      if (isUniqueViolation(error)) return undefined;
-      throw error;
-    }
+    return this.insertOpened(
+      {
+        device_key: key,
+        kind: 'quality',
+        quality_check: f.check,
+        gateway_id: d.gateway.gateway.id,
+        sensor_id: sensor.id,
+        dwelling_id: d.gateway.gateway.dwellingId,
+        building_id: d.gateway.gateway.buildingId,
+        medium: sensor.medium,
+        last_seen_at: last,
+        // For a quality incident: the first flagged reading among the latest ones.
+        silent_since: f.from,
+        silent_after_s: 0,
+      },
+      now,
+      { check: f.check, flaggedFrom: f.from, checkedAt: f.checkedAt },
+    );
   }
 
   private async acknowledgedSilences(keys: string[]): Promise<Map<string, number>> {
@@ -328,20 +305,51 @@ export class AlarmsService {
     return out;
   }
 
-  private async open(d: DeviceState, now: number): Promise<number | undefined> {
+  private open(d: DeviceState, now: number): Promise<number | undefined> {
+    return this.insertOpened(
+      {
+        device_key: d.key,
+        kind: d.kind,
+        quality_check: null,
+        gateway_id: d.gateway.gateway.id,
+        sensor_id: d.sensor?.sensor.id ?? null,
+        dwelling_id: d.gateway.gateway.dwellingId,
+        building_id: d.gateway.gateway.buildingId,
+        medium: d.sensor?.sensor.medium ?? null,
+        last_seen_at: d.lastSeen,
+        silent_since: d.silentSince,
+        silent_after_s: d.silentAfterS,
+      },
+      now,
+      { lastSeenAt: d.lastSeen, silentSince: d.silentSince, silentAfterS: d.silentAfterS },
+    );
+  }
+
+  /**
+   * Opens an incident for what sets it apart (the rest starts empty) with its first event;
+   * undefined when one is open for the device already (another replica opened it meanwhile).
+   */
+  private async insertOpened(
+    device: Pick<
+      IncidentTable,
+      | 'device_key'
+      | 'kind'
+      | 'quality_check'
+      | 'gateway_id'
+      | 'sensor_id'
+      | 'dwelling_id'
+      | 'building_id'
+      | 'medium'
+      | 'last_seen_at'
+      | 'silent_since'
+      | 'silent_after_s'
+    >,
+    now: number,
+    detail: object,
+  ): Promise<number | undefined> {
     const row = {
-      device_key: d.key,
-      kind: d.kind,
-      quality_check: null,
-      gateway_id: d.gateway.gateway.id,
-      sensor_id: d.sensor?.sensor.id ?? null,
-      dwelling_id: d.gateway.gateway.dwellingId,
-      building_id: d.gateway.gateway.buildingId,
-      medium: d.sensor?.sensor.medium ?? null,
+      ...device,
       status: 'open' as const,
-      last_seen_at: d.lastSeen,
-      silent_since: d.silentSince,
-      silent_after_s: d.silentAfterS,
       opened_at: now,
       notified_at: null,
       mail_sent_at: null,
@@ -362,15 +370,10 @@ export class AlarmsService {
           actor_id: null,
           actor_name: SYSTEM_ACTOR.name,
           text: '',
-          detail: JSON.stringify({
-            lastSeenAt: d.lastSeen,
-            silentSince: d.silentSince,
-            silentAfterS: d.silentAfterS,
-          }),
+          detail: JSON.stringify(detail),
         }),
       );
     } catch (error) {
-      // Another replica opened it meanwhile.
       if (isUniqueViolation(error)) return undefined;
       throw error;
     }
