@@ -6,12 +6,12 @@ import path from 'node:path';
 import { connect } from 'node:tls';
 import { Type } from '@sinclair/typebox';
 import mqtt from 'mqtt';
-import { WebSocket, WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BY_SYSTEM } from './audit/by.ts';
 import { defineModule } from './module.ts';
 import { MODULES } from './modules/index.ts';
 import { MqttIngest } from './plugins/mqtt.ts';
+import { SimulatedCharger } from './testing/ocpp-charger.ts';
 import { openTestPlatform, type TestPlatform } from './testing/platform.ts';
 import { freePort } from './testing/ports.ts';
 
@@ -122,12 +122,6 @@ beforeAll(async () => {
   cert = readFileSync(path.join(dir, 'cert.pem'));
   const mqttPort = await freePort();
   t = await openTestPlatform({ trustProxy: 'loopback', mqttPort }, {}, [...MODULES, seenModule]);
-  // A WebSocket endpoint on CIOP's server, as chargers and live pages use.
-  const sockets = new WebSocketServer({ noServer: true });
-  t.app.server.on('upgrade', (req, socket, head) => {
-    if (req.url !== '/ws-echo') return socket.destroy();
-    sockets.handleUpgrade(req, socket, head, (ws) => ws.on('message', (m) => ws.send(`echo ${String(m)}`)));
-  });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const ciop = (t.app.server.address() as { port: number }).port;
   mqttIngest = await MqttIngest.start(
@@ -239,15 +233,40 @@ describe('CIOP behind the shipped nginx configuration', () => {
     for (const cookie of cookies) expect(cookie).toMatch(/; Secure/);
   });
 
-  it('passes a WebSocket upgrade', async () => {
-    const ws = new WebSocket(`wss://localhost:${https}/ws-echo`, { ca: cert });
-    const answer = await new Promise<string>((resolve, reject) => {
-      ws.on('open', () => ws.send('hello'));
-      ws.on('message', (m) => resolve(String(m)));
-      ws.on('error', reject);
+  it('passes a WebSocket upgrade: a charger speaks OCPP through it', async () => {
+    // CIOP's own WebSocket endpoint, with its subprotocol and Basic authentication.
+    await t.platform.mobility.ingest.chargers(
+      [
+        {
+          code: 'NGINX-CP',
+          current: 'DC',
+          kind: 'pantograph',
+          powerKw: 150,
+          latitude: null,
+          longitude: null,
+          status: 'Unavailable',
+          vehicle: null,
+          socPct: null,
+          updatedAt: Date.now() - 60_000,
+        },
+      ],
+      'fleet',
+      Date.now() - 60_000,
+    );
+    const { token } = await t.platform.auth.machineTokens.issue(
+      { name: 'charger', scopes: ['ocpp'] },
+      BY_SYSTEM,
+    );
+    const cp = await SimulatedCharger.connect({
+      base: `wss://localhost:${https}`,
+      chargePointId: 'NGINX-CP',
+      password: token,
+      ca: cert,
     });
-    ws.close();
-    expect(answer).toBe('echo hello');
+    expect(cp.protocol).toBe('ocpp1.6');
+    const answer = await cp.call('Heartbeat', {});
+    await cp.close();
+    expect(Date.parse(String(answer.currentTime))).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it('takes a 20 MB ingest body whole', async () => {

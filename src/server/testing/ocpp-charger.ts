@@ -11,6 +11,8 @@ export interface ChargerConnection {
   protocols?: string[];
   /** The Basic user, default the charge point id. */
   user?: string;
+  /** Certificate authority to trust, for `wss://` through a proxy with its own certificate. */
+  ca?: Buffer;
 }
 
 /** A refused upgrade: the HTTP status and the problem's body. */
@@ -70,6 +72,7 @@ export class SimulatedCharger {
       c.protocols ?? ['ocpp1.6'],
       {
         headers: { authorization: `Basic ${auth}` },
+        ...(c.ca ? { ca: c.ca } : {}),
       },
     );
     return new Promise((resolve, reject) => {
