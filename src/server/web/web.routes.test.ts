@@ -61,6 +61,8 @@ describe('serving the built web applications', () => {
       ['/ocpp', HTML],
       ['/ocpp/CP-1/more', HTML],
       ['/query/nothing', HTML],
+      ['/ngsi-ld/v1/nothing-here', HTML],
+      ['/ngsi-ld', HTML],
       ['/metrics/nothing', HTML],
       ['/assets/missing-123.js', HTML],
       ['/some/page', { accept: 'application/json' }],

@@ -21,7 +21,7 @@ const YEAR_MS = 365 * 86_400_000;
  * Paths the API and the machine endpoints own (REST, InfluxDB write and query, metrics, OCPP): an
  * unknown one there is a problem+json 404, never a page.
  */
-const isApiPath = (url: string) => /^\/(api|write|query|ping|metrics|ocpp)(\/|\?|$)/.test(url);
+const isApiPath = (url: string) => /^\/(api|write|query|ping|metrics|ocpp|ngsi-ld)(\/|\?|$)/.test(url);
 
 /** A page request: a browser asks for HTML; a plain client (curl) takes anything. */
 const acceptsHtml = (request: FastifyRequest) => {
