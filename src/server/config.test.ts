@@ -49,6 +49,36 @@ describe('configuration', () => {
     ]);
   });
 
+  it('takes MQTT over TLS for the embedded broker only with both the certificate and its key', () => {
+    expect(
+      loadConfig({ CIOP_MQTT_TLS_CERT: '/etc/ciop/cert.pem', CIOP_MQTT_TLS_KEY: '/etc/ciop/key.pem' }),
+    ).toMatchObject({
+      mqttTlsCert: '/etc/ciop/cert.pem',
+      mqttTlsKey: '/etc/ciop/key.pem',
+      mqttTlsPort: 8883,
+    });
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems({ CIOP_MQTT_TLS_CERT: '/etc/ciop/cert.pem' })).toEqual([
+      expect.stringMatching(
+        /^CIOP_MQTT_TLS_CERT and CIOP_MQTT_TLS_KEY go together.*only CIOP_MQTT_TLS_CERT is set/,
+      ),
+    ]);
+    expect(
+      problems({
+        CIOP_MQTT_TLS_CERT: 'c.pem',
+        CIOP_MQTT_TLS_KEY: 'k.pem',
+        CIOP_MQTT_URL: 'mqtt://127.0.0.1:1883',
+      }),
+    ).toEqual([expect.stringMatching(/^CIOP_MQTT_TLS_CERT is for the embedded broker/)]);
+  });
+
   it('has a default for every value', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({

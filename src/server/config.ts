@@ -14,6 +14,12 @@ export interface Config {
   mqttUrl: string | undefined;
   /** Port of the embedded MQTT broker; 0 = do not start it. */
   mqttPort: number;
+  /** PEM certificate (chain) of the embedded broker's MQTT over TLS listener; undefined = no TLS listener. */
+  mqttTlsCert: string | undefined;
+  /** PEM private key of that certificate. */
+  mqttTlsKey: string | undefined;
+  /** Port of the embedded broker's MQTT over TLS listener. */
+  mqttTlsPort: number;
   /** Topic filter CIOP subscribes to. */
   mqttTopic: string;
   /** Shared-subscription group used with an external broker, so replicas split the load. */
@@ -388,6 +394,27 @@ export const SETTINGS = [
     default: 1884,
     parse: integer(0, 65535),
     doc: 'Port of the embedded MQTT broker (1884 so that it does not clash with a system broker on 1883; 0 = no embedded broker).',
+  }),
+  setting({
+    key: 'mqttTlsCert',
+    env: 'CIOP_MQTT_TLS_CERT',
+    default: undefined,
+    parse: optionalText,
+    doc: "PEM file of the certificate (with its chain) for the embedded broker's MQTT over TLS listener; set with CIOP_MQTT_TLS_KEY.",
+  }),
+  setting({
+    key: 'mqttTlsKey',
+    env: 'CIOP_MQTT_TLS_KEY',
+    default: undefined,
+    parse: optionalText,
+    doc: "PEM file of that certificate's private key.",
+  }),
+  setting({
+    key: 'mqttTlsPort',
+    env: 'CIOP_MQTT_TLS_PORT',
+    default: 8883,
+    parse: integer(0, 65535),
+    doc: "Port of the embedded broker's MQTT over TLS listener (0 picks a free port).",
   }),
   setting({
     key: 'mqttTopic',
@@ -1007,6 +1034,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 /** Problems of values that are each valid but do not go together. */
 function crossCheck(config: Config): string[] {
   const problems: string[] = [];
+  if ((config.mqttTlsCert === undefined) !== (config.mqttTlsKey === undefined))
+    problems.push(
+      `CIOP_MQTT_TLS_CERT and CIOP_MQTT_TLS_KEY go together: set both for MQTT over TLS, or neither (only ${config.mqttTlsCert === undefined ? 'CIOP_MQTT_TLS_KEY' : 'CIOP_MQTT_TLS_CERT'} is set)`,
+    );
+  if (config.mqttTlsCert !== undefined && config.mqttUrl !== undefined)
+    problems.push(
+      'CIOP_MQTT_TLS_CERT is for the embedded broker, but CIOP_MQTT_URL names an external one: give the external broker its TLS listener instead',
+    );
   if (config.ingestNewSeriesPerMinute > 0 && config.ingestMaxNewSeries > config.ingestNewSeriesPerMinute)
     problems.push(
       `CIOP_INGEST_MAX_NEW_SERIES (${config.ingestMaxNewSeries}) is above CIOP_INGEST_NEW_SERIES_PER_MINUTE (${config.ingestNewSeriesPerMinute}): a request that large could never be stored`,

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import mqtt from 'mqtt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,5 +135,124 @@ describe('stopping CIOP with its embedded broker', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('MQTT over TLS through the embedded broker', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ciop-mqtt-tls-'));
+  const certFile = path.join(dir, 'cert.pem');
+  const keyFile = path.join(dir, 'key.pem');
+  let t: TestPlatform;
+  let ingest: MqttIngest;
+
+  beforeAll(async () => {
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost'].concat([
+        '-addext',
+        'subjectAltName=DNS:localhost',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+      ]),
+      { stdio: 'ignore' },
+    );
+    t = await openTestPlatform();
+    ingest = await MqttIngest.start(
+      {
+        ...t.platform.config,
+        host: '127.0.0.1',
+        mqttPort: 0,
+        mqttTlsCert: certFile,
+        mqttTlsKey: keyFile,
+        mqttTlsPort: 0,
+      },
+      t.platform.ingest,
+      (s) => t.platform.verifySecret(s),
+      pino({ level: 'silent' }),
+      t.platform.ingestToken,
+    );
+  });
+  afterAll(async () => {
+    await ingest?.stop();
+    await t?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes readings over TLS on its own port, beside plain MQTT', async () => {
+    expect(ingest.brokerTlsPort).toBeGreaterThan(0);
+    expect(ingest.brokerTlsPort).not.toBe(ingest.brokerPort);
+    const client = await mqtt.connectAsync(`mqtts://localhost:${ingest.brokerTlsPort}`, {
+      username: 'forwarder',
+      password: t.platform.ingestToken,
+      ca: readFileSync(certFile),
+    });
+    await client.publishAsync(
+      'ciop/gw/AB000000000000A1/ms',
+      `forwarder_data,SN=AB000000000000A1,channel=1,device=1,medium=temperature value=19.5 ${T}`,
+      { qos: 1 },
+    );
+    await client.endAsync();
+    await eventually(async () => {
+      const res = await t.app.inject({
+        url: `/api/v1/readings?sn=AB000000000000A1&channel=1&device=1&medium=temperature&from=${T - 1}&to=${T + 1}`,
+        headers: t.readerHeaders,
+      });
+      expect(res.json().points).toEqual([{ t: T, v: 19.5 }]);
+    });
+  });
+
+  it('is refused to a client that does not trust the certificate, and to a wrong token', async () => {
+    await expect(
+      mqtt.connectAsync(`mqtts://localhost:${ingest.brokerTlsPort}`, {
+        username: 'forwarder',
+        password: t.platform.ingestToken,
+        reconnectPeriod: 0,
+      }),
+    ).rejects.toThrow(/self.signed|certificate/i);
+    await expect(
+      mqtt.connectAsync(`mqtts://localhost:${ingest.brokerTlsPort}`, {
+        username: 'forwarder',
+        password: 'not-a-token',
+        ca: readFileSync(certFile),
+        reconnectPeriod: 0,
+      }),
+    ).rejects.toThrow(/Bad username or password|Not authorized|bad/i);
+  });
+
+  it('does not start with a key that is not PEM, and names the settings', async () => {
+    await expect(
+      MqttIngest.start(
+        {
+          ...t.platform.config,
+          host: '127.0.0.1',
+          mqttPort: 0,
+          mqttTlsCert: certFile,
+          mqttTlsKey: certFile,
+          mqttTlsPort: 0,
+        },
+        t.platform.ingest,
+        (s) => t.platform.verifySecret(s),
+        pino({ level: 'silent' }),
+        t.platform.ingestToken,
+      ),
+    ).rejects.toThrow(/CIOP_MQTT_TLS_CERT .* and CIOP_MQTT_TLS_KEY .* are not a PEM certificate and its key/);
+    await expect(
+      MqttIngest.start(
+        {
+          ...t.platform.config,
+          host: '127.0.0.1',
+          mqttPort: 0,
+          mqttTlsCert: path.join(dir, 'none.pem'),
+          mqttTlsKey: keyFile,
+          mqttTlsPort: 0,
+        },
+        t.platform.ingest,
+        (s) => t.platform.verifySecret(s),
+        pino({ level: 'silent' }),
+        t.platform.ingestToken,
+      ),
+    ).rejects.toThrow(/CIOP_MQTT_TLS_CERT: cannot read .*none\.pem/);
   });
 });

@@ -1,4 +1,6 @@
-import { createServer, type Server } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { hostname } from 'node:os';
 import { Aedes, type Client } from 'aedes';
 import mqtt, { type IPublishPacket, type ISubscriptionMap, type MqttClient } from 'mqtt';
@@ -61,13 +63,38 @@ export interface MqttSink {
  * came, once the message is stored durably, and a write that fails for any reason but its
  * payload is tried again rather than acknowledged.
  */
+/** A PEM file's content; a start that cannot read it names the setting and the file. */
+function readPem(file: string, setting: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new Error(`${setting}: cannot read ${file}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** The embedded broker's MQTT over TLS listener; a certificate or key that does not load names both settings. */
+function tlsServer(certFile: string, keyFile: string, handle: (socket: Socket) => void): Server {
+  const cert = readPem(certFile, 'CIOP_MQTT_TLS_CERT');
+  const key = readPem(keyFile, 'CIOP_MQTT_TLS_KEY');
+  try {
+    return createTlsServer({ cert, key }, handle);
+  } catch (error) {
+    throw new Error(
+      `CIOP_MQTT_TLS_CERT (${certFile}) and CIOP_MQTT_TLS_KEY (${keyFile}) are not a PEM certificate and its key: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
 export class MqttIngest {
   private constructor(
     private readonly client: MqttClient,
     private readonly broker: Aedes | undefined,
-    private readonly server: Server | undefined,
-    /** Port of the embedded broker, when one runs. */
+    /** The embedded broker's listeners: plain MQTT, and MQTT over TLS when configured. */
+    private readonly servers: Server[],
+    /** Ports of the embedded broker, when one runs: plain MQTT, and MQTT over TLS when configured. */
     readonly brokerPort: number | undefined,
+    readonly brokerTlsPort: number | undefined,
     private readonly logger: Logger,
     private readonly ingest: MqttSink,
     /** The subscription to leave before a stop, when the session ends with the connection. */
@@ -115,9 +142,10 @@ export class MqttIngest {
     const brokerClients = new Set<Client>();
     // Connections of the embedded broker by the machine token they authenticated with.
     const byToken = new Map<number, Set<Client>>();
-    let server: Server | undefined;
+    const servers: Server[] = [];
     let url = config.mqttUrl;
     let brokerPort: number | undefined;
+    let brokerTlsPort: number | undefined;
     if (!url) {
       broker = await Aedes.createBroker({
         authenticate: (client, _username, password, done) => {
@@ -148,20 +176,38 @@ export class MqttIngest {
         for (const client of byToken.get(tokenId) ?? []) client.close();
         byToken.delete(tokenId);
       });
-      server = createServer(broker.handle);
-      await new Promise<void>((resolve, reject) => {
-        server!.once('error', (error) =>
-          reject(
-            new Error(
-              `the embedded MQTT broker cannot listen on port ${config.mqttPort}: ${error.message} (set CIOP_MQTT_PORT)`,
+      const listen = async (server: Server, port: number, setting: string) => {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', (error) =>
+            reject(
+              new Error(
+                `the embedded MQTT broker cannot listen on port ${port}: ${error.message} (set ${setting})`,
+              ),
             ),
-          ),
-        );
-        server!.listen(config.mqttPort, config.host, () => resolve());
-      });
-      const address = server.address();
-      brokerPort = typeof address === 'object' && address ? address.port : config.mqttPort;
+          );
+          server.listen(port, config.host, () => resolve());
+        });
+        servers.push(server);
+        const address = server.address();
+        return typeof address === 'object' && address ? address.port : port;
+      };
+      // MQTT over TLS beside plain MQTT, when a certificate is configured (read before listening).
+      const tls =
+        config.mqttTlsCert !== undefined && config.mqttTlsKey !== undefined
+          ? tlsServer(config.mqttTlsCert, config.mqttTlsKey, broker.handle)
+          : undefined;
+      brokerPort = await listen(createServer(broker.handle), config.mqttPort, 'CIOP_MQTT_PORT');
       url = `mqtt://127.0.0.1:${brokerPort}`;
+      if (tls) {
+        try {
+          brokerTlsPort = await listen(tls, config.mqttTlsPort, 'CIOP_MQTT_TLS_PORT');
+        } catch (error) {
+          for (const server of servers) server.close();
+          await new Promise<void>((resolve) => broker!.close(() => resolve()));
+          throw error;
+        }
+        logger.info({ port: brokerTlsPort }, 'embedded MQTT broker listening for MQTT over TLS');
+      }
       logger.info({ port: brokerPort }, 'embedded MQTT broker listening');
     }
     const external = broker === undefined;
@@ -198,8 +244,9 @@ export class MqttIngest {
     const self = new MqttIngest(
       client,
       broker,
-      server,
+      servers,
       brokerPort,
+      brokerTlsPort,
       logger,
       ingest,
       leaveOnStop,
@@ -338,9 +385,9 @@ export class MqttIngest {
    * what the broker had acknowledged to them.
    */
   async stop(): Promise<void> {
-    const serverClosed = this.server
-      ? new Promise<void>((resolve) => this.server!.close(() => resolve()))
-      : Promise.resolve();
+    const serverClosed = Promise.all(
+      this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    );
     if (!this.stopping && this.client.connected) {
       if (this.broker) {
         const own = this.client.options.clientId;
