@@ -58,28 +58,48 @@ export class AnomalyService {
     return { ...DEFAULT_THRESHOLDS, ...(stored ? (JSON.parse(stored) as Partial<AnomalyThresholds>) : {}) };
   }
 
-  /** The job's work: the buildings and weeks whose readings (or their flags) changed are looked at again. */
+  /**
+   * The job's work: the buildings and weeks whose readings (or their flags) changed are looked at
+   * again; only the weeks touched, each run of consecutive ones read in one pass.
+   */
   async onChanges(changes: readonly SeriesChange[], now: number): Promise<number> {
     const buildings = await buildingsOfSeries(this.db, [...new Set(changes.map((c) => c.seriesId))]);
-    const spans = new Map<number, { from: number; to: number }>();
+    const ranges = new Map<number, { from: number; to: number }[]>();
     for (const c of changes) {
       const b = buildings.get(c.seriesId);
       if (b === undefined) continue;
-      const span = spans.get(b);
-      spans.set(
-        b,
-        span
-          ? { from: Math.min(span.from, c.hourFrom), to: Math.max(span.to, c.hourTo) }
-          : { from: c.hourFrom, to: c.hourTo },
-      );
+      const list = ranges.get(b) ?? [];
+      list.push({ from: c.hourFrom, to: c.hourTo });
+      ranges.set(b, list);
+    }
+    // Ranges less than six days apart touch no week between them: merged, so that the weeks are
+    // worked out once per stretch rather than once per change.
+    const touched = new Map<number, Set<number>>();
+    for (const [b, list] of ranges) {
+      list.sort((x, y) => x.from - y.from);
+      const weeks = new Set<number>();
+      let cur = { ...list[0] };
+      for (const r of [...list.slice(1), undefined]) {
+        if (r && r.from - cur.to < 6 * 86_400_000) cur.to = Math.max(cur.to, r.to);
+        else {
+          for (const w of weeksOf(cur.from, cur.to, this.zone)) weeks.add(w);
+          if (r) cur = { ...r };
+        }
+      }
+      touched.set(b, weeks);
     }
     let weeks = 0;
-    for (const [buildingId, span] of spans) {
-      const starts = weeksOf(span.from, span.to, this.zone).slice(-MAX_WEEKS);
-      await this.findInBuilding(buildingId, starts, now);
+    for (const [buildingId, set] of touched) {
+      const starts = [...set].sort((x, y) => x - y).slice(-MAX_WEEKS);
+      for (let i = 0; i < starts.length;) {
+        let j = i;
+        while (j + 1 < starts.length && starts[j + 1] === weekEnd(starts[j], this.zone)) j++;
+        await this.findInBuilding(buildingId, starts.slice(i, j + 1), now);
+        i = j + 1;
+      }
       weeks += starts.length;
     }
-    if (weeks > 0) this.logger.debug({ buildings: spans.size, weeks }, 'anomalies looked for');
+    if (weeks > 0) this.logger.debug({ buildings: touched.size, weeks }, 'anomalies looked for');
     return weeks;
   }
 
