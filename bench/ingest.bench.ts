@@ -1,13 +1,20 @@
 /**
  * npm run bench:ingest [-- --points N | --full] [--db sqlite,postgres] [--no-influx]
+ *                      [--checks off,on [--check-interval S] [--repeat N]]
  *
  * Line protocol over HTTP, the forwarders' shape (1,000 gateways × 4 sensors, 10-minute
  * readings, in time order), 5,000 lines a request, 2 concurrent writers. Prints points/s end to
  * end (HTTP, parse, durable store) and bytes on disk per point once compacted, for CIOP on SQLite
  * and on PostgreSQL, beside InfluxDB 1.6 when the Debian package is installed.
+ *
+ * `--checks off,on` runs each CIOP with the data-quality checks off (CIOP_QUALITY_CHECK_INTERVAL_S=0)
+ * and on, every `--check-interval` s (default 5, so that the job runs while the readings arrive
+ * rather than after), `--repeat` times in turns (default 2), and prints what the checks cost: the
+ * points/s of each, and the time the quality job took (from /metrics) once it has checked every
+ * reading. Goal: the checks cost at most 10 % of ingest throughput.
  */
 import { parseArgs } from 'node:util';
-import { type BenchServer, startCiop, startInfluxdb } from './lib/servers.ts';
+import { adminHeaders, type BenchServer, startCiop, startInfluxdb } from './lib/servers.ts';
 import { forwarderBodies, sendAll } from './lib/load.ts';
 
 const { values } = parseArgs({
@@ -19,6 +26,9 @@ const { values } = parseArgs({
     gateways: { type: 'string', default: '1000' },
     writers: { type: 'string', default: '2' },
     lines: { type: 'string', default: '5000' },
+    checks: { type: 'string' },
+    'check-interval': { type: 'string', default: '5' },
+    repeat: { type: 'string', default: '2' },
   },
 });
 const points = values.full ? 17_280_000 : Number(values.points);
@@ -31,7 +41,11 @@ interface Result {
   pointsPerS: number;
   settledS: number;
   bytesPerPoint: number;
+  /** With the checks on: seconds the quality job ran, once it had checked every reading. */
+  checksS?: number;
 }
+
+const GOAL_CHECKS_SHARE = 0.1;
 
 async function waitUntilCompacted(server: BenchServer): Promise<void> {
   if (!server.name.startsWith('CIOP')) return;
@@ -42,7 +56,31 @@ async function waitUntilCompacted(server: BenchServer): Promise<void> {
   }
 }
 
-async function run(server: BenchServer, writeUrl: string): Promise<Result> {
+/** Seconds the quality job has run, and how many runs, from the Prometheus metrics. */
+async function qualityJobTime(server: BenchServer, headers: Record<string, string>) {
+  const text = await (await fetch(`${server.url}/metrics`, { headers })).text();
+  let seconds = 0;
+  let runs = 0;
+  for (const m of text.matchAll(/^ciop_job_duration_seconds_(sum|count)\{([^}]*)\} (\S+)$/gm)) {
+    if (!m[2].includes('job="quality-checks"')) continue;
+    if (m[1] === 'sum') seconds += Number(m[3]);
+    else runs += Number(m[3]);
+  }
+  return { seconds, runs };
+}
+
+/** Waits until the quality job has run twice after the log emptied (so over every reading); its time then. */
+async function waitUntilChecked(server: BenchServer): Promise<number> {
+  const headers = await adminHeaders(server.url);
+  const { runs } = await qualityJobTime(server, headers);
+  for (;;) {
+    const now = await qualityJobTime(server, headers);
+    if (now.runs >= runs + 2) return now.seconds;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function run(server: BenchServer, writeUrl: string, checked = false): Promise<Result> {
   const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
   if (server.authorization) headers.authorization = server.authorization;
   const elapsed = await sendAll(
@@ -54,6 +92,7 @@ async function run(server: BenchServer, writeUrl: string): Promise<Result> {
   const started = performance.now();
   await waitUntilCompacted(server);
   const settled = elapsed + (performance.now() - started);
+  const checksS = checked ? await waitUntilChecked(server) : undefined;
   // Let background housekeeping land: CIOP gives the emptied log's and the write-ahead files'
   // space back within 10 s of the log emptying; InfluxDB snapshots its cache.
   await new Promise((r) => setTimeout(r, 12_000));
@@ -64,16 +103,33 @@ async function run(server: BenchServer, writeUrl: string): Promise<Result> {
     pointsPerS: points / (elapsed / 1000),
     settledS: settled / 1000,
     bytesPerPoint: bytes / points,
+    checksS,
   };
 }
 
 const results: Result[] = [];
+const checks = values.checks?.split(',') as ('off' | 'on')[] | undefined;
+if (checks?.some((c) => c !== 'off' && c !== 'on')) throw new Error('--checks: off, on or off,on');
+const settings = checks ?? [undefined];
+const repeat = checks ? Number(values.repeat) : 1;
 for (const dialect of values.db.split(',') as ('sqlite' | 'postgres')[]) {
-  const server = await startCiop(dialect);
-  try {
-    results.push(await run(server, `${server.url}/api/v2/write?org=city&bucket=ciop&precision=ns`));
-  } finally {
-    await server.stop();
+  for (let r = 0; r < repeat; r++) {
+    for (const setting of settings) {
+      const server = await startCiop(
+        dialect,
+        setting === undefined
+          ? {}
+          : { CIOP_QUALITY_CHECK_INTERVAL_S: setting === 'off' ? '0' : values['check-interval'] },
+      );
+      if (setting) server.name = `${server.name} checks ${setting}`;
+      try {
+        results.push(
+          await run(server, `${server.url}/api/v2/write?org=city&bucket=ciop&precision=ns`, setting === 'on'),
+        );
+      } finally {
+        await server.stop();
+      }
+    }
   }
 }
 if (!values['no-influx']) {
@@ -93,10 +149,52 @@ const reference = results.find((r) => r.name.startsWith('InfluxDB'));
 console.log(
   `\ningest: ${points.toLocaleString('en')} points, ${gateways} gateways × 4 sensors, ${linesPerRequest} lines/request, ${writers} writers\n`,
 );
-console.log('server            points/s   vs InfluxDB   compacted after   bytes/point');
+const width = Math.max(16, ...results.map((r) => r.name.length));
+console.log(
+  `${'server'.padEnd(width)}  points/s   vs InfluxDB   compacted after   bytes/point${checks ? '   quality job' : ''}`,
+);
 for (const r of results) {
   const ratio = reference ? `${(r.pointsPerS / reference.pointsPerS).toFixed(2)}×` : '–';
+  const job = r.checksS === undefined ? '' : `   ${r.checksS.toFixed(2).padStart(9)} s`;
   console.log(
-    `${r.name.padEnd(16)} ${Math.round(r.pointsPerS).toLocaleString('en').padStart(9)}   ${ratio.padStart(11)}   ${r.settledS.toFixed(1).padStart(13)} s   ${r.bytesPerPoint.toFixed(1).padStart(11)}`,
+    `${r.name.padEnd(width)} ${Math.round(r.pointsPerS).toLocaleString('en').padStart(9)}   ${ratio.padStart(11)}   ${r.settledS.toFixed(1).padStart(13)} s   ${r.bytesPerPoint.toFixed(1).padStart(11)}${job}`,
   );
+}
+
+if (checks?.includes('on') && checks.includes('off')) {
+  // What the checks cost, per database: throughput with them on against off (each run beside the
+  // others of the same command, in turns), and the quality job's own time against the time the
+  // same readings took to arrive and be compacted with the checks off.
+  console.log(
+    `\ncost of the quality checks (every ${values['check-interval']} s; goal ≤ ${GOAL_CHECKS_SHARE * 100} %)`,
+  );
+  const range = (xs: number[], digits = 0) =>
+    `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  for (const dialect of values.db.split(',')) {
+    const off = results.filter((r) => r.name === `CIOP (${dialect}) checks off`);
+    const on = results.filter((r) => r.name === `CIOP (${dialect}) checks on`);
+    const loss = 1 - median(on.map((r) => r.pointsPerS)) / median(off.map((r) => r.pointsPerS));
+    const share = median(on.map((r) => r.checksS ?? 0)) / median(off.map((r) => r.settledS));
+    console.log(
+      `CIOP (${dialect}): points/s off ${range(off.map((r) => r.pointsPerS))}, on ${range(on.map((r) => r.pointsPerS))}: ` +
+        `${(loss * 100).toFixed(1)} % less with the checks (medians); the quality job ran ${range(
+          on.map((r) => r.checksS ?? 0),
+          2,
+        )} s ` +
+        `= ${(share * 100).toFixed(1)} % of the ${range(
+          off.map((r) => r.settledS),
+          1,
+        )} s the readings took to arrive and be compacted with the checks off ` +
+        `(${share <= GOAL_CHECKS_SHARE ? 'met' : 'NOT met'})`,
+    );
+    const sendingS = Math.max(...on.map((r) => points / r.pointsPerS));
+    if (Number(values['check-interval']) >= sendingS)
+      console.log(
+        `  the job first ran after the readings had been sent (${sendingS.toFixed(1)} s at most): the points/s of the runs differ by the machine's own noise; its time is the cost`,
+      );
+  }
 }

@@ -13,6 +13,14 @@ describe('configuration', () => {
     expect(missing).toEqual([]);
   });
 
+  it('reads the window of quality incidents, in whole hours', () => {
+    expect(loadConfig({}).qualityIncidentWindowH).toBe(6);
+    expect(loadConfig({ CIOP_QUALITY_INCIDENT_WINDOW_H: '24' }).qualityIncidentWindowH).toBe(24);
+    expect(() => loadConfig({ CIOP_QUALITY_INCIDENT_WINDOW_H: '0' })).toThrow(
+      /CIOP_QUALITY_INCIDENT_WINDOW_H/,
+    );
+  });
+
   it('reads the access settings and refuses wrong ones', () => {
     const config = loadConfig({
       CIOP_TRUST_PROXY: '10.0.0.0/8, loopback',

@@ -122,6 +122,8 @@ export interface Config {
   vendorHorizonDays: number;
   /** How often the quality checks read the change feed and due re-checks, s; 0 turns the checks off. */
   qualityCheckIntervalS: number;
+  /** How long before a sensor's latest reading a flag keeps its quality incident open, h. */
+  qualityIncidentWindowH: number;
   /** Requests a minute one anonymous caller may make to the PMV calculator (ten times that signed in). */
   comfortRateLimit: number;
   /** Summer clothing season of the comfort job, first and last local day (MM-DD), inclusive. */
@@ -903,6 +905,13 @@ export const SETTINGS = [
     default: 60,
     parse: integer(0, 86_400),
     doc: 'How often, s, new readings are checked for plausibility (and readings of media whose checks changed are checked again); 0 turns the checks off.',
+  }),
+  setting({
+    key: 'qualityIncidentWindowH',
+    env: 'CIOP_QUALITY_INCIDENT_WINDOW_H',
+    default: 6,
+    parse: integer(1, 720),
+    doc: 'A quality incident opens while a flag of its check lies within this many hours before the sensor’s latest reading, and closes once the latest readings of this many hours pass the check.',
   }),
   setting({
     key: 'mapStyleUrl',

@@ -509,6 +509,10 @@ export const InstallationCoverageSchema = Type.Object({
         Type.Object({
           day: EpochMs('Start of the day'),
           count: Type.Integer({ description: 'Readings that day' }),
+          expected: Type.Integer({
+            description:
+              'Readings expected that day: none before the sensor was registered or first seen, nor while it served elsewhere, nor after now',
+          }),
           share: Type.Number({ description: 'Share of the expected readings present, 0 to 1' }),
           flagged: Type.Integer({ description: 'Readings that day that failed a quality check' }),
           passedShare: Type.Number({

@@ -11,9 +11,10 @@ import type { Database } from '../../db/schema.ts';
 import type { Principal } from '../../plugins/access.ts';
 import { badRequest, forbidden, notFound } from '../../plugins/errors.ts';
 import { listScopedSeries } from '../../places/places.store.ts';
+import type { FlaggedReadings } from '../../timeseries/flagged-readings.ts';
 import type { SeriesCatalog } from '../../timeseries/series-catalog.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
-import type { RecordedChange } from '../../timeseries/timeseries-io.ts';
+import type { SeriesChange } from '../../timeseries/timeseries-io.ts';
 import type { ComfortService } from '../comfort/comfort.service.ts';
 import { detectWeek, type WeekInput, weekEnd, weeksOf } from './anomalies.ts';
 import {
@@ -45,6 +46,7 @@ export class AnomalyService {
     private readonly engine: TimeSeriesEngine,
     private readonly catalog: SeriesCatalog,
     private readonly comfort: ComfortService,
+    private readonly flagged: FlaggedReadings,
     private readonly zone: string,
     private readonly logger: Logger,
   ) {}
@@ -56,28 +58,48 @@ export class AnomalyService {
     return { ...DEFAULT_THRESHOLDS, ...(stored ? (JSON.parse(stored) as Partial<AnomalyThresholds>) : {}) };
   }
 
-  /** The job's work: the buildings and weeks whose readings changed are looked at again. */
-  async onChanges(changes: RecordedChange[], now: number): Promise<number> {
+  /**
+   * The job's work: the buildings and weeks whose readings (or their flags) changed are looked at
+   * again; only the weeks touched, each run of consecutive ones read in one pass.
+   */
+  async onChanges(changes: readonly SeriesChange[], now: number): Promise<number> {
     const buildings = await buildingsOfSeries(this.db, [...new Set(changes.map((c) => c.seriesId))]);
-    const spans = new Map<number, { from: number; to: number }>();
+    const ranges = new Map<number, { from: number; to: number }[]>();
     for (const c of changes) {
       const b = buildings.get(c.seriesId);
       if (b === undefined) continue;
-      const span = spans.get(b);
-      spans.set(
-        b,
-        span
-          ? { from: Math.min(span.from, c.hourFrom), to: Math.max(span.to, c.hourTo) }
-          : { from: c.hourFrom, to: c.hourTo },
-      );
+      const list = ranges.get(b) ?? [];
+      list.push({ from: c.hourFrom, to: c.hourTo });
+      ranges.set(b, list);
+    }
+    // Ranges less than six days apart touch no week between them: merged, so that the weeks are
+    // worked out once per stretch rather than once per change.
+    const touched = new Map<number, Set<number>>();
+    for (const [b, list] of ranges) {
+      list.sort((x, y) => x.from - y.from);
+      const weeks = new Set<number>();
+      let cur = { ...list[0] };
+      for (const r of [...list.slice(1), undefined]) {
+        if (r && r.from - cur.to < 6 * 86_400_000) cur.to = Math.max(cur.to, r.to);
+        else {
+          for (const w of weeksOf(cur.from, cur.to, this.zone)) weeks.add(w);
+          if (r) cur = { ...r };
+        }
+      }
+      touched.set(b, weeks);
     }
     let weeks = 0;
-    for (const [buildingId, span] of spans) {
-      const starts = weeksOf(span.from, span.to, this.zone).slice(-MAX_WEEKS);
-      await this.findInBuilding(buildingId, starts, now);
+    for (const [buildingId, set] of touched) {
+      const starts = [...set].sort((x, y) => x - y).slice(-MAX_WEEKS);
+      for (let i = 0; i < starts.length;) {
+        let j = i;
+        while (j + 1 < starts.length && starts[j + 1] === weekEnd(starts[j], this.zone)) j++;
+        await this.findInBuilding(buildingId, starts.slice(i, j + 1), now);
+        i = j + 1;
+      }
       weeks += starts.length;
     }
-    if (weeks > 0) this.logger.debug({ buildings: spans.size, weeks }, 'anomalies looked for');
+    if (weeks > 0) this.logger.debug({ buildings: touched.size, weeks }, 'anomalies looked for');
     return weeks;
   }
 
@@ -91,16 +113,25 @@ export class AnomalyService {
     const series = (await listScopedSeries(this.db, { buildingId }, 'all')).filter(
       (s) => ['temperature', 'humidity', 'co2'].includes(s.medium) && !this.catalog.isCumulative(s.seriesId),
     );
+    // Flagged readings are left out of the sensors' figures (the comfort hours already leave them out).
+    const runs = await this.flagged.runs(
+      series.map((s) => s.seriesId),
+      from,
+      to,
+    );
     const sensors: WeekInput['sensors'] = [];
     for (const s of series) {
       const start = Math.max(from, s.from);
       const end = Math.min(to, s.to - 1);
       if (start > end) continue;
+      const sentHours = await this.engine.readHours(s.seriesId, start, end);
+      const flaggedRuns = runs.get(s.seriesId);
       sensors.push({
         sensorId: s.sensorId,
         dwellingId: s.dwellingId,
         medium: s.medium,
-        hours: await this.engine.readHours(s.seriesId, start, end),
+        hours: flaggedRuns ? await this.flagged.readHours(s.seriesId, start, end, flaggedRuns) : sentHours,
+        sentHours,
       });
     }
     // Each week is handed only its own hours (one pass over the span, not one per week).
@@ -125,27 +156,14 @@ export class AnomalyService {
       }
       return w;
     };
-    for (const d of dwellings) {
-      const split = new Map<number, typeof d.hours>();
-      for (const h of d.hours) {
-        const i = weekOf(h.hour);
-        if (i < 0) continue;
-        const list = split.get(i);
-        if (list) list.push(h);
-        else split.set(i, [h]);
-      }
-      for (const [i, hours] of split) week(i).dwellings.push({ dwellingId: d.dwellingId, hours });
-    }
+    for (const d of dwellings)
+      for (const [i, hours] of splitByWeek(d.hours, weekOf))
+        week(i).dwellings.push({ dwellingId: d.dwellingId, hours });
     for (const s of sensors) {
-      const split = new Map<number, typeof s.hours>();
-      for (const h of s.hours) {
-        const i = weekOf(h.hour);
-        if (i < 0) continue;
-        const list = split.get(i);
-        if (list) list.push(h);
-        else split.set(i, [h]);
-      }
-      for (const [i, hours] of split) week(i).sensors.push({ ...s, hours });
+      const split = splitByWeek(s.hours, weekOf);
+      const sentSplit = s.sentHours === s.hours ? split : splitByWeek(s.sentHours ?? [], weekOf);
+      for (const i of new Set([...split.keys(), ...sentSplit.keys()]))
+        week(i).sensors.push({ ...s, hours: split.get(i) ?? [], sentHours: sentSplit.get(i) ?? [] });
     }
     await this.db.transaction().execute(async (trx) => {
       for (const [i, start] of weekStarts.entries()) {
@@ -240,4 +258,20 @@ export class AnomalyService {
       if ((await organisationOfBuilding(this.db, b)) === id) await this.findInBuilding(b, last, now);
     return { organisationId: id, thresholds: body };
   }
+}
+
+/** Hours by the index of their week (`weekOf`: −1 outside every week). */
+function splitByWeek<T extends { hour: number }>(
+  hours: T[],
+  weekOf: (hour: number) => number,
+): Map<number, T[]> {
+  const split = new Map<number, T[]>();
+  for (const h of hours) {
+    const i = weekOf(h.hour);
+    if (i < 0) continue;
+    const list = split.get(i);
+    if (list) list.push(h);
+    else split.set(i, [h]);
+  }
+  return split;
 }

@@ -23,8 +23,18 @@ export interface WeekInput {
   end: number;
   zone: string;
   dwellings: { dwellingId: number; hours: DwellingHour[] }[];
-  /** Hourly rollups of the building's non-cumulative sensors. */
-  sensors: { sensorId: number; dwellingId: number | null; medium: string; hours: HourRollup[] }[];
+  /**
+   * Hourly rollups of the building's non-cumulative sensors without their flagged readings
+   * (`hours`), and with every reading as sent (`sentHours`, the same when none was flagged): a
+   * stuck sensor is what the quality check `stuck` flags, so it is looked for in what was sent.
+   */
+  sensors: {
+    sensorId: number;
+    dwellingId: number | null;
+    medium: string;
+    hours: HourRollup[];
+    sentHours?: HourRollup[];
+  }[];
 }
 
 export interface FoundAnomaly {
@@ -186,7 +196,8 @@ export function detectWeek(input: WeekInput, th: AnomalyThresholds): FoundAnomal
     // Stuck: consecutive hours holding one and the same value.
     let best: { from: number; to: number; hours: number; value: number } | undefined;
     let run: { from: number; to: number; hours: number; value: number } | undefined;
-    for (const h of hours) {
+    const sent = s.sentHours ? inWeek(s.sentHours).filter((h) => h.count > 0) : hours;
+    for (const h of sent) {
       const flat = h.min === h.max;
       if (flat && run && h.hour === run.to && h.min === run.value) {
         run.to = h.hour + HOUR_MS;

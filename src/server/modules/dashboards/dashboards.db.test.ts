@@ -4,6 +4,7 @@ import { BY_SYSTEM } from '../../audit/by.ts';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
 import { headersAs } from '../../testing/principals.ts';
 import { COMFORT_JOB } from '../comfort/comfort.service.ts';
+import { QUALITY_JOB } from '../quality/quality.service.ts';
 import { ANOMALY_JOB } from './anomalies.service.ts';
 import { seedSyntheticBuilding, type SyntheticDwelling } from '../../testing/synthetic-building.ts';
 
@@ -319,5 +320,64 @@ describe('anomalies and dashboards', () => {
     const outsider = await call('POST', '/dashboards/query', escoB, batch);
     expect(outsider.statusCode).toBe(403);
     expect(outsider.body).not.toContain('"points"');
+  });
+});
+
+describe('anomalies and the quality checks', () => {
+  let t: TestPlatform;
+  let building: Awaited<ReturnType<typeof seedSyntheticBuilding>>;
+  let esco: Record<string, string>;
+  // A CO2 sensor reading an implausible 12,000 ppm for ten hours on Tuesday (the checks' range
+  // ends at 10,000 ppm), and another stuck at 612 ppm from Wednesday to Friday.
+  const spikeFrom = FROM + 24 * H + 8 * H;
+  const spikeTo = spikeFrom + 10 * H;
+
+  beforeAll(async () => {
+    t = await openTestPlatform({ timezone: ZONE });
+    const dwellings = Array.from({ length: 8 }, (_, i) => normal(i));
+    const co2 = dwellings[2].signals.co2!;
+    dwellings[2].signals.co2 = (at) => (at >= spikeFrom && at < spikeTo ? 12_000 : co2(at));
+    dwellings[7].signals.co2 = troubled()[7].signals.co2;
+    building = await seedSyntheticBuilding(t.platform, {
+      code: 'AN-FLAGGED',
+      dwellings,
+      from: FROM,
+      to: TO,
+      stepMs: 20 * 60_000,
+    });
+    esco = await headersAs(t, { roles: ['esco'], buildingIds: [building.buildingId] });
+    expect(await t.platform.scheduler.run(COMFORT_JOB, TO)).toBe(true);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const found = async () => {
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/dashboards/buildings/${building.buildingId}/anomalies`,
+      headers: esco,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    return (res.json().items as { kind: string; dwellingId: number; medium: string | null }[])
+      .map((a) => `${a.kind} ${building.dwellingIds.indexOf(a.dwellingId)} ${a.medium}`)
+      .sort();
+  };
+
+  it('leaves flagged readings out once the checks flag them, and still finds the stuck sensor', async () => {
+    // Before the checks have run, the implausible readings look like stuffy air.
+    expect(await t.platform.scheduler.run(ANOMALY_JOB, TO)).toBe(true);
+    expect(await found()).toEqual(['co2 2 co2', 'stuck 7 co2']);
+    // The checks flag them (and the stuck run); the weeks they touch are looked at again.
+    expect(await t.platform.scheduler.run(QUALITY_JOB)).toBe(true);
+    const checks = await t.platform.db
+      .selectFrom('quality_flag')
+      .select(['check', 't_from'])
+      .where('check', 'in', ['range', 'stuck'])
+      .execute();
+    expect(checks.some((f) => f.check === 'range' && f.t_from === spikeFrom)).toBe(true);
+    expect(checks.some((f) => f.check === 'stuck')).toBe(true);
+    // A stuck sensor is what the quality check flags too: the anomaly stays.
+    expect(await found()).toEqual(['stuck 7 co2']);
   });
 });

@@ -1,4 +1,5 @@
 import { defineModule } from '../../module.ts';
+import { FlaggedReadings } from '../../timeseries/flagged-readings.ts';
 import { ANOMALY_JOB, AnomalyService } from './anomalies.service.ts';
 import { BuildingViewsService } from './building-views.service.ts';
 import { dashboardsRoutes } from './dashboards.routes.ts';
@@ -21,13 +22,26 @@ declare module '../../module.ts' {
 /** The ESCO comfort and energy dashboards, their anomalies and the dashboard builder's storage. */
 export const dashboardsModule = defineModule({
   id: 'dashboards',
-  open: ({ db, engine, catalog, config, logger, readings, comfort, kpi }) => ({
-    dashboards: {
-      dashboards: new DashboardsService(db, readings, comfort, kpi),
-      anomalies: new AnomalyService(db, engine, catalog, comfort, config.timezone, logger),
-      buildingViews: new BuildingViewsService(db, readings, config.timezone),
-    },
-  }),
+  open: ({ db, engine, catalog, config, logger, readings, comfort, kpi, quality }) => {
+    const anomalies = new AnomalyService(
+      db,
+      engine,
+      catalog,
+      comfort,
+      new FlaggedReadings(db, engine, catalog),
+      config.timezone,
+      logger,
+    );
+    // A reading flagged (or cleared) after its week was looked at changes what the week holds.
+    quality.whenFlagsChange(async (changes, now) => void (await anomalies.onChanges(changes, now)));
+    return {
+      dashboards: {
+        dashboards: new DashboardsService(db, readings, comfort, kpi),
+        anomalies,
+        buildingViews: new BuildingViewsService(db, readings, config.timezone),
+      },
+    };
+  },
   routes: [{ plugin: dashboardsRoutes }],
   jobs: ({ dashboards }) => [
     {

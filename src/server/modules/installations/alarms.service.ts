@@ -20,12 +20,6 @@ import { DAY_MS } from '#common/time.ts';
 /** The scheduled job that looks for silent devices. */
 export const SILENT_DEVICES_JOB = 'silent-devices';
 
-/**
- * A quality incident is open while a flag of its check lies within this time before the
- * sensor's latest reading; it closes once the latest readings of this long pass the check.
- */
-export const QUALITY_RECENT_MS = 6 * 3_600_000;
-
 /** The checks failed by the latest readings of series (the quality module's service). */
 export interface QualitySource {
   failingNow(latest: ReadonlyMap<number, number>, windowMs: number): Promise<Map<number, FailingCheck[]>>;
@@ -46,6 +40,12 @@ export const actorOf = (p: Principal): Actor => ({ kind: p.kind, id: p.id, name:
 export interface AlarmsOptions {
   publicUrl: string;
   timezone: string;
+  /**
+   * A quality incident is open while a flag of its check lies within this time (ms) before the
+   * sensor's latest reading; it closes once the latest readings of this long pass the check
+   * (CIOP_QUALITY_INCIDENT_WINDOW_H).
+   */
+  qualityWindowMs: number;
   /** Delivery of the webhook, replaceable in tests only to point at a local server. */
   webhookTimeoutMs?: number;
 }
@@ -185,7 +185,7 @@ export class AlarmsService {
 
   /**
    * Quality incidents, one per sensor and check: opened when a flag of the check lies within
-   * QUALITY_RECENT_MS before the sensor's latest reading (and was set after the last incident of
+   * `qualityWindowMs` before the sensor's latest reading (and was set after the last incident of
    * that sensor and check closed), closed as `passed` when no flag of the check lies there any
    * more, as `unmonitored` when the sensor no longer serves a dwelling.
    */
@@ -206,7 +206,7 @@ export class AlarmsService {
       const last = latest.get(seriesId);
       if (last) lastBySeries.set(seriesId, last.t);
     }
-    const failing = await this.quality.failingNow(lastBySeries, QUALITY_RECENT_MS);
+    const failing = await this.quality.failingNow(lastBySeries, this.options.qualityWindowMs);
     const failingKeys = new Map<string, { d: DeviceState; f: FailingCheck; last: number }>();
     for (const [seriesId, checks] of failing) {
       const d = sensors.get(seriesId) as DeviceState;

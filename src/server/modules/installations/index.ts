@@ -46,6 +46,7 @@ export const installationsModule = defineModule({
       {
         publicUrl: config.publicUrl,
         timezone: config.timezone,
+        qualityWindowMs: config.qualityIncidentWindowH * 3_600_000,
       },
       quality,
     );

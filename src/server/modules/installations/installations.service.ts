@@ -420,9 +420,11 @@ export class InstallationsService {
   /**
    * Per sensor of a dwelling or building and per day in the city time zone, the share of the
    * expected readings present: each medium is expected at its own interval (alarm settings).
-   * A sensor that moved counts for the scope only while it served it.
+   * A sensor that moved counts for the scope only while it served it. `expected` counts a day's
+   * readings expected of a sensor only from when it was registered or first seen (whichever came
+   * first), while it served the scope, and up to `now`.
    */
-  async coverage(scope: Scope, from: number, to: number): Promise<InstallationCoverage> {
+  async coverage(scope: Scope, from: number, to: number, now = Date.now()): Promise<InstallationCoverage> {
     if (!(to >= from)) throw badRequest(`to: the period ends before it starts.`);
     const boundaries = intervalBoundaries(from, to, 'day', this.timezone);
     if (boundaries.length - 1 > MAX_COVERAGE_DAYS)
@@ -443,6 +445,10 @@ export class InstallationsService {
     const labels = await store.dwellingLabels(
       this.db,
       members.flatMap((m) => (m.dwellingId === null ? [] : [m.dwellingId])),
+    );
+    const firstStored = await store.firstStoredReadings(
+      this.db,
+      members.map((m) => m.seriesId),
     );
     const bySensor = new Map<number, InstallationCoverage['sensors'][number]>();
     const runs = await this.flagged.runs(
@@ -473,7 +479,14 @@ export class InstallationsService {
           dwellingId: m.dwellingId,
           dwellingLabel: m.dwellingId === null ? null : (labels.get(m.dwellingId) ?? null),
           expectedIntervalS: expected,
-          days: buckets.map((b) => ({ day: b.start, count: 0, share: 0, flagged: 0, passedShare: 0 })),
+          days: buckets.map((b) => ({
+            day: b.start,
+            count: 0,
+            expected: 0,
+            share: 0,
+            flagged: 0,
+            passedShare: 0,
+          })),
         };
         bySensor.set(m.sensorId, entry);
       }
@@ -484,9 +497,15 @@ export class InstallationsService {
         Math.max(boundaries[0], m.from),
         Math.min(boundaries[boundaries.length - 1] - 1, m.to - 1),
       );
+      // Expected from the registration or the first reading, whichever came first.
+      const seen = Math.min(d?.createdAt ?? Infinity, firstStored.get(m.seriesId) ?? Infinity);
+      const since = Math.max(m.from, Number.isFinite(seen) ? seen : now);
+      const until = Math.min(m.to, now);
       buckets.forEach((b, i) => {
         const day = entry.days[i];
         const expectedCount = (b.end - b.start) / 1000 / expected;
+        const span = Math.max(0, Math.min(b.end, until) - Math.max(b.start, since));
+        day.expected += Math.round(span / 1000 / expected);
         day.count += b.count;
         day.flagged += flagged[i];
         day.share = Math.min(1, day.count / expectedCount);

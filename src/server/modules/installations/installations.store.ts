@@ -154,6 +154,24 @@ export async function countStoredReadings(
   return new Map(rows.map((r) => [Number(r.series_id), Number(r.n)]));
 }
 
+/** Start of the first stored block of each series (at or before its first reading), epoch ms; series without blocks are left out. */
+export async function firstStoredReadings(
+  db: Db,
+  seriesIds: readonly number[],
+): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (let i = 0; i < seriesIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('ts_block')
+      .select((eb) => ['series_id', eb.fn.min('t0').as('t0')])
+      .where('series_id', 'in', seriesIds.slice(i, i + 500))
+      .groupBy('series_id')
+      .execute();
+    for (const r of rows) if (r.t0 !== null) out.set(Number(r.series_id), Number(r.t0));
+  }
+  return out;
+}
+
 /** Sensors of a scope with their place, for labelling the heatmap. */
 export async function describeSensors(db: Db, sensorIds: readonly number[]) {
   if (sensorIds.length === 0) return [];
@@ -167,6 +185,7 @@ export async function describeSensors(db: Db, sensorIds: readonly number[]) {
       'sensor.device as device',
       'sensor.medium as medium',
       'sensor.unit as unit',
+      'sensor.created_at as createdAt',
     ])
     .where('sensor.id', 'in', sensorIds)
     .execute();

@@ -139,3 +139,65 @@ describe('quality incidents', () => {
     expect((await qualityIncidents()).filter((i) => i.status === 'open')).toHaveLength(1);
   });
 });
+
+describe('the window of quality incidents', () => {
+  let t: TestPlatform;
+  let sn: string;
+  const start = Math.floor(Date.now() / H) * H - 30 * H;
+  const clean = (i: number) => Math.round((50 + 5 * Math.sin(i / 7)) * 10) / 10;
+
+  beforeAll(async () => {
+    // One hour instead of the default six.
+    t = await openTestPlatform({ qualityIncidentWindowH: 1 });
+    const places = await createPlaces(t);
+    const installer = await headersAs(t, { roles: ['installer'] });
+    sn = '0A1E000000000023';
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/installations',
+      headers: installer,
+      payload: {
+        buildingId: places.a.buildingId,
+        newDwelling: { floor: 2, door: 'C' },
+        gateway: { sn },
+        sensors: [{ channel: '1', device: '1', medium: 'humidity' }],
+      },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const send = async (from: number, to: number, faults: Record<number, number> = {}) => {
+    const readings = [];
+    for (let i = from; i < to; i++)
+      readings.push({
+        sn,
+        channel: '1',
+        device: '1',
+        medium: 'humidity',
+        ts: start + i * STEP,
+        value: faults[i] ?? clean(i),
+      });
+    await t.platform.ingest.writeJson(readings);
+    await t.platform.engine.flush();
+    expect(await t.platform.scheduler.run(QUALITY_JOB)).toBe(true);
+  };
+  const detect = (step: number) => t.platform.alarms.detect(start + step * STEP + 60_000);
+
+  it('follows CIOP_QUALITY_INCIDENT_WINDOW_H: a flag older than the window neither opens nor keeps one', async () => {
+    // A fault, then an hour and a half of plausible readings: out of the one-hour window.
+    await send(0, 18, { 8: 140 });
+    expect((await detect(18)).quality).toEqual({ opened: [], closed: [] });
+    // A fault within the last hour opens one; an hour of plausible readings after it closes it.
+    await send(18, 24, { 20: 140 });
+    const opened = (await detect(24)).quality.opened;
+    expect(opened).toHaveLength(1);
+    // 50 minutes after the fault it is still within the window; 70 minutes after, no longer.
+    await send(24, 26);
+    expect((await detect(26)).quality).toEqual({ opened: [], closed: [] });
+    await send(26, 32);
+    expect((await detect(32)).quality).toEqual({ opened: [], closed: opened });
+  });
+});

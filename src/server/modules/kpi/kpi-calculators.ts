@@ -412,7 +412,7 @@ export class KpiCalculators {
    * Data completeness and correctness of each building and of the platform, for the months named
    * (YYYYMM), counted over the whole days before `until`. Completeness: readings received (at most
    * the expected ones per sensor and day) / readings expected, one per the medium's expected
-   * interval; correctness: readings received that passed the quality checks / readings received.
+   * interval from when the sensor was registered or first seen (the coverage's `expected`); correctness: readings received that passed the quality checks / readings received.
    * A building without sensors, or a month without readings for correctness, gets no measure.
    */
   async dataQuality(months: readonly number[], until: number, buildingIds?: number[]): Promise<RunReport> {
@@ -449,10 +449,8 @@ export class KpiCalculators {
         const sums = { expected: 0, received: 0, count: 0, passed: 0 };
         for (const sensor of cov.sensors)
           sensor.days.forEach((d) => {
-            const dayEnd = dayPeriod(d.day, zone).end;
-            const expected = Math.round((dayEnd - d.day) / 1000 / sensor.expectedIntervalS);
-            sums.expected += expected;
-            sums.received += Math.min(d.count, expected);
+            sums.expected += d.expected;
+            sums.received += Math.min(d.count, d.expected);
             sums.count += d.count;
             sums.passed += d.count - d.flagged;
           });

@@ -15,6 +15,9 @@ describe('ICT data completeness and correctness KPIs', () => {
   let t: TestPlatform;
   let a: TestPlace;
   let b: TestPlace;
+  let c: TestPlace;
+  /** Readings expected of c's sensor, first seen in the middle of the month. */
+  let expectedC: number;
   let kpiUser: Record<string, string>;
   let zone: string;
   let key: number;
@@ -26,6 +29,7 @@ describe('ICT data completeness and correctness KPIs', () => {
   beforeAll(async () => {
     t = await openTestPlatform();
     ({ a, b } = await createPlaces(t));
+    ({ a: c } = await createPlaces(t));
     kpiUser = await headersAs(t, { roles: ['kpi'] });
     zone = t.platform.config.timezone;
     key = monthKey(Date.now() - 62 * DAY, zone);
@@ -47,6 +51,25 @@ describe('ICT data completeness and correctness KPIs', () => {
         value,
       });
     }
+    // Building b's sensor was registered before the month (and has sent nothing since).
+    await t.platform.db
+      .updateTable('sensor')
+      .set({ created_at: month.start - DAY })
+      .where('id', '=', b.sensorId)
+      .execute();
+    // Building c's sensor is first seen half-way through the month and sends every reading from
+    // then on: it is not expected before.
+    const cFrom = month.start + 15 * DAY;
+    expectedC = Math.round((month.end - cFrom) / STEP);
+    for (let i = 0; i < expectedC; i++)
+      readings.push({
+        sn: c.sn,
+        channel: '1',
+        device: '1',
+        medium: 'temperature',
+        ts: cFrom + i * STEP,
+        value: Math.round((21 + 2 * Math.sin(i / 20)) * 10) / 10,
+      });
     await t.platform.ingest.writeJson(readings);
     await t.platform.engine.flush();
     expect(await t.platform.scheduler.run(QUALITY_JOB)).toBe(true);
@@ -73,20 +96,26 @@ describe('ICT data completeness and correctness KPIs', () => {
 
   it('computes them per building and for the platform from the coverage and the flags', async () => {
     const report = await t.platform.kpi.calculators.dataQuality([key], Date.now());
-    expect(report.buildings).toBeGreaterThanOrEqual(2);
     const received = expected - GAP;
     const completeness = await measures(DATA_QUALITY_KPIS.building.completeness);
     expect(completeness.get(a.buildingCode)).toBeCloseTo((100 * received) / expected, 6);
     expect(completeness.get(b.buildingCode)).toBe(0);
+    expect(completeness.get(c.buildingCode)).toBe(100);
     const correctness = await measures(DATA_QUALITY_KPIS.building.correctness);
     expect(correctness.get(a.buildingCode)).toBeCloseTo((100 * (received - FLAGGED)) / received, 6);
     // Nothing received: nothing to judge.
     expect(correctness.has(b.buildingCode)).toBe(false);
     const platformCompleteness = await measures(DATA_QUALITY_KPIS.platform.completeness);
     const platformCorrectness = await measures(DATA_QUALITY_KPIS.platform.correctness);
-    expect(report.buildings).toBe(2);
-    expect(platformCompleteness.get('platform')).toBeCloseTo((100 * received) / (2 * expected), 6);
-    expect(platformCorrectness.get('platform')).toBeCloseTo((100 * (received - FLAGGED)) / received, 6);
+    expect(report.buildings).toBe(3);
+    expect(platformCompleteness.get('platform')).toBeCloseTo(
+      (100 * (received + expectedC)) / (2 * expected + expectedC),
+      6,
+    );
+    expect(platformCorrectness.get('platform')).toBeCloseTo(
+      (100 * (received - FLAGGED + expectedC)) / (received + expectedC),
+      6,
+    );
   });
 
   it('replaces its own measures when run again, leaving the daily ICT KPIs alone', async () => {
@@ -95,7 +124,7 @@ describe('ICT data completeness and correctness KPIs', () => {
     const before = await daily();
     await t.platform.kpi.calculators.dataQuality([key], Date.now());
     const completeness = await measures(DATA_QUALITY_KPIS.building.completeness);
-    expect(completeness.size).toBe(2);
+    expect(completeness.size).toBe(3);
     expect(before).toBe(1);
     expect(await daily()).toBe(before);
   });

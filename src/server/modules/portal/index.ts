@@ -1,4 +1,5 @@
 import { defineModule } from '../../module.ts';
+import { FlaggedReadings } from '../../timeseries/flagged-readings.ts';
 import { PortalService } from './portal.service.ts';
 import { portalRoutes } from './portal.routes.ts';
 
@@ -12,8 +13,8 @@ declare module '../../module.ts' {
 /** The landing portal's open figures of the district. */
 export const portalModule = defineModule({
   id: 'portal',
-  open: ({ db, engine, logger, config, kpi }) => ({
-    portal: new PortalService(db, engine, logger, {
+  open: ({ db, engine, catalog, logger, config, kpi }) => ({
+    portal: new PortalService(db, engine, new FlaggedReadings(db, engine, catalog), logger, {
       maxAgeMs: 600_000,
       minDwellings: config.privacyMinDwellings,
       kpiFigures: () => kpi.store.portalFigures(),

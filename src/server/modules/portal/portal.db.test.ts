@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PublicSummary } from '#common/api/portal.ts';
 import { seedDemo } from '../../demo/demo.ts';
 import { demoBuildings } from '../../demo/district.ts';
+import { createPlaces, PLACE_READING } from '../../testing/places.ts';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
+import { FlaggedReadings } from '../../timeseries/flagged-readings.ts';
+import { QUALITY_JOB } from '../quality/quality.service.ts';
 import { ELECTRICITY_FACTORS, PortalService } from './portal.service.ts';
 
 describe('the public summary of an empty platform', () => {
@@ -105,6 +108,7 @@ describe('the public summary of the demo district', () => {
     const portal = new PortalService(
       t.platform.database.db,
       t.platform.engine,
+      new FlaggedReadings(t.platform.database.db, t.platform.engine, t.platform.catalog),
       pino({ level: 'silent' }),
       { maxAgeMs: 600_000, minDwellings: 5 },
       () => clock,
@@ -120,5 +124,45 @@ describe('the public summary of the demo district', () => {
     const fresh = await portal.summary();
     expect(fresh).not.toBe(a);
     expect(fresh.computedAt).toBe(clock);
+  });
+});
+
+describe('the public mean indoor temperature and the quality checks', () => {
+  let t: TestPlatform;
+  beforeAll(async () => {
+    t = await openTestPlatform();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('leaves out the readings the checks flagged', async () => {
+    const { a } = await createPlaces(t);
+    const H = 3_600_000;
+    const step = 600_000;
+    const start = Math.floor(Date.now() / H) * H - 8 * H;
+    // Six hours of 21 and 22 °C in turns (mean 21.5, as the place's own reading), and between two
+    // of them a thermometer's glitch of 80 °C.
+    const readings = Array.from({ length: 36 }, (_, i) => ({ ts: start + i * step, value: 21 + (i % 2) }));
+    readings.push({ ts: start + 20 * step + step / 2, value: 80 });
+    await t.platform.ingest.writeJson(
+      readings.map((r) => ({ sn: a.sn, channel: '1', device: '1', medium: 'temperature', ...r })),
+    );
+    await t.platform.engine.flush();
+    expect(await t.platform.scheduler.run(QUALITY_JOB)).toBe(true);
+    const flags = await t.platform.db.selectFrom('quality_flag').select(['check', 't_from']).execute();
+    expect(flags).toEqual([{ check: 'range', t_from: start + 20 * step + step / 2 }]);
+
+    const portal = new PortalService(
+      t.platform.database.db,
+      t.platform.engine,
+      new FlaggedReadings(t.platform.database.db, t.platform.engine, t.platform.catalog),
+      pino({ level: 'silent' }),
+      { maxAgeMs: 600_000, minDwellings: 1 },
+    );
+    const building = (await portal.refresh()).comfort.buildings.find((b) => b.buildingId === a.buildingId)!;
+    // With the glitch the mean would be 23.0 °C.
+    expect(building.meanTemperature).toBe(PLACE_READING.celsius);
+    expect(building.sensors).toBe(1);
   });
 });

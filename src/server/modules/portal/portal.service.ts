@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Figure, PublicSummary } from '#common/api/portal.ts';
 import type { Database } from '../../db/schema.ts';
 import { foldHours } from '../../timeseries/aggregate.ts';
+import type { FlaggedReadings, FlaggedRun } from '../../timeseries/flagged-readings.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import { listScopedSeries, type ScopedSeries } from '../../places/places.store.ts';
 import type { KpiPortalFigures } from '../kpi/kpi-portal.ts';
@@ -42,6 +43,7 @@ export class PortalService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly engine: TimeSeriesEngine,
+    private readonly flagged: FlaggedReadings,
     private readonly logger: Logger,
     private readonly options: PortalOptions = { maxAgeMs: 600_000, minDwellings: 5 },
     private readonly clock: () => number = Date.now,
@@ -123,13 +125,22 @@ export class PortalService {
     const hasElectricity = metered.size > 0;
     const primary = consumption * ELECTRICITY_FACTORS.primaryEnergy;
 
-    // Comfort: the mean indoor temperature of each building over the last 7 days.
+    // Comfort: the mean indoor temperature of each building over the last 7 days, without the
+    // readings the quality checks flagged.
     const weekFrom = now - 7 * DAY_MS;
     const perBuilding = new Map<number, number[]>();
     const homesOf = new Map<number, Set<number>>();
-    for (const m of await districtSeries('temperature')) {
-      if (m.dwellingId === null || m.to <= weekFrom) continue;
-      const mean = await this.mean(m, weekFrom, now);
+    const thermometers = (await districtSeries('temperature')).filter(
+      (m) => m.dwellingId !== null && m.to > weekFrom,
+    );
+    const flaggedRuns = await this.flagged.runs(
+      thermometers.map((m) => m.seriesId),
+      Math.floor(weekFrom / HOUR_MS) * HOUR_MS,
+      now,
+    );
+    for (const m of thermometers) {
+      if (m.dwellingId === null) continue;
+      const mean = await this.mean(m, weekFrom, now, flaggedRuns.get(m.seriesId) ?? []);
       if (mean === null) continue;
       const buildingId = buildingOfDwelling.get(m.dwellingId);
       if (buildingId === undefined) continue;
@@ -215,14 +226,14 @@ export class PortalService {
     return { kWh: bucket.consumption ?? null, firstHour: hours[0].hour };
   }
 
-  /** Mean of a sensor's readings within [from, to] while it served its dwelling. */
-  private async mean(m: ScopedSeries, from: number, to: number): Promise<number | null> {
+  /** Mean of a sensor's readings within [from, to] while it served its dwelling, less those of the flagged `runs`. */
+  private async mean(m: ScopedSeries, from: number, to: number, runs: FlaggedRun[]): Promise<number | null> {
     const start = Math.max(from, m.from);
     const end = Math.min(to, m.to - 1);
     if (start > end) return null;
     let sum = 0;
     let count = 0;
-    for (const h of await this.engine.readHours(m.seriesId, start, end)) {
+    for (const h of await this.flagged.readHours(m.seriesId, start, end, runs)) {
       sum += h.sum;
       count += h.count;
     }

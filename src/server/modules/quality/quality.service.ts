@@ -60,6 +60,18 @@ export class QualityService {
     private readonly onFlagsChanged: FlagsChanged = async () => {},
   ) {}
 
+  private readonly listeners: FlagsChanged[] = [];
+
+  /** Tells `listener` too of the hours whose flags change (what a module opened later derives from readings). */
+  whenFlagsChange(listener: FlagsChanged): void {
+    this.listeners.push(listener);
+  }
+
+  private async flagsChanged(changes: SeriesChange[], now: number): Promise<void> {
+    await this.onFlagsChanged(changes, now);
+    for (const listener of this.listeners) await listener(changes, now);
+  }
+
   // ------------------------------------------------------------ settings
 
   async settings(): Promise<QualitySettings> {
@@ -138,7 +150,7 @@ export class QualityService {
         checked++;
       }
     }
-    if (changed.length > 0) await this.onFlagsChanged(changed, now);
+    if (changed.length > 0) await this.flagsChanged(changed, now);
     return checked;
   }
 
@@ -162,7 +174,7 @@ export class QualityService {
       if (!span) continue;
       changed.push(...(await this.checkSeries(seriesId, span.from, span.to, rules, now)));
     }
-    if (changed.length > 0) await this.onFlagsChanged(changed, now);
+    if (changed.length > 0) await this.flagsChanged(changed, now);
     this.logger.debug({ medium, series: ids.length }, 'readings checked again');
     return ids.length;
   }
