@@ -31,6 +31,8 @@ interface Result {
   pointsPerS: number;
   settledS: number;
   bytesPerPoint: number;
+  /** CPU time of the server's process from the first write until compacted, s per million points. */
+  cpuPerMillion: number | undefined;
 }
 
 async function waitUntilCompacted(server: BenchServer): Promise<void> {
@@ -45,6 +47,7 @@ async function waitUntilCompacted(server: BenchServer): Promise<void> {
 async function run(server: BenchServer, writeUrl: string): Promise<Result> {
   const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
   if (server.authorization) headers.authorization = server.authorization;
+  const cpuBefore = server.cpuSeconds();
   const elapsed = await sendAll(
     writeUrl,
     headers,
@@ -54,6 +57,7 @@ async function run(server: BenchServer, writeUrl: string): Promise<Result> {
   const started = performance.now();
   await waitUntilCompacted(server);
   const settled = elapsed + (performance.now() - started);
+  const cpuAfter = server.cpuSeconds();
   // Let background housekeeping land: CIOP gives the emptied log's and the write-ahead files'
   // space back within 10 s of the log emptying; InfluxDB snapshots its cache.
   await new Promise((r) => setTimeout(r, 12_000));
@@ -64,6 +68,8 @@ async function run(server: BenchServer, writeUrl: string): Promise<Result> {
     pointsPerS: points / (elapsed / 1000),
     settledS: settled / 1000,
     bytesPerPoint: bytes / points,
+    cpuPerMillion:
+      cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / (points / 1e6),
   };
 }
 
@@ -93,10 +99,22 @@ const reference = results.find((r) => r.name.startsWith('InfluxDB'));
 console.log(
   `\ningest: ${points.toLocaleString('en')} points, ${gateways} gateways × 4 sensors, ${linesPerRequest} lines/request, ${writers} writers\n`,
 );
-console.log('server            points/s   vs InfluxDB   compacted after   bytes/point');
+console.log(
+  'server            points/s   vs InfluxDB   compacted after   bytes/point   CPU s/M points   CPU vs InfluxDB',
+);
 for (const r of results) {
   const ratio = reference ? `${(r.pointsPerS / reference.pointsPerS).toFixed(2)}×` : '–';
+  const cpu = r.cpuPerMillion === undefined ? '–' : r.cpuPerMillion.toFixed(2);
+  const cpuRatio =
+    reference?.cpuPerMillion && r.cpuPerMillion !== undefined
+      ? `${(r.cpuPerMillion / reference.cpuPerMillion).toFixed(2)}×`
+      : '–';
   console.log(
-    `${r.name.padEnd(16)} ${Math.round(r.pointsPerS).toLocaleString('en').padStart(9)}   ${ratio.padStart(11)}   ${r.settledS.toFixed(1).padStart(13)} s   ${r.bytesPerPoint.toFixed(1).padStart(11)}`,
+    `${r.name.padEnd(16)} ${Math.round(r.pointsPerS).toLocaleString('en').padStart(9)}   ${ratio.padStart(11)}   ${r.settledS.toFixed(1).padStart(13)} s   ${r.bytesPerPoint.toFixed(1).padStart(11)}   ${cpu.padStart(14)}   ${cpuRatio.padStart(15)}`,
   );
 }
+// On a shared machine the rate follows whatever else runs; the CPU time each server spent on the
+// same points (the server's process only: for CIOP on PostgreSQL, not the database's) does not.
+console.log(
+  '\nCPU s/M points: CPU time of the server process, first write to compacted, per million points.',
+);
