@@ -2,7 +2,7 @@ import type { LastReading, StoredBlock, TextReading, TimeSeriesIo } from './time
 import { type BlockPoints, decodeHours, decodePoints, type HourRollup, rollupHours } from './block-codec.ts';
 import { mergePoints, sortUnique } from './block-merge.ts';
 import { inProcessLogWriter, type LogWriter } from './compaction.ts';
-import { encodeBatch, payloadBatch, type WriteBatch } from './write-batch.ts';
+import { encodeBatch, type WriteBatch } from './write-batch.ts';
 import { HOUR_MS } from '#common/time.ts';
 
 /**
@@ -85,11 +85,8 @@ export class TimeSeriesEngine {
   async write(batch: WriteBatch, texts: TextReading[] = []): Promise<void> {
     const n = batch.seriesIds.length;
     if (n === 0 && texts.length === 0) return;
-    // The head keeps views of the payload, not the caller's batch: one copy of the readings,
-    // and the caller may use its batch again once this returns.
-    const payload = encodeBatch(batch);
-    const logId = await this.writer.append(payload, texts);
-    if (n > 0) this.head.push({ logId, batch: payloadBatch(payload) });
+    const logId = await this.writer.append(encodeBatch(batch), texts);
+    if (n > 0) this.head.push({ logId, batch });
     this.headPoints += n;
     if (this.headPoints >= this.maxHeadPoints && !this.flushRunning) {
       this.flush().catch((error) => this.options.onError?.(error));

@@ -61,9 +61,14 @@ export function workerLogWriter(file: string, sync: 'full' | 'normal'): LogWrite
   const appender = storageThread({ role: 'append', file, sync });
   const compactor = storageThread({ role: 'compact', file, sync });
   return {
-    // The payload is copied to the thread, not handed over: the engine keeps reading it until
-    // it is compacted.
-    append: (payload, texts: TextReading[]) => appender.send<number>({ kind: 'append', payload, texts }),
+    append: (payload, texts: TextReading[]) => {
+      // The encoded payload is the writer's alone: hand its memory over instead of copying it.
+      const whole = payload && payload.byteOffset === 0 && payload.byteLength === payload.buffer.byteLength;
+      return appender.send<number>(
+        { kind: 'append', payload, texts },
+        whole ? [payload.buffer as ArrayBuffer] : [],
+      );
+    },
     compactAll: () => compactor.send<number[]>({ kind: 'compact' }),
     close: async () => {
       await Promise.all([appender.close(), compactor.close()]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBatch, encodeBatch, groupPayloads, payloadBatch } from './write-batch.ts';
+import { createBatch, encodeBatch, groupPayloads } from './write-batch.ts';
 
 function batchOf(readings: Array<[number, number, number]>) {
   const batch = createBatch(readings.length);
@@ -10,31 +10,6 @@ function batchOf(readings: Array<[number, number, number]>) {
   });
   return encodeBatch(batch);
 }
-
-describe('encodeBatch', () => {
-  it('writes the log format, and its columns read back in place, for odd and even sizes', () => {
-    for (const n of [0, 1, 2, 5, 6]) {
-      const readings = Array.from({ length: n }, (_, i): [number, number, number] => [
-        i * 3 + 1,
-        1e12 + i,
-        i / 7,
-      ]);
-      const payload = batchOf(readings);
-      expect(payload.byteLength).toBe(4 + n * 20);
-      const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-      expect(view.getUint32(0, true)).toBe(n);
-      for (let i = 0; i < n; i++) {
-        expect(view.getUint32(4 + i * 4, true)).toBe(readings[i][0]);
-        expect(view.getFloat64(4 + n * 4 + i * 8, true)).toBe(readings[i][1]);
-        expect(view.getFloat64(4 + n * 12 + i * 8, true)).toBe(readings[i][2]);
-      }
-      const batch = payloadBatch(payload);
-      expect([...batch.seriesIds]).toEqual(readings.map((r) => r[0]));
-      expect([...batch.times]).toEqual(readings.map((r) => r[1]));
-      expect([...batch.values]).toEqual(readings.map((r) => r[2]));
-    }
-  });
-});
 
 describe('groupPayloads', () => {
   it('groups the readings of several batches by series, in order of first appearance and of arrival', () => {

@@ -28,59 +28,17 @@ export function sliceBatch(batch: WriteBatch, n: number): WriteBatch {
   };
 }
 
-/** Whether typed arrays are little-endian here, as the payload is: then its columns are viewed in place. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-/**
- * The binary form of a batch. Its columns are copied as they are, and placed so that they can
- * be viewed in place (`payloadBatch`): the payload starts 4 bytes into its buffer when that puts
- * the times on a multiple of 8 bytes.
- */
 export function encodeBatch(batch: WriteBatch): Uint8Array {
   const n = batch.seriesIds.length;
-  const offset = n % 2 === 0 ? 4 : 0;
-  const buffer = new ArrayBuffer(offset + 4 + n * 20);
-  const payload = new Uint8Array(buffer, offset, 4 + n * 20);
-  const view = new DataView(buffer, offset);
+  const out = new Uint8Array(4 + n * 20);
+  const view = new DataView(out.buffer);
   view.setUint32(0, n, true);
-  if (LITTLE_ENDIAN) {
-    const columns = columnsAt(buffer, offset, n);
-    columns.seriesIds.set(batch.seriesIds);
-    columns.times.set(batch.times);
-    columns.values.set(batch.values);
-    return payload;
-  }
-  for (let i = 0; i < n; i++) {
-    view.setUint32(4 + i * 4, batch.seriesIds[i], true);
-    view.setFloat64(4 + n * 4 + i * 8, batch.times[i], true);
-    view.setFloat64(4 + n * 12 + i * 8, batch.values[i], true);
-  }
-  return payload;
-}
-
-/**
- * The readings of a payload made by `encodeBatch`: views of its bytes (no copy) where typed
- * arrays are little-endian, a decoded copy elsewhere.
- */
-export function payloadBatch(payload: Uint8Array): WriteBatch {
-  const n = (payload.byteLength - 4) / 20;
-  if (LITTLE_ENDIAN) return columnsAt(payload.buffer as ArrayBuffer, payload.byteOffset, n);
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-  const batch = createBatch(n);
-  for (let i = 0; i < n; i++) {
-    batch.seriesIds[i] = view.getUint32(4 + i * 4, true);
-    batch.times[i] = view.getFloat64(4 + n * 4 + i * 8, true);
-    batch.values[i] = view.getFloat64(4 + n * 12 + i * 8, true);
-  }
-  return batch;
-}
-
-function columnsAt(buffer: ArrayBuffer, offset: number, n: number): WriteBatch {
-  return {
-    seriesIds: new Uint32Array(buffer, offset + 4, n),
-    times: new Float64Array(buffer, offset + 4 + n * 4, n),
-    values: new Float64Array(buffer, offset + 4 + n * 12, n),
-  };
+  out.set(new Uint8Array(batch.seriesIds.buffer, batch.seriesIds.byteOffset, n * 4), 4);
+  // Float64 columns need 8-byte alignment to be viewed in place, so copy through DataView.
+  let pos = 4 + n * 4;
+  for (let i = 0; i < n; i++, pos += 8) view.setFloat64(pos, batch.times[i], true);
+  for (let i = 0; i < n; i++, pos += 8) view.setFloat64(pos, batch.values[i], true);
+  return out;
 }
 
 /**

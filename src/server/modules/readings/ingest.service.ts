@@ -53,10 +53,6 @@ const SLICE_UNITS = 16 * 1024;
 const SLICE_MS = 8;
 /** Readings the columns of a line-protocol batch hold at first (1.3 MB); they grow beyond. */
 const MAX_INITIAL_BATCH = 65_536;
-/** Columns kept for the next bodies: one per concurrent writer, up to this many. */
-const KEPT_COLUMNS = 2;
-/** Largest columns kept, in readings (320 KB). */
-const KEPT_COLUMNS_MAX_READINGS = 16_384;
 
 /** A reading on its way in, before its series is resolved. */
 interface Pending {
@@ -76,8 +72,6 @@ const checkIngestBody = TypeCompiler.Compile(IngestBodySchema);
  */
 export class IngestService {
   private readonly escapedFields = new Map<string, string>();
-  /** Columns of finished line-protocol bodies, for the next ones. */
-  private readonly freeColumns: WriteBatch[] = [];
   private readonly newSeriesRate: NewSeriesRate;
 
   constructor(
@@ -109,49 +103,15 @@ export class IngestService {
     writer = writerOf(principal),
   ): Promise<number> {
     const now = Date.now();
+    const minTime = this.limits.minTime;
+    const maxTime = now + this.limits.maxFutureS * 1000;
+    const catalog = this.catalog;
     // Columns sized from the body (a forwarder line is about 100 bytes), grown when needed; not
     // beyond what a refused body would spend on memory never used.
     const size = Array.isArray(body)
       ? body.reduce((sum: number, chunk: Buffer) => sum + chunk.length, 0)
       : (body as string | Buffer).length;
-    const columns = {
-      batch: this.takeColumns(Math.min(MAX_INITIAL_BATCH, Math.max(64, Math.ceil(size / 64)))),
-    };
-    try {
-      return await this.scanAndStore(body, columns, precision, principal, writer, now);
-    } finally {
-      this.giveColumns(columns.batch);
-    }
-  }
-
-  /**
-   * Columns for the readings of a body, of at least `size` readings: those of an earlier body
-   * when they are free (the engine copies a batch it is given, so they are free once the write
-   * is stored or refused), so that a steady stream of bodies allocates no columns.
-   */
-  private takeColumns(size: number): WriteBatch {
-    const kept = this.freeColumns.pop();
-    return kept !== undefined && kept.seriesIds.length >= size ? kept : createBatch(size);
-  }
-
-  private giveColumns(batch: WriteBatch): void {
-    if (this.freeColumns.length < KEPT_COLUMNS && batch.seriesIds.length <= KEPT_COLUMNS_MAX_READINGS)
-      this.freeColumns.push(batch);
-  }
-
-  private async scanAndStore(
-    body: string | Buffer | readonly Buffer[],
-    /** The columns to fill, replaced when they grow. */
-    columns: { batch: WriteBatch },
-    precision: Precision,
-    principal: Principal | undefined,
-    writer: string | undefined,
-    now: number,
-  ): Promise<number> {
-    const minTime = this.limits.minTime;
-    const maxTime = now + this.limits.maxFutureS * 1000;
-    const catalog = this.catalog;
-    let batch = columns.batch;
+    let batch = createBatch(Math.min(MAX_INITIAL_BATCH, Math.max(64, Math.ceil(size / 64))));
     let k = 0;
     let n = 0;
     let other: Pending[] | undefined;
@@ -179,7 +139,7 @@ export class IngestService {
           const type = f.types[i];
           const info = memo?.fields.get(key);
           if (info !== undefined && info.valueType === 'number' && type !== FIELD_STRING) {
-            if (k === batch.seriesIds.length) columns.batch = batch = grown(batch);
+            if (k === batch.seriesIds.length) batch = grown(batch);
             batch.seriesIds[k] = info.id;
             batch.times[k] = t;
             batch.values[k] = f.numbers[i];
