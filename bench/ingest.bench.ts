@@ -43,6 +43,8 @@ interface Result {
   bytesPerPoint: number;
   /** With the checks on: seconds the quality job ran, once it had checked every reading. */
   checksS?: number;
+  /** CPU time of the server's process from the first write until compacted, s per million points. */
+  cpuPerMillion: number | undefined;
 }
 
 const GOAL_CHECKS_SHARE = 0.1;
@@ -83,6 +85,7 @@ async function waitUntilChecked(server: BenchServer): Promise<number> {
 async function run(server: BenchServer, writeUrl: string, checked = false): Promise<Result> {
   const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
   if (server.authorization) headers.authorization = server.authorization;
+  const cpuBefore = server.cpuSeconds();
   const elapsed = await sendAll(
     writeUrl,
     headers,
@@ -92,6 +95,7 @@ async function run(server: BenchServer, writeUrl: string, checked = false): Prom
   const started = performance.now();
   await waitUntilCompacted(server);
   const settled = elapsed + (performance.now() - started);
+  const cpuAfter = server.cpuSeconds();
   const checksS = checked ? await waitUntilChecked(server) : undefined;
   // Let background housekeeping land: CIOP gives the emptied log's and the write-ahead files'
   // space back within 10 s of the log emptying; InfluxDB snapshots its cache.
@@ -104,6 +108,8 @@ async function run(server: BenchServer, writeUrl: string, checked = false): Prom
     settledS: settled / 1000,
     bytesPerPoint: bytes / points,
     checksS,
+    cpuPerMillion:
+      cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / (points / 1e6),
   };
 }
 
@@ -151,15 +157,25 @@ console.log(
 );
 const width = Math.max(16, ...results.map((r) => r.name.length));
 console.log(
-  `${'server'.padEnd(width)}  points/s   vs InfluxDB   compacted after   bytes/point${checks ? '   quality job' : ''}`,
+  `${'server'.padEnd(width)}  points/s   vs InfluxDB   compacted after   bytes/point   CPU s/M points   CPU vs InfluxDB${checks ? '   quality job' : ''}`,
 );
 for (const r of results) {
   const ratio = reference ? `${(r.pointsPerS / reference.pointsPerS).toFixed(2)}×` : '–';
+  const cpu = r.cpuPerMillion === undefined ? '–' : r.cpuPerMillion.toFixed(2);
+  const cpuRatio =
+    reference?.cpuPerMillion && r.cpuPerMillion !== undefined
+      ? `${(r.cpuPerMillion / reference.cpuPerMillion).toFixed(2)}×`
+      : '–';
   const job = r.checksS === undefined ? '' : `   ${r.checksS.toFixed(2).padStart(9)} s`;
   console.log(
-    `${r.name.padEnd(width)} ${Math.round(r.pointsPerS).toLocaleString('en').padStart(9)}   ${ratio.padStart(11)}   ${r.settledS.toFixed(1).padStart(13)} s   ${r.bytesPerPoint.toFixed(1).padStart(11)}${job}`,
+    `${r.name.padEnd(width)} ${Math.round(r.pointsPerS).toLocaleString('en').padStart(9)}   ${ratio.padStart(11)}   ${r.settledS.toFixed(1).padStart(13)} s   ${r.bytesPerPoint.toFixed(1).padStart(11)}   ${cpu.padStart(14)}   ${cpuRatio.padStart(15)}${job}`,
   );
 }
+// On a shared machine the rate follows whatever else runs; the CPU time each server spent on the
+// same points (the server's process only: for CIOP on PostgreSQL, not the database's) does not.
+console.log(
+  '\nCPU s/M points: CPU time of the server process, first write to compacted, per million points.',
+);
 
 if (checks?.includes('on') && checks.includes('off')) {
   // What the checks cost, per database: throughput with them on against off (each run beside the

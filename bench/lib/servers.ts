@@ -1,5 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -16,7 +25,20 @@ export interface BenchServer {
   diskBytes(): Promise<number>;
   /** Its data files and their sizes, when it keeps files. */
   files?(): Promise<Record<string, number>>;
+  /** CPU time its process has used so far (all its threads), seconds; undefined where /proc is not. */
+  cpuSeconds(): number | undefined;
   stop(): Promise<void>;
+}
+
+/** Clock ticks per second of /proc's times: USER_HZ, 100 on Linux. */
+const CLOCK_TICKS = 100;
+
+/** CPU time (user and system) process `pid` has used so far, seconds, from /proc (Linux). */
+export function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return undefined;
+  // Fields after the command name: state is the first, utime the 12th, stime the 13th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /** Total size of the files under a folder, bytes. */
@@ -126,6 +148,7 @@ export async function startCiop(
     databaseUrl,
     pid: child.pid as number,
     authorization: `Token ${TOKEN}`,
+    cpuSeconds: () => processCpuSeconds(child.pid),
     files: async () => Object.fromEntries(readdirSync(dir).map((f) => [f, statSync(path.join(dir, f)).size])),
     diskBytes: async () => {
       if (dialect === 'sqlite') return folderBytes(dir);
@@ -183,6 +206,7 @@ bind-address = "127.0.0.1:${rpcPort}"
     name: 'InfluxDB 1.6',
     url,
     authorization: '',
+    cpuSeconds: () => processCpuSeconds(child.pid),
     diskBytes: async () => folderBytes(path.join(dir, 'data')) + folderBytes(path.join(dir, 'wal')),
     stop: async () => {
       await stopChild(child);

@@ -502,6 +502,28 @@ describe('parseLines: series keys', () => {
     ]);
   });
 
+  it('gives each line its own series when writers change the order of their series', () => {
+    // Keys of one length that differ in one character: a guess from the round before must not
+    // stand in for the series the line names.
+    const keys = Array.from(
+      { length: 12 },
+      (_, i) => `forwarder_data,SN=A${(i % 10).toString()},medium=m${i < 10 ? 'a' : 'b'}`,
+    );
+    const rounds = [
+      keys,
+      keys,
+      [...keys].reverse(),
+      keys.map((_, i) => keys[(i * 5) % keys.length]),
+      [keys[0], keys[0], keys[1], keys[0]],
+      keys,
+    ];
+    for (const round of rounds) {
+      const points = parse(round.map((key, i) => `${key} v=${i} ${i}`).join('\n'));
+      expect(points.map((p) => p.seriesKey)).toEqual(round);
+      expect(points.map((p) => p.fields[0][1].value)).toEqual(round.map((_, i) => i));
+    }
+  });
+
   it('refuses duplicate tag keys, in order or not (InfluxDB TestParsePointWithDuplicateTags)', () => {
     expect(failure('cpu,host=serverA,host=serverB value=1i 1000000000').reason).toBe(
       'duplicate tag key "host"',

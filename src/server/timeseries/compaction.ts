@@ -9,7 +9,8 @@ import type {
   TimeSeriesIo,
 } from './timeseries-io.ts';
 import { mergeIntoBlocks, sortUnique } from './block-merge.ts';
-import { decodeBatch, groupBySeries } from './write-batch.ts';
+import { groupPayloads, type SeriesGroups } from './write-batch.ts';
+import type { BlockPoints } from './block-codec.ts';
 import { HOUR_MS } from '#common/time.ts';
 
 /**
@@ -17,22 +18,24 @@ import { HOUR_MS } from '#common/time.ts';
  * series' readings into the blocks the storage loaded for it.
  */
 export function compactionWork(isCumulative: (seriesId: number) => boolean): CompactionWork {
-  let groups: ReturnType<typeof groupBySeries> = new Map();
+  let groups: SeriesGroups | undefined;
   let ranges: BlockRange[] = [];
   let texts: TextReading[] = [];
   return {
     plan(entries: LogEntry[]) {
-      groups = groupBySeries(entries.map((e) => decodeBatch(e.payload)));
+      groups = groupPayloads(entries.map((e) => e.payload));
       texts = entries.flatMap((e) => (e.texts ? (JSON.parse(e.texts) as TextReading[]) : []));
       ranges = [];
-      for (const [seriesId, g] of groups) {
+      const { ids, starts, times } = groups;
+      for (let g = 0; g < ids.length; g++) {
         let from = Infinity;
         let to = -Infinity;
-        for (const t of g.times) {
+        for (let i = starts[g]; i < starts[g + 1]; i++) {
+          const t = times[i];
           if (t < from) from = t;
           if (t > to) to = t;
         }
-        ranges.push({ seriesId, from, to, withPrevious: isCumulative(seriesId) });
+        ranges.push({ seriesId: ids[g], from, to, withPrevious: isCumulative(ids[g]) });
       }
       return ranges;
     },
@@ -45,21 +48,32 @@ export function compactionWork(isCumulative: (seriesId: number) => boolean): Com
           hourTo: Math.floor(to / HOUR_MS) * HOUR_MS,
         });
       }
-      for (const [seriesId, g] of groups) {
+      const { ids, starts, times, values } = groups as SeriesGroups;
+      for (let g = 0; g < ids.length; g++) {
+        const seriesId = ids[g];
         const merge = mergeIntoBlocks(
           seriesId,
           loaded.get(seriesId) ?? [],
-          sortUnique(g.times, g.values),
+          inTimeOrder(times.subarray(starts[g], starts[g + 1]), values.subarray(starts[g], starts[g + 1])),
           isCumulative(seriesId),
           previous.get(seriesId),
         );
-        result.removed.push(...merge.removed);
-        result.added.push(...merge.added);
-        result.drops.push(...merge.drops);
+        for (const block of merge.removed) result.removed.push(block);
+        for (const block of merge.added) result.added.push(block);
+        for (const drop of merge.drops) result.drops.push(drop);
       }
       return result;
     },
   };
+}
+
+/**
+ * A series' new readings sorted, the last written of a repeated time kept. Readings of live
+ * data come in time order already: they are used as they are, without a copy.
+ */
+function inTimeOrder(times: Float64Array, values: Float64Array): BlockPoints {
+  for (let i = 1; i < times.length; i++) if (times[i] <= times[i - 1]) return sortUnique(times, values);
+  return { times, values };
 }
 
 /**
