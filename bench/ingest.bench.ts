@@ -15,7 +15,7 @@
  */
 import { parseArgs } from 'node:util';
 import { type BenchServer, startCiop, startInfluxdb } from './lib/servers.ts';
-import { forwarderBodies, LOAD_START, quantile, sendAll, STEP_MS, type Timed, writeFor } from './lib/load.ts';
+import { forwarderBodies, quantile, sendAll, STEP_MS, type Timed, writeFor } from './lib/load.ts';
 import { closeConnections, get } from './lib/http.ts';
 
 const { values } = parseArgs({
@@ -189,6 +189,8 @@ async function latency(): Promise<void> {
   console.log(
     `\ningest latency: ${clients} clients each writing ${linesPerRequest}-line batches in a loop for ${seconds} s (${gateways} gateways × 4 sensors), with \`ciop start\`'s demo simulator and jobs running; the health endpoint asked every 100 ms meanwhile\n`,
   );
-  console.log('server            points/s   p50 ms   p99 ms   max ms   health p99   goal: p99 ≤ 50 ms, max ≤ 1 s');
+  console.log(
+    'server            points/s   p50 ms   p99 ms   max ms   health p99   goal: p99 ≤ 50 ms, max ≤ 1 s',
+  );
   for (const row of rows) console.log(row);
 }
