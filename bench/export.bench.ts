@@ -4,8 +4,8 @@
  * A building of 10 dwellings whose gateways carry 100 sensors, each with a year of 10-minute
  * readings (5,256,000 rows), loaded straight through the engine; then a `ciop serve` child
  * process exports the whole building over HTTP (`GET /api/v1/exports`) to /dev/null. Prints rows
- * per second and the peak resident memory (RSS) of the server during the export beside the goal:
- * under 150 MB whatever the period. `CIOP_BENCH_DATABASE_URL=postgres://…` (an empty database)
+ * per second, the server's resident memory (RSS) once idle beside the goal of 120 MB, and its
+ * peak during the export beside the goal: under 150 MB whatever the period. `CIOP_BENCH_DATABASE_URL=postgres://…` (an empty database)
  * runs it on PostgreSQL; otherwise on a temporary SQLite file.
  */
 import { spawn } from 'node:child_process';
@@ -20,6 +20,7 @@ import { loadConfig } from '../src/server/config.ts';
 import { MIN_TIME } from '../src/server/timeseries/timeseries-io.ts';
 import { BY_SYSTEM } from '../src/server/audit/by.ts';
 import { forwarderKey } from '../src/server/timeseries/series-key.ts';
+import { buildServer, serverStaleReason } from '../scripts/build-server.mjs';
 import { createBatch } from '../src/server/timeseries/write-batch.ts';
 import { insertBuilding } from '../src/server/modules/registry/buildings.store.ts';
 import { insertDistrict } from '../src/server/modules/registry/districts.store.ts';
@@ -30,6 +31,7 @@ import { openPlatform } from '../src/server/platform.ts';
 import { freePort } from '../src/server/testing/ports.ts';
 
 const GOAL_RSS_MB = 150;
+const GOAL_IDLE_MB = 120;
 const STEP_MS = 600_000;
 const MEDIA = ['temperature', 'humidity', 'co2', 'power', 'energy'] as const;
 
@@ -151,6 +153,13 @@ interface Run {
   peak: number;
 }
 
+// Measure the server as it runs in production: built, not transpiled on the fly.
+const stale = serverStaleReason();
+if (stale) {
+  console.log(`building the server (${stale})`);
+  await buildServer();
+}
+
 /** Starts `ciop serve` on the loaded database; resolves once it answers. */
 async function serve() {
   const port = await freePort();
@@ -191,7 +200,19 @@ async function exportDays(span: number): Promise<Run> {
     const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
     return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
   };
+  // Idle: once start-up's catching up (rollups of the loaded year, KPIs) has settled, i.e. the
+  // server used under 5% of a core over a second, or after a minute at most.
+  const cpuTicks = () => {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  };
   await new Promise((r) => setTimeout(r, 2000));
+  for (let second = 0, last = cpuTicks(); second < 60; second++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = cpuTicks();
+    if (now - last < 5) break;
+    last = now;
+  }
   const before = memory().rss;
   try {
     writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
@@ -255,6 +276,10 @@ for (const r of runs)
   );
 const year = runs[runs.length - 1];
 const peak = Math.max(...runs.map((r) => r.peak));
+const idle = runs.map((r) => r.before);
 console.log(
-  `\ngoal: peak RSS under ${GOAL_RSS_MB} MB whatever the period — ${peak < GOAL_RSS_MB ? 'met' : 'not met'}: peak ${mb(peak)}, of which the idle server holds ${mb(year.before)} before any export (the built server, its HTTP, MQTT and job plug-ins, the series catalog${dialect === 'sqlite' ? ', two SQLite storage threads' : ''}); the export adds ${mb(Math.min(...runs.map((r) => r.peak - r.before)))}–${mb(Math.max(...runs.map((r) => r.peak - r.before)))}${dialect === 'sqlite' ? ", growing with the period only as far as SQLite's page cache (64 MiB) fills with the blocks read" : ''}.`,
+  `\ngoal: idle server under ${GOAL_IDLE_MB} MB RSS — ${Math.max(...idle) < GOAL_IDLE_MB ? 'met' : 'not met'}: ${mb(Math.min(...idle))}–${mb(Math.max(...idle))} once start-up work has settled (the built server, its HTTP, MQTT and job plug-ins, the series catalog${dialect === 'sqlite' ? ', two SQLite storage threads' : ''})`,
+);
+console.log(
+  `goal: a year's export under ${GOAL_RSS_MB} MB peak RSS whatever the period — ${peak < GOAL_RSS_MB ? 'met' : 'not met'}: the year's ${mb(year.peak)}, any period's at most ${mb(peak)}; the export adds ${mb(Math.min(...runs.map((r) => r.peak - r.before)))}–${mb(Math.max(...runs.map((r) => r.peak - r.before)))}${dialect === 'sqlite' ? ", growing with the period only as far as SQLite's page cache (64 MiB) fills with the blocks read" : ''}.`,
 );

@@ -74,3 +74,43 @@ export async function sendAll(
   await Promise.all(Array.from({ length: writers }, worker));
   return performance.now() - started;
 }
+
+/** One request's answer time: when it was sent (ms since the load began) and how long it took. */
+export interface Timed {
+  at: number;
+  ms: number;
+}
+
+/**
+ * `clients` concurrent writers, each sending the next body as soon as its previous one is
+ * answered, for `durationMs`; returns every request's answer time.
+ */
+export async function writeFor(
+  url: string,
+  headers: Record<string, string>,
+  bodies: Iterator<string>,
+  clients: number,
+  durationMs: number,
+): Promise<Timed[]> {
+  const began = performance.now();
+  const timed: Timed[] = [];
+  const client = async () => {
+    while (performance.now() - began < durationMs) {
+      const next = bodies.next();
+      if (next.done) return;
+      const sent = performance.now();
+      const res = await fetch(url, { method: 'POST', headers, body: next.value });
+      if (res.status !== 204) throw new Error(`write refused: ${res.status} ${await res.text()}`);
+      timed.push({ at: sent - began, ms: performance.now() - sent });
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, client));
+  return timed;
+}
+
+/** The `q` quantile (0–1) of some times, nearest rank. */
+export function quantile(ms: number[], q: number): number {
+  if (ms.length === 0) return NaN;
+  const sorted = [...ms].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}

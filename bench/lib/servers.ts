@@ -65,12 +65,12 @@ async function waitFor(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) return resolve();
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+    setTimeout(() => child.kill('SIGKILL'), graceMs).unref();
   });
 }
 
@@ -91,10 +91,15 @@ export async function adminHeaders(url: string): Promise<Record<string, string>>
   return { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' };
 }
 
-/** A `ciop serve` child process on a fresh SQLite file or PostgreSQL database. */
+/**
+ * A `ciop serve` child process on a fresh SQLite file or PostgreSQL database; with `command:
+ * 'start'`, `ciop start`: the demo district seeded, its live simulator publishing and the jobs
+ * running on it.
+ */
 export async function startCiop(
   dialect: 'sqlite' | 'postgres',
   env: Record<string, string> = {},
+  { command = 'serve' }: { command?: 'serve' | 'start' } = {},
 ): Promise<BenchServer & { databaseUrl: string; pid: number }> {
   // Measure the server as it runs in production: built, not transpiled on the fly.
   const stale = serverStaleReason();
@@ -123,7 +128,9 @@ export async function startCiop(
     };
   }
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'ciop.mjs'), 'serve'], {
+  // CIOP_BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the server under load.
+  const nodeArgs = process.env.CIOP_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin', 'ciop.mjs'), command], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -141,7 +148,8 @@ export async function startCiop(
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${url}/api/v1/health`, 60_000);
+  // Seeding the demo district takes about half a minute on SQLite, longer on PostgreSQL.
+  await waitFor(`${url}/api/v1/health`, command === 'start' ? 600_000 : 60_000);
   return {
     name: `CIOP (${dialect})`,
     url,
@@ -159,7 +167,8 @@ export async function startCiop(
       return Number(rows[0].b);
     },
     stop: async () => {
-      await stopChild(child);
+      // A profiled server writes its profile as it exits.
+      await stopChild(child, nodeArgs.length > 0 ? 120_000 : 15_000);
       await dropPg?.();
       rmSync(dir, { recursive: true, force: true });
     },
