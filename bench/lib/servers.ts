@@ -141,7 +141,8 @@ export async function startCiop(
                FROM dbstat GROUP BY name ORDER BY bytes DESC LIMIT 12`,
             )
             .all() as { name: string; bytes: number; payload: number; unused: number }[];
-          for (const r of rows) lines.push(`${r.name}: ${r.bytes} bytes (payload ${r.payload}, unused ${r.unused})`);
+          for (const r of rows)
+            lines.push(`${r.name}: ${r.bytes} bytes (payload ${r.payload}, unused ${r.unused})`);
           lines.push(`free pages: ${db.pragma('freelist_count', { simple: true })}`);
         } finally {
           db.close();
