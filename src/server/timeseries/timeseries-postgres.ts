@@ -8,7 +8,7 @@ const COMPACTION_LOCK = 0x43494f50; // "CIOP"
 /** How often, at most, the compacting replica truncates an emptied log and vacuums the log and the blocks. */
 const TRUNCATE_EVERY_MS = 1_000;
 const VACUUM_LOG_EVERY_MS = 2_000;
-const VACUUM_BLOCKS_EVERY_MS = 10_000;
+const VACUUM_BLOCKS_EVERY_MS = 3_000;
 
 const BLOCKS_IN_RANGE = `
   SELECT b.series_id, b.t0, b.t1, b.n, b.last_v, b.data
