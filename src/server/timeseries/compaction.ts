@@ -93,7 +93,8 @@ export async function compactAll(
       if (all.length % (ENTRIES_PER_COMPACTION * 10) === 0 && io.reclaim) await io.reclaim();
     }
   } finally {
-    if (all.length > 0 && io.reclaim) await io.reclaim();
+    // Also when nothing was compacted: space left by earlier compactions may be reclaimable now.
+    if (io.reclaim) await io.reclaim();
   }
 }
 

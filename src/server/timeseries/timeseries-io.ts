@@ -118,8 +118,8 @@ export interface TimeSeriesIo {
   pruneChanges(before: number): Promise<void>;
   /**
    * Makes the space of compacted log entries and of rewritten blocks reusable, at most as often
-   * as is worth it; called after compactions that compacted something. Storages that do this on
-   * their own leave it out.
+   * as is worth it; called after every round of compactions, even one that found nothing to do.
+   * Storages that do this on their own leave it out.
    */
   reclaim?(): Promise<void>;
   /** Bytes the engine's data takes on disk (the whole database file for SQLite). */

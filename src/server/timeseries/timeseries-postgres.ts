@@ -59,6 +59,8 @@ export function createPostgresTimeSeriesIo(pool: pg.Pool): TimeSeriesIo {
   };
 
   const reclaimed = { truncate: 0, ingest_log: 0, ts_block: 0 };
+  // What this replica's compactions left to reclaim: deleted log entries, rewritten blocks.
+  const dirty = { ingest_log: false, ts_block: false };
 
   return {
     appendLog: async (entries, receivedAt) => {
@@ -178,6 +180,8 @@ export function createPostgresTimeSeriesIo(pool: pg.Pool): TimeSeriesIo {
           entries.map((e: { id: number }) => e.id),
         ]);
         await client.query('COMMIT');
+        dirty.ingest_log = true;
+        if (rewritten.length > 0 || gone.length > 0) dirty.ts_block = true;
         return entries.map((e: { id: number }) => e.id);
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -254,7 +258,7 @@ export function createPostgresTimeSeriesIo(pool: pg.Pool): TimeSeriesIo {
     reclaim: async () => {
       const now = Date.now();
       // An emptied log is truncated (its files given back), unless someone is using it right now.
-      if (now - reclaimed.truncate >= TRUNCATE_EVERY_MS) {
+      if (dirty.ingest_log && now - reclaimed.truncate >= TRUNCATE_EVERY_MS) {
         reclaimed.truncate = now;
         const client = await pool.connect();
         try {
@@ -263,6 +267,7 @@ export function createPostgresTimeSeriesIo(pool: pg.Pool): TimeSeriesIo {
           const { rows } = await client.query('SELECT EXISTS (SELECT 1 FROM ingest_log) AS busy');
           if (!rows[0].busy) await client.query('TRUNCATE ingest_log');
           await client.query('COMMIT');
+          if (!rows[0].busy) dirty.ingest_log = false;
         } catch {
           await client.query('ROLLBACK').catch(() => undefined);
         } finally {
@@ -275,8 +280,9 @@ export function createPostgresTimeSeriesIo(pool: pg.Pool): TimeSeriesIo {
         ['ingest_log', VACUUM_LOG_EVERY_MS],
         ['ts_block', VACUUM_BLOCKS_EVERY_MS],
       ] as const) {
-        if (now - reclaimed[table] < every) continue;
+        if (!dirty[table] || now - reclaimed[table] < every) continue;
         reclaimed[table] = now;
+        if (table === 'ts_block') dirty.ts_block = false;
         await pool.query(`VACUUM (SKIP_LOCKED) ${table}`);
       }
     },
