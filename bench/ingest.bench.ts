@@ -1,5 +1,5 @@
 /**
- * npm run bench:ingest [-- --points N | --full] [--db sqlite,postgres] [--no-influx]
+ * npm run bench:ingest [-- --points N | --full] [--db sqlite,postgres] [--no-influx] [--breakdown]
  *                      [--checks off,on [--check-interval S] [--repeat N]]
  *
  * Line protocol over HTTP, the forwarders' shape (1,000 gateways × 4 sensors, 10-minute
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     full: { type: 'boolean', default: false },
     db: { type: 'string', default: 'sqlite,postgres' },
     'no-influx': { type: 'boolean', default: false },
+    breakdown: { type: 'boolean', default: false },
     gateways: { type: 'string', default: '1000' },
     writers: { type: 'string', default: '2' },
     lines: { type: 'string' },
@@ -118,6 +119,10 @@ async function run(server: BenchServer, writeUrl: string, checked = false): Prom
   await new Promise((r) => setTimeout(r, 12_000));
   const bytes = await server.diskBytes();
   if (process.env.CIOP_BENCH_LIST) console.log(server.name, await server.files?.());
+  if (values.breakdown && server.breakdown) {
+    console.log(`${server.name}, where the bytes go:`);
+    for (const line of await server.breakdown()) console.log(`  ${line}`);
+  }
   return {
     name: server.name,
     pointsPerS: points / (elapsed / 1000),

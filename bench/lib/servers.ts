@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { buildServer, serverStaleReason } from '../../scripts/build-server.mjs';
 import { freePort } from '../../src/server/testing/ports.ts';
@@ -27,6 +28,8 @@ export interface BenchServer {
   files?(): Promise<Record<string, number>>;
   /** CPU time its process has used so far (all its threads), seconds; undefined where /proc is not. */
   cpuSeconds(): number | undefined;
+  /** Where the bytes go: one line per table (and file), largest first. */
+  breakdown?(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -158,6 +161,51 @@ export async function startCiop(
     authorization: `Token ${TOKEN}`,
     cpuSeconds: () => processCpuSeconds(child.pid),
     files: async () => Object.fromEntries(readdirSync(dir).map((f) => [f, statSync(path.join(dir, f)).size])),
+    breakdown: async () => {
+      if (dialect === 'sqlite') {
+        const lines = readdirSync(dir).map((f) => `file ${f}: ${statSync(path.join(dir, f)).size} bytes`);
+        const db = new SQLite(path.join(dir, 'ciop.db'), { readonly: true });
+        try {
+          const rows = db
+            .prepare(
+              `SELECT name, sum(pgsize) AS bytes, sum(payload) AS payload, sum(unused) AS unused
+               FROM dbstat GROUP BY name ORDER BY bytes DESC LIMIT 12`,
+            )
+            .all() as { name: string; bytes: number; payload: number; unused: number }[];
+          for (const r of rows)
+            lines.push(`${r.name}: ${r.bytes} bytes (payload ${r.payload}, unused ${r.unused})`);
+          lines.push(`free pages: ${db.pragma('freelist_count', { simple: true })}`);
+        } finally {
+          db.close();
+        }
+        return lines;
+      }
+      const c = new pg.Client({ connectionString: databaseUrl });
+      await c.connect();
+      try {
+        const { rows } = await c.query(
+          `SELECT c.relname AS name, pg_total_relation_size(c.oid)::bigint AS total,
+                  pg_relation_size(c.oid)::bigint AS heap,
+                  coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0)::bigint AS toast,
+                  pg_indexes_size(c.oid)::bigint AS indexes,
+                  s.n_live_tup AS live, s.n_dead_tup AS dead
+           FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid
+           ORDER BY total DESC LIMIT 12`,
+        );
+        const lines = rows.map(
+          (r) =>
+            `${r.name}: ${r.total} bytes (heap ${r.heap}, toast ${r.toast}, indexes ${r.indexes}; ${r.live} live, ${r.dead} dead tuples)`,
+        );
+        const db = await c.query(
+          `SELECT pg_database_size(current_database())::bigint AS db,
+                  (SELECT sum(pg_total_relation_size(oid)) FROM pg_class WHERE relkind IN ('r','m') AND relnamespace = 'public'::regnamespace)::bigint AS own`,
+        );
+        lines.push(`database ${db.rows[0].db} bytes, of which CIOP's tables ${db.rows[0].own}`);
+        return lines;
+      } finally {
+        await c.end();
+      }
+    },
     diskBytes: async () => {
       if (dialect === 'sqlite') return folderBytes(dir);
       const c = new pg.Client({ connectionString: databaseUrl });

@@ -8,18 +8,33 @@ import { HOUR_MS } from '#common/time.ts';
  * digits after the point (sensor readings are), otherwise as raw float64. Hour rollups follow
  * the points so that hourly queries decode them without touching the points.
  *
- * Layout (version 2): a fixed header — version, scale (0–6 digits, 255 = float64), flags
- * (bit 0 = cumulative), n, the coder's state after the last reading (time, time delta, scaled
- * value), the byte lengths of the sections, the hour count and where the last hour's entry
- * starts — then the n time codes, the n value codes, and one entry per hour (varint hour delta,
- * varint count, the hour's numbers). The state in the header lets a compaction append readings
- * that come after the block's last one without decoding it: readings arrive in time order.
- * Version 1 (no header state, one points section) is still read.
+ * Layout (version 3): a fixed header — version, scale (0–6 digits, 255 = float64), flags
+ * (bit 0 = cumulative, bit 1 = hours derived from the points), n, the coder's state after the
+ * last reading (time, time delta, scaled value, zero time codes not yet written), the byte
+ * lengths of the sections, the hour count and where the last hour's entry starts — then the
+ * time codes, the n value codes, and one entry per hour (varint hour delta, varint count, the
+ * hour's numbers). Time codes are run-length coded: each non-zero delta-of-delta follows the
+ * count of zeros before it, so a regular series costs a few bytes a block for its times. Slow
+ * series (a reading every few minutes) keep no hour entries: their hours are rolled up from the
+ * points on reading, exactly as they would have been stored. The state in the header lets a
+ * compaction append readings that come after the block's last one without decoding it:
+ * readings arrive in time order. Versions 1 (no header state, one points section) and 2 (one
+ * time code per reading, hour entries always) are still read; a block of an older version is
+ * coded again in version 3 when readings are next merged into it.
  */
 
-const VERSION = 2;
-const HEADER = 55;
+const VERSION = 3;
+const HEADER_V2 = 55;
+const HEADER = 59;
 const FLOAT_MODE = 255;
+/** Flag bits of the header's third byte. */
+const CUMULATIVE = 1;
+const DERIVED_HOURS = 2;
+/**
+ * Blocks with at most this many readings an hour on average keep no hour entries: their hours
+ * are rolled up from the points when read, which costs no more than reading the entries would.
+ */
+const DERIVE_HOURS_UP_TO = 16;
 
 /** Rollup of one series over one UTC hour. Quantities are in the series' unit. */
 export interface HourRollup {
@@ -233,6 +248,8 @@ interface Tail {
   lastDelta: number;
   /** Scaled last value (decimal scales) or the value itself (float64). */
   lastS: number;
+  /** Zero delta-of-delta codes after the last one written. */
+  zeros: number;
 }
 
 /** Codes times and values continuing from `tail` into two fresh byte arrays. */
@@ -245,9 +262,16 @@ function encodeReadings(
   const body = scratchBody.reset();
   let prevT = tail.lastT;
   let prevDelta = tail.lastDelta;
+  let zeros = tail.zeros;
   for (let i = 0; i < times.length; i++) {
     const delta = times[i] - prevT;
-    body.svarint(delta - prevDelta);
+    if (delta === prevDelta) {
+      zeros++;
+    } else {
+      body.uvarint(zeros);
+      body.svarint(delta - prevDelta);
+      zeros = 0;
+    }
     prevDelta = delta;
     prevT = times[i];
   }
@@ -268,7 +292,7 @@ function encodeReadings(
   return {
     times: timeBytes,
     values: body.result(),
-    tail: { lastT: prevT, lastDelta: prevDelta, lastS: prev },
+    tail: { lastT: prevT, lastDelta: prevDelta, lastS: prev, zeros },
   };
 }
 
@@ -305,7 +329,7 @@ function encodeHours(
 
 function assemble(
   scale: number,
-  cumulative: boolean,
+  flags: number,
   n: number,
   tail: Tail,
   times: Uint8Array[],
@@ -318,7 +342,7 @@ function assemble(
   const view = new DataView(out.buffer);
   out[0] = VERSION;
   out[1] = scale;
-  out[2] = cumulative ? 1 : 0;
+  out[2] = flags;
   view.setUint32(3, n, true);
   view.setFloat64(7, tail.lastT, true);
   view.setFloat64(15, tail.lastDelta, true);
@@ -329,6 +353,7 @@ function assemble(
   view.setUint32(43, hours.lastOffset, true);
   view.setUint32(47, hours.beforeLast, true);
   view.setUint32(51, hours.last, true);
+  view.setUint32(55, tail.zeros, true);
   let at = HEADER;
   for (const part of [...times, ...values, hours.bytes]) {
     out.set(part, at);
@@ -343,16 +368,18 @@ function assemble(
  */
 export function encodeBlock(t0: number, points: BlockPoints, cumulative: boolean): Uint8Array {
   const scale = decimalScale(points.values);
-  const readings = encodeReadings(points, scale, { lastT: t0, lastDelta: 0, lastS: 0 });
+  const readings = encodeReadings(points, scale, { lastT: t0, lastDelta: 0, lastS: 0, zeros: 0 });
   const first = Math.floor(t0 / HOUR_MS);
-  const hours = encodeHours(new Uint8Array(0), 0, rollupHours(points, cumulative), first, scale, cumulative, {
+  const rollups = rollupHours(points, cumulative);
+  const derived = points.times.length <= DERIVE_HOURS_UP_TO * rollups.length;
+  const hours = encodeHours(new Uint8Array(0), 0, derived ? [] : rollups, first, scale, cumulative, {
     lastOffset: 0,
     beforeLast: first,
     last: first,
   });
   return assemble(
     scale,
-    cumulative,
+    (cumulative ? CUMULATIVE : 0) | (derived ? DERIVED_HOURS : 0),
     points.times.length,
     readings.tail,
     [readings.times],
@@ -363,6 +390,8 @@ export function encodeBlock(t0: number, points: BlockPoints, cumulative: boolean
 
 interface Header {
   version: number;
+  derived: boolean;
+  zeros: number;
   reader: Reader;
   view: DataView;
   scale: number;
@@ -378,19 +407,22 @@ function readHeader(data: Uint8Array): Header {
   const reader = new Reader(data);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const version = data[0];
-  if (version === 2) {
+  if (version === 2 || version === 3) {
+    const start = version === 3 ? HEADER : HEADER_V2;
     const timesLen = view.getUint32(31, true);
     const valuesLen = view.getUint32(35, true);
     return {
       version,
+      derived: version === 3 && (data[2] & DERIVED_HOURS) !== 0,
+      zeros: version === 3 ? view.getUint32(55, true) : 0,
       reader,
       view,
       scale: data[1],
-      cumulative: (data[2] & 1) === 1,
+      cumulative: (data[2] & CUMULATIVE) !== 0,
       n: view.getUint32(3, true),
-      timesStart: HEADER,
-      valuesStart: HEADER + timesLen,
-      hoursStart: HEADER + timesLen + valuesLen,
+      timesStart: start,
+      valuesStart: start + timesLen,
+      hoursStart: start + timesLen + valuesLen,
       hourCount: view.getUint32(39, true),
     };
   }
@@ -409,6 +441,8 @@ function readHeader(data: Uint8Array): Header {
   const hourCount = reader.uvarint();
   return {
     version,
+    derived: false,
+    zeros: 0,
     reader,
     view,
     scale,
@@ -421,24 +455,38 @@ function readHeader(data: Uint8Array): Header {
   };
 }
 
-/** Decodes the points of a block. */
-export function decodePoints(t0: number, data: Uint8Array): BlockPoints {
-  const { reader, scale, n, timesStart, valuesStart } = readHeader(data);
+/**
+ * Decodes the points of a block; with `scaled`, decimal values are given as the block's
+ * integers (value × 10^scale) rather than divided.
+ */
+function decode(t0: number, h: Header, scaled: boolean): BlockPoints {
+  const { reader, scale, n, timesStart, valuesStart } = h;
   const times = new Float64Array(n);
   const values = new Float64Array(n);
   reader.pos = timesStart;
   let prevT = t0;
   let prevDelta = 0;
-  for (let i = 0; i < n; i++) {
-    prevDelta += reader.svarint();
-    prevT += prevDelta;
-    times[i] = prevT;
+  if (h.version === 3) {
+    let i = 0;
+    while (reader.pos < valuesStart) {
+      for (let zeros = reader.uvarint(); zeros > 0; zeros--) times[i++] = prevT += prevDelta;
+      prevDelta += reader.svarint();
+      times[i++] = prevT += prevDelta;
+    }
+    for (let zeros = h.zeros; zeros > 0; zeros--) times[i++] = prevT += prevDelta;
+    if (i !== n) throw new Error(`series block holds ${i} times for ${n} readings`);
+  } else {
+    for (let i = 0; i < n; i++) {
+      prevDelta += reader.svarint();
+      prevT += prevDelta;
+      times[i] = prevT;
+    }
   }
   reader.pos = valuesStart;
   if (scale === FLOAT_MODE) {
     for (let i = 0; i < n; i++) values[i] = reader.float();
   } else {
-    const factor = POW10[scale];
+    const factor = scaled ? 1 : POW10[scale];
     let s = 0;
     for (let i = 0; i < n; i++) {
       s += reader.svarint();
@@ -448,9 +496,35 @@ export function decodePoints(t0: number, data: Uint8Array): BlockPoints {
   return { times, values };
 }
 
+/** Decodes the points of a block. */
+export function decodePoints(t0: number, data: Uint8Array): BlockPoints {
+  return decode(t0, readHeader(data), false);
+}
+
+/**
+ * Rolls up a block's hours from its points, as they would have been stored: decimal values are
+ * summed as the block's integers, so sums are as exact as stored ones.
+ */
+function deriveHours(t0: number, h: Header): HourRollup[] {
+  if (h.scale === FLOAT_MODE) return rollupHours(decode(t0, h, false), h.cumulative);
+  const hours = rollupHours(decode(t0, h, true), h.cumulative);
+  const factor = POW10[h.scale];
+  for (const x of hours) {
+    x.sum /= factor;
+    x.min /= factor;
+    x.max /= factor;
+    x.first /= factor;
+    x.last /= factor;
+    x.increase /= factor;
+  }
+  return hours;
+}
+
 /** Decodes the hourly rollups of a block without decoding its points. */
 export function decodeHours(t0: number, data: Uint8Array): HourRollup[] {
-  const { reader, scale, cumulative, hoursStart, hourCount } = readHeader(data);
+  const header = readHeader(data);
+  if (header.derived) return deriveHours(t0, header);
+  const { reader, scale, cumulative, hoursStart, hourCount } = header;
   reader.pos = hoursStart;
   const hours: HourRollup[] = new Array(hourCount);
   let previous = Math.floor(t0 / HOUR_MS);
@@ -463,8 +537,9 @@ export function decodeHours(t0: number, data: Uint8Array): HourRollup[] {
 
 /**
  * Appends readings that all come after the block's last one, without decoding it. Undefined
- * when that cannot be done (an older layout, or values that need more decimal digits than the
- * block codes): then the block is coded again whole.
+ * when that cannot be done (an older layout, values that need more decimal digits than the
+ * block codes, or a block without hour entries whose series turns out fast): then the block is
+ * coded again whole.
  */
 export function appendToBlock(
   t0: number,
@@ -472,7 +547,7 @@ export function appendToBlock(
   points: BlockPoints,
   cumulative: boolean,
 ): Uint8Array | undefined {
-  if (data[0] !== VERSION || ((data[2] & 1) === 1) !== cumulative) return undefined;
+  if (data[0] !== VERSION || ((data[2] & CUMULATIVE) !== 0) !== cumulative) return undefined;
   const h = readHeader(data);
   const { scale, view } = h;
   if (scale !== FLOAT_MODE) {
@@ -486,8 +561,12 @@ export function appendToBlock(
     lastT: view.getFloat64(7, true),
     lastDelta: view.getFloat64(15, true),
     lastS: view.getFloat64(23, true),
+    zeros: h.zeros,
   };
   if (points.times.length === 0 || points.times[0] <= tail.lastT) return undefined;
+  // A block begun with a few readings of a fast series is coded again with hour entries.
+  const hoursSpanned = Math.floor((points.times[points.times.length - 1] - t0) / HOUR_MS) + 1;
+  if (h.derived && h.n + points.times.length > DERIVE_HOURS_UP_TO * hoursSpanned) return undefined;
   const readings = encodeReadings(points, scale, tail);
   const lastValue = scale === FLOAT_MODE ? tail.lastS : tail.lastS / POW10[scale];
 
@@ -496,9 +575,9 @@ export function appendToBlock(
   const beforeLast = view.getUint32(47, true);
   const lastHour = view.getUint32(51, true);
   const oldHours = data.subarray(h.hoursStart);
-  const fresh = rollupHours(points, cumulative);
+  const fresh = h.derived ? [] : rollupHours(points, cumulative);
   let section: HoursSection;
-  if (h.hourCount > 0 && fresh[0].hour / HOUR_MS === lastHour) {
+  if (h.hourCount > 0 && fresh.length > 0 && fresh[0].hour / HOUR_MS === lastHour) {
     h.reader.pos = h.hoursStart + lastOffset;
     const old = readHour(h.reader, beforeLast, scale, cumulative);
     const head = fresh[0];
@@ -531,7 +610,7 @@ export function appendToBlock(
   }
   return assemble(
     scale,
-    cumulative,
+    data[2],
     h.n + points.times.length,
     readings.tail,
     [data.subarray(h.timesStart, h.valuesStart), readings.times],

@@ -98,11 +98,17 @@ export async function compactAll(
   isCumulative: (seriesId: number) => boolean,
 ): Promise<number[] | undefined> {
   const all: number[] = [];
-  for (;;) {
-    const ids = await io.compact(compactionWork(isCumulative), ENTRIES_PER_COMPACTION);
-    if (ids === undefined) return all.length > 0 ? all : undefined;
-    all.push(...ids);
-    if (ids.length < ENTRIES_PER_COMPACTION) return all;
+  try {
+    for (;;) {
+      const ids = await io.compact(compactionWork(isCumulative), ENTRIES_PER_COMPACTION);
+      if (ids === undefined) return all.length > 0 ? all : undefined;
+      all.push(...ids);
+      if (ids.length < ENTRIES_PER_COMPACTION) return all;
+      if (all.length % (ENTRIES_PER_COMPACTION * 10) === 0 && io.reclaim) await io.reclaim();
+    }
+  } finally {
+    // Also when nothing was compacted: space left by earlier compactions may be reclaimable now.
+    if (io.reclaim) await io.reclaim();
   }
 }
 

@@ -116,6 +116,12 @@ export interface TimeSeriesIo {
   changesSince(after: number, limit: number): Promise<RecordedChange[]>;
   /** Forgets changes recorded before `before` (epoch ms). */
   pruneChanges(before: number): Promise<void>;
+  /**
+   * Makes the space of compacted log entries and of rewritten blocks reusable, at most as often
+   * as is worth it; called after every round of compactions, even one that found nothing to do.
+   * Storages that do this on their own leave it out.
+   */
+  reclaim?(): Promise<void>;
   /** Bytes the engine's data takes on disk (the whole database file for SQLite). */
   storageBytes(): Promise<number>;
 }
@@ -142,28 +148,61 @@ export const toBlock = (r: BlockRow): StoredBlock => ({
   data: r.data,
 });
 
-/** Packs a compaction's changes: per series, u32 id, u32 first hour, u32 last hour (hours since 1970). */
+/**
+ * Packs a compaction's changes: their count, then per series the differences from the previous
+ * change's series id and first hour (zigzag varints) and the count of further hours (varint);
+ * hours since 1970. A compaction's series come in near order and cover the same hours, so a
+ * change costs about three bytes.
+ */
 export function encodeChanges(changes: SeriesChange[]): Uint8Array {
-  const out = new Uint8Array(changes.length * 12);
-  const view = new DataView(out.buffer);
-  changes.forEach((c, i) => {
-    view.setUint32(i * 12, c.seriesId, true);
-    view.setUint32(i * 12 + 4, c.hourFrom / HOUR_MS, true);
-    view.setUint32(i * 12 + 8, c.hourTo / HOUR_MS, true);
-  });
-  return out;
+  const out: number[] = [];
+  const uvarint = (n: number) => {
+    while (n >= 0x80) {
+      out.push((n % 0x80) | 0x80);
+      n = Math.floor(n / 0x80);
+    }
+    out.push(n);
+  };
+  const svarint = (n: number) => uvarint(n >= 0 ? n * 2 : -n * 2 - 1);
+  uvarint(changes.length);
+  let seriesId = 0;
+  let hour = 0;
+  for (const c of changes) {
+    const from = c.hourFrom / HOUR_MS;
+    svarint(c.seriesId - seriesId);
+    svarint(from - hour);
+    uvarint(c.hourTo / HOUR_MS - from);
+    seriesId = c.seriesId;
+    hour = from;
+  }
+  return Uint8Array.from(out);
 }
 
 export function decodeChanges(id: number, data: Uint8Array): RecordedChange[] {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const out: RecordedChange[] = [];
-  for (let at = 0; at + 12 <= data.byteLength; at += 12) {
-    out.push({
-      id,
-      seriesId: view.getUint32(at, true),
-      hourFrom: view.getUint32(at + 4, true) * HOUR_MS,
-      hourTo: view.getUint32(at + 8, true) * HOUR_MS,
-    });
+  let at = 0;
+  const uvarint = () => {
+    let result = 0;
+    let factor = 1;
+    for (;;) {
+      const b = data[at++];
+      if (b === undefined) throw new Error(`change feed entry ${id} is truncated`);
+      result += (b & 0x7f) * factor;
+      if (b < 0x80) return result;
+      factor *= 0x80;
+    }
+  };
+  const svarint = () => {
+    const z = uvarint();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  };
+  const count = uvarint();
+  const out: RecordedChange[] = new Array(count);
+  let seriesId = 0;
+  let hour = 0;
+  for (let i = 0; i < count; i++) {
+    seriesId += svarint();
+    hour += svarint();
+    out[i] = { id, seriesId, hourFrom: hour * HOUR_MS, hourTo: (hour + uvarint()) * HOUR_MS };
   }
   return out;
 }

@@ -5,6 +5,11 @@ import { type BlockRow, decodeChanges, encodeChanges, MIN_TIME, toBlock } from '
 /** Advisory lock key under which one replica at a time compacts the shared ingest log. */
 const COMPACTION_LOCK = 0x43494f50; // "CIOP"
 
+/** How often, at most, the compacting replica truncates an emptied log and vacuums the log and the blocks. */
+const TRUNCATE_EVERY_MS = 1_000;
+const VACUUM_LOG_EVERY_MS = 2_000;
+const VACUUM_BLOCKS_EVERY_MS = 3_000;
+
 const BLOCKS_IN_RANGE = `
   SELECT b.series_id, b.t0, b.t1, b.n, b.last_v, b.data
   FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r(series_id, t_from, t_to)
@@ -21,6 +26,18 @@ const LAST_BEFORE = `
   JOIN LATERAL (
     SELECT t1, last_v FROM ts_block x WHERE x.series_id = r.series_id AND x.t0 < r.t ORDER BY x.t0 DESC LIMIT 1
   ) b ON true`;
+
+/** The columns of blocks, as arrays for unnest. */
+function blockColumns(blocks: StoredBlock[]): unknown[] {
+  return [
+    blocks.map((b) => b.seriesId),
+    blocks.map((b) => b.t0),
+    blocks.map((b) => b.t1),
+    blocks.map((b) => b.n),
+    blocks.map((b) => b.lastValue),
+    blocks.map((b) => Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength)),
+  ];
+}
 
 /**
  * The time-series storage on PostgreSQL. Every replica appends to the shared log; one at a
@@ -40,6 +57,10 @@ export function createPostgresTimeSeriesIo(pool: pg.Pool): TimeSeriesIo {
     }
     return out;
   };
+
+  const reclaimed = { truncate: 0, ingest_log: 0, ts_block: 0 };
+  // What this replica's compactions left to reclaim: deleted log entries, rewritten blocks.
+  const dirty = { ingest_log: false, ts_block: false };
 
   return {
     appendLog: async (entries, receivedAt) => {
@@ -91,25 +112,34 @@ export function createPostgresTimeSeriesIo(pool: pg.Pool): TimeSeriesIo {
           wanted.map((r) => loaded.get(r.seriesId)?.[0]?.t0 ?? r.from),
         );
         const result = work.merge(loaded, previous);
-        if (result.removed.length > 0) {
+        // A block that keeps its start is rewritten in place: the new version stays on its page
+        // (see the table's fillfactor) and the old one is pruned there.
+        const addedKeys = new Set(result.added.map((b) => `${b.seriesId}:${b.t0}`));
+        const removedKeys = new Set(result.removed.map((b) => `${b.seriesId}:${b.t0}`));
+        const gone = result.removed.filter((b) => !addedKeys.has(`${b.seriesId}:${b.t0}`));
+        const rewritten = result.added.filter((b) => removedKeys.has(`${b.seriesId}:${b.t0}`));
+        const fresh = result.added.filter((b) => !removedKeys.has(`${b.seriesId}:${b.t0}`));
+        if (gone.length > 0) {
           await client.query(
             `DELETE FROM ts_block b USING unnest($1::bigint[], $2::bigint[]) AS r(series_id, t0)
              WHERE b.series_id = r.series_id AND b.t0 = r.t0`,
-            [result.removed.map((b) => b.seriesId), result.removed.map((b) => b.t0)],
+            [gone.map((b) => b.seriesId), gone.map((b) => b.t0)],
           );
         }
-        if (result.added.length > 0) {
+        if (rewritten.length > 0) {
+          await client.query(
+            `UPDATE ts_block b SET t1 = r.t1, n = r.n, last_v = r.last_v, data = r.data
+             FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::int[], $5::float8[], $6::bytea[])
+               AS r(series_id, t0, t1, n, last_v, data)
+             WHERE b.series_id = r.series_id AND b.t0 = r.t0`,
+            blockColumns(rewritten),
+          );
+        }
+        if (fresh.length > 0) {
           await client.query(
             `INSERT INTO ts_block (series_id, t0, t1, n, last_v, data)
              SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::int[], $5::float8[], $6::bytea[])`,
-            [
-              result.added.map((b) => b.seriesId),
-              result.added.map((b) => b.t0),
-              result.added.map((b) => b.t1),
-              result.added.map((b) => b.n),
-              result.added.map((b) => b.lastValue),
-              result.added.map((b) => Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength)),
-            ],
+            blockColumns(fresh),
           );
         }
         if (result.drops.length > 0) {
@@ -150,6 +180,8 @@ export function createPostgresTimeSeriesIo(pool: pg.Pool): TimeSeriesIo {
           entries.map((e: { id: number }) => e.id),
         ]);
         await client.query('COMMIT');
+        dirty.ingest_log = true;
+        if (rewritten.length > 0 || gone.length > 0) dirty.ts_block = true;
         return entries.map((e: { id: number }) => e.id);
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -221,6 +253,38 @@ export function createPostgresTimeSeriesIo(pool: pg.Pool): TimeSeriesIo {
 
     pruneChanges: async (before) => {
       await pool.query('DELETE FROM ts_change WHERE changed_at < $1', [before]);
+    },
+
+    reclaim: async () => {
+      const now = Date.now();
+      // An emptied log is truncated (its files given back), unless someone is using it right now.
+      if (dirty.ingest_log && now - reclaimed.truncate >= TRUNCATE_EVERY_MS) {
+        reclaimed.truncate = now;
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          await client.query('LOCK TABLE ingest_log IN ACCESS EXCLUSIVE MODE NOWAIT');
+          const { rows } = await client.query('SELECT EXISTS (SELECT 1 FROM ingest_log) AS busy');
+          if (!rows[0].busy) await client.query('TRUNCATE ingest_log');
+          await client.query('COMMIT');
+          if (!rows[0].busy) dirty.ingest_log = false;
+        } catch {
+          await client.query('ROLLBACK').catch(() => undefined);
+        } finally {
+          client.release();
+        }
+      }
+      // Otherwise, and for the blocks, vacuum: the space of deleted entries and of rewritten blocks
+      // is reused instead of growing the files, whether autovacuum runs or not.
+      for (const [table, every] of [
+        ['ingest_log', VACUUM_LOG_EVERY_MS],
+        ['ts_block', VACUUM_BLOCKS_EVERY_MS],
+      ] as const) {
+        if (!dirty[table] || now - reclaimed[table] < every) continue;
+        reclaimed[table] = now;
+        if (table === 'ts_block') dirty.ts_block = false;
+        await pool.query(`VACUUM (SKIP_LOCKED) ${table}`);
+      }
     },
 
     storageBytes: async () => {
