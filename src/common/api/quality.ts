@@ -19,9 +19,12 @@ export const QualityRulesSchema = Type.Object({
   maxStep: NullableNumber('Largest plausible change between readings less than an hour apart', {
     minimum: 0,
   }),
-  stuckHours: NullableNumber('Hours without a change beyond the resolution that make a sensor stuck', {
-    minimum: 1,
-  }),
+  stuckHours: NullableNumber(
+    'Hours without a change beyond the resolution that make a sensor stuck, while another sensor of the medium in its building changed (or none has readings then)',
+    {
+      minimum: 1,
+    },
+  ),
   resolution: Type.Number({ minimum: 0, description: 'Smallest change the sensor reports' }),
   neverDecreasing: Type.Boolean({ description: 'A cumulative meter: a drop is flagged' }),
   resetBelow: NullableNumber('A never-decreasing meter dropping to this or less was reset, not faulty', {

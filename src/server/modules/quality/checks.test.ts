@@ -9,7 +9,8 @@ import {
   outdoorTemperature,
   powerDraw,
 } from '../../demo/signals.ts';
-import { checkReadings, DEFAULT_RULES, type Readings } from './checks.ts';
+import { rollupHours } from '../../timeseries/block-codec.ts';
+import { checkReadings, DEFAULT_RULES, neighboursMoved, type Readings } from './checks.ts';
 
 const H = 3_600_000;
 const STEP = 600_000;
@@ -30,6 +31,10 @@ function series(
   }
   return { times, values };
 }
+
+/** The hourly rollups the engine keeps of a series. */
+const hoursOf = (n: Readings) =>
+  rollupHours({ times: Float64Array.from(n.times), values: Float64Array.from(n.values) }, false);
 
 /** A pleasant indoor temperature that moves a little every reading. */
 const wave = (t: number) => Math.round((21 + Math.sin(t / (3 * H)) * 1.5) * 10) / 10;
@@ -84,6 +89,44 @@ describe('quality checks', () => {
   it('leave a value that holds still for less than the stuck time alone', () => {
     const s = series(96, (t, i) => (i >= 100 && i < 100 + 20 * 6 ? 21.0 : wave(t)));
     expect(check('temperature', s)).toEqual([]);
+  });
+
+  describe('stuck beside the neighbours', () => {
+    const rules = DEFAULT_RULES.temperature;
+    /** The neighbours' hourly rollups, as the engine keeps them. */
+    const judge = (...neighbours: Readings[]) => neighboursMoved(neighbours.map(hoursOf), rules.resolution);
+    // A day of a moving value, then 30 hours at 21.37, then moving again: the run is exact.
+    const stuck = series(72, (t, i) => (i >= 144 && i < 144 + 180 ? 21.37 : wave(t)));
+    const flat = { check: 'stuck', from: stuck.times[144], to: stuck.times[323], count: 180, value: 21.37 };
+
+    it('find a thermometer stuck while the other thermometers of its building move', () => {
+      const runs = checkReadings(
+        stuck,
+        rules,
+        NOW,
+        judge(
+          series(72, wave),
+          series(72, () => 19.5),
+        ),
+      );
+      expect(runs).toEqual([flat]);
+    });
+
+    it('leave a steady temperature alone when every neighbour holds as steady (an empty home)', () => {
+      // The neighbours move before and after, but not in the hours of the run.
+      const still = (level: number) => series(72, (t, i) => (i >= 138 && i < 330 ? level : wave(t)));
+      expect(checkReadings(stuck, rules, NOW, judge(still(18.2), still(19.05)))).toEqual([]);
+      // Within the resolution is holding steady too.
+      const jitter = series(72, (_t, i) => 18.2 + (i % 2) * 0.1);
+      expect(checkReadings(stuck, rules, NOW, judge(jitter))).toEqual([]);
+    });
+
+    it('find a sensor stuck alone in its building, or whose neighbours sent nothing then', () => {
+      expect(checkReadings(stuck, rules, NOW, judge())).toEqual([flat]);
+      const before = series(20, wave);
+      expect(checkReadings(stuck, rules, NOW, judge(before))).toEqual([flat]);
+      expect(checkReadings(stuck, rules, NOW)).toEqual([flat]);
+    });
   });
 
   it('find a meter that goes back, but not one reset to zero', () => {
@@ -175,14 +218,22 @@ describe('quality checks', () => {
     expect(found).toEqual([]);
   });
 
-  it('find the demo’s stuck CO2 sensor', () => {
-    const p = demoBuildings()
-      .flatMap((b) => b.dwellings)
+  it('find the demo’s stuck CO2 sensor, beside the CO2 sensors of its building', () => {
+    const building = demoBuildings().find((b) => b.dwellings.some((d) => d.profile?.stuckCo2 !== undefined))!;
+    const profiles = building.dwellings
       .map((d) => d.profile as DwellingProfile | undefined)
-      .find((q) => q?.stuckCo2 !== undefined);
+      .filter((q): q is DwellingProfile => q !== undefined);
+    const p = profiles.find((q) => q.stuckCo2 !== undefined);
     expect(p).toBeDefined();
+    const others = profiles.filter((q) => q !== p);
+    expect(others.length).toBeGreaterThan(0);
     const s = series(48, (t) => indoorCo2(p!, t));
-    expect(check('co2', s)).toEqual([
+    const neighbours = others.map((q) => {
+      const n = series(48, (t) => indoorCo2(q, t));
+      return hoursOf(n);
+    });
+    const judge = neighboursMoved(neighbours, DEFAULT_RULES.co2.resolution);
+    expect(checkReadings(s, DEFAULT_RULES.co2, NOW, judge)).toEqual([
       {
         check: 'stuck',
         from: s.times[0],

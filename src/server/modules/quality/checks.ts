@@ -75,6 +75,52 @@ export function defaultRules(medium: string): QualityRules {
 const CHECKS: readonly QualityCheck[] = ['range', 'step', 'decrease', 'stuck', 'future'];
 const BIT: Record<QualityCheck, number> = { range: 1, step: 2, decrease: 4, stuck: 8, future: 16 };
 
+/** One hour of a neighbour's readings: its hourly rollup's extremes. */
+export interface NeighbourHour {
+  /** Start of the hour, epoch ms. */
+  hour: number;
+  count: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * Whether a flat run of readings from `from` to `to` (epoch ms) is a stuck sensor. Without one,
+ * every flat run of the stuck time is.
+ */
+export type StuckJudge = (from: number, to: number) => boolean;
+
+/**
+ * Judges flat runs by the neighbours' hourly rollups (other sensors of the medium in the building):
+ * a run is stuck when at least one neighbour changed by more than `resolution` within the hours the
+ * run spans (from the hour of its first reading to that of its last), and also when no neighbour has
+ * a reading in those hours (a sensor alone in its building, as without neighbours). It is not stuck
+ * when every neighbour with readings held as still: an empty home where nothing moves.
+ */
+export function neighboursMoved(
+  neighbours: readonly (readonly NeighbourHour[])[],
+  resolution: number,
+): StuckJudge {
+  return (from, to) => {
+    const first = Math.floor(from / HOUR_MS) * HOUR_MS;
+    const last = Math.floor(to / HOUR_MS) * HOUR_MS;
+    let seen = false;
+    for (const hours of neighbours) {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const h of hours) {
+        if (h.hour < first || h.hour > last || h.count === 0) continue;
+        lo = Math.min(lo, h.min);
+        hi = Math.max(hi, h.max);
+      }
+      if (lo > hi) continue;
+      seen = true;
+      if (hi - lo > resolution + EPSILON) return true;
+    }
+    return !seen;
+  };
+}
+
 /**
  * Checks a series' readings against its medium's rules at `now` (epoch ms):
  * - `range`: below `min` or above `max`;
@@ -83,10 +129,11 @@ const BIT: Record<QualityCheck, number> = { range: 1, step: 2, decrease: 4, stuc
  *   for a meter that never decreases, only a rise counts);
  * - `decrease`: a never-decreasing meter below its last good reading, unless at or under
  *   `resetBelow` (a reset);
- * - `stuck`: `stuckHours` or more without any change beyond `resolution`.
+ * - `stuck`: `stuckHours` or more without any change beyond `resolution`, when `stuck` says the
+ *   run is (see `neighboursMoved`; without it, always).
  * A step or decrease that lasts an hour or more is a new level, not a fault.
  */
-export function checkReadings(points: Readings, r: QualityRules, now: number): FlagRun[] {
+export function checkReadings(points: Readings, r: QualityRules, now: number, stuck?: StuckJudge): FlagRun[] {
   const n = points.times.length;
   const { times, values } = points;
   const bits = new Uint8Array(n);
@@ -135,20 +182,31 @@ export function checkReadings(points: Readings, r: QualityRules, now: number): F
   // Readings still away at the end are flagged; a later reading brings them back into the check.
   for (const p of pending) bits[p] |= pendingBit & BIT.decrease ? BIT.decrease : BIT.step;
 
-  if (r.stuckHours !== null) markStuck(points, r.resolution, r.stuckHours * HOUR_MS, bits);
+  if (r.stuckHours !== null) {
+    for (const run of flatRuns(points, r.resolution, r.stuckHours * HOUR_MS)) {
+      if (stuck && !stuck(points.times[run.start], points.times[run.end])) continue;
+      for (let k = run.start; k <= run.end; k++) bits[k] |= BIT.stuck;
+    }
+  }
   return runsOf(points, bits);
 }
 
-/** Marks runs of readings within `resolution` of each other lasting `minMs` or more. */
-function markStuck(points: Readings, resolution: number, minMs: number, bits: Uint8Array): void {
+/**
+ * Runs of readings within `resolution` of each other lasting `minMs` or more: the indices of
+ * their first and last readings. These are the candidates of the `stuck` check.
+ */
+export function flatRuns(
+  points: Readings,
+  resolution: number,
+  minMs: number,
+): { start: number; end: number }[] {
   const { times, values } = points;
+  const out: { start: number; end: number }[] = [];
   let start = 0;
   let lo = values[0];
   let hi = values[0];
   const close = (end: number) => {
-    if (end > start && times[end] - times[start] >= minMs) {
-      for (let k = start; k <= end; k++) bits[k] |= BIT.stuck;
-    }
+    if (end > start && times[end] - times[start] >= minMs) out.push({ start, end });
   };
   for (let i = 1; i < times.length; i++) {
     const v = values[i];
@@ -165,6 +223,7 @@ function markStuck(points: Readings, resolution: number, minMs: number, bits: Ui
     }
   }
   if (times.length > 0) close(times.length - 1);
+  return out;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Principal } from '../../plugins/access.ts';
 import { createPlaces, type TestPlace } from '../../testing/places.ts';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
 import { headersAs } from '../../testing/principals.ts';
+import { forwarderKey } from '../../timeseries/series-key.ts';
 import { QUALITY_JOB, QUALITY_RECHECK_JOB } from './quality.service.ts';
 
 const H = 3_600_000;
@@ -27,6 +28,7 @@ const STEP = 600_000;
 describe('data quality', () => {
   let t: TestPlatform;
   let place: TestPlace;
+  let other: TestPlace;
   let admin: Record<string, string>;
   let installer: Record<string, string>;
   /** Six hours of readings every ten minutes, the 20th a thermometer's glitch. */
@@ -38,7 +40,7 @@ describe('data quality', () => {
 
   beforeAll(async () => {
     t = await openTestPlatform();
-    ({ a: place } = await createPlaces(t));
+    ({ a: place, b: other } = await createPlaces(t));
     admin = await headersAs(t, { roles: ['admin'] });
     installer = await headersAs(t, { roles: ['installer'] });
     await t.platform.ingest.writeJson(
@@ -173,6 +175,51 @@ describe('data quality', () => {
     expect(stuck[0]).toMatchObject({ check: 'stuck', to: at(7 * 36 - 1), value: 19 });
     expect(stuck[0].from).toBeGreaterThanOrEqual(at(33));
     expect(stuck[0].from).toBeLessThanOrEqual(at(36));
+  });
+
+  describe('a steady thermometer beside the others of its building', () => {
+    const write = async (from: number, value: (channel: string, i: number) => number) => {
+      // 30 hours of two thermometers of another building, sent together.
+      await t.platform.ingest.writeJson(
+        Array.from({ length: 180 }, (_, i) =>
+          ['3', '4'].map((channel) => ({
+            sn: other.sn,
+            channel,
+            device: '1',
+            medium: 'temperature',
+            ts: from + i * STEP,
+            value: value(channel, i),
+          })),
+        ).flat(),
+      );
+      await t.platform.engine.flush();
+      expect(await t.platform.scheduler.run(QUALITY_JOB)).toBe(true);
+    };
+    const flagsOf = async (channel: string, from: number) => {
+      const sensorId = t.platform.catalog.get(forwarderKey(other.sn, channel, '1', 'temperature'))?.sensorId;
+      expect(sensorId, `sensor of channel ${channel}`).toBeDefined();
+      const res = await get(`/api/v1/quality/flags?sensor=${sensorId}&from=${from}&to=${from + 40 * H}`);
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json() as QualityFlags).flags;
+    };
+
+    it('leaves it alone when every thermometer of the building holds as steady (an empty home)', async () => {
+      const from = start - 200 * H;
+      await write(from, (channel) => (channel === '3' ? 19.0 : 20.0));
+      expect(await flagsOf('3', from)).toEqual([]);
+      expect(await flagsOf('4', from)).toEqual([]);
+    });
+
+    it('flags it when another thermometer of the building moves, and only it', async () => {
+      const from = start - 150 * H;
+      await write(from, (channel, i) =>
+        channel === '3' ? Math.round((20 + Math.sin(i / 6)) * 10) / 10 : 20.0,
+      );
+      expect(await flagsOf('3', from)).toEqual([]);
+      const flags = await flagsOf('4', from);
+      expect(flags).toHaveLength(1);
+      expect(flags[0]).toMatchObject({ check: 'stuck', from, to: from + 179 * STEP, count: 180, value: 20 });
+    });
   });
 
   it('lists the defaults, and an admin’s change re-checks the medium’s readings', async () => {

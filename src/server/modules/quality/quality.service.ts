@@ -12,7 +12,16 @@ import { badRequest } from '../../plugins/errors.ts';
 import type { SeriesChange } from '../../timeseries/timeseries-io.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import type { ReadingsService } from '../readings/readings.service.ts';
-import { checkReadings, defaultRules, type FlagRun, flatEnds, LEVEL_SHIFT_MS } from './checks.ts';
+import {
+  checkReadings,
+  defaultRules,
+  type FlagRun,
+  flatEnds,
+  flatRuns,
+  LEVEL_SHIFT_MS,
+  neighboursMoved,
+  type StuckJudge,
+} from './checks.ts';
 import {
   blockSpan,
   flagsOverlapping,
@@ -22,6 +31,7 @@ import {
   listSettings,
   markRechecked,
   mediaDue,
+  neighbourSeries,
   mediumOfSeries,
   replaceFlags,
   rulesOf,
@@ -221,7 +231,10 @@ export class QualityService {
         points = await this.engine.readCompactedPoints(seriesId, a, b);
       }
     }
-    const runs = points.times.length > 0 ? checkReadings(points, rules, now) : [];
+    const runs =
+      points.times.length > 0
+        ? checkReadings(points, rules, now, await this.stuckJudge(seriesId, points, rules))
+        : [];
     const same =
       runs.length === before.length &&
       runs.every((r, i) => {
@@ -235,6 +248,31 @@ export class QualityService {
       before.map((f) => ({ from: f.t_from, to: f.t_to })),
       runs,
     );
+  }
+
+  /**
+   * How the flat runs of a series' readings are judged: by its neighbours' hourly rollups over the
+   * hours of those runs (read only when there is a run long enough to be stuck).
+   */
+  private async stuckJudge(
+    seriesId: number,
+    points: { times: ArrayLike<number>; values: ArrayLike<number> },
+    rules: QualityRules,
+  ): Promise<StuckJudge | undefined> {
+    if (rules.stuckHours === null) return undefined;
+    const runs = flatRuns(points, rules.resolution, rules.stuckHours * HOUR_MS);
+    if (runs.length === 0) return undefined;
+    const neighbours = await neighbourSeries(this.db, seriesId);
+    if (neighbours.length === 0) return undefined;
+    // Each run's hours only: a re-check of a year may find runs months apart.
+    const hours = [];
+    for (const id of neighbours) {
+      const own = [];
+      for (const r of runs)
+        own.push(...(await this.engine.readHours(id, points.times[r.start], points.times[r.end])));
+      hours.push(own);
+    }
+    return neighboursMoved(hours, rules.resolution);
   }
 
   // ------------------------------------------------------------ reading
