@@ -408,7 +408,6 @@ const sampler = setInterval(() => {
 
 // ---------------------------------------------------------------------------------------------
 // Ingest: every sensor's reading once it is due in simulated time, in batches, over HTTP.
-let sent = 0;
 let acknowledged = 0;
 let slot = 0;
 let sensor = 0;
@@ -439,7 +438,6 @@ async function writer(w: number): Promise<void> {
       continue;
     }
     const n = body.split('\n').length;
-    sent += n;
     const began = performance.now();
     const res = await fetch(url, { method: 'POST', headers, body });
     batchMs.push(performance.now() - began);
