@@ -325,6 +325,8 @@ interface JobRun {
   error?: string;
 }
 const runs: JobRun[] = [];
+/** Runs begun and not finished, by job: when they fell due (simulated) and began (wall). */
+const started = new Map<string, { due: number; wall: number }>();
 const errors: string[] = [];
 const WALL_START = Date.now() + 5_000 + REPLICAS * 15_000;
 const replicas: {
@@ -359,11 +361,15 @@ for (let r = 0; r < REPLICAS; r++) {
       (
         m: JobRun & {
           ready?: boolean;
+          started?: string;
+          ended?: string;
           jobs?: { name: string; every: string }[];
           loopDelay?: { p50: number; p99: number; max: number };
         },
       ) => {
-        if (m.loopDelay) replica.loopDelay = m.loopDelay;
+        if (m.started) started.set(m.started, { due: m.due, wall: Date.now() });
+        else if (m.ended) started.delete(m.ended);
+        else if (m.loopDelay) replica.loopDelay = m.loopDelay;
         else if (m.ready) {
           replica.jobs = m.jobs ?? [];
           resolve();
@@ -541,7 +547,13 @@ for (const [name, period] of every) {
   const own = runs.filter((r) => r.job === name);
   const lags = own.map((r) => (r.finished - r.due) / 1000).sort((a, b) => a - b);
   const wall = own.map((r) => r.wallMs).sort((a, b) => a - b);
+  const going = started.get(name);
+  if (going)
+    console.log(
+      `${`${name} (${period})`.padEnd(40)}  a run still going at the end, for ${fmt((Date.now() - going.wall) / 1000)} s: lag over ${fmt((stoppedAt - going.due) / 1000)} s simulated`,
+    );
   if (own.length === 0) {
+    if (going) continue;
     console.log(`${`${name} (${period})`.padEnd(40)}  not run`);
     continue;
   }
@@ -566,6 +578,5 @@ console.log(
   `stored: ${fmt(stored / 2 ** 20, 1)} MB more for ${fmt(acknowledged)} points = ${(stored / acknowledged).toFixed(1)} bytes/point, ${fmt((stored / SENSORS) * (YEAR / simulatedMs))} bytes per sensor per year (extrapolated from ${(simulatedMs / 3_600_000).toFixed(1)} simulated hours, with everything the jobs derived)`,
 );
 if (errors.length > 0) console.log(`errors: ${errors.slice(0, 10).join('; ')}`);
-void stoppedAt;
 await cleanUp();
 process.exit(0);

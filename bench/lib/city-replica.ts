@@ -66,6 +66,7 @@ async function drive(name: string, job: Job): Promise<void> {
     let latest = next;
     for (let n = nextRun(job, latest.due); n.due <= simNow(); n = nextRun(job, n.due)) latest = n;
     const began = performance.now();
+    process.send?.({ started: name, due: oldestDue });
     try {
       const ran = await platform.scheduler.runScheduled(name, latest.slot, latest.due);
       if (ran)
@@ -77,6 +78,8 @@ async function drive(name: string, job: Job): Promise<void> {
         });
     } catch (error) {
       process.send?.({ job: name, error: String(error) });
+    } finally {
+      process.send?.({ ended: name });
     }
     next = nextRun(job, latest.due);
   }
@@ -94,7 +97,8 @@ process.on('message', (message: { start?: boolean; stop?: boolean }) => {
   if (message.stop) {
     stopping = true;
     void (async () => {
-      await Promise.allSettled(drivers);
+      // A run still going a minute after the end is reported as such, not waited for.
+      await Promise.race([Promise.allSettled(drivers), sleep(60_000)]);
       await app.close();
       await platform.close();
       process.send?.({
