@@ -1,6 +1,7 @@
 /**
  * npm run bench:city [-- --dwellings N] [--cities C] [--db sqlite|postgres] [--replicas R]
  *                        [--minutes M] [--speed X] [--residents N] [--readers N] [--batch N]
+ *                        [--jobs all|none|a,b] [--without a,b]
  *
  * A whole city, simulated: `dwellings` dwellings (default 110,000) in buildings of 40 and
  * districts of 5,500, each with a gateway and four sensors (temperature, humidity, CO2, power)
@@ -47,6 +48,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '5000' },
     writers: { type: 'string', default: '4' },
     jobs: { type: 'string', default: 'all' },
+    without: { type: 'string', default: '' },
   },
 });
 const DWELLINGS = Number(values.dwellings);
@@ -75,7 +77,15 @@ const SENSORS = TOTAL_DWELLINGS * MEDIA.length;
 const SPAN = MINUTES * 60_000 * SPEED;
 const PASSWORD = 'city simulation resident 2026';
 // Jobs that reach services outside the machine (feeds, utilities, backups) are left out.
-const SKIP = ['news-fetch', 'datadis-fetch', 'fleet-poll', 'gtfs-rt-poll', 'vendor-refill', 'backup'];
+const SKIP = [
+  ...(values.without ? values.without.split(',') : []),
+  'news-fetch',
+  'datadis-fetch',
+  'fleet-poll',
+  'gtfs-rt-poll',
+  'vendor-refill',
+  'backup',
+];
 
 const serial = (i: number) => `C1${i.toString(16).toUpperCase().padStart(14, '0')}`;
 /** A sensor's reading at a slot: short decimals varying smoothly over the day, as rooms do. */
@@ -540,6 +550,9 @@ console.log(
 );
 console.log(
   '\njob (every, simulated)                       runs   run p50    run max   busy   lag p50 (sim)   lag max (sim)   < 1 min',
+);
+console.log(
+  `(left out: ${SKIP.filter((n) => replicas.some((r) => r.jobs.some((j) => j.name === n))).join(', ') || 'none'})`,
 );
 const every = new Map(replicas.flatMap((r) => r.jobs.map((j) => [j.name, j.every] as const)));
 for (const [name, period] of every) {
