@@ -319,10 +319,20 @@ for (let k = 0; k < SENSORS; k += 50_000) {
 }
 await setup.engine.flush();
 const sensorsS = (performance.now() - t) / 1000;
+// The city has been running: every job's first run (the group rollups' backfill among them) is
+// made before the simulated clock starts, and timed.
+const firstRuns: string[] = [];
+for (const name of setup.scheduler.jobNames) {
+  if (SKIP.includes(name) || (values.jobs !== 'all' && !values.jobs?.split(',').includes(name))) continue;
+  const began = performance.now();
+  await setup.scheduler.run(name, SIM_START);
+  firstRuns.push(`${name} ${((performance.now() - began) / 1000).toFixed(1)} s`);
+}
 await setup.close();
 console.log(
   `registered ${fmt(TOTAL_DWELLINGS)} dwellings and ${residents.length} residents in ${registerS.toFixed(1)} s; ${fmt(SENSORS)} sensors by their first reading (in-process ingest) in ${sensorsS.toFixed(1)} s`,
 );
+console.log(`first runs of the jobs, before the clock starts: ${firstRuns.join(', ')}`);
 const bytesBefore = await diskBytes();
 
 // ---------------------------------------------------------------------------------------------
@@ -425,6 +435,7 @@ const sampler = setInterval(() => {
 // ---------------------------------------------------------------------------------------------
 // Ingest: every sensor's reading once it is due in simulated time, in batches, over HTTP.
 let acknowledged = 0;
+let refused = 0;
 let slot = 0;
 let sensor = 0;
 let newestSent = SIM_START;
@@ -457,7 +468,13 @@ async function writer(w: number): Promise<void> {
     const began = performance.now();
     const res = await fetch(url, { method: 'POST', headers, body });
     batchMs.push(performance.now() - began);
-    if (res.status !== 204) throw new Error(`write refused: ${res.status} ${await res.text()}`);
+    // A write the server gave up on (408 when it could not read the body in time) is counted.
+    if (res.status !== 204) {
+      refused += n;
+      if (refused === n) errors.push(`write refused: ${res.status} ${await res.text()}`);
+      else await res.arrayBuffer();
+      continue;
+    }
     acknowledged += n;
   }
 }
@@ -546,7 +563,7 @@ console.log(
 );
 const sortedBatch = [...batchMs].sort((a, b) => a - b);
 console.log(
-  `ingest (HTTP line protocol, ${fmt(BATCH)}-line batches, ${WRITERS} writers): held ${fmt(acknowledged / wallS)} points/s of ${fmt(asked)} asked (${((100 * acknowledged) / wallS / asked).toFixed(0)} %); ${fmt(acknowledged)} points; behind the simulated clock at the end by ${fmt(lagAtEnd / 1000)} s; batch p50 ${pct(sortedBatch, 50).toFixed(0)} ms, p99 ${pct(sortedBatch, 99).toFixed(0)} ms, max ${(sortedBatch.at(-1) ?? NaN).toFixed(0)} ms`,
+  `ingest (HTTP line protocol, ${fmt(BATCH)}-line batches, ${WRITERS} writers): held ${fmt(acknowledged / wallS)} points/s of ${fmt(asked)} asked (${((100 * acknowledged) / wallS / asked).toFixed(0)} %); ${fmt(acknowledged)} points acknowledged, ${fmt(refused)} refused; behind the simulated clock at the end by ${fmt(lagAtEnd / 1000)} s; batch p50 ${pct(sortedBatch, 50).toFixed(0)} ms, p99 ${pct(sortedBatch, 99).toFixed(0)} ms, max ${(sortedBatch.at(-1) ?? NaN).toFixed(0)} ms`,
 );
 console.log(
   '\njob (every, simulated)                       runs   run p50    run max   busy   lag p50 (sim)   lag max (sim)   < 1 min',
