@@ -92,6 +92,15 @@ describe('data quality', () => {
     ]);
   });
 
+  it('finds the failing checks among a whole city’s latest readings at once', async () => {
+    const latest = new Map([[place.sensorId, start + 35 * STEP]]);
+    const alone = await t.platform.quality.failingNow(latest, 24 * H);
+    expect(alone.get(place.sensorId)?.map((c) => c.check)).toEqual(['range']);
+    // 440,000 series, as a city of 110,000 dwellings with four sensors each has (ids not in use).
+    for (let id = 1_000_000; latest.size < 440_000; id++) latest.set(id, start + 35 * STEP);
+    expect(await t.platform.quality.failingNow(latest, 24 * H)).toEqual(alone);
+  });
+
   it('leaves the flagged reading out of the hourly mean, and counts it when asked', async () => {
     const url = `/api/v1/readings/aggregate?sensor=${place.sensorId}&from=${start}&to=${start + 6 * H - 1}&interval=hour`;
     const clean = inGlitchHour.filter((v) => v !== 80);

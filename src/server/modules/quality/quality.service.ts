@@ -288,7 +288,10 @@ export class QualityService {
   ): Promise<Map<number, FailingCheck[]>> {
     const out = new Map<number, FailingCheck[]>();
     if (latest.size === 0) return out;
-    const since = Math.min(...latest.values()) - windowMs;
+    // A city's series are too many to spread into Math.min's arguments.
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const t of latest.values()) if (t < oldest) oldest = t;
+    const since = oldest - windowMs;
     for (const f of await flagsSince(this.db, [...latest.keys()], since)) {
       const last = latest.get(f.series_id);
       if (last === undefined || f.t_to < last - windowMs) continue;
