@@ -30,10 +30,10 @@ import pino from 'pino';
 import { BY_SYSTEM } from '../src/server/audit/by.ts';
 import { loadConfig, type Config } from '../src/server/config.ts';
 import { openPlatform, type Platform } from '../src/server/platform.ts';
-import { MIN_TIME } from '../src/server/timeseries/timeseries-io.ts';
 import { freePort } from '../src/server/testing/ports.ts';
 import { folderBytes } from './lib/servers.ts';
 import { MEDIA } from './lib/load.ts';
+import { insertBuilding, insertDistrict, insertDwellingsWithGateways } from './lib/registry.ts';
 
 const { values } = parseArgs({
   options: {
@@ -173,87 +173,39 @@ async function register(platform: Platform): Promise<{ residents: Resident[]; dw
   let index = 0;
   for (let c = 0; c < CITIES; c++) {
     for (let d = 0; d * PER_DISTRICT < DWELLINGS; d++) {
-      const district = await db
-        .insertInto('district')
-        .values({
-          code: `CITY${c}-D${d}`,
-          name: `City ${c} district ${d}`,
-          city: `City ${c}`,
-          latitude: null,
-          longitude: null,
-          boundary: null,
-          created_at: now,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const district = await insertDistrict(
+        db,
+        `CITY${c}-D${d}`,
+        `City ${c} district ${d}`,
+        `City ${c}`,
+        now,
+      );
       const inDistrict = Math.min(PER_DISTRICT, DWELLINGS - d * PER_DISTRICT);
       for (let b = 0; b * PER_BUILDING < inDistrict; b++) {
-        const building = await db
-          .insertInto('building')
-          .values({
-            district_id: district.id,
+        const building = await insertBuilding(
+          db,
+          {
+            district,
             code: `CITY${c}_D${d}_B${b}`,
             address: `Street ${b}, district ${d}, city ${c}`,
             latitude: 42.85 + c * 0.1 + d * 0.01,
             longitude: -2.67 + b * 0.0005,
-            carrier1: null,
-            area1_m2: null,
-            carrier2: null,
-            area2_m2: null,
-            floors: 10,
-            features: '{}',
-            created_at: now,
-            updated_at: now,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
+          },
+          now,
+        );
         const count = Math.min(PER_BUILDING, inDistrict - b * PER_BUILDING);
-        const dwellings = await db
-          .insertInto('dwelling')
-          .values(
-            Array.from({ length: count }, (_, i) => ({
-              building_id: building.id,
-              label: `${Math.floor(i / 4)}${'ABCD'[i % 4]}`,
-              floor: Math.floor(i / 4),
-              area_m2: 60 + (i % 5) * 10,
-              created_at: now,
-              updated_at: now,
-            })),
-          )
-          .returning('id')
-          .execute();
-        const gateways = await db
-          .insertInto('gateway')
-          .values(
-            dwellings.map((_, i) => ({
-              sn: serial(index + i),
-              dwelling_id: dwellings[i].id,
-              registered_at: now,
-              first_seen_at: null,
-              notes: '',
-              created_at: now,
-              updated_at: now,
-            })),
-          )
-          .returning('id')
-          .execute();
-        await db
-          .insertInto('gateway_assignment')
-          .values(
-            gateways.map((g, i) => ({
-              gateway_id: g.id,
-              dwelling_id: dwellings[i].id,
-              valid_from: MIN_TIME,
-              valid_to: null,
-            })),
-          )
-          .execute();
-        for (const dw of dwellings)
-          places.push({
-            dwelling: Number(dw.id),
-            building: Number(building.id),
-            district: Number(district.id),
-          });
+        const dwellings = await insertDwellingsWithGateways(
+          db,
+          building,
+          Array.from({ length: count }, (_, i) => ({
+            label: `${Math.floor(i / 4)}${'ABCD'[i % 4]}`,
+            floor: Math.floor(i / 4),
+            areaM2: 60 + (i % 5) * 10,
+            serial: serial(index + i),
+          })),
+          now,
+        );
+        for (const dwelling of dwellings) places.push({ dwelling, building, district });
         index += count;
       }
     }

@@ -21,9 +21,9 @@ import pg from 'pg';
 import pino from 'pino';
 import { systemPrincipal } from '../src/server/access/visibility.ts';
 import { loadConfig } from '../src/server/config.ts';
-import { MIN_TIME } from '../src/server/timeseries/timeseries-io.ts';
 import { GROUP_ROLLUP_JOB } from '../src/server/modules/readings/group-rollup.service.ts';
 import { openPlatform, type Platform } from '../src/server/platform.ts';
+import { insertBuilding, insertDistrict, insertDwellingsWithGateways } from './lib/registry.ts';
 
 const { values } = parseArgs({
   strict: false,
@@ -75,83 +75,28 @@ async function fresh(dialect: 'sqlite' | 'postgres'): Promise<{ url: string; dro
 async function register(platform: Platform): Promise<number> {
   const db = platform.database.db;
   const now = Date.now();
-  const district = await db
-    .insertInto('district')
-    .values({
-      code: 'BENCH-GROUPS',
-      name: 'Bench',
-      city: 'Bench',
-      latitude: null,
-      longitude: null,
-      boundary: null,
-      created_at: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const district = await insertDistrict(db, 'BENCH-GROUPS', 'Bench', 'Bench', now);
   for (let b = 0; b * PER_BUILDING < DWELLINGS; b++) {
-    const building = await db
-      .insertInto('building')
-      .values({
-        district_id: district.id,
-        code: `BENCH_G${b}`,
-        address: `Bench ${b}`,
-        latitude: 42.85,
-        longitude: -2.67,
-        carrier1: null,
-        area1_m2: null,
-        carrier2: null,
-        area2_m2: null,
-        floors: 10,
-        features: '{}',
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const building = await insertBuilding(
+      db,
+      { district, code: `BENCH_G${b}`, address: `Bench ${b}`, latitude: 42.85, longitude: -2.67 },
+      now,
+    );
     const first = b * PER_BUILDING;
     const count = Math.min(PER_BUILDING, DWELLINGS - first);
-    const dwellings = await db
-      .insertInto('dwelling')
-      .values(
-        Array.from({ length: count }, (_, i) => ({
-          building_id: building.id,
-          label: `${i}`,
-          floor: Math.floor(i / 4),
-          area_m2: 70,
-          created_at: now,
-          updated_at: now,
-        })),
-      )
-      .returning('id')
-      .execute();
-    const gateways = await db
-      .insertInto('gateway')
-      .values(
-        dwellings.map((d, i) => ({
-          sn: serial(first + i),
-          dwelling_id: d.id,
-          registered_at: now,
-          first_seen_at: null,
-          notes: '',
-          created_at: now,
-          updated_at: now,
-        })),
-      )
-      .returning('id')
-      .execute();
-    await db
-      .insertInto('gateway_assignment')
-      .values(
-        gateways.map((g, i) => ({
-          gateway_id: g.id,
-          dwelling_id: dwellings[i].id,
-          valid_from: MIN_TIME,
-          valid_to: null,
-        })),
-      )
-      .execute();
+    await insertDwellingsWithGateways(
+      db,
+      building,
+      Array.from({ length: count }, (_, i) => ({
+        label: `${i}`,
+        floor: Math.floor(i / 4),
+        areaM2: 70,
+        serial: serial(first + i),
+      })),
+      now,
+    );
   }
-  return Number(district.id);
+  return district;
 }
 
 /** A year of daily temperatures from every sensor, sensor i at hour i mod 24. */

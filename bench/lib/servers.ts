@@ -224,6 +224,46 @@ export async function startCiop(
 }
 
 /** InfluxDB 1.x (Debian package `influxdb`) on a fresh data folder, when installed. */
+/**
+ * VictoriaMetrics (Debian package `victoria-metrics`), which takes the same line protocol on
+ * `/write`; undefined when it is not installed. It acknowledges a write once it is in memory and
+ * flushes to disk about once a second, where CIOP acknowledges only durable data: its bytes are
+ * read after a forced flush.
+ */
+export async function startVictoriaMetrics(): Promise<BenchServer | undefined> {
+  const binary = '/usr/bin/victoria-metrics';
+  if (!existsSync(binary)) return undefined;
+  const dir = mkdtempSync(path.join(tmpdir(), 'victoria-bench-'));
+  const port = await freePort();
+  const child = spawn(
+    binary,
+    [
+      `-storageDataPath=${dir}`,
+      `-httpListenAddr=127.0.0.1:${port}`,
+      // The benchmark's readings start in the past: keep them all.
+      '-retentionPeriod=100y',
+      '-loggerLevel=ERROR',
+    ],
+    { stdio: ['ignore', 'ignore', 'ignore'] },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/health`, 30_000);
+  return {
+    name: 'VictoriaMetrics',
+    url,
+    authorization: '',
+    cpuSeconds: () => processCpuSeconds(child.pid),
+    diskBytes: async () => {
+      await fetch(`${url}/internal/force_flush`);
+      return folderBytes(dir);
+    },
+    stop: async () => {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export async function startInfluxdb(): Promise<BenchServer | undefined> {
   if (!existsSync('/usr/bin/influxd')) return undefined;
   const dir = mkdtempSync(path.join(tmpdir(), 'influx-bench-'));

@@ -11,7 +11,7 @@ import { BY_SYSTEM } from './audit/by.ts';
 import { defineModule } from './module.ts';
 import { MODULES } from './modules/index.ts';
 import { MqttIngest } from './plugins/mqtt.ts';
-import { SimulatedCharger } from './testing/ocpp-charger.ts';
+import { addCharger, SimulatedCharger } from './testing/ocpp-charger.ts';
 import { openTestPlatform, type TestPlatform } from './testing/platform.ts';
 import { freePort } from './testing/ports.ts';
 
@@ -235,24 +235,7 @@ describe('CIOP behind the shipped nginx configuration', () => {
 
   it('passes a WebSocket upgrade: a charger speaks OCPP through it', async () => {
     // CIOP's own WebSocket endpoint, with its subprotocol and Basic authentication.
-    await t.platform.mobility.ingest.chargers(
-      [
-        {
-          code: 'NGINX-CP',
-          current: 'DC',
-          kind: 'pantograph',
-          powerKw: 150,
-          latitude: null,
-          longitude: null,
-          status: 'Unavailable',
-          vehicle: null,
-          socPct: null,
-          updatedAt: Date.now() - 60_000,
-        },
-      ],
-      'fleet',
-      Date.now() - 60_000,
-    );
+    await addCharger(t.platform, 'NGINX-CP', null, Date.now());
     const { token } = await t.platform.auth.machineTokens.issue(
       { name: 'charger', scopes: ['ocpp'] },
       BY_SYSTEM,

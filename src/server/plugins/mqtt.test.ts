@@ -7,9 +7,20 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestPlatform, type TestPlatform } from '../testing/platform.ts';
 import { eventually } from '../testing/eventually.ts';
+import type { Config } from '../config.ts';
 import { MqttIngest } from './mqtt.ts';
 
 const T = Date.UTC(2026, 10, 1, 12);
+
+/** The embedded broker on a free port, storing into the test platform, with these settings. */
+const startBroker = (t: TestPlatform, settings: Partial<Config> = {}) =>
+  MqttIngest.start(
+    { ...t.platform.config, host: '127.0.0.1', mqttPort: 0, ...settings },
+    t.platform.ingest,
+    (s) => t.platform.verifySecret(s),
+    pino({ level: 'silent' }),
+    t.platform.ingestToken,
+  );
 
 describe('MQTT ingest through the embedded broker', () => {
   let t: TestPlatform;
@@ -18,13 +29,7 @@ describe('MQTT ingest through the embedded broker', () => {
 
   beforeAll(async () => {
     t = await openTestPlatform();
-    ingest = await MqttIngest.start(
-      { ...t.platform.config, host: '127.0.0.1', mqttPort: 0 },
-      t.platform.ingest,
-      (s) => t.platform.verifySecret(s),
-      pino({ level: 'silent' }),
-      t.platform.ingestToken,
-    );
+    ingest = await startBroker(t);
     url = `mqtt://127.0.0.1:${ingest.brokerPort}`;
   });
   afterAll(async () => {
@@ -93,13 +98,7 @@ describe('stopping CIOP with its embedded broker', () => {
   it('stores every message the broker acknowledged to a publisher before the stop', async () => {
     const t = await openTestPlatform();
     try {
-      const ingest = await MqttIngest.start(
-        { ...t.platform.config, host: '127.0.0.1', mqttPort: 0 },
-        t.platform.ingest,
-        (s) => t.platform.verifySecret(s),
-        pino({ level: 'silent' }),
-        t.platform.ingestToken,
-      );
+      const ingest = await startBroker(t);
       const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${ingest.brokerPort}`, {
         username: 'forwarder',
         password: t.platform.ingestToken,
@@ -159,20 +158,7 @@ describe('MQTT over TLS through the embedded broker', () => {
       { stdio: 'ignore' },
     );
     t = await openTestPlatform();
-    ingest = await MqttIngest.start(
-      {
-        ...t.platform.config,
-        host: '127.0.0.1',
-        mqttPort: 0,
-        mqttTlsCert: certFile,
-        mqttTlsKey: keyFile,
-        mqttTlsPort: 0,
-      },
-      t.platform.ingest,
-      (s) => t.platform.verifySecret(s),
-      pino({ level: 'silent' }),
-      t.platform.ingestToken,
-    );
+    ingest = await startBroker(t, { mqttTlsCert: certFile, mqttTlsKey: keyFile, mqttTlsPort: 0 });
   });
   afterAll(async () => {
     await ingest?.stop();
@@ -223,36 +209,10 @@ describe('MQTT over TLS through the embedded broker', () => {
 
   it('does not start with a key that is not PEM, and names the settings', async () => {
     await expect(
-      MqttIngest.start(
-        {
-          ...t.platform.config,
-          host: '127.0.0.1',
-          mqttPort: 0,
-          mqttTlsCert: certFile,
-          mqttTlsKey: certFile,
-          mqttTlsPort: 0,
-        },
-        t.platform.ingest,
-        (s) => t.platform.verifySecret(s),
-        pino({ level: 'silent' }),
-        t.platform.ingestToken,
-      ),
+      startBroker(t, { mqttTlsCert: certFile, mqttTlsKey: certFile, mqttTlsPort: 0 }),
     ).rejects.toThrow(/CIOP_MQTT_TLS_CERT .* and CIOP_MQTT_TLS_KEY .* are not a PEM certificate and its key/);
     await expect(
-      MqttIngest.start(
-        {
-          ...t.platform.config,
-          host: '127.0.0.1',
-          mqttPort: 0,
-          mqttTlsCert: path.join(dir, 'none.pem'),
-          mqttTlsKey: keyFile,
-          mqttTlsPort: 0,
-        },
-        t.platform.ingest,
-        (s) => t.platform.verifySecret(s),
-        pino({ level: 'silent' }),
-        t.platform.ingestToken,
-      ),
+      startBroker(t, { mqttTlsCert: path.join(dir, 'none.pem'), mqttTlsKey: keyFile, mqttTlsPort: 0 }),
     ).rejects.toThrow(/CIOP_MQTT_TLS_CERT: cannot read .*none\.pem/);
   });
 });

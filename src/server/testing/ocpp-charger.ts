@@ -1,4 +1,30 @@
 import { WebSocket } from 'ws';
+import type { Platform } from '../platform.ts';
+
+/**
+ * A charger the fleet platform names (with the bus parked at it, if any) an hour before `at`, so
+ * the model knows the charge point before it speaks OCPP.
+ */
+export async function addCharger(platform: Platform, code: string, vehicle: string | null, at: number) {
+  await platform.mobility.ingest.chargers(
+    [
+      {
+        code,
+        current: 'DC',
+        kind: 'pantograph',
+        powerKw: 150,
+        latitude: null,
+        longitude: null,
+        status: 'Unavailable',
+        vehicle,
+        socPct: null,
+        updatedAt: at - 3_600_000,
+      },
+    ],
+    'fleet',
+    at - 3_600_000,
+  );
+}
 
 /** How a simulated charger reaches CIOP. */
 export interface ChargerConnection {

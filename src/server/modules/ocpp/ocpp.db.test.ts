@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BY_SYSTEM } from '../../audit/by.ts';
 import { eventually } from '../../testing/eventually.ts';
-import { SimulatedCharger, UpgradeRefused } from '../../testing/ocpp-charger.ts';
+import {
+  addCharger as addFleetCharger,
+  SimulatedCharger,
+  UpgradeRefused,
+} from '../../testing/ocpp-charger.ts';
 import { openTestPlatform, type TestPlatform } from '../../testing/platform.ts';
 
 /**
@@ -18,27 +22,7 @@ let t: TestPlatform;
 let base: string;
 let password: string;
 
-async function addCharger(code: string, vehicle: string) {
-  // The fleet names the charger and the bus parked at it first: so the model knows both.
-  await t.platform.mobility.ingest.chargers(
-    [
-      {
-        code,
-        current: 'DC',
-        kind: 'pantograph',
-        powerKw: 150,
-        latitude: null,
-        longitude: null,
-        status: 'Unavailable',
-        vehicle,
-        socPct: null,
-        updatedAt: T0 - 60 * MIN,
-      },
-    ],
-    'fleet',
-    T0 - 60 * MIN,
-  );
-}
+const addCharger = (code: string, vehicle: string) => addFleetCharger(t.platform, code, vehicle, T0);
 
 const issue = async (scopes: ('ocpp' | 'ingest:write')[]) =>
   t.platform.auth.machineTokens.issue({ name: `charger ${scopes.join('+')}`, scopes }, BY_SYSTEM);
