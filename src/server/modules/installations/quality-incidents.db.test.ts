@@ -10,6 +10,44 @@ const STEP = 600_000;
 const CONTACT = 'quality@city.example';
 /** The quality module's job over the change feed (`quality.service.ts`), named here to run it. */
 const QUALITY_JOB = 'quality-checks';
+/** A humidity sensor's reading at step i: plausible, changing. */
+const clean = (i: number) => Math.round((50 + 5 * Math.sin(i / 7)) * 10) / 10;
+
+/** A new dwelling of building A with gateway `sn` and one humidity sensor, as an installer registers it. */
+async function installHumidity(
+  t: TestPlatform,
+  buildingId: number,
+  door: string,
+  sn: string,
+): Promise<Installation> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/installations',
+    headers: await headersAs(t, { roles: ['installer'] }),
+    payload: {
+      buildingId,
+      newDwelling: { floor: 2, door },
+      gateway: { sn },
+      sensors: [{ channel: '1', device: '1', medium: 'humidity' }],
+    },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json() as Installation;
+}
+
+/** The sensor's readings of steps [from, to) after `start`, the faulty ones replaced. */
+const humidity = (sn: string, start: number, from: number, to: number, faults: Record<number, number>) =>
+  Array.from({ length: to - from }, (_, k) => {
+    const i = from + k;
+    return {
+      sn,
+      channel: '1',
+      device: '1',
+      medium: 'humidity',
+      ts: start + i * STEP,
+      value: faults[i] ?? clean(i),
+    };
+  });
 
 describe('quality incidents', () => {
   let t: TestPlatform;
@@ -18,8 +56,6 @@ describe('quality incidents', () => {
   let sn: string;
   let sensorId: number;
   const start = Math.floor(Date.now() / H) * H - 30 * H;
-  /** A humidity sensor's reading at step i: plausible, changing. */
-  const clean = (i: number) => Math.round((50 + 5 * Math.sin(i / 7)) * 10) / 10;
 
   beforeAll(async () => {
     t = await openTestPlatform();
@@ -34,19 +70,7 @@ describe('quality incidents', () => {
     });
     expect(set.statusCode, set.body).toBe(200);
     sn = '0A1E000000000022';
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/installations',
-      headers: installer,
-      payload: {
-        buildingId: places.a.buildingId,
-        newDwelling: { floor: 2, door: 'B' },
-        gateway: { sn },
-        sensors: [{ channel: '1', device: '1', medium: 'humidity' }],
-      },
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    sensorId = (res.json() as Installation).sensors[0].id;
+    sensorId = (await installHumidity(t, places.a.buildingId, 'B', sn)).sensors[0].id;
   });
   afterAll(async () => {
     await t.close();
@@ -54,16 +78,7 @@ describe('quality incidents', () => {
 
   /** Readings of steps [from, to), the faulty ones replaced; then the quality job. */
   const send = async (from: number, to: number, faults: Record<number, number> = {}) => {
-    const readings = [];
-    for (let i = from; i < to; i++)
-      readings.push({
-        sn,
-        channel: '1',
-        device: '1',
-        medium: 'humidity',
-        ts: start + i * STEP,
-        value: faults[i] ?? clean(i),
-      });
+    const readings = humidity(sn, start, from, to, faults);
     const res = await t.app.inject({
       method: 'POST',
       url: '/api/v1/ingest',
@@ -144,42 +159,20 @@ describe('the window of quality incidents', () => {
   let t: TestPlatform;
   let sn: string;
   const start = Math.floor(Date.now() / H) * H - 30 * H;
-  const clean = (i: number) => Math.round((50 + 5 * Math.sin(i / 7)) * 10) / 10;
 
   beforeAll(async () => {
     // One hour instead of the default six.
     t = await openTestPlatform({ qualityIncidentWindowH: 1 });
     const places = await createPlaces(t);
-    const installer = await headersAs(t, { roles: ['installer'] });
     sn = '0A1E000000000023';
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/installations',
-      headers: installer,
-      payload: {
-        buildingId: places.a.buildingId,
-        newDwelling: { floor: 2, door: 'C' },
-        gateway: { sn },
-        sensors: [{ channel: '1', device: '1', medium: 'humidity' }],
-      },
-    });
-    expect(res.statusCode, res.body).toBe(201);
+    await installHumidity(t, places.a.buildingId, 'C', sn);
   });
   afterAll(async () => {
     await t.close();
   });
 
   const send = async (from: number, to: number, faults: Record<number, number> = {}) => {
-    const readings = [];
-    for (let i = from; i < to; i++)
-      readings.push({
-        sn,
-        channel: '1',
-        device: '1',
-        medium: 'humidity',
-        ts: start + i * STEP,
-        value: faults[i] ?? clean(i),
-      });
+    const readings = humidity(sn, start, from, to, faults);
     await t.platform.ingest.writeJson(readings);
     await t.platform.engine.flush();
     expect(await t.platform.scheduler.run(QUALITY_JOB)).toBe(true);
