@@ -229,6 +229,36 @@ describe('data quality', () => {
       expect(flags).toHaveLength(1);
       expect(flags[0]).toMatchObject({ check: 'stuck', from, to: from + 179 * STEP, count: 180, value: 20 });
     });
+
+    it('judges it again when a neighbour’s readings of those hours arrive late', async () => {
+      const from = start - 300 * H;
+      const send = async (channel: string, value: (i: number) => number) => {
+        await t.platform.ingest.writeJson(
+          Array.from({ length: 180 }, (_, i) => ({
+            sn: other.sn,
+            channel,
+            device: '1',
+            medium: 'temperature',
+            ts: from + i * STEP,
+            value: value(i),
+          })),
+        );
+        await t.platform.engine.flush();
+        expect(await t.platform.scheduler.run(QUALITY_JOB)).toBe(true);
+      };
+      const whole = { check: 'stuck', from, to: from + 179 * STEP, count: 180, value: 20 };
+      // Alone in the building for those hours, its 30 flat hours are a stuck sensor.
+      await send('5', () => 20.0);
+      expect(await flagsOf('5', from)).toMatchObject([whole]);
+      // A neighbour's buffer arrives: it held as steady (an empty home), so neither is stuck.
+      await send('6', () => 21.0);
+      expect(await flagsOf('5', from)).toEqual([]);
+      expect(await flagsOf('6', from)).toEqual([]);
+      // The neighbour's readings are corrected: it moved, so the flat one was stuck after all.
+      await send('6', (i) => Math.round((21 + Math.sin(i / 6)) * 10) / 10);
+      expect(await flagsOf('5', from)).toMatchObject([whole]);
+      expect(await flagsOf('6', from)).toEqual([]);
+    });
   });
 
   it('lists the defaults, and an admin’s change re-checks the medium’s readings', async () => {

@@ -53,6 +53,12 @@ export interface FailingCheck {
 }
 export const QUALITY_RECHECK_JOB = 'quality-recheck';
 
+/**
+ * Readings of hours that ended this long before they are checked are late: they have the flat
+ * runs of their neighbours in those hours judged again.
+ */
+export const LATE_MS = HOUR_MS;
+
 /** Told of the hours whose flags changed, so that what was derived from them is computed again. */
 export type FlagsChanged = (changes: SeriesChange[], now: number) => Promise<void>;
 
@@ -160,8 +166,50 @@ export class QualityService {
         checked++;
       }
     }
+    for (const [seriesId, ranges] of await this.neighboursToRecheck(bySeries, media, rules, now)) {
+      const rule = rules(media.get(seriesId)!);
+      for (const r of merge(ranges)) {
+        changed.push(...(await this.checkSeries(seriesId, r.from, r.to, rule, now)));
+        checked++;
+      }
+    }
     if (changed.length > 0) await this.flagsChanged(changed, now);
     return checked;
+  }
+
+  /**
+   * The neighbours whose flat runs late readings may judge differently. Whether a flat run is a
+   * stuck sensor depends on the other sensors of its medium in the building (see
+   * `neighboursMoved`); a run is judged as its own readings arrive, so readings of a neighbour
+   * that arrive later for the same hours (a gateway sending its buffer, a gap filled from the
+   * manufacturer, an overwrite) have the run judged again. Live readings do not: the hours of a
+   * run still going on are checked again with its own next readings.
+   */
+  private async neighboursToRecheck(
+    bySeries: ReadonlyMap<number, { from: number; to: number }[]>,
+    media: Map<number, string>,
+    rules: (medium: string) => QualityRules,
+    now: number,
+  ): Promise<Map<number, { from: number; to: number }[]>> {
+    const out = new Map<number, { from: number; to: number }[]>();
+    const lateBefore = now - LATE_MS;
+    for (const [seriesId, ranges] of bySeries) {
+      const medium = media.get(seriesId);
+      if (medium === undefined || rules(medium).stuckHours === null) continue;
+      const late = ranges.filter((r) => r.to < lateBefore);
+      if (late.length === 0) continue;
+      for (const neighbour of await neighbourSeries(this.db, seriesId)) {
+        const own = bySeries.get(neighbour) ?? [];
+        const list = out.get(neighbour) ?? [];
+        // Hours the neighbour's own readings already had checked in this round are not checked twice.
+        for (const r of late) if (!own.some((o) => o.from <= r.from && o.to >= r.to)) list.push(r);
+        if (list.length > 0) {
+          out.set(neighbour, list);
+          media.set(neighbour, medium);
+        }
+      }
+    }
+    return out;
   }
 
   /** Checks again the whole history of the media whose rules changed. */
