@@ -32,6 +32,7 @@ import {
   markRechecked,
   mediaDue,
   neighbourSeries,
+  neighboursOf,
   mediumOfSeries,
   replaceFlags,
   rulesOf,
@@ -193,12 +194,18 @@ export class QualityService {
   ): Promise<Map<number, { from: number; to: number }[]>> {
     const out = new Map<number, { from: number; to: number }[]>();
     const lateBefore = now - LATE_MS;
+    const lateOf = new Map<number, { from: number; to: number }[]>();
     for (const [seriesId, ranges] of bySeries) {
       const medium = media.get(seriesId);
       if (medium === undefined || rules(medium).stuckHours === null) continue;
       const late = ranges.filter((r) => r.to < lateBefore);
-      if (late.length === 0) continue;
-      for (const neighbour of await neighbourSeries(this.db, seriesId)) {
+      if (late.length > 0) lateOf.set(seriesId, late);
+    }
+    if (lateOf.size === 0) return out;
+    const neighbours = await neighboursOf(this.db, [...lateOf.keys()]);
+    for (const [seriesId, late] of lateOf) {
+      const medium = media.get(seriesId)!;
+      for (const neighbour of neighbours.get(seriesId) ?? []) {
         const own = bySeries.get(neighbour) ?? [];
         const list = out.get(neighbour) ?? [];
         // Hours the neighbour's own readings already had checked in this round are not checked twice.

@@ -215,23 +215,37 @@ export async function flagsSince(
  * serve a dwelling of the same building. None when its gateway serves no dwelling.
  */
 export async function neighbourSeries(db: Db, seriesId: number): Promise<number[]> {
-  const rows = await db
-    .selectFrom('series as s')
-    .innerJoin('sensor as se', 'se.id', 's.sensor_id')
-    .innerJoin('gateway as g', 'g.id', 'se.gateway_id')
-    .innerJoin('dwelling as d', 'd.id', 'g.dwelling_id')
-    .innerJoin('dwelling as d2', 'd2.building_id', 'd.building_id')
-    .innerJoin('gateway as g2', 'g2.dwelling_id', 'd2.id')
-    .innerJoin('sensor as se2', (j) =>
-      j.onRef('se2.gateway_id', '=', 'g2.id').onRef('se2.medium', '=', 'se.medium'),
-    )
-    .innerJoin('series as s2', 's2.sensor_id', 'se2.id')
-    .select('s2.id as id')
-    .distinct()
-    .where('s.id', '=', seriesId)
-    .where('s2.id', '!=', seriesId)
-    .where('s2.value_type', '=', 'number')
-    .orderBy('s2.id')
-    .execute();
-  return rows.map((r) => Number(r.id));
+  return (await neighboursOf(db, [seriesId])).get(seriesId) ?? [];
+}
+
+/** The neighbours of each series named (see `neighbourSeries`); series without any are left out. */
+export async function neighboursOf(db: Db, seriesIds: readonly number[]): Promise<Map<number, number[]>> {
+  const out = new Map<number, number[]>();
+  for (let i = 0; i < seriesIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('series as s')
+      .innerJoin('sensor as se', 'se.id', 's.sensor_id')
+      .innerJoin('gateway as g', 'g.id', 'se.gateway_id')
+      .innerJoin('dwelling as d', 'd.id', 'g.dwelling_id')
+      .innerJoin('dwelling as d2', 'd2.building_id', 'd.building_id')
+      .innerJoin('gateway as g2', 'g2.dwelling_id', 'd2.id')
+      .innerJoin('sensor as se2', (j) =>
+        j.onRef('se2.gateway_id', '=', 'g2.id').onRef('se2.medium', '=', 'se.medium'),
+      )
+      .innerJoin('series as s2', 's2.sensor_id', 'se2.id')
+      .select(['s.id as of', 's2.id as id'])
+      .distinct()
+      .where('s.id', 'in', seriesIds.slice(i, i + 500))
+      .whereRef('s2.id', '!=', 's.id')
+      .where('s2.value_type', '=', 'number')
+      .orderBy('s.id')
+      .orderBy('s2.id')
+      .execute();
+    for (const r of rows) {
+      const list = out.get(Number(r.of)) ?? [];
+      list.push(Number(r.id));
+      out.set(Number(r.of), list);
+    }
+  }
+  return out;
 }
