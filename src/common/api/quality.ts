@@ -2,7 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { EpochMs } from './time.ts';
 
 /** What a reading can fail. Duplicated times are not among them: the store keeps one value a time. */
-export const QUALITY_CHECKS = ['range', 'step', 'decrease', 'stuck', 'future'] as const;
+export const QUALITY_CHECKS = ['range', 'step', 'decrease', 'stuck', 'future', 'behind'] as const;
 export type QualityCheck = (typeof QUALITY_CHECKS)[number];
 
 /**
@@ -33,6 +33,10 @@ export const QualityRulesSchema = Type.Object({
   maxFutureS: NullableNumber('Readings later than the check time plus this, s, come from a drifting clock', {
     minimum: 0,
   }),
+  maxPastS: NullableNumber(
+    'Readings whose newest time stays more than this, s, behind their arrival, for hours, come from a clock running behind',
+    { minimum: 0 },
+  ),
 });
 export type QualityRules = Static<typeof QualityRulesSchema>;
 

@@ -25,6 +25,7 @@ export interface Database {
   vendor_refill: VendorRefillTable;
   quality_setting: QualitySettingTable;
   quality_flag: QualityFlagTable;
+  quality_lag: QualityLagTable;
   job_cursor: JobCursorTable;
   group_hour: GroupHourTable;
   group_rollup_span: GroupRollupSpanTable;
@@ -1219,8 +1220,20 @@ export interface QualitySettingTable {
   never_decreasing: number;
   reset_below: number | null;
   max_future_s: number | null;
+  max_past_s: ColumnType<number | null, number | null | undefined, number | null>;
   updated_at: number;
   rechecked_at: number | null;
+}
+
+/** A series whose readings arrive far behind their time, run after run of the quality job. */
+export interface QualityLagTable {
+  series_id: number;
+  since: number;
+  last_at: number;
+  runs: number;
+  t_from: number;
+  /** 1 once it lasted long enough for its readings to be flagged `behind`. */
+  confirmed: number;
 }
 
 export interface QualityFlagTable {

@@ -51,7 +51,7 @@ export const DEFAULT_RULES: Readonly<Record<string, QualityRules>> = {
   energy: rules({ min: 0, maxStep: 50, resolution: 0.001, neverDecreasing: true, resetBelow: 10 }),
 };
 
-/** Rules of a medium without defaults of its own: only readings from the future are flagged. */
+/** Rules of a medium without defaults of its own: only a gateway's clock is checked. */
 export const FALLBACK_RULES: QualityRules = rules({});
 
 function rules(r: Partial<QualityRules>): QualityRules {
@@ -64,6 +64,7 @@ function rules(r: Partial<QualityRules>): QualityRules {
     neverDecreasing: false,
     resetBelow: null,
     maxFutureS: 600,
+    maxPastS: 7200,
     ...r,
   };
 }
@@ -72,8 +73,15 @@ export function defaultRules(medium: string): QualityRules {
   return DEFAULT_RULES[medium] ?? FALLBACK_RULES;
 }
 
+/** The checks of the readings themselves; `behind` is judged from their arrival (see `QualityService`). */
 const CHECKS: readonly QualityCheck[] = ['range', 'step', 'decrease', 'stuck', 'future'];
-const BIT: Record<QualityCheck, number> = { range: 1, step: 2, decrease: 4, stuck: 8, future: 16 };
+const BIT: Record<Exclude<QualityCheck, 'behind'>, number> = {
+  range: 1,
+  step: 2,
+  decrease: 4,
+  stuck: 8,
+  future: 16,
+};
 
 /** One hour of a neighbour's readings: its hourly rollup's extremes. */
 export interface NeighbourHour {
@@ -262,7 +270,7 @@ export function flatEnds(points: Readings, resolution: number): { headTo: number
 function runsOf(points: Readings, bits: Uint8Array): FlagRun[] {
   const runs: FlagRun[] = [];
   for (const check of CHECKS) {
-    const bit = BIT[check];
+    const bit = BIT[check as Exclude<QualityCheck, 'behind'>];
     let run: FlagRun | undefined;
     for (let i = 0; i < bits.length; i++) {
       if (bits[i] & bit) {

@@ -229,6 +229,105 @@ describe('data quality', () => {
       expect(flags).toHaveLength(1);
       expect(flags[0]).toMatchObject({ check: 'stuck', from, to: from + 179 * STEP, count: 180, value: 20 });
     });
+
+    it('judges it again when a neighbour’s readings of those hours arrive late', async () => {
+      const from = start - 300 * H;
+      const send = async (channel: string, value: (i: number) => number) => {
+        await t.platform.ingest.writeJson(
+          Array.from({ length: 180 }, (_, i) => ({
+            sn: other.sn,
+            channel,
+            device: '1',
+            medium: 'temperature',
+            ts: from + i * STEP,
+            value: value(i),
+          })),
+        );
+        await t.platform.engine.flush();
+        expect(await t.platform.scheduler.run(QUALITY_JOB)).toBe(true);
+      };
+      const whole = { check: 'stuck', from, to: from + 179 * STEP, count: 180, value: 20 };
+      // Alone in the building for those hours, its 30 flat hours are a stuck sensor.
+      await send('5', () => 20.0);
+      expect(await flagsOf('5', from)).toMatchObject([whole]);
+      // A neighbour's buffer arrives: it held as steady (an empty home), so neither is stuck.
+      await send('6', () => 21.0);
+      expect(await flagsOf('5', from)).toEqual([]);
+      expect(await flagsOf('6', from)).toEqual([]);
+      // The neighbour's readings are corrected: it moved, so the flat one was stuck after all.
+      await send('6', (i) => Math.round((21 + Math.sin(i / 6)) * 10) / 10);
+      expect(await flagsOf('5', from)).toMatchObject([whole]);
+      expect(await flagsOf('6', from)).toEqual([]);
+    });
+  });
+
+  describe('a gateway whose clock runs behind', () => {
+    /** Sends a sensor's readings of `times` and has the job check them at `now`, as the change feed would. */
+    const arrive = async (channel: string, times: number[], now: number) => {
+      await t.platform.ingest.writeJson(
+        times.map((ts) => ({
+          sn: other.sn,
+          channel,
+          device: '1',
+          medium: 'temperature',
+          ts,
+          value: 20 + ((ts / STEP) % 7) / 10,
+        })),
+      );
+      await t.platform.engine.flush();
+      const seriesId = t.platform.catalog.get(forwarderKey(other.sn, channel, '1', 'temperature'))!.id;
+      const hour = (x: number) => Math.floor(x / H) * H;
+      await t.platform.quality.onChanges(
+        [{ seriesId, hourFrom: hour(Math.min(...times)), hourTo: hour(Math.max(...times)) }],
+        now,
+      );
+    };
+    const behind = async (channel: string, from: number, to: number) => {
+      const sensorId = t.platform.catalog.get(forwarderKey(other.sn, channel, '1', 'temperature'))!.sensorId;
+      const res = await get(`/api/v1/quality/flags?sensor=${sensorId}&from=${from}&to=${to}`);
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json() as QualityFlags).flags.filter((f) => f.check === 'behind');
+    };
+    const t0 = start - 500 * H;
+
+    it('flags its readings once they have kept arriving three hours late for six hours, and forgets it when it catches up', async () => {
+      // Every half hour, the gateway sends three readings stamped three hours before they arrive.
+      const at = (k: number) => t0 + k * 30 * 60_000;
+      const sent = (k: number) => [at(k) - 3 * H - 2 * STEP, at(k) - 3 * H - STEP, at(k) - 3 * H];
+      for (let k = 0; k < 12; k++) {
+        await arrive('7', sent(k), at(k));
+        expect(await behind('7', t0 - 4 * H, at(20)), `after ${k / 2} h`).toEqual([]);
+      }
+      // Six hours after the first late readings: flagged from the first one on.
+      await arrive('7', sent(12), at(12));
+      const flags = await behind('7', t0 - 4 * H, at(20));
+      expect(flags).toMatchObject([{ from: sent(0)[0], to: sent(12)[2], count: 13 * 3 }]);
+      // Those that keep arriving late are flagged with them.
+      await arrive('7', sent(13), at(13));
+      expect(await behind('7', t0 - 4 * H, at(20))).toMatchObject([
+        { from: sent(0)[0], to: sent(13)[2], count: 14 * 3 },
+      ]);
+      // The clock set right: current readings arrive, and the next late ones start over.
+      await arrive('7', [at(14) - STEP, at(14)], at(14));
+      await arrive('7', sent(15), at(15));
+      expect(await behind('7', t0 - 4 * H, at(20))).toMatchObject([{ to: sent(13)[2] }]);
+      const seriesId = t.platform.catalog.get(forwarderKey(other.sn, '7', '1', 'temperature'))!.id;
+      const lag = await t.platform.db
+        .selectFrom('quality_lag')
+        .select(['runs', 'confirmed'])
+        .where('series_id', '=', seriesId)
+        .execute();
+      expect(lag).toEqual([{ runs: 1, confirmed: 0 }]);
+    });
+
+    it('does not take a day’s readings sent once a day for a clock', async () => {
+      const day = 24 * H;
+      for (let d = 0; d < 4; d++) {
+        const times = Array.from({ length: 144 }, (_, i) => t0 + d * day + i * STEP);
+        await arrive('8', times, t0 + (d + 1) * day + 2 * H);
+      }
+      expect(await behind('8', t0, t0 + 5 * day)).toEqual([]);
+    });
   });
 
   it('lists the defaults, and an admin’s change re-checks the medium’s readings', async () => {
@@ -265,6 +364,7 @@ describe('data quality', () => {
       neverDecreasing: false,
       resetBelow: null,
       maxFutureS: null,
+      maxPastS: null,
     };
     const bad = await putSettings({
       media: [

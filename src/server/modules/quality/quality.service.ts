@@ -24,7 +24,11 @@ import {
 } from './checks.ts';
 import {
   blockSpan,
+  flagBehind,
   flagsOverlapping,
+  forgetLags,
+  type LagRow,
+  lagsOf,
   flagsSince,
   listFlags,
   listMedia,
@@ -32,9 +36,11 @@ import {
   markRechecked,
   mediaDue,
   neighbourSeries,
+  neighboursOf,
   mediumOfSeries,
   replaceFlags,
   rulesOf,
+  saveLag,
   saveSetting,
   seriesOfMedium,
   seriesWithFlags,
@@ -52,6 +58,19 @@ export interface FailingCheck {
   checkedAt: number;
 }
 export const QUALITY_RECHECK_JOB = 'quality-recheck';
+
+/**
+ * Readings of hours that ended this long before they are checked are late: they have the flat
+ * runs of their neighbours in those hours judged again.
+ */
+export const LATE_MS = HOUR_MS;
+
+/** How long readings must keep arriving behind their time to be a clock running behind. */
+export const BEHIND_CONFIRM_MS = 6 * HOUR_MS;
+/** Runs of the job that must find a series behind before its readings are flagged. */
+export const BEHIND_MIN_RUNS = 3;
+/** A series that sent nothing late for longer than this starts over (imports now and then are no clock). */
+export const BEHIND_MAX_GAP_MS = 2 * HOUR_MS;
 
 /** Told of the hours whose flags changed, so that what was derived from them is computed again. */
 export type FlagsChanged = (changes: SeriesChange[], now: number) => Promise<void>;
@@ -160,8 +179,123 @@ export class QualityService {
         checked++;
       }
     }
+    for (const [seriesId, ranges] of await this.neighboursToRecheck(bySeries, media, rules, now)) {
+      const rule = rules(media.get(seriesId)!);
+      for (const r of merge(ranges)) {
+        changed.push(...(await this.checkSeries(seriesId, r.from, r.to, rule, now)));
+        checked++;
+      }
+    }
+    changed.push(...(await this.checkArrival(bySeries, media, rules, now)));
     if (changed.length > 0) await this.flagsChanged(changed, now);
     return checked;
+  }
+
+  /**
+   * The `behind` check: a gateway whose clock runs behind sends readings that arrive, run after
+   * run of the job, long after their time. A series is behind in a run when the newest hour the
+   * change feed reports for it ended more than `maxPastS` before the run; once that has held for
+   * `BEHIND_CONFIRM_MS` over at least `BEHIND_MIN_RUNS` runs, with no gap of more than
+   * `BEHIND_MAX_GAP_MS` between them (a daily import of yesterday's readings is not a clock), its
+   * readings are flagged `behind` from the first late one on, and so are those that keep arriving
+   * late. A run that finds it caught up (a buffer sent after an outage ends with the current
+   * readings) forgets it; what was flagged stays flagged. Returns the hours whose flags changed.
+   */
+  private async checkArrival(
+    bySeries: ReadonlyMap<number, { from: number; to: number }[]>,
+    media: ReadonlyMap<number, string>,
+    rules: (medium: string) => QualityRules,
+    now: number,
+  ): Promise<SeriesChange[]> {
+    const late = new Map<number, { from: number; to: number }>();
+    const onTime: number[] = [];
+    for (const [seriesId, ranges] of bySeries) {
+      const medium = media.get(seriesId);
+      const maxPastS = medium === undefined ? null : rules(medium).maxPastS;
+      if (maxPastS === null) continue;
+      let from = Infinity;
+      let to = -Infinity;
+      for (const r of ranges) {
+        from = Math.min(from, r.from);
+        to = Math.max(to, r.to);
+      }
+      if (to < now - maxPastS * 1000) late.set(seriesId, { from, to });
+      else onTime.push(seriesId);
+    }
+    const known = await lagsOf(this.db, [...late.keys(), ...onTime]);
+    const caughtUp = onTime.filter((id) => known.has(id));
+    if (caughtUp.length > 0) await forgetLags(this.db, caughtUp);
+    const changed: SeriesChange[] = [];
+    for (const [seriesId, span] of late) {
+      const was = known.get(seriesId);
+      const lag: LagRow =
+        was && now - was.last_at <= BEHIND_MAX_GAP_MS
+          ? { ...was, last_at: now, runs: was.runs + 1, t_from: Math.min(was.t_from, span.from) }
+          : { series_id: seriesId, since: now, last_at: now, runs: 1, t_from: span.from, confirmed: 0 };
+      const due = lag.runs >= BEHIND_MIN_RUNS && now - lag.since >= BEHIND_CONFIRM_MS;
+      if (due) {
+        // From the first late reading when it is confirmed, then what each run brings.
+        const from = lag.confirmed ? span.from : lag.t_from;
+        lag.confirmed = 1;
+        const run = await this.db
+          .transaction()
+          .execute((trx) =>
+            flagBehind(
+              trx,
+              seriesId,
+              from,
+              span.to,
+              (a, b) => this.engine.readCompactedPoints(seriesId, a, b),
+              now,
+            ),
+          );
+        if (run)
+          changed.push(...changedHours(seriesId, [], [{ check: 'behind', ...run, count: 0, value: 0 }]));
+      }
+      await saveLag(this.db, lag);
+    }
+    return changed;
+  }
+
+  /**
+   * The neighbours whose flat runs late readings may judge differently. Whether a flat run is a
+   * stuck sensor depends on the other sensors of its medium in the building (see
+   * `neighboursMoved`); a run is judged as its own readings arrive, so readings of a neighbour
+   * that arrive later for the same hours (a gateway sending its buffer, a gap filled from the
+   * manufacturer, an overwrite) have the run judged again. Live readings do not: the hours of a
+   * run still going on are checked again with its own next readings.
+   */
+  private async neighboursToRecheck(
+    bySeries: ReadonlyMap<number, { from: number; to: number }[]>,
+    media: Map<number, string>,
+    rules: (medium: string) => QualityRules,
+    now: number,
+  ): Promise<Map<number, { from: number; to: number }[]>> {
+    const out = new Map<number, { from: number; to: number }[]>();
+    const lateBefore = now - LATE_MS;
+    const lateOf = new Map<number, { from: number; to: number }[]>();
+    for (const [seriesId, ranges] of bySeries) {
+      const medium = media.get(seriesId);
+      if (medium === undefined || rules(medium).stuckHours === null) continue;
+      const late = ranges.filter((r) => r.to < lateBefore);
+      if (late.length > 0) lateOf.set(seriesId, late);
+    }
+    if (lateOf.size === 0) return out;
+    const neighbours = await neighboursOf(this.db, [...lateOf.keys()]);
+    for (const [seriesId, late] of lateOf) {
+      const medium = media.get(seriesId)!;
+      for (const neighbour of neighbours.get(seriesId) ?? []) {
+        const own = bySeries.get(neighbour) ?? [];
+        const list = out.get(neighbour) ?? [];
+        // Hours the neighbour's own readings already had checked in this round are not checked twice.
+        for (const r of late) if (!own.some((o) => o.from <= r.from && o.to >= r.to)) list.push(r);
+        if (list.length > 0) {
+          out.set(neighbour, list);
+          media.set(neighbour, medium);
+        }
+      }
+    }
+    return out;
   }
 
   /** Checks again the whole history of the media whose rules changed. */

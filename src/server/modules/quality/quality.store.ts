@@ -1,6 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { QualityCheck, QualityRules } from '#common/api/quality.ts';
-import type { Database, QualityFlagTable, QualitySettingTable } from '../../db/schema.ts';
+import type { Database, QualityFlagTable, QualityLagTable, QualitySettingTable } from '../../db/schema.ts';
 import type { FlagRun } from './checks.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -25,6 +25,7 @@ export const rulesOf = (r: SettingRow): QualityRules => ({
   neverDecreasing: r.never_decreasing === 1,
   resetBelow: r.reset_below,
   maxFutureS: r.max_future_s,
+  maxPastS: r.max_past_s,
 });
 
 /** Stores a medium's rules, due for a re-check of its readings. */
@@ -38,6 +39,7 @@ export async function saveSetting(db: Db, medium: string, rules: QualityRules, n
     never_decreasing: rules.neverDecreasing ? 1 : 0,
     reset_below: rules.resetBelow,
     max_future_s: rules.maxFutureS,
+    max_past_s: rules.maxPastS,
     updated_at: now,
     rechecked_at: null,
   };
@@ -119,7 +121,7 @@ export async function seriesWithFlags(db: Db, seriesIds: readonly number[]): Pro
   return out;
 }
 
-/** Flags of a series overlapping [from, to], in time order. */
+/** Flags of a series overlapping [from, to] but those of `behind` (judged apart), in time order. */
 export async function flagsOverlapping(
   db: Db,
   seriesId: number,
@@ -132,11 +134,12 @@ export async function flagsOverlapping(
     .where('series_id', '=', seriesId)
     .where('t_from', '<=', to)
     .where('t_to', '>=', from)
+    .where('check', '!=', 'behind')
     .orderBy('t_from')
     .execute();
 }
 
-/** Replaces the flags of a series overlapping [from, to] by `runs`. */
+/** Replaces the flags of a series overlapping [from, to] by `runs`; those of `behind` stay. */
 export async function replaceFlags(
   db: Db,
   seriesId: number,
@@ -150,6 +153,7 @@ export async function replaceFlags(
     .where('series_id', '=', seriesId)
     .where('t_from', '<=', to)
     .where('t_to', '>=', from)
+    .where('check', '!=', 'behind')
     .execute();
   for (let i = 0; i < runs.length; i += 200) {
     await db
@@ -215,23 +219,120 @@ export async function flagsSince(
  * serve a dwelling of the same building. None when its gateway serves no dwelling.
  */
 export async function neighbourSeries(db: Db, seriesId: number): Promise<number[]> {
-  const rows = await db
-    .selectFrom('series as s')
-    .innerJoin('sensor as se', 'se.id', 's.sensor_id')
-    .innerJoin('gateway as g', 'g.id', 'se.gateway_id')
-    .innerJoin('dwelling as d', 'd.id', 'g.dwelling_id')
-    .innerJoin('dwelling as d2', 'd2.building_id', 'd.building_id')
-    .innerJoin('gateway as g2', 'g2.dwelling_id', 'd2.id')
-    .innerJoin('sensor as se2', (j) =>
-      j.onRef('se2.gateway_id', '=', 'g2.id').onRef('se2.medium', '=', 'se.medium'),
-    )
-    .innerJoin('series as s2', 's2.sensor_id', 'se2.id')
-    .select('s2.id as id')
-    .distinct()
-    .where('s.id', '=', seriesId)
-    .where('s2.id', '!=', seriesId)
-    .where('s2.value_type', '=', 'number')
-    .orderBy('s2.id')
+  return (await neighboursOf(db, [seriesId])).get(seriesId) ?? [];
+}
+
+/** The neighbours of each series named (see `neighbourSeries`); series without any are left out. */
+export async function neighboursOf(db: Db, seriesIds: readonly number[]): Promise<Map<number, number[]>> {
+  const out = new Map<number, number[]>();
+  for (let i = 0; i < seriesIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('series as s')
+      .innerJoin('sensor as se', 'se.id', 's.sensor_id')
+      .innerJoin('gateway as g', 'g.id', 'se.gateway_id')
+      .innerJoin('dwelling as d', 'd.id', 'g.dwelling_id')
+      .innerJoin('dwelling as d2', 'd2.building_id', 'd.building_id')
+      .innerJoin('gateway as g2', 'g2.dwelling_id', 'd2.id')
+      .innerJoin('sensor as se2', (j) =>
+        j.onRef('se2.gateway_id', '=', 'g2.id').onRef('se2.medium', '=', 'se.medium'),
+      )
+      .innerJoin('series as s2', 's2.sensor_id', 'se2.id')
+      .select(['s.id as of', 's2.id as id'])
+      .distinct()
+      .where('s.id', 'in', seriesIds.slice(i, i + 500))
+      .whereRef('s2.id', '!=', 's.id')
+      .where('s2.value_type', '=', 'number')
+      .orderBy('s.id')
+      .orderBy('s2.id')
+      .execute();
+    for (const r of rows) {
+      const list = out.get(Number(r.of)) ?? [];
+      list.push(Number(r.id));
+      out.set(Number(r.of), list);
+    }
+  }
+  return out;
+}
+
+export type LagRow = Selectable<QualityLagTable>;
+
+/** The series of those named that were found behind by an earlier run. */
+export async function lagsOf(db: Db, seriesIds: readonly number[]): Promise<Map<number, LagRow>> {
+  const out = new Map<number, LagRow>();
+  for (let i = 0; i < seriesIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('quality_lag')
+      .selectAll()
+      .where('series_id', 'in', seriesIds.slice(i, i + 500))
+      .execute();
+    for (const r of rows) out.set(Number(r.series_id), { ...r, series_id: Number(r.series_id) });
+  }
+  return out;
+}
+
+export async function saveLag(db: Db, row: LagRow): Promise<void> {
+  const { series_id: _, ...rest } = row;
+  await db
+    .insertInto('quality_lag')
+    .values(row)
+    .onConflict((oc) => oc.column('series_id').doUpdateSet(rest))
     .execute();
-  return rows.map((r) => Number(r.id));
+}
+
+export async function forgetLags(db: Db, seriesIds: readonly number[]): Promise<void> {
+  for (let i = 0; i < seriesIds.length; i += 500)
+    await db
+      .deleteFrom('quality_lag')
+      .where('series_id', 'in', seriesIds.slice(i, i + 500))
+      .execute();
+}
+
+/**
+ * Flags a series' readings of [from, to] `behind`, as one run with the `behind` flags it
+ * overlaps or touches (`read` gives the readings of a span). Returns the run's span, or undefined
+ * when there are no readings.
+ */
+export async function flagBehind(
+  db: Db,
+  seriesId: number,
+  from: number,
+  to: number,
+  read: (from: number, to: number) => Promise<{ times: ArrayLike<number>; values: ArrayLike<number> }>,
+  checkedAt: number,
+): Promise<{ from: number; to: number } | undefined> {
+  const old = await db
+    .selectFrom('quality_flag')
+    .select(['id', 't_from', 't_to'])
+    .where('series_id', '=', seriesId)
+    .where('check', '=', 'behind')
+    .where('t_from', '<=', to + 1)
+    .where('t_to', '>=', from - 1)
+    .execute();
+  const a = Math.min(from, ...old.map((o) => o.t_from));
+  const b = Math.max(to, ...old.map((o) => o.t_to));
+  const points = await read(a, b);
+  const n = points.times.length;
+  if (n === 0) return undefined;
+  if (old.length > 0)
+    await db
+      .deleteFrom('quality_flag')
+      .where(
+        'id',
+        'in',
+        old.map((o) => o.id),
+      )
+      .execute();
+  await db
+    .insertInto('quality_flag')
+    .values({
+      series_id: seriesId,
+      check: 'behind',
+      t_from: points.times[0],
+      t_to: points.times[n - 1],
+      count: n,
+      value: points.values[0],
+      checked_at: checkedAt,
+    })
+    .execute();
+  return { from: points.times[0], to: points.times[n - 1] };
 }
