@@ -1,7 +1,7 @@
 /**
  * npm run bench:city [-- --dwellings N] [--cities C] [--db sqlite|postgres] [--replicas R]
  *                        [--minutes M] [--speed X] [--residents N] [--readers N] [--batch N]
- *                        [--jobs all|none|a,b] [--without a,b]
+ *                        [--jobs all|none|a,b] [--without a,b] [--job-replica]
  *
  * A whole city, simulated: `dwellings` dwellings (default 110,000) in buildings of 40 and
  * districts of 5,500, each with a gateway and four sensors (temperature, humidity, CO2, power)
@@ -19,6 +19,8 @@
  * simulated time (goal: under a minute), the compare page's p99 per request and per page, the
  * replicas' RSS, and the bytes stored per sensor per year (extrapolated from what the run stored).
  * `--cities C` registers C such cities on one database (PostgreSQL only with `--replicas` > 1).
+ * `--job-replica` (with `--replicas` 2 or more) has replica 0 run every job and get no traffic,
+ * and the others run none, as replicas started with `CIOP_JOBS=off` behind nginx.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -49,8 +51,11 @@ const { values } = parseArgs({
     writers: { type: 'string', default: '4' },
     jobs: { type: 'string', default: 'all' },
     without: { type: 'string', default: '' },
+    'job-replica': { type: 'boolean', default: false },
   },
 });
+/** Replica 0 runs every job and is sent no traffic; the others run none (`CIOP_JOBS=off`). */
+const JOB_REPLICA = values['job-replica'] === true;
 const DWELLINGS = Number(values.dwellings);
 const CITIES = Number(values.cities);
 const DIALECT = values.db as 'sqlite' | 'postgres';
@@ -64,6 +69,8 @@ const WRITERS = Number(values.writers);
 if (!['sqlite', 'postgres'].includes(DIALECT)) throw new Error(`--db: sqlite or postgres, not ${DIALECT}`);
 if (DIALECT === 'sqlite' && REPLICAS > 1)
   throw new Error('--replicas: replicas share a PostgreSQL database; use --db postgres');
+if (JOB_REPLICA && REPLICAS < 2)
+  throw new Error('--job-replica: one replica runs the jobs and the others answer; use --replicas 2 or more');
 for (const [name, v] of Object.entries({ DWELLINGS, CITIES, REPLICAS, MINUTES, SPEED, BATCH, WRITERS }))
   if (!(v > 0)) throw new Error(`--${name.toLowerCase()}: a positive number, not ${String(v)}`);
 
@@ -245,7 +252,7 @@ function line(k: number, j: number): { text: string; at: number } {
 
 // ---------------------------------------------------------------------------------------------
 console.log(
-  `City simulation: ${fmt(CITIES)} × ${fmt(DWELLINGS)} dwellings = ${fmt(SENSORS)} sensors on ${DIALECT}, ${REPLICAS} replica(s), ${MINUTES} min at ${SPEED}× (${(SPAN / 3_600_000).toFixed(1)} simulated hours); ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+  `City simulation: ${fmt(CITIES)} × ${fmt(DWELLINGS)} dwellings = ${fmt(SENSORS)} sensors on ${DIALECT}, ${REPLICAS} replica(s)${JOB_REPLICA ? ' (replica 0 runs the jobs, the others answer)' : ''}, ${MINUTES} min at ${SPEED}× (${(SPAN / 3_600_000).toFixed(1)} simulated hours); ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
 );
 const setupConfig = loadConfig({}, { ...configOverrides, mqttPort: 0 });
 const setup = await openPlatform(setupConfig, pino({ level: 'warn' }));
@@ -321,7 +328,14 @@ for (let r = 0; r < REPLICAS; r++) {
         port,
         config: configOverrides,
         skip: SKIP,
-        only: values.jobs === 'all' ? undefined : values.jobs === 'none' ? [] : values.jobs?.split(','),
+        only:
+          JOB_REPLICA && r > 0
+            ? []
+            : values.jobs === 'all'
+              ? undefined
+              : values.jobs === 'none'
+                ? []
+                : values.jobs?.split(','),
       }),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -353,6 +367,8 @@ for (let r = 0; r < REPLICAS; r++) {
   });
   replicas.push(replica);
 }
+/** The replicas traffic goes to: with `--job-replica`, all but the one running the jobs. */
+const serving = JOB_REPLICA ? replicas.slice(1) : replicas;
 // A failed run leaves no replica behind.
 process.on('exit', () => {
   for (const r of replicas) if (r.child.exitCode === null) r.child.kill('SIGKILL');
@@ -361,7 +377,7 @@ const simNow = () => SIM_START + (Date.now() - WALL_START) * SPEED;
 
 // The residents log in as the home app does.
 for (const [i, resident] of residents.entries()) {
-  const res = await fetch(`${replicas[i % REPLICAS].url}/api/v1/auth/login`, {
+  const res = await fetch(`${serving[i % serving.length].url}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email: resident.email, password: PASSWORD }),
@@ -408,7 +424,7 @@ function nextBatch(): string | undefined {
   return lines.length > 0 ? lines.join('\n') : undefined;
 }
 async function writer(w: number): Promise<void> {
-  const url = `${replicas[w % REPLICAS].url}/write?precision=ms`;
+  const url = `${serving[w % serving.length].url}/write?precision=ms`;
   const headers = { authorization: 'Token bench-city-token' };
   while (Date.now() < WALL_END) {
     const body = nextBatch();
@@ -441,7 +457,7 @@ let unanswered = 0;
 async function reader(): Promise<void> {
   while (Date.now() < WALL_END) {
     const resident = residents[Math.floor(Math.random() * residents.length)];
-    const base = replicas[Math.floor(Math.random() * REPLICAS)].url;
+    const base = serving[Math.floor(Math.random() * serving.length)].url;
     const to = Math.floor(simNow());
     const from = to - 7 * DAY;
     const urls = [
@@ -520,7 +536,7 @@ const bytesAfter = await diskBytes();
 // ---------------------------------------------------------------------------------------------
 const asked = (SENSORS / 600) * SPEED;
 console.log(
-  `\nCity simulation: ${fmt(CITIES)} cit${CITIES > 1 ? 'ies' : 'y'} × ${fmt(DWELLINGS)} dwellings (${fmt(SENSORS)} sensors, 10-minute readings: ${fmt(SENSORS / 600)} points/s real) on ${DIALECT} with ${REPLICAS} replica(s), ${SPEED}× for ${wallS.toFixed(0)} s = ${(simulatedMs / 3_600_000).toFixed(1)} simulated hours; load average ${loadavg()
+  `\nCity simulation: ${fmt(CITIES)} cit${CITIES > 1 ? 'ies' : 'y'} × ${fmt(DWELLINGS)} dwellings (${fmt(SENSORS)} sensors, 10-minute readings: ${fmt(SENSORS / 600)} points/s real) on ${DIALECT} with ${REPLICAS} replica(s)${JOB_REPLICA ? ' (replica 0 the jobs)' : ''}, ${SPEED}× for ${wallS.toFixed(0)} s = ${(simulatedMs / 3_600_000).toFixed(1)} simulated hours; load average ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 );

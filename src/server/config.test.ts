@@ -6,6 +6,16 @@ import { ConfigError, loadConfig, SETTINGS } from './config.ts';
 
 const README = readFileSync(path.join(import.meta.dirname, '../../README.md'), 'utf8');
 
+/** The problems `loadConfig` finds in `env`, none when it loads. */
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    return (e as ConfigError).problems;
+  }
+  return [];
+}
+
 describe('configuration', () => {
   it('documents every setting in the README table', () => {
     const documented = new Set([...README.matchAll(/^\| `(CIOP_[A-Z0-9_]+)` /gm)].map((m) => m[1]));
@@ -65,14 +75,6 @@ describe('configuration', () => {
       mqttTlsKey: '/etc/ciop/key.pem',
       mqttTlsPort: 8883,
     });
-    const problems = (env: Record<string, string>) => {
-      try {
-        loadConfig(env);
-      } catch (e) {
-        return (e as ConfigError).problems;
-      }
-      return [];
-    };
     expect(problems({ CIOP_MQTT_TLS_CERT: '/etc/ciop/cert.pem' })).toEqual([
       expect.stringMatching(
         /^CIOP_MQTT_TLS_CERT and CIOP_MQTT_TLS_KEY go together.*only CIOP_MQTT_TLS_CERT is set/,
@@ -85,6 +87,13 @@ describe('configuration', () => {
         CIOP_MQTT_URL: 'mqtt://127.0.0.1:1883',
       }),
     ).toEqual([expect.stringMatching(/^CIOP_MQTT_TLS_CERT is for the embedded broker/)]);
+  });
+
+  it('leaves the jobs to another replica only on a shared PostgreSQL database', () => {
+    expect(loadConfig({}).jobs).toBe('on');
+    expect(problems({ CIOP_JOBS: 'off' })).toEqual([expect.stringMatching(/^CIOP_JOBS=off .* SQLite/)]);
+    expect(problems({ CIOP_JOBS: 'off', CIOP_DATABASE_URL: 'postgres://ciop@db:5432/ciop' })).toEqual([]);
+    expect(problems({ CIOP_JOBS: 'sometimes' })).toEqual([expect.stringMatching(/CIOP_JOBS.*on, off/)]);
   });
 
   it('has a default for every value', () => {

@@ -122,6 +122,8 @@ export interface Config {
   vendorHorizonDays: number;
   /** How often the quality checks read the change feed and due re-checks, s; 0 turns the checks off. */
   qualityCheckIntervalS: number;
+  /** Whether this replica runs the scheduled jobs (off: it only answers and ingests). */
+  jobs: 'on' | 'off';
   /** How long before a sensor's latest reading a flag keeps its quality incident open, h. */
   qualityIncidentWindowH: number;
   /** Requests a minute one anonymous caller may make to the PMV calculator (ten times that signed in). */
@@ -907,6 +909,13 @@ export const SETTINGS = [
     doc: 'How often, s, new readings are checked for plausibility (and readings of media whose checks changed are checked again); 0 turns the checks off.',
   }),
   setting({
+    key: 'jobs',
+    env: 'CIOP_JOBS',
+    default: 'on',
+    parse: oneOf('on', 'off'),
+    doc: '`off`: this replica runs no scheduled job (derived data, alarms, fetches) and only answers and ingests, so that long job runs never delay its answers; another replica on the same PostgreSQL database, with `on`, runs them.',
+  }),
+  setting({
     key: 'qualityIncidentWindowH',
     env: 'CIOP_QUALITY_INCIDENT_WINDOW_H',
     default: 6,
@@ -1050,6 +1059,10 @@ function crossCheck(config: Config): string[] {
   if (config.mqttTlsCert !== undefined && config.mqttUrl !== undefined)
     problems.push(
       'CIOP_MQTT_TLS_CERT is for the embedded broker, but CIOP_MQTT_URL names an external one: give the external broker its TLS listener instead',
+    );
+  if (config.jobs === 'off' && config.databaseUrl.startsWith('sqlite:'))
+    problems.push(
+      'CIOP_JOBS=off leaves the jobs to another replica, but CIOP_DATABASE_URL is an embedded SQLite database that only this process uses: nothing would keep derived data, alarms or KPIs; use PostgreSQL, or leave CIOP_JOBS on',
     );
   if (config.ingestNewSeriesPerMinute > 0 && config.ingestMaxNewSeries > config.ingestNewSeriesPerMinute)
     problems.push(

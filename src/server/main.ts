@@ -88,10 +88,12 @@ async function serve(
     platform.config.mqttUrl ? undefined : mqttIngest.deviceConnections,
   );
   await app.listen({ port: platform.config.port, host: platform.config.host });
-  platform.scheduler.start();
   platform.news.live = true;
-  // Headlines for the first visitors, without waiting a whole fetch interval.
-  setTimeout(() => void platform.scheduler.run('news-fetch').catch(() => undefined), 3000).unref();
+  if (platform.config.jobs === 'on') {
+    platform.scheduler.start();
+    // Headlines for the first visitors, without waiting a whole fetch interval.
+    setTimeout(() => void platform.scheduler.run('news-fetch').catch(() => undefined), 3000).unref();
+  } else platform.logger.info('CIOP_JOBS=off: the scheduled jobs run on another replica');
   const stopExtra = onReady
     ? await onReady(platform, platform.config.mqttUrl ?? `mqtt://127.0.0.1:${mqttIngest.brokerPort}`)
     : undefined;
