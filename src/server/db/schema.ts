@@ -25,6 +25,7 @@ export interface Database {
   vendor_refill: VendorRefillTable;
   quality_setting: QualitySettingTable;
   quality_flag: QualityFlagTable;
+  quality_series_bound: QualitySeriesBoundTable;
   job_cursor: JobCursorTable;
   group_hour: GroupHourTable;
   group_rollup_span: GroupRollupSpanTable;
@@ -146,6 +147,8 @@ export interface DwellingTable {
   label: string;
   floor: number | null;
   area_m2: number | null;
+  /** The power the supply contract allows, W; the upper bound of its power readings' checks. */
+  contracted_power_w: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -1221,6 +1224,14 @@ export interface QualitySettingTable {
   max_future_s: number | null;
   updated_at: number;
   rechecked_at: number | null;
+}
+
+/** The contracted-power bounds a power series' readings were last checked with. */
+export interface QualitySeriesBoundTable {
+  series_id: number;
+  /** JSON `[[valid from, valid to or null, bound W], …]`, epoch ms. */
+  bounds: string;
+  checked_at: number;
 }
 
 export interface QualityFlagTable {
