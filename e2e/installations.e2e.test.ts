@@ -9,6 +9,7 @@ import {
   screenshot,
   startPlatform,
   type TestBrowser,
+  VIEWPORTS,
 } from './harness.ts';
 
 const SN = 'E2E0000000000001';
@@ -35,6 +36,16 @@ describe('an installer registering an installation', () => {
   });
 
   const row = () => page.locator('tr[data-dwelling]', { hasText: '9 Ezk.' });
+  /** The contracted power stored for the dwelling registered, W. */
+  const storedPower = async () =>
+    (
+      await ciop.platform.database.db
+        .selectFrom('dwelling')
+        .select('contracted_power_w')
+        .where('building_id', '=', Number(buildingId))
+        .where('label', '=', '9 Ezk.')
+        .executeTakeFirstOrThrow()
+    ).contracted_power_w;
 
   it('logs in and registers a dwelling, its gateway and two sensors in one step', async () => {
     await page.goto(`${ciop.url}/login?next=/installations/register`);
@@ -48,6 +59,7 @@ describe('an installer registering an installation', () => {
     buildingId = await page.inputValue('#reg-building');
     await page.fill('#reg-floor', '9');
     await page.fill('#reg-door', 'Ezk.');
+    await page.fill('#reg-power', '4600');
     await expect.poll(() => page.textContent('.hint.field-wide')).toContain('9 Ezk.');
     await page.fill('#reg-sn', SN);
     await expect.poll(() => page.textContent('[data-preview]')).toContain('never heard from this gateway');
@@ -60,6 +72,27 @@ describe('an installer registering an installation', () => {
       `dwelling 9 Ezk., gateway ${SN}, 2 sensors`,
     );
     await screenshot(page, 'installations-registered');
+    expect(await storedPower()).toBe(4600);
+  });
+
+  it('changes the contracted power of an existing dwelling, on a phone too', async () => {
+    await page.setViewportSize(VIEWPORTS.phone);
+    await page.check('input[name="dwelling-mode"][value="existing"]');
+    await page.selectOption('#reg-dwelling', { label: '9 Ezk.' });
+    await expect.poll(() => page.inputValue('#reg-existing-power')).toBe('4600');
+    await page.fill('#reg-existing-power', '5750');
+    await page.click('[data-save-power]');
+    await expect
+      .poll(() => page.textContent('#reg-existing-power-state'))
+      .toContain('Contracted power saved');
+    await screenshot(page, 'installations-contracted-power-phone');
+    expect(await storedPower()).toBe(5750);
+    // A power the registry refuses is explained beside the field, and nothing changes.
+    await page.fill('#reg-existing-power', '0');
+    await page.click('[data-save-power]');
+    await expect.poll(() => page.textContent('#reg-existing-power-state')).toContain('contractedPowerW');
+    expect(await storedPower()).toBe(5750);
+    await page.setViewportSize(VIEWPORTS.desktop);
   });
 
   it('sees it black on the status monitor, then green once data arrives, without reloading the page', async () => {

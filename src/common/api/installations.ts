@@ -1,7 +1,7 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { LanguageSchema } from './auth.ts';
 import { Page, PageQuery } from './pagination.ts';
-import { SERIAL_PATTERN } from './registry.ts';
+import { ContractedPowerW, SERIAL_PATTERN } from './registry.ts';
 import { EpochMs } from './time.ts';
 
 const Id = (description: string) => Type.Integer({ minimum: 1, description });
@@ -186,6 +186,7 @@ export const NewDwellingSchema = Type.Object(
     areaM2: Type.Optional(
       Nullable(Type.Number({ minimum: 0, maximum: 100_000, description: 'Floor area, m²' })),
     ),
+    contractedPowerW: Type.Optional(Nullable(ContractedPowerW)),
   },
   { additionalProperties: false },
 );

@@ -97,6 +97,16 @@ const CarrierSchema = Type.Unsafe<Carrier>({
 const Floors = Type.Integer({ minimum: 0, maximum: 300, description: 'Floors above ground' });
 const Floor = Type.Integer({ minimum: -10, maximum: 300, description: 'Floor (0 = ground floor)' });
 
+/** The largest contracted power CIOP accepts for a dwelling, W (1 MW: far above any home). */
+export const MAX_CONTRACTED_POWER_W = 1_000_000;
+/** A dwelling's contracted power, W: what its supply contract allows (e.g. 3450, 4600, 5750). */
+export const ContractedPowerW = Type.Integer({
+  minimum: 1,
+  maximum: MAX_CONTRACTED_POWER_W,
+  description:
+    "Power the supply contract allows, W (e.g. 4600); the upper bound of the quality check of the dwelling's power readings",
+});
+
 // --- Districts -------------------------------------------------------------------------------
 
 export const DistrictSchema = Type.Object({
@@ -280,6 +290,7 @@ export const DwellingSchema = Type.Object({
   label: Type.String({ description: 'As on the door, e.g. `4 Izq.`; unique within the building' }),
   floor: Nullable(Floor),
   areaM2: Nullable(AreaM2('Useful floor area')),
+  contractedPowerW: Nullable(ContractedPowerW),
   createdAt: EpochMs('Created'),
   updatedAt: EpochMs('Last changed'),
 });
@@ -291,6 +302,7 @@ export const DwellingCreateSchema = Type.Object(
     label: Type.String({ minLength: 1, maxLength: 64, pattern: CODE_PATTERN }),
     floor: Type.Optional(Nullable(Floor)),
     areaM2: Type.Optional(Nullable(AreaM2('Useful floor area'))),
+    contractedPowerW: Type.Optional(Nullable(ContractedPowerW)),
   },
   { additionalProperties: false },
 );

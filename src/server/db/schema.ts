@@ -26,6 +26,7 @@ export interface Database {
   quality_setting: QualitySettingTable;
   quality_flag: QualityFlagTable;
   quality_lag: QualityLagTable;
+  quality_series_bound: QualitySeriesBoundTable;
   job_cursor: JobCursorTable;
   group_hour: GroupHourTable;
   group_rollup_span: GroupRollupSpanTable;
@@ -147,6 +148,8 @@ export interface DwellingTable {
   label: string;
   floor: number | null;
   area_m2: number | null;
+  /** The power the supply contract allows, W; the upper bound of its power readings' checks. */
+  contracted_power_w: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -1234,6 +1237,14 @@ export interface QualityLagTable {
   t_from: number;
   /** 1 once it lasted long enough for its readings to be flagged `behind`. */
   confirmed: number;
+}
+
+/** The contracted-power bounds a power series' readings were last checked with. */
+export interface QualitySeriesBoundTable {
+  series_id: number;
+  /** JSON `[[valid from, valid to or null, bound W], …]`, epoch ms. */
+  bounds: string;
+  checked_at: number;
 }
 
 export interface QualityFlagTable {

@@ -267,7 +267,13 @@ async function insertDemoRegistry(trx: Transaction<Database>, now: number): Prom
     for (const d of b.dwellings) {
       const dwellingId = await insertDwelling(
         trx,
-        { building_id: buildingId, label: d.label, floor: d.floor, area_m2: d.areaM2 },
+        {
+          building_id: buildingId,
+          label: d.label,
+          floor: d.floor,
+          area_m2: d.areaM2,
+          contracted_power_w: d.contractedPowerW,
+        },
         now,
       );
       if (!d.gateway) continue;

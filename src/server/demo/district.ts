@@ -1,4 +1,4 @@
-import { type DwellingProfile, hash01 } from './signals.ts';
+import { type DwellingProfile, hash01, peakDraw } from './signals.ts';
 
 /**
  * The layout of the demo district: Coronación, Vitoria-Gasteiz. Deterministic: the same
@@ -44,6 +44,8 @@ export interface DemoDwelling {
   label: string;
   floor: number;
   areaM2: number;
+  /** The power its supply contract allows, W. */
+  contractedPowerW: number;
   profile: DwellingProfile;
   gateway?: DemoGateway;
 }
@@ -62,6 +64,19 @@ export interface DemoBuilding {
   /** Retrofit finished this many days before now, if at all. */
   retrofitDaysAgo?: number;
   dwellings: DemoDwelling[];
+}
+
+/** Powers commonly contracted by Spanish homes, W (230 V × 15, 20, 25, 30 A). */
+const CONTRACTED_POWERS_W = [3_450, 4_600, 5_750, 6_900];
+
+/**
+ * The contracted power of a demo home: the smallest common one its household's peak draw fits
+ * under, one step more for a quarter of the homes (contracts are often larger than needed).
+ */
+function contractedPowerOf(p: DwellingProfile): number {
+  const fits = CONTRACTED_POWERS_W.findIndex((w) => w >= peakDraw(p));
+  const step = fits + (hash01(p.seed, 8) < 0.25 ? 1 : 0);
+  return CONTRACTED_POWERS_W[Math.min(step, CONTRACTED_POWERS_W.length - 1)];
 }
 
 const ORIENTATIONS = ['N', 'NE', 'E', 'SE', 'S', 'SW', 'W', 'NW'];
@@ -123,6 +138,7 @@ export function demoBuildings(): DemoBuilding[] {
           label: `${f} ${side}`,
           floor: f,
           areaM2: dwellingArea + Math.round((hash01(seed, 5) - 0.5) * 10),
+          contractedPowerW: contractedPowerOf(profile),
           profile,
         };
         // About a third of the homes take part in the monitoring campaign.

@@ -140,6 +140,11 @@ export function indoorCo2(p: DwellingProfile, t: number): number {
   return Math.round(Math.max(400, v));
 }
 
+/** The most `powerDraw` can reach for a household, W: everyone home cooking while an appliance runs. */
+export function peakDraw(p: DwellingProfile): number {
+  return Math.round(p.baseLoad + 1600 * (0.6 + p.occupants * 0.15) + 1800 + 40);
+}
+
 /** Electric power drawn by the dwelling, W. */
 export function powerDraw(p: DwellingProfile, t: number): number {
   const h = localHour(t);

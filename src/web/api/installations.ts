@@ -18,7 +18,7 @@ import type {
 } from '#common/api/installations.ts';
 import type { IngestResult, RawReadings } from '#common/api/readings.ts';
 import type { VendorRefill } from '#common/api/vendor.ts';
-import type { Building, Dwelling, Medium } from '#common/api/registry.ts';
+import type { Building, Dwelling, DwellingPatch, Medium } from '#common/api/registry.ts';
 import { api, query } from './http.ts';
 
 /** Every item of a paginated registry list. */
@@ -37,6 +37,9 @@ export const listBuildings = (signal?: AbortSignal) => all<Building>('/buildings
 export const listDwellings = (building: number, signal?: AbortSignal) =>
   all<Dwelling>('/dwellings', { building }, signal);
 export const listMedia = (signal?: AbortSignal) => all<Medium>('/media', {}, signal);
+/** Changes a dwelling's fields (those not named stay as they are). */
+export const updateDwelling = (id: number, body: DwellingPatch) =>
+  api<Dwelling>(`/dwellings/${id}`, { method: 'PATCH', body });
 
 export const previewGateway = (sn: string, signal?: AbortSignal) =>
   api<GatewayPreview>(`/installations/gateway-preview${query({ sn })}`, { signal });

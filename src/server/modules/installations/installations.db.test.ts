@@ -85,7 +85,7 @@ describe('registering an installation', () => {
     await t.platform.engine.flush();
     const res = await call('POST', '/api/v1/installations', {
       buildingId: places.a.buildingId,
-      newDwelling: { floor: 4, door: 'Izq.', areaM2: 72 },
+      newDwelling: { floor: 4, door: 'Izq.', areaM2: 72, contractedPowerW: 4_600 },
       gateway: { sn: sn.toLowerCase(), notes: 'behind the fridge' },
       sensors: [
         { channel: '1', device: '1', medium: 'temperature', label: 'living room' },
@@ -96,6 +96,10 @@ describe('registering an installation', () => {
     expect(res.statusCode, res.body).toBe(201);
     const done = res.json() as Installation;
     expect(done.dwelling).toMatchObject({ label: '4 Izq.', buildingId: places.a.buildingId, created: true });
+    expect((await call('GET', `/api/v1/dwellings/${done.dwelling.id}`)).json()).toMatchObject({
+      areaM2: 72,
+      contractedPowerW: 4_600,
+    });
     expect(done.gateway).toMatchObject({ sn, was: 'unregistered', movedFrom: null });
     expect(done.readings).toBe(2);
     expect(done.sensors.map((s) => [s.medium, s.created, s.hasReadings])).toEqual([

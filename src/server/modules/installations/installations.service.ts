@@ -189,6 +189,7 @@ export class InstallationsService {
               label: label!,
               floor: d.floor ?? null,
               areaM2: d.areaM2 ?? null,
+              contractedPowerW: d.contractedPowerW ?? null,
             }),
           );
         }

@@ -7,10 +7,11 @@ import {
   indoorTemperature,
   outdoorHumidity,
   outdoorTemperature,
+  peakDraw,
   powerDraw,
 } from '../../demo/signals.ts';
 import { rollupHours } from '../../timeseries/block-codec.ts';
-import { checkReadings, DEFAULT_RULES, neighboursMoved, type Readings } from './checks.ts';
+import { type Ceiling, checkReadings, DEFAULT_RULES, neighboursMoved, type Readings } from './checks.ts';
 
 const H = 3_600_000;
 const STEP = 600_000;
@@ -169,15 +170,20 @@ describe('quality checks', () => {
       }
       return { times, values };
     };
-    const profiles = demoBuildings()
+    const dwellings = demoBuildings()
       .flatMap((b) => b.dwellings)
-      .map((d) => d.profile as DwellingProfile | undefined)
-      .filter((p): p is DwellingProfile => p !== undefined && p.stuckCo2 === undefined)
-      .slice(0, 6);
+      .filter((d) => (d.profile as DwellingProfile | undefined)?.stuckCo2 === undefined);
+    const profiles = dwellings.slice(0, 6).map((d) => d.profile);
     expect(profiles.length).toBeGreaterThan(0);
     const found: string[] = [];
-    const look = (name: string, medium: string, points: Readings) => {
-      const runs = checkReadings(points, DEFAULT_RULES[medium], year.from + year.hours * H);
+    const look = (name: string, medium: string, points: Readings, ceilings: Ceiling[] = []) => {
+      const runs = checkReadings(
+        points,
+        DEFAULT_RULES[medium],
+        year.from + year.hours * H,
+        undefined,
+        ceilings,
+      );
       if (runs.length > 0) found.push(`${name}: ${JSON.stringify(runs[0])}`);
     };
     look('outdoor temperature', 'temperature', at(outdoorTemperature));
@@ -203,10 +209,12 @@ describe('quality checks', () => {
         'co2',
         at((t) => indoorCo2(p, t)),
       );
+      const contracted = dwellings.find((d) => d.profile === p)!.contractedPowerW;
       look(
-        `power ${p.seed}`,
+        `power ${p.seed} under ${contracted} W`,
         'power',
         at((t) => powerDraw(p, t)),
+        [{ from: -Infinity, to: Infinity, max: contracted }],
       );
       let e = 3000;
       look(
@@ -216,6 +224,35 @@ describe('quality checks', () => {
       );
     }
     expect(found).toEqual([]);
+  });
+
+  it('keep every demo home’s draw under its contracted power', () => {
+    const over = demoBuildings()
+      .flatMap((b) => b.dwellings)
+      .filter((d) => peakDraw(d.profile) > d.contractedPowerW)
+      .map((d) => `${d.profile.seed}: ${peakDraw(d.profile)} W over ${d.contractedPowerW} W`);
+    expect(over).toEqual([]);
+  });
+
+  it('bound power by the contracted power of the dwelling of each reading’s time', () => {
+    const s = series(12, () => 1_500);
+    s.values[10] = 5_000; // over 4,600 W while the first dwelling is served
+    s.values[50] = 5_000; // under 5,750 W in the second
+    s.values[60] = 40_000; // over the medium's 30 kW where no dwelling's bound holds
+    s.values[61] = -5; // the medium's minimum stays
+    const ceilings: Ceiling[] = [
+      { from: T0, to: s.times[40], max: 4_600 },
+      { from: s.times[40], to: s.times[55], max: 5_750 },
+    ];
+    expect(checkReadings(s, DEFAULT_RULES.power, NOW, undefined, ceilings)).toEqual([
+      { check: 'range', from: s.times[10], to: s.times[10], count: 1, value: 5_000 },
+      { check: 'range', from: s.times[60], to: s.times[61], count: 2, value: 40_000 },
+    ]);
+    // The bound at a span's end is the next span's: a reading at `to` belongs to the later one.
+    s.values[40] = 5_000;
+    expect(checkReadings(s, DEFAULT_RULES.power, NOW, undefined, ceilings)[1]).toMatchObject({
+      from: s.times[60],
+    });
   });
 
   it('find the demo’s stuck CO2 sensor, beside the CO2 sensors of its building', () => {

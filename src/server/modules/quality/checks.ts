@@ -39,8 +39,8 @@ const EPSILON = 1e-9;
 
 /**
  * The default rules of the media CIOP knows. Indoor temperature −10…50 °C, relative humidity
- * 0…100 %, CO2 250…10,000 ppm, power 0…30 kW (a stand-in for the dwelling's contracted power,
- * which the registry does not hold), cumulative energy never decreasing (a drop to a value at or
+ * 0…100 %, CO2 250…10,000 ppm, power 0…30 kW (the bound of a sensor whose dwelling has no
+ * contracted power; see `Ceiling`), cumulative energy never decreasing (a drop to a value at or
  * under `resetBelow` is a counter reset or a new meter).
  */
 export const DEFAULT_RULES: Readonly<Record<string, QualityRules>> = {
@@ -71,6 +71,20 @@ function rules(r: Partial<QualityRules>): QualityRules {
 
 export function defaultRules(medium: string): QualityRules {
   return DEFAULT_RULES[medium] ?? FALLBACK_RULES;
+}
+
+/** The medium whose readings are bounded by the contracted power of the dwelling they come from. */
+export const CONTRACTED_POWER_MEDIUM = 'power';
+
+/**
+ * A span of time over which a series' readings have an upper bound of their own instead of their
+ * rules' `max`: the contracted power (W) of the dwelling its gateway served then. Spans of one
+ * series do not overlap; `from` is inclusive, `to` exclusive (Infinity: still serving), epoch ms.
+ */
+export interface Ceiling {
+  from: number;
+  to: number;
+  max: number;
 }
 
 /** The checks of the readings themselves; `behind` is judged from their arrival (see `QualityService`). */
@@ -139,13 +153,21 @@ export function neighboursMoved(
  *   `resetBelow` (a reset);
  * - `stuck`: `stuckHours` or more without any change beyond `resolution`, when `stuck` says the
  *   run is (see `neighboursMoved`; without it, always).
- * A step or decrease that lasts an hour or more is a new level, not a fault.
+ * A step or decrease that lasts an hour or more is a new level, not a fault. Within a span of
+ * `ceilings` (in time order), the span's bound replaces `max`; `min` stays.
  */
-export function checkReadings(points: Readings, r: QualityRules, now: number, stuck?: StuckJudge): FlagRun[] {
+export function checkReadings(
+  points: Readings,
+  r: QualityRules,
+  now: number,
+  stuck?: StuckJudge,
+  ceilings: readonly Ceiling[] = [],
+): FlagRun[] {
   const n = points.times.length;
   const { times, values } = points;
   const bits = new Uint8Array(n);
   const latest = r.maxFutureS === null ? Infinity : now + r.maxFutureS * 1000;
+  let span = 0;
 
   let refT = NaN;
   let refV = NaN;
@@ -157,7 +179,9 @@ export function checkReadings(points: Readings, r: QualityRules, now: number, st
     const t = times[i];
     const v = values[i];
     if (t > latest) bits[i] |= BIT.future;
-    if ((r.min !== null && v < r.min) || (r.max !== null && v > r.max)) bits[i] |= BIT.range;
+    while (span < ceilings.length && ceilings[span].to <= t) span++;
+    const max = span < ceilings.length && ceilings[span].from <= t ? ceilings[span].max : r.max;
+    if ((r.min !== null && v < r.min) || (max !== null && v > max)) bits[i] |= BIT.range;
     if (bits[i] !== 0) continue;
     if (pending.length > 0 && t - times[pending[0]] >= LEVEL_SHIFT_MS) {
       // Away for an hour: the new level stands, and what led to it was no fault.

@@ -29,6 +29,7 @@ export const qualityModule = defineModule({
             onChanges: async (changes, now) => void (await quality.onChanges(changes, now)),
           },
           {
+            // Media whose rules changed, and power series whose contracted-power bounds changed.
             name: QUALITY_RECHECK_JOB,
             everyMs: config.qualityCheckIntervalS * 1000,
             run: async (now) => void (await quality.recheckDue(now)),

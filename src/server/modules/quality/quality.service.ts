@@ -13,7 +13,9 @@ import type { SeriesChange } from '../../timeseries/timeseries-io.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import type { ReadingsService } from '../readings/readings.service.ts';
 import {
+  type Ceiling,
   checkReadings,
+  CONTRACTED_POWER_MEDIUM,
   defaultRules,
   type FlagRun,
   flatEnds,
@@ -25,6 +27,8 @@ import {
 import {
   blockSpan,
   flagBehind,
+  boundsKey,
+  contractedCeilings,
   flagsOverlapping,
   forgetLags,
   type LagRow,
@@ -32,6 +36,7 @@ import {
   flagsSince,
   listFlags,
   listMedia,
+  listSeriesBounds,
   listSettings,
   markRechecked,
   mediaDue,
@@ -41,6 +46,7 @@ import {
   replaceFlags,
   rulesOf,
   saveLag,
+  saveSeriesBounds,
   saveSetting,
   seriesOfMedium,
   seriesWithFlags,
@@ -167,6 +173,7 @@ export class QualityService {
     const media = await mediumOfSeries(this.db, [...bySeries.keys()]);
     const flagged = await seriesWithFlags(this.db, [...media.keys()]);
     const rules = await this.rules();
+    const ceilings = await this.ceilingsOf(media);
     const changed: SeriesChange[] = [];
     let checked = 0;
     for (const [seriesId, ranges] of bySeries) {
@@ -174,15 +181,36 @@ export class QualityService {
       if (medium === undefined) continue;
       for (const r of merge(ranges)) {
         changed.push(
-          ...(await this.checkSeries(seriesId, r.from, r.to, rules(medium), now, flagged.has(seriesId))),
+          ...(await this.checkSeries(
+            seriesId,
+            r.from,
+            r.to,
+            rules(medium),
+            now,
+            flagged.has(seriesId),
+            ceilings.get(seriesId),
+          )),
         );
         checked++;
       }
     }
-    for (const [seriesId, ranges] of await this.neighboursToRecheck(bySeries, media, rules, now)) {
-      const rule = rules(media.get(seriesId)!);
+    const neighbours = await this.neighboursToRecheck(bySeries, media, rules, now);
+    const neighbourMedia = new Map([...neighbours.keys()].map((id) => [id, media.get(id)!]));
+    const neighbourCeilings = await this.ceilingsOf(neighbourMedia);
+    for (const [seriesId, ranges] of neighbours) {
+      const rule = rules(neighbourMedia.get(seriesId)!);
       for (const r of merge(ranges)) {
-        changed.push(...(await this.checkSeries(seriesId, r.from, r.to, rule, now)));
+        changed.push(
+          ...(await this.checkSeries(
+            seriesId,
+            r.from,
+            r.to,
+            rule,
+            now,
+            true,
+            neighbourCeilings.get(seriesId),
+          )),
+        );
         checked++;
       }
     }
@@ -298,29 +326,71 @@ export class QualityService {
     return out;
   }
 
-  /** Checks again the whole history of the media whose rules changed. */
+  /**
+   * Checks again the whole history of the media whose rules changed, then of the power series
+   * whose contracted-power bounds changed.
+   */
   async recheckDue(now: number): Promise<number> {
     let series = 0;
     for (const medium of await mediaDue(this.db)) {
       series += await this.recheckMedium(medium, now);
       await markRechecked(this.db, medium, now);
     }
-    return series;
+    return series + (await this.recheckBounds(now));
   }
 
   /** Checks again the whole history of the series of a medium; returns how many series. */
   async recheckMedium(medium: string, now: number, seriesIds?: readonly number[]): Promise<number> {
     const rules = (await this.rules())(medium);
     const ids = seriesIds ?? (await seriesOfMedium(this.db, medium));
+    const bounded = medium === CONTRACTED_POWER_MEDIUM;
+    const ceilings = bounded ? await contractedCeilings(this.db, ids) : new Map<number, Ceiling[]>();
     const changed: SeriesChange[] = [];
     for (const seriesId of ids) {
+      const own = ceilings.get(seriesId) ?? [];
       const span = await blockSpan(this.db, seriesId);
-      if (!span) continue;
-      changed.push(...(await this.checkSeries(seriesId, span.from, span.to, rules, now)));
+      if (span)
+        changed.push(...(await this.checkSeries(seriesId, span.from, span.to, rules, now, true, own)));
+      if (bounded) await saveSeriesBounds(this.db, seriesId, own, now);
     }
     if (changed.length > 0) await this.flagsChanged(changed, now);
     this.logger.debug({ medium, series: ids.length }, 'readings checked again');
     return ids.length;
+  }
+
+  /**
+   * Checks again the whole history of the power series whose contracted-power bounds differ from
+   * those their readings were last checked with: a dwelling's contracted power was set, changed or
+   * cleared (over the API, an import or an installation), or a gateway moved between dwellings.
+   * Comparing with what was checked, rather than being told of each change, catches every way
+   * the registry changes and survives a restart between the change and the check. Returns how
+   * many series.
+   */
+  async recheckBounds(now: number): Promise<number> {
+    const current = await contractedCeilings(this.db);
+    const checked = await listSeriesBounds(this.db);
+    const due = new Set<number>();
+    for (const [id, c] of current) if (checked.get(id) !== boundsKey(c)) due.add(id);
+    for (const id of checked.keys()) if (!current.has(id)) due.add(id);
+    if (due.size === 0) return 0;
+    const rules = (await this.rules())(CONTRACTED_POWER_MEDIUM);
+    const changed: SeriesChange[] = [];
+    for (const seriesId of due) {
+      const own = current.get(seriesId) ?? [];
+      const span = await blockSpan(this.db, seriesId);
+      if (span)
+        changed.push(...(await this.checkSeries(seriesId, span.from, span.to, rules, now, true, own)));
+      await saveSeriesBounds(this.db, seriesId, own, now);
+    }
+    if (changed.length > 0) await this.flagsChanged(changed, now);
+    this.logger.debug({ series: due.size }, 'power readings checked again against contracted powers');
+    return due.size;
+  }
+
+  /** The contracted-power bounds of the power series among those named (by series). */
+  private async ceilingsOf(media: ReadonlyMap<number, string>): Promise<Map<number, Ceiling[]>> {
+    const power = [...media].filter(([, m]) => m === CONTRACTED_POWER_MEDIUM).map(([id]) => id);
+    return power.length === 0 ? new Map() : contractedCeilings(this.db, power);
   }
 
   /**
@@ -336,6 +406,8 @@ export class QualityService {
     now: number,
     /** False when the series is known to have no flag at all (spares a query). */
     mayHaveFlags = true,
+    /** Spans whose own upper bound replaces `rules.max` (the contracted power of a power series' dwelling). */
+    ceilings: readonly Ceiling[] = [],
   ): Promise<SeriesChange[]> {
     // Steps are judged with two hours around; a stuck run only when readings at an edge of the
     // window are flat into the checked hours, then with the stuck time around.
@@ -367,7 +439,7 @@ export class QualityService {
     }
     const runs =
       points.times.length > 0
-        ? checkReadings(points, rules, now, await this.stuckJudge(seriesId, points, rules))
+        ? checkReadings(points, rules, now, await this.stuckJudge(seriesId, points, rules), ceilings)
         : [];
     const same =
       runs.length === before.length &&

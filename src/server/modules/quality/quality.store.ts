@@ -1,7 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { QualityCheck, QualityRules } from '#common/api/quality.ts';
 import type { Database, QualityFlagTable, QualityLagTable, QualitySettingTable } from '../../db/schema.ts';
-import type { FlagRun } from './checks.ts';
+import { type Ceiling, CONTRACTED_POWER_MEDIUM, type FlagRun } from './checks.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -335,4 +335,71 @@ export async function flagBehind(
     })
     .execute();
   return { from: points.times[0], to: points.times[n - 1] };
+}
+
+/**
+ * The contracted-power bounds of power series: for each numeric series of a `power` sensor, the
+ * spans in which its gateway served a dwelling with a contracted power (the gateway assignments,
+ * so a reading is bounded by the dwelling of its time), in time order. Series named only, or
+ * every power series; a series without such a span is left out.
+ */
+export async function contractedCeilings(
+  db: Db,
+  seriesIds?: readonly number[],
+): Promise<Map<number, Ceiling[]>> {
+  const out = new Map<number, Ceiling[]>();
+  const query = (ids?: readonly number[]) => {
+    let q = db
+      .selectFrom('series as s')
+      .innerJoin('sensor as se', 'se.id', 's.sensor_id')
+      .innerJoin('gateway_assignment as a', 'a.gateway_id', 'se.gateway_id')
+      .innerJoin('dwelling as d', 'd.id', 'a.dwelling_id')
+      .select(['s.id as id', 'a.valid_from as from', 'a.valid_to as to', 'd.contracted_power_w as max'])
+      .where('se.medium', '=', CONTRACTED_POWER_MEDIUM)
+      .where('s.value_type', '=', 'number')
+      .where('d.contracted_power_w', 'is not', null);
+    if (ids) q = q.where('s.id', 'in', [...ids]);
+    return q.orderBy('s.id').orderBy('a.valid_from').execute();
+  };
+  const batches: (readonly number[] | undefined)[] = [];
+  if (!seriesIds) batches.push(undefined);
+  else for (let i = 0; i < seriesIds.length; i += 500) batches.push(seriesIds.slice(i, i + 500));
+  for (const ids of batches) {
+    for (const r of await query(ids)) {
+      const id = Number(r.id);
+      const list = out.get(id) ?? [];
+      list.push({ from: Number(r.from), to: r.to === null ? Infinity : Number(r.to), max: Number(r.max) });
+      out.set(id, list);
+    }
+  }
+  return out;
+}
+
+/** The bounds of a series as stored to compare with later: JSON `[[from, to or null, max], …]`. */
+export const boundsKey = (ceilings: readonly Ceiling[]): string =>
+  JSON.stringify(ceilings.map((c) => [c.from, c.to === Infinity ? null : c.to, c.max]));
+
+/** The bounds each power series' readings were last checked with (series without bounds are absent). */
+export async function listSeriesBounds(db: Db): Promise<Map<number, string>> {
+  const rows = await db.selectFrom('quality_series_bound').select(['series_id', 'bounds']).execute();
+  return new Map(rows.map((r) => [Number(r.series_id), r.bounds]));
+}
+
+/** Records the bounds a series' readings were checked with; none forgets them. */
+export async function saveSeriesBounds(
+  db: Db,
+  seriesId: number,
+  ceilings: readonly Ceiling[],
+  now: number,
+): Promise<void> {
+  if (ceilings.length === 0) {
+    await db.deleteFrom('quality_series_bound').where('series_id', '=', seriesId).execute();
+    return;
+  }
+  const row = { bounds: boundsKey(ceilings), checked_at: now };
+  await db
+    .insertInto('quality_series_bound')
+    .values({ series_id: seriesId, ...row })
+    .onConflict((oc) => oc.column('series_id').doUpdateSet(row))
+    .execute();
 }

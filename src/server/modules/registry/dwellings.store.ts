@@ -11,6 +11,7 @@ export interface NewDwelling {
   label: string;
   floor: number | null;
   area_m2: number | null;
+  contracted_power_w?: number | null;
 }
 
 export async function insertDwelling(db: Db, d: NewDwelling, now: number): Promise<number> {
@@ -39,6 +40,7 @@ function selectDwellings(db: Db) {
       'dwelling.label',
       'dwelling.floor',
       'dwelling.area_m2 as areaM2',
+      'dwelling.contracted_power_w as contractedPowerW',
       'dwelling.created_at as createdAt',
       'dwelling.updated_at as updatedAt',
     ]);

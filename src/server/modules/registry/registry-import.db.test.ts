@@ -277,6 +277,21 @@ describe('bulk import of buildings and dwellings', () => {
       await t.app.inject({ method: 'GET', url: `/api/v1/dwellings?building=${b.id}`, headers: admin })
     ).json().items[0];
     expect(updated).toMatchObject({ label: '4 Izq.', floor: 4, areaM2: 75 });
+
+    // The contracted power, in W, where the file has the column; a bad one rejects its row.
+    const power = await importCsv(
+      '/api/v1/dwellings/import',
+      'BuildingID;Label;Contracted power W\n59_473_7;4 Izq.;4600\n59_473_7;4 Dcha.;0\n59_473_7;5 Izq.;3450,5\n',
+    );
+    expect(power.json()).toMatchObject({ created: 0, updated: 1, rejected: 2 });
+    expect(power.json().problems.map((p: { row: number; column: string }) => [p.row, p.column])).toEqual([
+      [3, 'Contracted power W'],
+      [4, 'Contracted power W'],
+    ]);
+    const powers = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/dwellings?building=${b.id}`, headers: admin })
+    ).json().items;
+    expect(powers.map((d: { contractedPowerW: number | null }) => d.contractedPowerW)).toEqual([4_600, null]);
   });
 
   it('refuses a file without a BuildingID column, an empty body, and callers who may not write', async () => {

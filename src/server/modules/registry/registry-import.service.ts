@@ -4,6 +4,7 @@ import {
   carrierOf,
   type ImportProblem,
   type ImportReport,
+  MAX_CONTRACTED_POWER_W,
   MAX_IMPORT_PROBLEMS,
   MAX_IMPORT_ROWS,
 } from '#common/api/registry.ts';
@@ -46,6 +47,10 @@ const DWELLING_COLUMNS = {
   label: { name: 'Dwelling', headers: ['dwelling', 'label', 'dwellinglabel'], required: true },
   floor: { name: 'Floor', headers: ['floor'] },
   area: { name: 'Area', headers: ['area', 'aream2', 'm2'] },
+  power: {
+    name: 'ContractedPowerW',
+    headers: ['contractedpowerw', 'contractedpower', 'potenciacontratadaw', 'potenciacontratada'],
+  },
 } satisfies Record<string, Column>;
 
 /** Which column index each known field is at, as written in the file. */
@@ -354,6 +359,7 @@ export class RegistryImportService {
         const label = r.text('label', 64);
         const floor = r.number('floor', -10, 300, 'floor, 0 = ground floor', true);
         const area = r.number('area', 0, 1_000_000, 'floor area in m²');
+        const power = r.number('power', 1, MAX_CONTRACTED_POWER_W, 'contracted power in W', true);
         if (code === null && !r.hasProblem('building'))
           r.problem('building', 'empty: every row needs the building code');
         if (label === null && !r.hasProblem('label'))
@@ -376,13 +382,14 @@ export class RegistryImportService {
           await dwellingsStore.updateDwelling(trx, current.id, {
             ...(r.has('floor') ? { floor } : {}),
             ...(r.has('area') ? { area_m2: area } : {}),
+            ...(r.has('power') ? { contracted_power_w: power } : {}),
             updated_at: now,
           });
           report.updated++;
         } else {
           await dwellingsStore.insertDwelling(
             trx,
-            { building_id: building.id, label, floor, area_m2: area },
+            { building_id: building.id, label, floor, area_m2: area, contracted_power_w: power },
             now,
           );
           report.created++;

@@ -281,6 +281,53 @@ describe('registry over HTTP', () => {
       expect(extra.json().detail).toContain('body.colour');
     });
 
+    it('keeps a dwelling’s contracted power in watts, refusing a bad one by name and changing nothing', async () => {
+      const b = await building();
+      const created = await post(
+        '/api/v1/dwellings',
+        { buildingId: b.id, label: '2 Izq.', contractedPowerW: 4_600 },
+        installer,
+      );
+      expect(created.statusCode, created.body).toBe(201);
+      const d = created.json();
+      expect(d.contractedPowerW).toBe(4_600);
+      expect((await get(`/api/v1/dwellings/${d.id}`, installer)).json().contractedPowerW).toBe(4_600);
+      const listed = (await get(`/api/v1/dwellings?building=${b.id}`, installer)).json().items;
+      expect(listed.map((x: { contractedPowerW: number | null }) => x.contractedPowerW)).toEqual([4_600]);
+      // Without one it is null, and a dwelling's other fields leave it as it is.
+      expect((await dwelling(b.id, '2 Dcha.')).contractedPowerW).toBeNull();
+      expect((await patch(`/api/v1/dwellings/${d.id}`, { floor: 2 }, installer)).json()).toMatchObject({
+        floor: 2,
+        contractedPowerW: 4_600,
+      });
+
+      for (const contractedPowerW of [0, -3_450, 4_600.5, 1_000_001, '4600 W']) {
+        const bad = await patch(`/api/v1/dwellings/${d.id}`, { floor: 3, contractedPowerW }, installer);
+        expect(bad.statusCode, `${contractedPowerW}`).toBe(400);
+        expect(bad.json().detail).toContain('body.contractedPowerW');
+        const refused = await post(
+          '/api/v1/dwellings',
+          { buildingId: b.id, label: `X ${contractedPowerW}`, contractedPowerW },
+          installer,
+        );
+        expect(refused.statusCode).toBe(400);
+        expect(refused.json().detail).toContain('body.contractedPowerW');
+      }
+      expect((await get(`/api/v1/dwellings/${d.id}`)).json()).toMatchObject({
+        floor: 2,
+        contractedPowerW: 4_600,
+      });
+      expect((await get(`/api/v1/dwellings?building=${b.id}`)).json().items).toHaveLength(2);
+
+      const cleared = await patch(`/api/v1/dwellings/${d.id}`, { contractedPowerW: null }, installer);
+      expect(cleared.json().contractedPowerW).toBeNull();
+      expect(
+        (await patch(`/api/v1/dwellings/${d.id}`, { contractedPowerW: 1_000_000 })).json(),
+      ).toMatchObject({
+        contractedPowerW: 1_000_000,
+      });
+    });
+
     it('checks features against their definitions, naming the feature', async () => {
       const unknown = await post('/api/v1/buildings', {
         districtId,
@@ -463,6 +510,14 @@ describe('registry over HTTP', () => {
     it('lets only admins and installers change buildings, and only admins districts and media', async () => {
       const resident = await headersAs(t, { roles: ['resident'], dwellingIds: [d1.id] });
       expect((await patch(`/api/v1/dwellings/${d1.id}`, { floor: 2 }, resident)).statusCode).toBe(403);
+      // The contracted power as the other fields: the resident reads it, and may not change it.
+      const refused = await patch(`/api/v1/dwellings/${d1.id}`, { contractedPowerW: 3_450 }, resident);
+      expect(refused.statusCode).toBe(403);
+      expect((await get(`/api/v1/dwellings/${d1.id}`, resident)).json()).toHaveProperty(
+        'contractedPowerW',
+        null,
+      );
+      expect((await get(`/api/v1/dwellings/${d2.id}`, resident)).statusCode).toBe(404);
       expect((await post('/api/v1/districts', { code: 'NOPE', name: 'Nope' }, installer)).statusCode).toBe(
         403,
       );

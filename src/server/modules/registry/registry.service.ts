@@ -447,6 +447,7 @@ export class RegistryService {
         label: body.label,
         floor: body.floor ?? null,
         area_m2: body.areaM2 ?? null,
+        contracted_power_w: body.contractedPowerW ?? null,
       },
       Date.now(),
     );
@@ -473,6 +474,7 @@ export class RegistryService {
           label,
           ...(body.floor !== undefined ? { floor: body.floor } : {}),
           ...(body.areaM2 !== undefined ? { area_m2: body.areaM2 } : {}),
+          ...(body.contractedPowerW !== undefined ? { contracted_power_w: body.contractedPowerW } : {}),
           updated_at: Date.now(),
         });
       }),
