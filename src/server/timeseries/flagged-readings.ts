@@ -11,6 +11,12 @@ export interface FlaggedRun {
   to: number;
 }
 
+/**
+ * Whether readings that failed a quality check count in hourly means and what is derived from
+ * them: left out by default, included when asked.
+ */
+export type FlaggedChoice = 'exclude' | 'include';
+
 /** Series ids per query, so that an IN list stays within both dialects' parameter limits. */
 const CHUNK = 500;
 
@@ -80,8 +86,17 @@ export class FlaggedReadings {
         )
       ).get(seriesId) ??
       [];
-    if (flagged.length === 0) return hours;
-    const touched = hoursOf(flagged);
+    return this.leaveOut(seriesId, hours, flagged);
+  }
+
+  /**
+   * `hours` (a series' stored hourly rollups, in time order) without the readings within
+   * `runs`: the hours the runs touch are rolled up again from their raw readings. An hour whose
+   * readings were all flagged is left out.
+   */
+  async leaveOut(seriesId: number, hours: HourRollup[], runs: FlaggedRun[]): Promise<HourRollup[]> {
+    if (runs.length === 0 || hours.length === 0) return hours;
+    const touched = hoursOf(runs);
     const affected = hours.filter((h) => touched.has(h.hour));
     if (affected.length === 0) return hours;
     const cumulative = this.catalog.isCumulative(seriesId);
@@ -91,7 +106,7 @@ export class FlaggedReadings {
       let j = i;
       while (j + 1 < affected.length && affected[j + 1].hour === affected[j].hour + HOUR_MS) j++;
       const points = await this.engine.readPoints(seriesId, affected[i].hour, affected[j].hour + HOUR_MS - 1);
-      redone.push(...rollupHours(without(points, flagged), cumulative));
+      redone.push(...rollupHours(without(points, runs), cumulative));
       i = j + 1;
     }
     return [...hours.filter((h) => !touched.has(h.hour)), ...redone].sort((a, b) => a.hour - b.hour);
