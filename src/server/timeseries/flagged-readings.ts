@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.ts';
 import { type BlockPoints, type HourRollup, rollupHours } from './block-codec.ts';
 import type { SeriesCatalog } from './series-catalog.ts';
 import type { TimeSeriesEngine } from './timeseries-engine.ts';
+import type { LastReading } from './timeseries-io.ts';
 import { HOUR_MS } from '#common/time.ts';
 
 /** Readings of a series from `from` to `to` (epoch ms, inclusive) that failed a quality check. */
@@ -87,6 +88,27 @@ export class FlaggedReadings {
       ).get(seriesId) ??
       [];
     return this.leaveOut(seriesId, hours, flagged);
+  }
+
+  /**
+   * The last reading strictly before `t` that no quality check flagged (cumulative meters step
+   * from it to their next reading left in); each flagged one found sends the search back before
+   * the start of its run.
+   */
+  async readingBefore(seriesId: number, t: number): Promise<LastReading | undefined> {
+    for (let before = t; ;) {
+      const reading = await this.engine.readingBefore(seriesId, before);
+      if (!reading) return undefined;
+      const run = await this.db
+        .selectFrom('quality_flag')
+        .select((eb) => eb.fn.min('t_from').as('from'))
+        .where('series_id', '=', seriesId)
+        .where('t_from', '<=', reading.t)
+        .where('t_to', '>=', reading.t)
+        .executeTakeFirst();
+      if (run?.from === null || run?.from === undefined) return reading;
+      before = Number(run.from);
+    }
   }
 
   /**

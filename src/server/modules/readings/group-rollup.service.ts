@@ -214,9 +214,10 @@ export class GroupRollups {
         }
       }
       const hours = choice === 'exclude' ? kept : all;
+      const before = choice === 'exclude' ? this.flagged : this.engine;
       let previous =
         cumulative && hours.length > 0
-          ? (await this.engine.readingBefore(m.seriesId, hours[0].hour))?.v
+          ? (await before.readingBefore(m.seriesId, hours[0].hour))?.v
           : undefined;
       for (const h of hours) {
         const step = previous !== undefined && h.first >= previous ? h.first - previous : 0;
@@ -336,11 +337,11 @@ export class GroupRollups {
       ranges.set(c.seriesId, list);
     }
     // A cumulative meter's hour holds the step from the hour before it: a change to its last
-    // hour changes the next hour with readings too.
+    // hour changes the next hour with readings left in too.
     for (const [seriesId, list] of ranges) {
       if (!this.catalog.isCumulative(seriesId)) continue;
       for (const r of list)
-        r.to = Math.max(r.to + HOUR_MS, await this.nextHourWithReadings(seriesId, r.to + HOUR_MS));
+        r.to = Math.max(r.to + HOUR_MS, await this.nextHourWithKeptReadings(seriesId, r.to + HOUR_MS));
     }
     const work = new RangeSet();
     for (const s of await spansOfSeries(this.db, [...ranges.keys()])) {
@@ -353,6 +354,23 @@ export class GroupRollups {
       }
     }
     await this.recomputeBuildings(work, new Set());
+  }
+
+  /**
+   * The start of the first hour at or after `t` that a series has readings in that no quality
+   * check flagged, or of a later one; -Infinity when there is none.
+   */
+  private async nextHourWithKeptReadings(seriesId: number, t: number): Promise<number> {
+    for (let at = t; ;) {
+      const next = await this.nextHourWithReadings(seriesId, at);
+      if (next === -Infinity) return next;
+      const runs = (await this.flagged.runs([seriesId], next, next + HOUR_MS - 1)).get(seriesId);
+      if (!runs) return next;
+      const hours = await this.engine.readHours(seriesId, next, next + HOUR_MS - 1);
+      const kept = await this.flagged.leaveOut(seriesId, hours, runs);
+      if (kept.some((h) => h.hour === next && h.count > 0)) return next;
+      at = next + HOUR_MS;
+    }
   }
 
   /**

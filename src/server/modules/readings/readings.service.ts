@@ -223,6 +223,7 @@ export class ReadingsService {
       'buildingId' in area
         ? this.rollups.computeBuilding(area.buildingId, medium, a, b, choice)
         : this.rollups.computeDistrict(area.districtId, medium, a, b, choice);
+    const cumulative = await mediumIsCumulative(this.db, medium);
     const [level, groupId] =
       'buildingId' in area
         ? (['building', area.buildingId] as const)
@@ -241,7 +242,8 @@ export class ReadingsService {
       const flagged = hours.filter((h) => h.flagged > 0);
       if (choice === 'include' && flagged.length > 0) {
         const first = flagged[0].hour;
-        const last = flagged[flagged.length - 1].hour;
+        // A meter's flagged reading is also the step to its next reading, in a later hour.
+        const last = cumulative ? to : flagged[flagged.length - 1].hour;
         const computed = await compute(first, last);
         hours = [
           ...hours.filter((h) => h.hour < first),
@@ -259,7 +261,6 @@ export class ReadingsService {
       if (covered === undefined && most < this.minDwellings) covered = (await compute()).dwellings.size;
       checkMeanCoverage(reach, area, covered ?? most, this.minDwellings);
     }
-    const cumulative = await mediumIsCumulative(this.db, medium);
     return {
       // Every sensor that served it in the range asked, as the members' own computation counted them.
       members,
@@ -423,10 +424,10 @@ export class ReadingsService {
     const hours = flagged
       ? await this.flagged.readHours(seriesId, from, to, flagged)
       : await this.engine.readHours(seriesId, from, to);
+    // Left out, a flagged reading is no step to the next either.
+    const reader = runs ? this.flagged : this.engine;
     const before =
-      cumulative && hours.length > 0
-        ? (await this.engine.readingBefore(seriesId, hours[0].hour))?.v
-        : undefined;
+      cumulative && hours.length > 0 ? (await reader.readingBefore(seriesId, hours[0].hour))?.v : undefined;
     return foldHours(hours, boundaries, cumulative, before);
   }
 }
