@@ -119,6 +119,13 @@ export const GroupBucketSchema = Type.Object({
   min: Nullable(Type.Number()),
   max: Nullable(Type.Number()),
   members: Type.Integer({ description: 'Sensors with readings in the interval' }),
+  flagged: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        'Building and district means: member readings of the interval that a quality check flagged, left out of the mean (counted in it with `flagged=include`)',
+    }),
+  ),
 });
 export type GroupBucket = Static<typeof GroupBucketSchema>;
 

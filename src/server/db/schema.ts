@@ -269,7 +269,8 @@ export type GroupLevel = 'building' | 'district' | 'organisation';
 
 /**
  * One hour of a building's, district's or organisation's readings of one medium: the sum and
- * count of the member sensors' hourly means (hourly consumption for cumulative meters).
+ * count of the member sensors' hourly means (hourly consumption for cumulative meters), less
+ * the readings that failed a quality check, which are counted apart.
  */
 export interface GroupHourTable {
   level: GroupLevel;
@@ -278,13 +279,15 @@ export interface GroupHourTable {
   /** Start of the hour, epoch ms. */
   hour: number;
   sum: number;
-  /** Member sensors with readings in the hour. */
+  /** Member sensors with readings in the hour that passed the quality checks. */
   count: number;
-  /** Lowest and highest member hourly mean, in the medium's unit. */
+  /** Lowest and highest member hourly mean, in the medium's unit (0 when `count` is 0). */
   min: number;
   max: number;
   /** Distinct dwellings those members served in the hour. */
   dwellings: number;
+  /** Member readings of the hour left out because a quality check flagged them. */
+  flagged: number;
 }
 
 /** A gateway assignment as the building rollups were last computed with it. */

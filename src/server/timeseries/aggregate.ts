@@ -67,6 +67,11 @@ export interface GroupBucket {
   max: number | null;
   /** Members with readings in the interval. */
   members: number;
+  /**
+   * Building and district means: readings of the interval that a quality check flagged, left
+   * out of the mean unless included.
+   */
+  flagged?: number;
 }
 
 /**

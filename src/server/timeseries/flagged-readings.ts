@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.ts';
 import { type BlockPoints, type HourRollup, rollupHours } from './block-codec.ts';
 import type { SeriesCatalog } from './series-catalog.ts';
 import type { TimeSeriesEngine } from './timeseries-engine.ts';
+import type { LastReading } from './timeseries-io.ts';
 import { HOUR_MS } from '#common/time.ts';
 
 /** Readings of a series from `from` to `to` (epoch ms, inclusive) that failed a quality check. */
@@ -10,6 +11,12 @@ export interface FlaggedRun {
   from: number;
   to: number;
 }
+
+/**
+ * Whether readings that failed a quality check count in hourly means and what is derived from
+ * them: left out by default, included when asked.
+ */
+export type FlaggedChoice = 'exclude' | 'include';
 
 /** Series ids per query, so that an IN list stays within both dialects' parameter limits. */
 const CHUNK = 500;
@@ -80,8 +87,38 @@ export class FlaggedReadings {
         )
       ).get(seriesId) ??
       [];
-    if (flagged.length === 0) return hours;
-    const touched = hoursOf(flagged);
+    return this.leaveOut(seriesId, hours, flagged);
+  }
+
+  /**
+   * The last reading strictly before `t` that no quality check flagged (cumulative meters step
+   * from it to their next reading left in); each flagged one found sends the search back before
+   * the start of its run.
+   */
+  async readingBefore(seriesId: number, t: number): Promise<LastReading | undefined> {
+    for (let before = t; ;) {
+      const reading = await this.engine.readingBefore(seriesId, before);
+      if (!reading) return undefined;
+      const run = await this.db
+        .selectFrom('quality_flag')
+        .select((eb) => eb.fn.min('t_from').as('from'))
+        .where('series_id', '=', seriesId)
+        .where('t_from', '<=', reading.t)
+        .where('t_to', '>=', reading.t)
+        .executeTakeFirst();
+      if (run?.from === null || run?.from === undefined) return reading;
+      before = Number(run.from);
+    }
+  }
+
+  /**
+   * `hours` (a series' stored hourly rollups, in time order) without the readings within
+   * `runs`: the hours the runs touch are rolled up again from their raw readings. An hour whose
+   * readings were all flagged is left out.
+   */
+  async leaveOut(seriesId: number, hours: HourRollup[], runs: FlaggedRun[]): Promise<HourRollup[]> {
+    if (runs.length === 0 || hours.length === 0) return hours;
+    const touched = hoursOf(runs);
     const affected = hours.filter((h) => touched.has(h.hour));
     if (affected.length === 0) return hours;
     const cumulative = this.catalog.isCumulative(seriesId);
@@ -91,7 +128,7 @@ export class FlaggedReadings {
       let j = i;
       while (j + 1 < affected.length && affected[j + 1].hour === affected[j].hour + HOUR_MS) j++;
       const points = await this.engine.readPoints(seriesId, affected[i].hour, affected[j].hour + HOUR_MS - 1);
-      redone.push(...rollupHours(without(points, flagged), cumulative));
+      redone.push(...rollupHours(without(points, runs), cumulative));
       i = j + 1;
     }
     return [...hours.filter((h) => !touched.has(h.hour)), ...redone].sort((a, b) => a.hour - b.hour);

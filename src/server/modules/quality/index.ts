@@ -12,11 +12,14 @@ declare module '../../module.ts' {
 /** Data quality: plausibility, steps, stuck sensors and drifting clocks, flagged, never deleted. */
 export const qualityModule = defineModule({
   id: 'quality',
-  open: ({ db, engine, logger, readings, comfort }) => ({
-    quality: new QualityService(db, engine, readings, logger, (changes, now) =>
+  open: ({ db, engine, logger, readings, comfort, groupRollups }) => {
+    const quality = new QualityService(db, engine, readings, logger, (changes, now) =>
       comfort.recompute(changes, now),
-    ),
-  }),
+    );
+    // Group hours leave flagged readings out: those whose flags change are computed again.
+    quality.whenFlagsChange((changes) => groupRollups.recomputeFlagged(changes));
+    return { quality };
+  },
   routes: [{ plugin: qualityRoutes }],
   jobs: ({ quality }, { config }) =>
     config.qualityCheckIntervalS === 0

@@ -70,7 +70,13 @@ describe('data quality', () => {
     const res = await get(url, t.readerHeaders);
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json() as {
-      buckets: { start: number; avg?: number | null; mean?: number | null; count?: number }[];
+      buckets: {
+        start: number;
+        avg?: number | null;
+        mean?: number | null;
+        count?: number;
+        flagged?: number;
+      }[];
     };
     return body.buckets.find((b) => b.start === glitchHour)!;
   };
@@ -352,6 +358,43 @@ describe('data quality', () => {
     expect((await putSettings({ media: [{ medium: 'temperature', rules: null }] })).statusCode).toBe(200);
     expect(await t.platform.scheduler.run(QUALITY_RECHECK_JOB)).toBe(true);
     expect((await flags()).map((f) => [f.check, f.value])).toEqual([['range', 80]]);
+  });
+
+  it('computes the building’s hour again when its flag is taken back and set again', async () => {
+    expect(await t.platform.scheduler.run(GROUP_ROLLUP_JOB)).toBe(true);
+    const url = `/api/v1/readings/group?building=${place.buildingId}&medium=temperature&from=${start}&to=${start + 6 * H - 1}&interval=hour`;
+    const stored = async () =>
+      (
+        await t.platform.groupRollups.read(
+          'building',
+          place.buildingId,
+          'temperature',
+          glitchHour,
+          glitchHour,
+        )
+      )[0];
+    const clean = inGlitchHour.filter((v) => v !== 80);
+    expect(await stored()).toMatchObject({ count: 1, flagged: 1 });
+    expect((await stored()).sum).toBeCloseTo(mean(clean), 9);
+    expect(await hourMean(url)).toMatchObject({ flagged: 1 });
+
+    // Rules relaxed: the glitch passes, and the building's hour holds it.
+    const temperature = ((await get('/api/v1/quality/settings')).json() as QualitySettings).media.find(
+      (m) => m.medium === 'temperature',
+    )!;
+    const relaxed = { ...temperature.rules, max: 90, maxStep: 100 };
+    expect((await putSettings({ media: [{ medium: 'temperature', rules: relaxed }] })).statusCode).toBe(200);
+    expect(await t.platform.scheduler.run(QUALITY_RECHECK_JOB)).toBe(true);
+    expect(await stored()).toMatchObject({ count: 1, flagged: 0 });
+    expect((await stored()).sum).toBeCloseTo(mean(inGlitchHour), 9);
+    expect((await hourMean(url)).mean).toBeCloseTo(mean(inGlitchHour), 9);
+
+    // Back to the defaults: the check flags it again and the hour leaves it out again.
+    expect((await putSettings({ media: [{ medium: 'temperature', rules: null }] })).statusCode).toBe(200);
+    expect(await t.platform.scheduler.run(QUALITY_RECHECK_JOB)).toBe(true);
+    expect(await stored()).toMatchObject({ count: 1, flagged: 1 });
+    expect((await hourMean(url)).mean).toBeCloseTo(mean(clean), 9);
+    expect((await hourMean(`${url}&flagged=include`)).mean).toBeCloseTo(mean(inGlitchHour), 9);
   });
 
   it('refuses rules that make no sense, naming them, and changes nothing', async () => {

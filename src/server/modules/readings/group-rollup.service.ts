@@ -5,8 +5,9 @@ import { listScopedSeries } from '../../places/places.store.ts';
 import type { GroupBucket } from '../../timeseries/aggregate.ts';
 import { intervalIndex } from '../../timeseries/calendar.ts';
 import { consumeChanges } from '../../timeseries/change-feed.ts';
+import type { FlaggedChoice, FlaggedReadings } from '../../timeseries/flagged-readings.ts';
 import type { SeriesCatalog } from '../../timeseries/series-catalog.ts';
-import type { RecordedChange } from '../../timeseries/timeseries-io.ts';
+import type { SeriesChange } from '../../timeseries/timeseries-io.ts';
 import { MIN_TIME } from '../../timeseries/timeseries-io.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
 import {
@@ -65,15 +66,28 @@ export interface ComputedHours {
  * changes; a district's or organisation's hour is the sum of its buildings' hours. A gateway
  * moved, a dwelling or building moved, or a building joining an organisation shows as a
  * difference between the registry and what the rollups were computed with, and the hours it
- * touches are computed again.
+ * touches are computed again. The readings a quality check flagged are left out of the means
+ * and counted apart (`flagged`); the quality module reports the hours whose flags change
+ * ({@link recomputeFlagged}).
  */
 export class GroupRollups {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly engine: TimeSeriesEngine,
     private readonly catalog: SeriesCatalog,
+    private readonly flagged: FlaggedReadings,
     private readonly logger?: Logger,
   ) {}
+
+  /** The work in progress: the job's runs and the flags' recomputations take turns. */
+  private running: Promise<unknown> = Promise.resolve();
+
+  /** Runs `work` once what was started before it has finished, so that two never write the same hours at once. */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.running.then(work, work);
+    this.running = next.catch(() => undefined);
+    return next;
+  }
 
   /** Once true, true for good: the rollups are only ever computed again in place. */
   private computed = false;
@@ -110,7 +124,23 @@ export class GroupRollups {
    * group is computed from the members' whole history; then the registry's differences, then
    * the hours the change feed reports.
    */
-  async runJob(): Promise<{ buildings: number; changes: number }> {
+  runJob(): Promise<{ buildings: number; changes: number }> {
+    return this.inTurn(() => this.run());
+  }
+
+  /**
+   * Computes again the group hours that hold readings whose quality flags changed (a check run
+   * on new readings, or rules changed and the readings checked again). Before the first run of
+   * the job there is nothing stored to correct: that run reads the flags as they are then.
+   */
+  recomputeFlagged(changes: readonly SeriesChange[]): Promise<void> {
+    return this.inTurn(async () => {
+      if (changes.length === 0 || !(await this.ready())) return;
+      await this.applyChanges(changes);
+    });
+  }
+
+  private async run(): Promise<{ buildings: number; changes: number }> {
     let start: { change: number; series: number } | undefined;
     if (!(await this.ready())) {
       // The history is computed whole below; the feed is read from here on.
@@ -132,40 +162,69 @@ export class GroupRollups {
   /**
    * A building's hours of one medium within [from, to] (hour starts) from its members' hourly
    * rollups. A sensor counts once an hour however many of its spans in the building cover it.
+   * The readings a quality check flagged are left out (`exclude`, what the rollups store) or
+   * kept (`include`); either way each hour counts them in `flagged`, and an hour whose readings
+   * were all flagged and left out is there with a count of 0.
    */
   async computeBuilding(
     buildingId: number,
     medium: string,
     from: number,
     to: number,
+    choice: FlaggedChoice = 'exclude',
   ): Promise<ComputedHours> {
     const members = (await listScopedSeries(this.db, { buildingId }, 'all', medium)).filter(
       (m) => m.from <= to + HOUR_MS - 1 && m.to > from,
     );
-    const byHour = new Map<
-      number,
-      { sum: number; count: number; min: number; max: number; dwellings: Set<number> }
-    >();
+    // The flagged runs of every member at once: most have none.
+    const runs = await this.flagged.runs(
+      members.map((m) => m.seriesId),
+      from,
+      to + HOUR_MS - 1,
+    );
+    const byHour = new Map<number, HourAcc>();
+    const hourAcc = (hour: number) => {
+      let acc = byHour.get(hour);
+      if (!acc)
+        byHour.set(
+          hour,
+          (acc = { sum: 0, count: 0, min: Infinity, max: -Infinity, flagged: 0, dwellings: new Set() }),
+        );
+      return acc;
+    };
     const seen = new Set<string>();
+    const seenFlagged = new Set<string>();
     const dwellings = new Set<number>();
     for (const m of members) {
       const a = Math.max(from, m.from);
       const b = Math.min(to + HOUR_MS - 1, m.to - 1);
       if (a > b) continue;
       const cumulative = this.catalog.isCumulative(m.seriesId);
-      const hours = await this.engine.readHours(m.seriesId, a, b);
+      const all = await this.engine.readHours(m.seriesId, a, b);
+      const memberRuns = runs.get(m.seriesId);
+      const kept = memberRuns ? await this.flagged.leaveOut(m.seriesId, all, memberRuns) : all;
+      if (kept !== all) {
+        const keptCount = new Map(kept.map((h) => [h.hour, h.count]));
+        for (const h of all) {
+          const left = h.count - (keptCount.get(h.hour) ?? 0);
+          const key = `${m.sensorId}:${h.hour}`;
+          if (left <= 0 || h.hour < from || h.hour > to || seenFlagged.has(key)) continue;
+          seenFlagged.add(key);
+          hourAcc(h.hour).flagged += left;
+        }
+      }
+      const hours = choice === 'exclude' ? kept : all;
+      const before = choice === 'exclude' ? this.flagged : this.engine;
       let previous =
         cumulative && hours.length > 0
-          ? (await this.engine.readingBefore(m.seriesId, hours[0].hour))?.v
+          ? (await before.readingBefore(m.seriesId, hours[0].hour))?.v
           : undefined;
       for (const h of hours) {
         const step = previous !== undefined && h.first >= previous ? h.first - previous : 0;
         previous = h.last;
         if (h.count === 0 || h.hour < from || h.hour > to) continue;
         const value = cumulative ? h.increase + step : h.sum / h.count;
-        let acc = byHour.get(h.hour);
-        if (!acc)
-          byHour.set(h.hour, (acc = { sum: 0, count: 0, min: value, max: value, dwellings: new Set() }));
+        const acc = hourAcc(h.hour);
         if (m.dwellingId !== null) {
           acc.dwellings.add(m.dwellingId);
           dwellings.add(m.dwellingId);
@@ -185,9 +244,11 @@ export class GroupRollups {
         hour,
         sum: a.sum,
         count: a.count,
-        min: a.min,
-        max: a.max,
+        // An hour of flagged readings only has no lowest or highest; the columns want a number.
+        min: a.count === 0 ? 0 : a.min,
+        max: a.count === 0 ? 0 : a.max,
         dwellings: a.dwellings.size,
+        flagged: a.flagged,
       }));
     return { hours: out, dwellings };
   }
@@ -198,6 +259,7 @@ export class GroupRollups {
     medium: string,
     from: number,
     to: number,
+    choice: FlaggedChoice = 'exclude',
   ): Promise<ComputedHours> {
     const buildings = await this.db
       .selectFrom('building')
@@ -208,7 +270,7 @@ export class GroupRollups {
     const parts: GroupHour[][] = [];
     const dwellings = new Set<number>();
     for (const b of buildings) {
-      const got = await this.computeBuilding(Number(b.id), medium, from, to);
+      const got = await this.computeBuilding(Number(b.id), medium, from, to, choice);
       parts.push(got.hours);
       for (const d of got.dwellings) dwellings.add(d);
     }
@@ -267,7 +329,7 @@ export class GroupRollups {
   }
 
   /** Computes again the building hours the changes touch, then their districts and organisations. */
-  private async applyChanges(changes: RecordedChange[]): Promise<void> {
+  private async applyChanges(changes: readonly SeriesChange[]): Promise<void> {
     const ranges = new Map<number, HourRange[]>();
     for (const c of changes) {
       const list = ranges.get(c.seriesId) ?? [];
@@ -275,11 +337,11 @@ export class GroupRollups {
       ranges.set(c.seriesId, list);
     }
     // A cumulative meter's hour holds the step from the hour before it: a change to its last
-    // hour changes the next hour with readings too.
+    // hour changes the next hour with readings left in too.
     for (const [seriesId, list] of ranges) {
       if (!this.catalog.isCumulative(seriesId)) continue;
       for (const r of list)
-        r.to = Math.max(r.to + HOUR_MS, await this.nextHourWithReadings(seriesId, r.to + HOUR_MS));
+        r.to = Math.max(r.to + HOUR_MS, await this.nextHourWithKeptReadings(seriesId, r.to + HOUR_MS));
     }
     const work = new RangeSet();
     for (const s of await spansOfSeries(this.db, [...ranges.keys()])) {
@@ -292,6 +354,23 @@ export class GroupRollups {
       }
     }
     await this.recomputeBuildings(work, new Set());
+  }
+
+  /**
+   * The start of the first hour at or after `t` that a series has readings in that no quality
+   * check flagged, or of a later one; -Infinity when there is none.
+   */
+  private async nextHourWithKeptReadings(seriesId: number, t: number): Promise<number> {
+    for (let at = t; ;) {
+      const next = await this.nextHourWithReadings(seriesId, at);
+      if (next === -Infinity) return next;
+      const runs = (await this.flagged.runs([seriesId], next, next + HOUR_MS - 1)).get(seriesId);
+      if (!runs) return next;
+      const hours = await this.engine.readHours(seriesId, next, next + HOUR_MS - 1);
+      const kept = await this.flagged.leaveOut(seriesId, hours, runs);
+      if (kept.some((h) => h.hour === next && h.count > 0)) return next;
+      at = next + HOUR_MS;
+    }
   }
 
   /**
@@ -363,7 +442,8 @@ export class GroupRollups {
  * the sum of the members' hourly means over the count of member-hours (for one hour, the mean
  * of the member means). For cumulative meters it is the consumption of the interval over the
  * most members that had readings in one of its hours, so that mean × members is the members'
- * consumption. `min` and `max` are the lowest and highest member hourly value in the interval.
+ * consumption. `min` and `max` are the lowest and highest member hourly value in the interval;
+ * `flagged` the flagged readings of its hours.
  */
 export function foldGroupHours(
   hours: Omit<GroupHour, 'dwellings'>[],
@@ -372,11 +452,13 @@ export function foldGroupHours(
 ): { buckets: GroupBucket[]; members: number } {
   const acc = boundaries
     .slice(0, -1)
-    .map(() => ({ sum: 0, count: 0, most: 0, min: Infinity, max: -Infinity }));
+    .map(() => ({ sum: 0, count: 0, most: 0, min: Infinity, max: -Infinity, flagged: 0 }));
   let members = 0;
   for (const h of hours) {
     const i = intervalIndex(boundaries, h.hour);
-    if (i < 0 || h.count === 0) continue;
+    if (i < 0) continue;
+    acc[i].flagged += h.flagged;
+    if (h.count === 0) continue;
     const a = acc[i];
     a.sum += h.sum;
     a.count += h.count;
@@ -392,6 +474,7 @@ export function foldGroupHours(
     min: a.count === 0 ? null : a.min,
     max: a.count === 0 ? null : a.max,
     members: a.most,
+    flagged: a.flagged,
   }));
   return { buckets, members };
 }
@@ -404,11 +487,15 @@ export function mergeHours(parts: GroupHour[][]): GroupHour[] {
       const known = byHour.get(h.hour);
       if (!known) byHour.set(h.hour, { ...h });
       else {
+        // An hour of flagged readings only (count 0) has no lowest or highest to merge.
+        if (h.count > 0) {
+          known.min = known.count > 0 ? Math.min(known.min, h.min) : h.min;
+          known.max = known.count > 0 ? Math.max(known.max, h.max) : h.max;
+        }
         known.sum += h.sum;
         known.count += h.count;
-        known.min = Math.min(known.min, h.min);
-        known.max = Math.max(known.max, h.max);
         known.dwellings += h.dwellings;
+        known.flagged += h.flagged;
       }
     }
   }
@@ -416,6 +503,16 @@ export function mergeHours(parts: GroupHour[][]): GroupHour[] {
 }
 
 const floorHour = (t: number) => Math.floor(t / HOUR_MS) * HOUR_MS;
+
+/** One hour of a building while its members are read. */
+interface HourAcc {
+  sum: number;
+  count: number;
+  min: number;
+  max: number;
+  flagged: number;
+  dwellings: Set<number>;
+}
 
 const spanKey = (s: RollupSpan) => `${s.gatewayId}:${s.dwellingId}:${s.buildingId}:${s.from}:${s.to}`;
 const linkKey = (l: RollupLink) => `${l.buildingId}:${l.level}:${l.groupId}`;

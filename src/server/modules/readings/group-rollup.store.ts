@@ -9,11 +9,15 @@ type Db = Kysely<Database> | Transaction<Database>;
 export interface GroupHour {
   /** Start of the hour, epoch ms. */
   hour: number;
+  /** Sum and count of the member hourly values; 0 and 0 in an hour whose readings were all left out. */
   sum: number;
   count: number;
+  /** Lowest and highest member hourly value (0 when `count` is 0). */
   min: number;
   max: number;
   dwellings: number;
+  /** Member readings of the hour that a quality check flagged (left out of the sum unless included). */
+  flagged: number;
 }
 
 /** A gateway assignment with the building of its dwelling. */
@@ -47,7 +51,7 @@ export async function readGroupHours(
   // year of a group is 8,760 of them.
   return db
     .selectFrom('group_hour')
-    .select(['hour', 'sum', 'count', 'min', 'max'])
+    .select(['hour', 'sum', 'count', 'min', 'max', 'flagged'])
     .where('level', '=', level)
     .where('group_id', '=', groupId)
     .where('medium', '=', medium)
@@ -146,9 +150,15 @@ export async function recomputeGroupFromBuildings(
         'b.hour',
         eb.fn.sum<number>('b.sum').as('sum'),
         eb.fn.sum<number>('b.count').as('count'),
-        eb.fn.min<number>('b.min').as('min'),
-        eb.fn.max<number>('b.max').as('max'),
+        // A building's hour of flagged readings only has no lowest or highest to count.
+        sql<number>`coalesce(min(case when ${sql.ref('b.count')} > 0 then ${sql.ref('b.min')} end), 0)`.as(
+          'min',
+        ),
+        sql<number>`coalesce(max(case when ${sql.ref('b.count')} > 0 then ${sql.ref('b.max')} end), 0)`.as(
+          'max',
+        ),
         eb.fn.sum<number>('b.dwellings').as('dwellings'),
+        eb.fn.sum<number>('b.flagged').as('flagged'),
       ])
       .where('b.level', '=', 'building')
       .where('b.group_id', 'in', buildings)
@@ -158,7 +168,7 @@ export async function recomputeGroupFromBuildings(
     if (medium !== undefined) source = source.where('b.medium', '=', medium);
     await trx
       .insertInto('group_hour')
-      .columns(['level', 'group_id', 'medium', 'hour', 'sum', 'count', 'min', 'max', 'dwellings'])
+      .columns(['level', 'group_id', 'medium', 'hour', 'sum', 'count', 'min', 'max', 'dwellings', 'flagged'])
       .expression(source)
       .execute();
   });

@@ -23,7 +23,8 @@ declare module '../../module.ts' {
 export const readingsModule = defineModule({
   id: 'readings',
   open: ({ db, engine, catalog, config, logger }) => {
-    const groupRollups = new GroupRollups(db, engine, catalog, logger);
+    const flagged = new FlaggedReadings(db, engine, catalog);
+    const groupRollups = new GroupRollups(db, engine, catalog, flagged, logger);
     return {
       groupRollups,
       ingest: new IngestService(
@@ -53,7 +54,7 @@ export const readingsModule = defineModule({
         config.timezone,
         config.privacyMinDwellings,
         groupRollups,
-        new FlaggedReadings(db, engine, catalog),
+        flagged,
       ),
     };
   },

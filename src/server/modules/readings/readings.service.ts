@@ -21,7 +21,7 @@ import { averageAcross, type Bucket, foldHours, type GroupBucket } from '../../t
 import { type Interval, intervalBoundaries } from '../../timeseries/calendar.ts';
 import type { SeriesCatalog } from '../../timeseries/series-catalog.ts';
 import type { TimeSeriesEngine } from '../../timeseries/timeseries-engine.ts';
-import type { FlaggedReadings, FlaggedRun } from '../../timeseries/flagged-readings.ts';
+import type { FlaggedChoice, FlaggedReadings, FlaggedRun } from '../../timeseries/flagged-readings.ts';
 import { foldGroupHours, type GroupRollups } from './group-rollup.service.ts';
 import { countMembers, type GroupHour, mediumIsCumulative } from './group-rollup.store.ts';
 import { HOUR_MS } from '#common/time.ts';
@@ -41,12 +41,6 @@ export const LIMITS = {
   /** Days in one coverage answer. */
   maxCoverageDays: 400,
 };
-
-/**
- * Whether readings that failed a quality check count in hourly means and what is derived from
- * them: left out by default, included when asked.
- */
-export type FlaggedChoice = 'exclude' | 'include';
 
 export interface RawPage {
   sensorId: number;
@@ -164,8 +158,7 @@ export class ReadingsService {
     if (reach === 'none') checkMeanCoverage(reach, area!, 0, this.minDwellings);
     if (area && reach) {
       const boundaries = this.boundaries(from, to, interval);
-      const mean = await this.areaMean(area, reach, medium, boundaries, { from, to });
-      return flagged === 'exclude' ? this.areaMeanUnflagged(area, medium, from, to, boundaries, mean) : mean;
+      return this.areaMean(area, reach, medium, boundaries, { from, to }, flagged);
     }
     await this.checkNamed(scope, visibility);
     const members = (await listScopedSeries(this.db, scope, visibility, medium)).filter(
@@ -209,41 +202,12 @@ export class ReadingsService {
   }
 
   /**
-   * An area's mean without flagged readings. The group rollups hold every reading, so when a
-   * member of the area has flagged readings in the range the mean is computed again from the
-   * members' readings less the flagged ones; otherwise (the usual case) the rollups' mean stands.
-   */
-  private async areaMeanUnflagged(
-    area: { buildingId: number } | { districtId: number },
-    medium: string,
-    from: number,
-    to: number,
-    boundaries: number[],
-    mean: { members: number; cumulative: boolean; buckets: GroupBucket[] },
-  ): Promise<{ members: number; cumulative: boolean; buckets: GroupBucket[] }> {
-    const flagged = await this.flagged.seriesFlagged(
-      Math.floor(boundaries[0] / HOUR_MS) * HOUR_MS,
-      Math.ceil(boundaries[boundaries.length - 1] / HOUR_MS) * HOUR_MS - 1,
-    );
-    if (flagged.size === 0) return mean;
-    // A mean the caller may read is over the whole building or district, not the part they see.
-    const members = (await listScopedSeries(this.db, area, 'all', medium)).filter(
-      (m) => m.from <= to && m.to > from,
-    );
-    if (!members.some((m) => flagged.has(m.seriesId))) return mean;
-    const runs = await this.flaggedRuns(
-      members.map((m) => m.seriesId),
-      boundaries,
-    );
-    const computed = await this.membersMean(members, boundaries, mean.cumulative, runs);
-    return { ...mean, buckets: computed.buckets };
-  }
-
-  /**
    * A building's or district's mean from its stored hours (computed from the members' hours
-   * until the rollups have been computed once). The privacy rule counts the distinct dwellings
-   * with readings in the range: the most in one hour settles it when that is enough; otherwise
-   * they are counted from the members.
+   * until the rollups have been computed once). The stored hours leave flagged readings out and
+   * count them: with flagged readings included, the hours between the first and the last that
+   * counted some are computed again from the members. The privacy rule counts the distinct
+   * dwellings with readings in the range: the most in one hour settles it when that is enough;
+   * otherwise they are counted from the members.
    */
   private async areaMean(
     area: { buildingId: number } | { districtId: number },
@@ -251,13 +215,15 @@ export class ReadingsService {
     medium: string,
     boundaries: number[],
     asked: { from: number; to: number },
+    choice: FlaggedChoice,
   ): Promise<{ members: number; cumulative: boolean; buckets: GroupBucket[] }> {
     const from = boundaries[0];
     const to = boundaries[boundaries.length - 1] - 1;
-    const compute = () =>
+    const compute = (a = from, b = to) =>
       'buildingId' in area
-        ? this.rollups.computeBuilding(area.buildingId, medium, from, to)
-        : this.rollups.computeDistrict(area.districtId, medium, from, to);
+        ? this.rollups.computeBuilding(area.buildingId, medium, a, b, choice)
+        : this.rollups.computeDistrict(area.districtId, medium, a, b, choice);
+    const cumulative = await mediumIsCumulative(this.db, medium);
     const [level, groupId] =
       'buildingId' in area
         ? (['building', area.buildingId] as const)
@@ -273,6 +239,18 @@ export class ReadingsService {
         this.rollups.members(level, groupId, medium, asked.from, asked.to),
         reach === 'whole' ? 0 : this.rollups.mostDwellings(level, groupId, medium, from, to),
       ]);
+      const flagged = hours.filter((h) => h.flagged > 0);
+      if (choice === 'include' && flagged.length > 0) {
+        const first = flagged[0].hour;
+        // A meter's flagged reading is also the step to its next reading, in a later hour.
+        const last = cumulative ? to : flagged[flagged.length - 1].hour;
+        const computed = await compute(first, last);
+        hours = [
+          ...hours.filter((h) => h.hour < first),
+          ...computed.hours,
+          ...hours.filter((h) => h.hour > last),
+        ];
+      }
     } else {
       const computed = await compute();
       hours = computed.hours;
@@ -283,7 +261,6 @@ export class ReadingsService {
       if (covered === undefined && most < this.minDwellings) covered = (await compute()).dwellings.size;
       checkMeanCoverage(reach, area, covered ?? most, this.minDwellings);
     }
-    const cumulative = await mediumIsCumulative(this.db, medium);
     return {
       // Every sensor that served it in the range asked, as the members' own computation counted them.
       members,
@@ -447,10 +424,10 @@ export class ReadingsService {
     const hours = flagged
       ? await this.flagged.readHours(seriesId, from, to, flagged)
       : await this.engine.readHours(seriesId, from, to);
+    // Left out, a flagged reading is no step to the next either.
+    const reader = runs ? this.flagged : this.engine;
     const before =
-      cumulative && hours.length > 0
-        ? (await this.engine.readingBefore(seriesId, hours[0].hour))?.v
-        : undefined;
+      cumulative && hours.length > 0 ? (await reader.readingBefore(seriesId, hours[0].hour))?.v : undefined;
     return foldHours(hours, boundaries, cumulative, before);
   }
 }
