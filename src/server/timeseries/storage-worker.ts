@@ -10,6 +10,7 @@ import type { TextReading } from './timeseries-io.ts';
 import { createSqliteTimeSeriesIo, logFileOf, openSqliteLog, reclaimSpace } from './timeseries-sqlite.ts';
 import { compactionWork, ENTRIES_PER_COMPACTION } from './compaction.ts';
 import { listCumulativeSeriesIds } from './series.store.ts';
+import { giveWay, type WriteWaiters } from '../db/sqlite-busy.ts';
 
 export type StorageRequest =
   | { kind: 'append'; id: number; payload?: Uint8Array; texts: TextReading[] }
@@ -26,13 +27,16 @@ export interface StorageWorkerData {
   role: 'append' | 'compact';
   file: string;
   sync: 'full' | 'normal';
+  /** The event loop's writers waiting for the database's write lock, to give way to. */
+  waiters?: WriteWaiters;
 }
 
-const { role, file, sync } = workerData as StorageWorkerData;
+const { role, file, sync, waiters } = workerData as StorageWorkerData;
 const port = parentPort!;
 const reply = (message: StorageReply) => port.postMessage(message);
 const log = openSqliteLog(logFileOf(file), sync);
-const database = role === 'compact' ? openDatabase(`sqlite:${file}`, { sqliteSync: sync }) : undefined;
+const database =
+  role === 'compact' ? openDatabase(`sqlite:${file}`, { sqliteSync: sync, sqliteBusy: 'block' }) : undefined;
 const io = database ? createSqliteTimeSeriesIo(database.sqlite!, log) : undefined;
 
 const appends: Extract<StorageRequest, { kind: 'append' }>[] = [];
@@ -58,6 +62,8 @@ function writeAppends(): void {
 async function compactSlice(): Promise<boolean> {
   const { cumulative } = await listCumulativeSeriesIds(database!.db);
   const set = new Set(cumulative);
+  // A request's statement waiting for the write lock goes first (for a bounded time).
+  giveWay(waiters);
   const ids =
     (await io!.compact(
       compactionWork((id) => set.has(id)),
