@@ -17,7 +17,7 @@ import {
 } from 'kysely';
 import type pg from 'pg';
 import type { Database } from './schema.ts';
-import { BUSY_TIMEOUT_MS, createWriteWaiters, whileBusy, type WriteWaiters } from './sqlite-busy.ts';
+import { createWriteWaiters, whileBusy, type WriteWaiters } from './sqlite-busy.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -59,10 +59,10 @@ export interface OpenOptions {
   /**
    * SQLite: how a statement that finds the write lock taken waits. `yield` (the default, for the
    * event loop): it fails at once and is tried again asynchronously, the event loop free in
-   * between (sqlite-busy.ts); raw statements on `sqlite` must go through `whileBusy`. `block`
-   * (a storage thread): SQLite's busy timeout, sleeping inside the call.
+   * between (sqlite-busy.ts); raw statements on `sqlite` must go through `whileBusy`. `poll` (the
+   * compaction thread): no busy timeout either, the caller tries again (`whileBusyBlocking`).
    */
-  sqliteBusy?: 'yield' | 'block';
+  sqliteBusy?: 'yield' | 'poll';
   /** PostgreSQL pool size. */
   poolSize?: number;
 }
@@ -170,8 +170,8 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
     sqlite.pragma('journal_size_limit = 16777216');
     sqlite.pragma(`synchronous = ${options.sqliteSync === 'normal' ? 'NORMAL' : 'FULL'}`);
     sqlite.pragma('foreign_keys = ON');
-    const waiters = options.sqliteBusy === 'block' ? undefined : createWriteWaiters();
-    sqlite.pragma(`busy_timeout = ${waiters ? 0 : BUSY_TIMEOUT_MS}`);
+    const waiters = options.sqliteBusy === 'poll' ? undefined : createWriteWaiters();
+    sqlite.pragma('busy_timeout = 0');
     // 16 MiB of page cache a connection: blocks are read once per query and the OS caches the file.
     sqlite.pragma('cache_size = -16384');
     const db = new Kysely<Database>({

@@ -67,6 +67,25 @@ export async function whileBusy<T>(attempt: () => T | Promise<T>, waiters?: Writ
 }
 
 /**
+ * For a thread that may block (the compaction thread, whose connection has no busy timeout
+ * either): runs `attempt` until it does not fail busy, sleeping 1 ms between tries, for
+ * `BUSY_TIMEOUT_MS` at most. SQLite's own busy handler sleeps longer and longer (up to 100 ms)
+ * between tries, and would lose the lock, tens of times in a row, to the event loop's writers.
+ */
+export async function whileBusyBlocking<T>(attempt: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isBusy(error) || performance.now() - started >= BUSY_TIMEOUT_MS) throw error;
+    }
+    Atomics.wait(sleeper, 0, 0, 1);
+  }
+}
+
+/**
  * For a thread that may block (the compaction thread): waits, at most `MAX_GIVE_WAY_MS`, until no
  * writer of the event loop waits for the lock. Returns the ms it waited.
  */
