@@ -318,7 +318,16 @@ async function latency(): Promise<void> {
     console.log(`${server.name}: demo seeded and serving after ${seededS.toFixed(0)} s`);
     try {
       for (const { rate, fleet } of loads) {
-        const run = await latencyRun(server, clients, seconds, fleet, rate);
+        let run: LatencyRun;
+        try {
+          run = await latencyRun(server, clients, seconds, fleet, rate);
+        } catch (error) {
+          // A server that no longer answers (connections time out) ends this run, not the others.
+          const load = rate === undefined ? 'closed loop' : `${rate.toLocaleString('en')} points/s`;
+          console.log(`${server.name}, ${load}: failed: ${(error as Error).message}`);
+          rows.push(`${server.name.padEnd(16)} ${load.padEnd(20)} failed: ${(error as Error).message}`);
+          continue;
+        }
         console.log(`${server.name}, ${run.load}: slowest: ${run.slowest}`);
         rows.push(
           [
@@ -334,6 +343,7 @@ async function latency(): Promise<void> {
             `   ${run.p99 <= GOAL_P99_MS && run.max <= GOAL_MAX_MS ? 'met' : 'not met'}`,
           ].join(' '),
         );
+        console.log(rows[rows.length - 1]);
       }
     } finally {
       closeConnections();

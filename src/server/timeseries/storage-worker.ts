@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/database.ts';
 import type { TextReading } from './timeseries-io.ts';
 import { createSqliteTimeSeriesIo, logFileOf, openSqliteLog, reclaimSpace } from './timeseries-sqlite.ts';
-import { compactionWork, ENTRIES_PER_COMPACTION } from './compaction.ts';
+import { compactionWork, SQLITE_ENTRIES_PER_COMPACTION } from './compaction.ts';
 import { listCumulativeSeriesIds } from './series.store.ts';
 import { giveWay, whileBusyBlocking, type WriteWaiters } from '../db/sqlite-busy.ts';
 
@@ -70,11 +70,12 @@ async function compactSlice(): Promise<boolean> {
     (await whileBusyBlocking(() =>
       io!.compact(
         compactionWork((id) => set.has(id)),
-        ENTRIES_PER_COMPACTION,
+        SQLITE_ENTRIES_PER_COMPACTION,
       ),
     )) ?? [];
   compacted.push(...ids);
-  return ids.length < ENTRIES_PER_COMPACTION;
+  // A transaction stops at a number of readings: the log is empty when one finds nothing.
+  return ids.length === 0;
 }
 
 let lastReclaim = 0;
