@@ -15,12 +15,20 @@
  * reading. Goal: the checks cost at most 10 % of ingest throughput.
  *
  * npm run bench:ingest -- --latency [--db sqlite|postgres] [--clients 50] [--lines 100] [--seconds 60]
+ *                      [--rate 5000,20000] [--no-closed]
  *
  * Ingest latency: `ciop start` (the demo district seeded, its live simulator publishing, every
- * job running), then 50 clients each writing 100-line batches in a loop for a minute, while one
- * more client asks the health endpoint every 100 ms. Prints p50/p99/max of the batches and the
- * health endpoint's p99 beside the goal: p99 ≤ 50 ms and no request over 1 s.
+ * job running), then 50 clients writing 100-line batches for a minute, while one more client
+ * asks the health endpoint every 100 ms: first in a closed loop (each client sends its next
+ * batch as soon as the last is answered, which measures the server saturated: each batch waits
+ * for the 49 others), then at each offered rate of `--rate` (points/s spread over the clients,
+ * open loop: each client sends on its schedule, and a batch's time runs from when it was due).
+ * A city of 110,000 dwellings writes about 730 points/s. Each run writes a new fleet (its series
+ * created by its first batches). Prints p50/p99/max of the batches, the health endpoint's p99,
+ * how long after the last answer every reading was compacted (whether compaction keeps up) and
+ * the load average, beside the goal: p99 ≤ 50 ms and no request over 1 s.
  */
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   adminHeaders,
@@ -29,7 +37,15 @@ import {
   startInfluxdb,
   startVictoriaMetrics,
 } from './lib/servers.ts';
-import { forwarderBodies, quantile, sendAll, STEP_MS, type Timed, writeFor } from './lib/load.ts';
+import {
+  forwarderBodies,
+  quantile,
+  sendAll,
+  STEP_MS,
+  type Timed,
+  writeAtRate,
+  writeFor,
+} from './lib/load.ts';
 import { closeConnections, get } from './lib/http.ts';
 
 const { values } = parseArgs({
@@ -45,6 +61,8 @@ const { values } = parseArgs({
     latency: { type: 'boolean', default: false },
     clients: { type: 'string', default: '50' },
     seconds: { type: 'string', default: '60' },
+    rate: { type: 'string', default: '5000,20000' },
+    'no-closed': { type: 'boolean', default: false },
     checks: { type: 'string' },
     'check-interval': { type: 'string', default: '5' },
     repeat: { type: 'string', default: '2' },
@@ -258,80 +276,147 @@ if (checks?.includes('on') && checks.includes('off')) {
   }
 }
 
-/** The ingest latency under many small writers while the demo's simulator and the jobs run. */
+/** One latency run's figures. */
+interface LatencyRun {
+  load: string;
+  pointsPerS: number;
+  p50: number;
+  p99: number;
+  max: number;
+  healthP99: number;
+  /** Seconds after the last batch was answered until every reading was compacted. */
+  compactedAfterS: number;
+  loadAverage: string;
+  slowest: string;
+}
+
+/**
+ * The ingest latency under many small writers while the demo's simulator and the jobs run: first
+ * the closed loop (every client sends its next batch as soon as the last is answered: the
+ * server's saturation), then each offered rate (open loop). Each run writes a fleet of its own,
+ * new to the server, so that each also pays for creating its series.
+ */
 async function latency(): Promise<void> {
   const GOAL_P99_MS = 50;
   const GOAL_MAX_MS = 1000;
   const clients = Number(values.clients);
   const seconds = Number(values.seconds);
+  const rates = (values.rate ?? '')
+    .split(',')
+    .filter((r) => r !== '')
+    .map(Number);
+  if (rates.some((r) => !(r > 0))) throw new Error('--rate: points per second, e.g. 5000,20000');
   const rows: string[] = [];
+  const loads: { rate?: number; fleet: number }[] = [
+    ...(values['no-closed'] ? [] : [{ fleet: 0 }]),
+    ...rates.map((rate, i) => ({ rate, fleet: i + 1 })),
+  ];
   for (const dialect of values.db.split(',') as ('sqlite' | 'postgres')[]) {
     const seeding = performance.now();
     const server = await startCiop(dialect, {}, { command: 'start' });
     const seededS = (performance.now() - seeding) / 1000;
+    console.log(`${server.name}: demo seeded and serving after ${seededS.toFixed(0)} s`);
     try {
-      // Recent readings, so that every job (rollups, comfort hours, KPIs, alarms, silent devices)
-      // sees them as today's.
-      const start = Math.floor((Date.now() - 3 * 86_400_000) / STEP_MS) * STEP_MS;
-      const headers = { 'content-type': 'text/plain; charset=utf-8', authorization: server.authorization };
-      const health: Timed[] = [];
-      let writing = true;
-      const began = performance.now();
-      const watcher = (async () => {
-        while (writing) {
-          const sent = performance.now();
-          await get(`${server.url}/api/v1/health`);
-          health.push({ at: sent - began, ms: performance.now() - sent });
-          await new Promise((r) => setTimeout(r, 100));
+      for (const { rate, fleet } of loads) {
+        let run: LatencyRun;
+        try {
+          run = await latencyRun(server, clients, seconds, fleet, rate);
+        } catch (error) {
+          // A server that no longer answers (connections time out) ends this run, not the others.
+          const load = rate === undefined ? 'closed loop' : `${rate.toLocaleString('en')} points/s`;
+          console.log(`${server.name}, ${load}: failed: ${(error as Error).message}`);
+          rows.push(`${server.name.padEnd(16)} ${load.padEnd(20)} failed: ${(error as Error).message}`);
+          continue;
         }
-      })();
-      const batches = await writeFor(
-        `${server.url}/api/v2/write?org=city&bucket=ciop&precision=ns`,
-        headers,
-        forwarderBodies(gateways, Number.POSITIVE_INFINITY, linesPerRequest, start),
-        clients,
-        seconds * 1000,
-      );
-      writing = false;
-      await watcher;
-      const ms = batches.map((b) => b.ms);
-      const p99 = quantile(ms, 0.99);
-      const max = Math.max(...ms);
-      const slowest = [...batches]
-        .sort((a, b) => b.ms - a.ms)
-        .slice(0, 5)
-        .map((b) => `${b.ms.toFixed(0)} ms at ${(b.at / 1000).toFixed(1)} s`);
-      rows.push(
-        [
-          server.name.padEnd(16),
-          Math.round((batches.length * linesPerRequest) / seconds)
-            .toLocaleString('en')
-            .padStart(9),
-          quantile(ms, 0.5).toFixed(1).padStart(8),
-          p99.toFixed(1).padStart(8),
-          max.toFixed(0).padStart(8),
-          quantile(
-            health.map((h) => h.ms),
-            0.99,
-          )
-            .toFixed(1)
-            .padStart(11),
-          `   ${p99 <= GOAL_P99_MS && max <= GOAL_MAX_MS ? 'met' : 'not met'}`,
-        ].join(' '),
-      );
-      console.log(
-        `${server.name}: demo seeded and serving after ${seededS.toFixed(0)} s; ${batches.length.toLocaleString('en')} batches; slowest: ${slowest.join(', ')}`,
-      );
+        console.log(`${server.name}, ${run.load}: slowest: ${run.slowest}`);
+        rows.push(
+          [
+            server.name.padEnd(16),
+            run.load.padEnd(20),
+            Math.round(run.pointsPerS).toLocaleString('en').padStart(9),
+            run.p50.toFixed(1).padStart(8),
+            run.p99.toFixed(1).padStart(8),
+            run.max.toFixed(0).padStart(8),
+            run.healthP99.toFixed(1).padStart(11),
+            run.compactedAfterS.toFixed(1).padStart(13),
+            run.loadAverage.padStart(10),
+            `   ${run.p99 <= GOAL_P99_MS && run.max <= GOAL_MAX_MS ? 'met' : 'not met'}`,
+          ].join(' '),
+        );
+        console.log(rows[rows.length - 1]);
+      }
     } finally {
       closeConnections();
       await server.stop();
     }
   }
   console.log(
-    `\ningest latency: ${clients} clients each writing ${linesPerRequest}-line batches in a loop for ${seconds} s (${gateways} gateways × 4 sensors), with \`ciop start\`'s demo simulator and jobs running; the health endpoint asked every 100 ms meanwhile\n`,
+    `\ningest latency: ${clients} clients writing ${linesPerRequest}-line batches for ${seconds} s each run (a new fleet of ${gateways} gateways × 4 sensors each run), with \`ciop start\`'s demo simulator and jobs running; the health endpoint asked every 100 ms meanwhile. closed loop: each client sends its next batch once the last is answered (saturation: p50 ≈ clients ÷ batches/s); N points/s: open loop, the batches sent on a schedule, times from when each was due\n`,
   );
   console.log(
-    'server            points/s   p50 ms   p99 ms   max ms   health p99   goal: p99 ≤ 50 ms, max ≤ 1 s',
+    'server           load                  points/s   p50 ms   p99 ms   max ms   health p99   compacted +s   load avg   goal: p99 ≤ 50 ms, max ≤ 1 s',
   );
   for (const row of rows) console.log(row);
+}
+
+async function latencyRun(
+  server: BenchServer,
+  clients: number,
+  seconds: number,
+  fleet: number,
+  rate: number | undefined,
+): Promise<LatencyRun> {
+  // Recent readings, so that every job (rollups, comfort hours, KPIs, alarms, silent devices)
+  // sees them as today's.
+  const start = Math.floor((Date.now() - 3 * 86_400_000) / STEP_MS) * STEP_MS;
+  const headers = { 'content-type': 'text/plain; charset=utf-8', authorization: server.authorization };
+  const health: Timed[] = [];
+  let writing = true;
+  const loadBefore = loadavg()[0];
+  const began = performance.now();
+  const watcher = (async () => {
+    while (writing) {
+      const sent = performance.now();
+      await get(`${server.url}/api/v1/health`);
+      health.push({ at: sent - began, ms: performance.now() - sent });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  const url = `${server.url}/api/v2/write?org=city&bucket=ciop&precision=ns`;
+  const bodies = forwarderBodies(
+    gateways,
+    Number.POSITIVE_INFINITY,
+    linesPerRequest,
+    start,
+    fleet * gateways,
+  );
+  const batches =
+    rate === undefined
+      ? await writeFor(url, headers, bodies, clients, seconds * 1000)
+      : await writeAtRate(url, headers, bodies, clients, rate, linesPerRequest, seconds * 1000);
+  const answered = performance.now();
+  writing = false;
+  await watcher;
+  const loadAfter = loadavg()[0];
+  await waitUntilCompacted(server);
+  const compactedAfterS = (performance.now() - answered) / 1000;
+  const ms = batches.map((b) => b.ms);
+  return {
+    load: rate === undefined ? 'closed loop' : `${rate.toLocaleString('en')} points/s`,
+    pointsPerS: (batches.length * linesPerRequest) / seconds,
+    p50: quantile(ms, 0.5),
+    p99: quantile(ms, 0.99),
+    max: Math.max(...ms),
+    healthP99: quantile(
+      health.map((h) => h.ms),
+      0.99,
+    ),
+    compactedAfterS,
+    loadAverage: `${loadBefore.toFixed(1)}–${loadAfter.toFixed(1)}`,
+    slowest: [...batches]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 5)
+      .map((b) => `${b.ms.toFixed(0)} ms at ${(b.at / 1000).toFixed(1)} s`)
+      .join(', '),
+  };
 }

@@ -26,15 +26,19 @@ function valueOf(medium: number, gateway: number, slot: number): string {
   }
 }
 
-/** Yields request bodies of `linesPerRequest` lines until `points` lines have been made, from `start`. */
+/**
+ * Yields request bodies of `linesPerRequest` lines until `points` lines have been made, from
+ * `start`; the gateways are numbered from `firstGateway` (another number, another fleet).
+ */
 export function* forwarderBodies(
   gateways: number,
   points: number,
   linesPerRequest: number,
   start = LOAD_START,
+  firstGateway = 0,
 ): Generator<string> {
   const prefixes: string[] = [];
-  for (let g = 0; g < gateways; g++) {
+  for (let g = firstGateway; g < firstGateway + gateways; g++) {
     for (const m of MEDIA)
       prefixes.push(
         `forwarder_data,SN=${serialOf(g)},channel=1,device=${MEDIA.indexOf(m) + 1},medium=${m} value=`,
@@ -105,6 +109,47 @@ export async function writeFor(
     }
   };
   await Promise.all(Array.from({ length: clients }, client));
+  return timed;
+}
+
+/**
+ * An offered load (open loop): `pointsPerS` readings a second in batches of `linesPerRequest`,
+ * spread evenly over `clients` clients, each sending on its own schedule whether or not its
+ * earlier batches have been answered, for `durationMs`. A batch's time runs from when it was
+ * due, so that the time it waited behind a slow server (or a late client) counts.
+ */
+export async function writeAtRate(
+  url: string,
+  headers: Record<string, string>,
+  bodies: Iterator<string>,
+  clients: number,
+  pointsPerS: number,
+  linesPerRequest: number,
+  durationMs: number,
+): Promise<Timed[]> {
+  const began = performance.now();
+  const timed: Timed[] = [];
+  // Each client sends a batch every `interval` ms; client i starts i/clients of an interval in.
+  const interval = (clients * linesPerRequest * 1000) / pointsPerS;
+  const sending: Promise<void>[] = [];
+  const send = async (due: number, body: string) => {
+    const res = await fetch(url, { method: 'POST', headers, body });
+    if (res.status !== 204) throw new Error(`write refused: ${res.status} ${await res.text()}`);
+    timed.push({ at: due - began, ms: performance.now() - due });
+  };
+  const client = async (i: number) => {
+    for (let k = 0; ; k++) {
+      const due = began + (i / clients + k) * interval;
+      if (due - began >= durationMs) return;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const next = bodies.next();
+      if (next.done) return;
+      sending.push(send(due, next.value));
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, (_, i) => client(i)));
+  await Promise.all(sending);
   return timed;
 }
 

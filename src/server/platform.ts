@@ -147,7 +147,7 @@ async function openCore(
     },
     // SQLite statements are synchronous: appends and compactions run in a storage thread.
     database.sqliteFile
-      ? workerLogWriter(database.sqliteFile, config.sqliteSync)
+      ? workerLogWriter(database.sqliteFile, config.sqliteSync, database.sqliteWaiters)
       : inProcessLogWriter(io, isCumulative),
   );
   await engine.start();

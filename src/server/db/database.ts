@@ -5,6 +5,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
   CompiledQuery,
+  type DatabaseConnection,
   type Driver,
   Kysely,
   type Migration,
@@ -16,6 +17,7 @@ import {
 } from 'kysely';
 import type pg from 'pg';
 import type { Database } from './schema.ts';
+import { createWriteWaiters, whileBusy, type WriteWaiters } from './sqlite-busy.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -28,6 +30,11 @@ export interface DatabaseHandle {
   /** The SQLite file and its durability setting. */
   sqliteFile?: string;
   sqliteSync?: 'full' | 'normal';
+  /**
+   * SQLite, a connection of the event loop: its writers waiting for the write lock, shared with
+   * the storage threads of the same file (see sqlite-busy.ts).
+   */
+  sqliteWaiters?: WriteWaiters;
   /** The PostgreSQL pool, for the time-series engine's batched statements. */
   pool?: pg.Pool;
   close(): Promise<void>;
@@ -49,6 +56,13 @@ function postgresDriver(): typeof pg {
 export interface OpenOptions {
   /** SQLite: fsync every commit (`full`) or only at checkpoints (`normal`). */
   sqliteSync?: 'full' | 'normal';
+  /**
+   * SQLite: how a statement that finds the write lock taken waits. `yield` (the default, for the
+   * event loop): it fails at once and is tried again asynchronously, the event loop free in
+   * between (sqlite-busy.ts); raw statements on `sqlite` must go through `whileBusy`. `poll` (the
+   * compaction thread): no busy timeout either, the caller tries again (`whileBusyBlocking`).
+   */
+  sqliteBusy?: 'yield' | 'poll';
   /** PostgreSQL pool size. */
   poolSize?: number;
 }
@@ -56,13 +70,57 @@ export interface OpenOptions {
 /**
  * SQLite transactions that take the write lock when they begin (`BEGIN IMMEDIATE`). A deferred
  * transaction that reads and then writes fails at once with SQLITE_BUSY when the storage thread
- * committed meanwhile; an immediate one waits its turn (busy_timeout) instead.
+ * committed meanwhile; an immediate one waits its turn instead.
+ *
+ * With `waiters` (a connection of the event loop, without busy timeout), a statement outside a
+ * transaction and a transaction's `BEGIN IMMEDIATE` that find the write lock taken are tried again
+ * asynchronously (`whileBusy`); inside a transaction, which holds the write lock, none is.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(
+    config: ConstructorParameters<typeof SqliteDialect>[0],
+    private readonly waiters?: WriteWaiters,
+  ) {
+    super(config);
+  }
+
   override createDriver(): Driver {
     const driver = super.createDriver();
+    const waiters = this.waiters;
     driver.beginTransaction = async (connection) => {
       await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    if (!waiters) return driver;
+    // Kysely's SQLite driver has one connection, used by one query or transaction at a time.
+    let inTransaction = false;
+    const retrying = new WeakSet<DatabaseConnection>();
+    const acquire = driver.acquireConnection.bind(driver);
+    driver.acquireConnection = async () => {
+      const connection = await acquire();
+      if (!retrying.has(connection)) {
+        const execute = connection.executeQuery.bind(connection);
+        connection.executeQuery = ((query: CompiledQuery) =>
+          inTransaction ? execute(query) : whileBusy(() => execute(query), waiters)) as typeof execute;
+        retrying.add(connection);
+      }
+      return connection;
+    };
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+      inTransaction = true;
+    };
+    const commit = driver.commitTransaction.bind(driver);
+    driver.commitTransaction = async (connection) => {
+      await commit(connection);
+      inTransaction = false;
+    };
+    const rollback = driver.rollbackTransaction.bind(driver);
+    driver.rollbackTransaction = async (connection) => {
+      try {
+        await rollback(connection);
+      } finally {
+        inTransaction = false;
+      }
     };
     return driver;
   }
@@ -112,11 +170,12 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
     sqlite.pragma('journal_size_limit = 16777216');
     sqlite.pragma(`synchronous = ${options.sqliteSync === 'normal' ? 'NORMAL' : 'FULL'}`);
     sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 10000');
+    const waiters = options.sqliteBusy === 'poll' ? undefined : createWriteWaiters();
+    sqlite.pragma('busy_timeout = 0');
     // 16 MiB of page cache a connection: blocks are read once per query and the OS caches the file.
     sqlite.pragma('cache_size = -16384');
     const db = new Kysely<Database>({
-      dialect: new ImmediateSqliteDialect({ database: keepingLongStatements(sqlite) }),
+      dialect: new ImmediateSqliteDialect({ database: keepingLongStatements(sqlite) }, waiters),
     });
     return {
       db,
@@ -124,6 +183,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
       sqlite,
       sqliteFile: file,
       sqliteSync: options.sqliteSync ?? 'full',
+      sqliteWaiters: waiters,
       close: async () => {
         await db.destroy();
       },

@@ -68,6 +68,119 @@ export async function ensureSensor(
   return row.id;
 }
 
+/** Rows a multi-row statement writes or names at most: well within both engines' parameter limits. */
+const ROWS_A_STATEMENT = 500;
+
+function* chunks<T>(items: T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; i += ROWS_A_STATEMENT) yield items.slice(i, i + ROWS_A_STATEMENT);
+}
+
+/**
+ * Gateways by serial number, created as unregistered when unknown, as `ensureGateway` does for
+ * one: a statement for every 500 serial numbers, in their sorted order (so that two replicas
+ * creating the same gateways wait for each other instead of deadlocking). Returns serial number → id.
+ */
+export async function ensureGateways(db: Db, sns: string[], seenAt: number): Promise<Map<string, number>> {
+  const sorted = [...new Set(sns)].sort();
+  const ids = new Map<string, number>();
+  for (const part of chunks(sorted)) {
+    await db
+      .insertInto('gateway')
+      .values(
+        part.map((sn) => ({
+          sn,
+          dwelling_id: null,
+          registered_at: null,
+          first_seen_at: seenAt,
+          notes: '',
+          created_at: seenAt,
+          updated_at: seenAt,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.column('sn').doUpdateSet((eb) => ({
+          first_seen_at: eb.fn.coalesce('gateway.first_seen_at', eb.ref('excluded.first_seen_at')),
+        })),
+      )
+      .execute();
+    for (const row of await db.selectFrom('gateway').select(['id', 'sn']).where('sn', 'in', part).execute())
+      ids.set(row.sn, row.id);
+  }
+  return ids;
+}
+
+/** Media by name, as `ensureMedium` does for one, in one statement: name → unit and whether cumulative. */
+export async function ensureMedia(
+  db: Db,
+  names: string[],
+): Promise<Map<string, { unit: string; cumulative: boolean }>> {
+  const sorted = [...new Set(names)].sort();
+  const media = new Map<string, { unit: string; cumulative: boolean }>();
+  for (const part of chunks(sorted)) {
+    await db
+      .insertInto('medium')
+      .values(part.map((name) => ({ name, unit: '', cumulative: 0, description: '' })))
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    for (const row of await db.selectFrom('medium').selectAll().where('name', 'in', part).execute())
+      media.set(row.name, { unit: row.unit, cumulative: row.cumulative === 1 });
+  }
+  return media;
+}
+
+/** A sensor's identity on its gateway. */
+export interface SensorIdentity {
+  gatewayId: number;
+  channel: string;
+  device: string;
+  medium: string;
+  unit: string;
+}
+
+/** The key `ensureSensors` answers a sensor under. */
+export const sensorKey = (s: Pick<SensorIdentity, 'gatewayId' | 'channel' | 'device' | 'medium'>) =>
+  JSON.stringify([s.gatewayId, s.channel, s.device, s.medium]);
+
+/**
+ * Sensors by their identity on a gateway, created when unknown, as `ensureSensor` does for one:
+ * a statement for every 500, in the order given (the caller's sorted order). Returns `sensorKey` → id.
+ */
+export async function ensureSensors(
+  db: Db,
+  sensors: SensorIdentity[],
+  createdAt: number,
+): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  for (const part of chunks(sensors)) {
+    await db
+      .insertInto('sensor')
+      .values(
+        part.map((s) => ({
+          gateway_id: s.gatewayId,
+          channel: s.channel,
+          device: s.device,
+          medium: s.medium,
+          unit: s.unit,
+          label: '',
+          created_at: createdAt,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['gateway_id', 'channel', 'device', 'medium']).doNothing())
+      .execute();
+    const wanted = new Set(part.map(sensorKey));
+    const rows = await db
+      .selectFrom('sensor')
+      .select(['id', 'gateway_id', 'channel', 'device', 'medium'])
+      .where('gateway_id', 'in', [...new Set(part.map((s) => s.gatewayId))])
+      .execute();
+    for (const row of rows) {
+      const key = sensorKey({ gatewayId: row.gateway_id, ...row });
+      if (wanted.has(key)) ids.set(key, row.id);
+    }
+  }
+  return ids;
+}
+
 /** Where a sensor is now: its gateway, and the dwelling, building and district it serves. */
 export interface SensorPlacement {
   sensorId: number;

@@ -89,8 +89,14 @@ export interface LogWriter {
   close(): Promise<void>;
 }
 
-/** Log entries compacted per transaction: bounds memory and how long a transaction holds locks. */
+/**
+ * Log entries compacted per transaction: bounds memory and how long a transaction holds locks.
+ * SQLite also stops at `READINGS_PER_COMPACTION` (timeseries-sqlite.ts), so that many small
+ * batches make one transaction and a few big ones too.
+ */
 export const ENTRIES_PER_COMPACTION = 20;
+/** The same on SQLite, whose transactions stop at a number of readings first. */
+export const SQLITE_ENTRIES_PER_COMPACTION = 1000;
 
 /** Compacts the whole log through `io`, a transaction at a time. */
 export async function compactAll(
@@ -103,7 +109,8 @@ export async function compactAll(
       const ids = await io.compact(compactionWork(isCumulative), ENTRIES_PER_COMPACTION);
       if (ids === undefined) return all.length > 0 ? all : undefined;
       all.push(...ids);
-      if (ids.length < ENTRIES_PER_COMPACTION) return all;
+      // A transaction may stop short of the entries asked for: the log is empty when one finds none.
+      if (ids.length === 0) return all;
       if (all.length % (ENTRIES_PER_COMPACTION * 10) === 0 && io.reclaim) await io.reclaim();
     }
   } finally {

@@ -53,5 +53,15 @@ describe('creating series from two replicas at once', () => {
     expect(await count('gateway')).toBe(300);
     expect(await count('sensor')).toBe(600);
     expect(await count('series')).toBe(600);
+    // Each series is its own sensor's: the serial number, medium and key of the two agree.
+    const rows = await db
+      .selectFrom('series')
+      .innerJoin('sensor', 'sensor.id', 'series.sensor_id')
+      .innerJoin('gateway', 'gateway.id', 'sensor.gateway_id')
+      .select(['series.key', 'gateway.sn', 'sensor.medium'])
+      .execute();
+    expect(rows).toHaveLength(600);
+    for (const row of rows)
+      expect(row.key).toContain(`SN=${row.sn},channel=1,device=1,medium=${row.medium} `);
   });
 });

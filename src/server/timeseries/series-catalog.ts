@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { ensureGateway, ensureMedium, ensureSensor } from '../places/places.store.ts';
+import { ensureGateways, ensureMedia, ensureSensors, sensorKey } from '../places/places.store.ts';
 import { forwarderIdentity } from './series-key.ts';
-import { findSeriesById, findSeriesByKeys, insertSeries, listAllSeries } from './series.store.ts';
+import { findSeriesById, findSeriesByKeys, insertSeriesMany, listAllSeries } from './series.store.ts';
 
 /** What the ingest path needs to know of a series. */
 export interface SeriesInfo {
@@ -164,40 +164,46 @@ export class SeriesCatalog {
       this.remember(info);
   }
 
+  /**
+   * Creates the series of `toCreate` (in key order), with the gateways, media and sensors of the
+   * forwarders' among them, in one transaction of a few multi-row statements: a new fleet's
+   * thousands of series cost a handful of round trips rather than several each.
+   */
   private async create(toCreate: SeriesRequest[], now: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const gateways = new Map<string, number>();
-      const media = new Map<string, { unit: string; cumulative: boolean }>();
-      for (const r of toCreate) {
-        const forwarder = forwarderIdentity(r.measurement, r.tags, r.field);
-        let sensorId: number | null = null;
-        let cumulative = false;
-        if (forwarder && r.valueType === 'number') {
-          let gatewayId = gateways.get(forwarder.sn);
-          if (gatewayId === undefined) {
-            gatewayId = await ensureGateway(trx, forwarder.sn, now);
-            gateways.set(forwarder.sn, gatewayId);
-          }
-          let medium = media.get(forwarder.medium);
-          if (!medium) {
-            medium = await ensureMedium(trx, forwarder.medium);
-            media.set(forwarder.medium, medium);
-          }
-          cumulative = medium.cumulative;
-          sensorId = await ensureSensor(
-            trx,
-            gatewayId,
-            {
-              channel: forwarder.channel,
-              device: forwarder.device,
-              medium: forwarder.medium,
-              unit: medium.unit,
-            },
-            now,
-          );
-        }
-        await insertSeries(trx, { ...r, cumulative, sensorId }, now);
-      }
+      const identities = toCreate.map((r) =>
+        r.valueType === 'number' ? forwarderIdentity(r.measurement, r.tags, r.field) : undefined,
+      );
+      const forwarders = identities.filter((f) => f !== undefined);
+      const gateways = await ensureGateways(
+        trx,
+        forwarders.map((f) => f.sn),
+        now,
+      );
+      const media = await ensureMedia(
+        trx,
+        forwarders.map((f) => f.medium),
+      );
+      const sensorOf = (f: NonNullable<(typeof identities)[number]>) => ({
+        gatewayId: gateways.get(f.sn) as number,
+        channel: f.channel,
+        device: f.device,
+        medium: f.medium,
+        unit: (media.get(f.medium) as { unit: string }).unit,
+      });
+      const sensors = await ensureSensors(trx, forwarders.map(sensorOf), now);
+      await insertSeriesMany(
+        trx,
+        toCreate.map((r, i) => {
+          const f = identities[i];
+          return {
+            ...r,
+            cumulative: f ? (media.get(f.medium) as { cumulative: boolean }).cumulative : false,
+            sensorId: f ? (sensors.get(sensorKey(sensorOf(f))) as number) : null,
+          };
+        }),
+        now,
+      );
     });
   }
 }

@@ -91,6 +91,35 @@ export async function insertSeries(
     .execute();
 }
 
+/**
+ * Inserts series that may exist already (those are left as they are), a statement for every 500
+ * in the order given.
+ */
+export async function insertSeriesMany(
+  db: Kysely<Database> | import('kysely').Transaction<Database>,
+  series: NewSeries[],
+  createdAt: number,
+): Promise<void> {
+  for (let i = 0; i < series.length; i += 500) {
+    await db
+      .insertInto('series')
+      .values(
+        series.slice(i, i + 500).map((s) => ({
+          key: s.key,
+          measurement: s.measurement,
+          tags: JSON.stringify(Object.fromEntries(s.tags)),
+          field: s.field,
+          value_type: s.valueType,
+          cumulative: s.cumulative ? 1 : 0,
+          sensor_id: s.sensorId,
+          created_at: createdAt,
+        })),
+      )
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+  }
+}
+
 /** Ids of the cumulative series, and the newest series id. */
 export async function listCumulativeSeriesIds(
   db: Kysely<Database>,

@@ -8,8 +8,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/database.ts';
 import type { TextReading } from './timeseries-io.ts';
 import { createSqliteTimeSeriesIo, logFileOf, openSqliteLog, reclaimSpace } from './timeseries-sqlite.ts';
-import { compactionWork, ENTRIES_PER_COMPACTION } from './compaction.ts';
+import { compactionWork, SQLITE_ENTRIES_PER_COMPACTION } from './compaction.ts';
 import { listCumulativeSeriesIds } from './series.store.ts';
+import { giveWay, whileBusyBlocking, type WriteWaiters } from '../db/sqlite-busy.ts';
 
 export type StorageRequest =
   | { kind: 'append'; id: number; payload?: Uint8Array; texts: TextReading[] }
@@ -26,13 +27,18 @@ export interface StorageWorkerData {
   role: 'append' | 'compact';
   file: string;
   sync: 'full' | 'normal';
+  /** The event loop's writers waiting for the database's write lock, to give way to. */
+  waiters?: WriteWaiters;
 }
 
-const { role, file, sync } = workerData as StorageWorkerData;
+const { role, file, sync, waiters } = workerData as StorageWorkerData;
 const port = parentPort!;
 const reply = (message: StorageReply) => port.postMessage(message);
 const log = openSqliteLog(logFileOf(file), sync);
-const database = role === 'compact' ? openDatabase(`sqlite:${file}`, { sqliteSync: sync }) : undefined;
+// Its transactions wait for the write lock in `whileBusyBlocking`, the statements outside them
+// (reads, and the housekeeping that may fail busy) not at all.
+const database =
+  role === 'compact' ? openDatabase(`sqlite:${file}`, { sqliteSync: sync, sqliteBusy: 'poll' }) : undefined;
 const io = database ? createSqliteTimeSeriesIo(database.sqlite!, log) : undefined;
 
 const appends: Extract<StorageRequest, { kind: 'append' }>[] = [];
@@ -58,13 +64,18 @@ function writeAppends(): void {
 async function compactSlice(): Promise<boolean> {
   const { cumulative } = await listCumulativeSeriesIds(database!.db);
   const set = new Set(cumulative);
+  // A request's statement waiting for the write lock goes first (for a bounded time).
+  giveWay(waiters);
   const ids =
-    (await io!.compact(
-      compactionWork((id) => set.has(id)),
-      ENTRIES_PER_COMPACTION,
+    (await whileBusyBlocking(() =>
+      io!.compact(
+        compactionWork((id) => set.has(id)),
+        SQLITE_ENTRIES_PER_COMPACTION,
+      ),
     )) ?? [];
   compacted.push(...ids);
-  return ids.length < ENTRIES_PER_COMPACTION;
+  // A transaction stops at a number of readings: the log is empty when one finds nothing.
+  return ids.length === 0;
 }
 
 let lastReclaim = 0;
@@ -103,7 +114,8 @@ async function pump(): Promise<void> {
         } catch (error) {
           for (const id of compactWaiters) reply({ id, error: (error as Error).message });
           compactWaiters = [];
-          compacted = [];
+          // The entries of the transactions that committed before this one stay compacted: the
+          // next round's answer reports them, so that the engine forgets them from memory.
         }
         // Let a close or more requests in between two transactions.
         await new Promise((resolve) => setImmediate(resolve));

@@ -40,6 +40,11 @@ export class TimeSeriesEngine {
   private flushRunning: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly maxHeadPoints: number;
+  /**
+   * Entries the last compaction compacted that were not in memory: appended by another replica,
+   * or appended here with the append's answer still on its way.
+   */
+  private compactedEarly = new Set<number>();
 
   /**
    * `io` serves reads; `writer` takes appends and compactions (by default in the process,
@@ -86,6 +91,9 @@ export class TimeSeriesEngine {
     const n = batch.seriesIds.length;
     if (n === 0 && texts.length === 0) return;
     const logId = await this.writer.append(encodeBatch(batch), texts);
+    // The compaction thread may have compacted the entry, and its answer arrived, before the
+    // append thread's answer: the batch is in the blocks already.
+    if (this.compactedEarly.delete(logId)) return;
     if (n > 0) this.head.push({ logId, batch });
     this.headPoints += n;
     if (this.headPoints >= this.maxHeadPoints && !this.flushRunning) {
@@ -110,6 +118,8 @@ export class TimeSeriesEngine {
     // Forget what is now in the blocks; batches compacted by another replica stay (harmless) until
     // this replica compacts again.
     const compacted = new Set(ids);
+    const known = new Set(this.head.map((e) => e.logId));
+    this.compactedEarly = new Set(ids.filter((id) => !known.has(id)));
     const kept = this.head.filter((e) => !compacted.has(e.logId));
     this.head = kept;
     this.headPoints = kept.reduce((sum, e) => sum + e.batch.seriesIds.length, 0);

@@ -11,13 +11,21 @@ import type {
 import { type BlockRow, decodeChanges, encodeChanges, MIN_TIME, toBlock } from './timeseries-io.ts';
 
 /**
+ * Readings one compaction transaction takes at most (20 bytes each in the log): it holds the
+ * database's write lock meanwhile, which requests' writes wait for. As many as 20 entries of the
+ * forwarders' 5,000-line batches; a transaction of fewer readings costs more per reading (each
+ * rewrites the last block of every series it touches).
+ */
+export const READINGS_PER_COMPACTION = 100_000;
+
+/**
  * The ingest log on SQLite, in a file of its own beside the database: appends (one writer)
  * never wait for a compaction's transaction on the database, and the other way round.
  */
 export interface SqliteLog {
   append(entries: LogAppend[], receivedAt: number): number[];
-  /** Entries after `afterId`, oldest first. */
-  read(afterId: number, limit: number): LogEntry[];
+  /** Entries after `afterId`, oldest first: `limit` at most, and `maxBytes` of payload (but one at least). */
+  read(afterId: number, limit: number, maxBytes?: number): LogEntry[];
   deleteThrough(id: number): void;
   /** Entries after `afterId`. */
   size(afterId: number): number;
@@ -48,7 +56,16 @@ export function openSqliteLog(file: string, sync: 'full' | 'normal'): SqliteLog 
     texts TEXT
   )`);
   const insert = db.prepare('INSERT INTO ingest_log (received_at, payload, texts) VALUES (?, ?, ?)');
-  const read = db.prepare('SELECT id, payload, texts FROM ingest_log WHERE id > ? ORDER BY id LIMIT ?');
+  // The entries of a compaction: at most `limit`, and only as many as hold `maxBytes` of readings
+  // (the first whatever its size), so that a transaction of big batches holds the database's
+  // write lock no longer than one of small batches. length() of a blob does not read it.
+  const read = db.prepare(
+    `SELECT id, payload, texts FROM (
+       SELECT id, payload, texts, sum(length(payload)) OVER (ORDER BY id) - length(payload) AS before
+       FROM ingest_log WHERE id > ? ORDER BY id LIMIT ?
+     ) WHERE before < ? OR id = (SELECT min(id) FROM ingest_log WHERE id > ?)
+     ORDER BY id`,
+  );
   const remove = db.prepare('DELETE FROM ingest_log WHERE id <= ?');
   const size = db.prepare('SELECT count(*) AS n FROM ingest_log WHERE id > ?');
   const append = db.transaction((entries: LogAppend[], at: number): number[] =>
@@ -61,7 +78,8 @@ export function openSqliteLog(file: string, sync: 'full' | 'normal'): SqliteLog 
   );
   return {
     append: (entries, at) => append(entries, at),
-    read: (afterId, limit) => read.all(afterId, limit) as LogEntry[],
+    read: (afterId, limit, maxBytes = Number.MAX_SAFE_INTEGER) =>
+      read.all(afterId, limit, maxBytes, afterId) as LogEntry[],
     deleteThrough: (id) => {
       remove.run(id);
     },
@@ -167,7 +185,7 @@ export function createSqliteTimeSeriesIo(sqlite: SQLite.Database, log: SqliteLog
   const compact = (work: CompactionWork, maxEntries: number): number[] => {
     const mark = watermark();
     log.deleteThrough(mark);
-    const entries = log.read(mark, maxEntries);
+    const entries = log.read(mark, maxEntries, READINGS_PER_COMPACTION * 20);
     if (entries.length === 0) return [];
     compactEntries.immediate(work, entries);
     log.deleteThrough(entries[entries.length - 1].id);

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { TextReading } from './timeseries-io.ts';
 import type { LogWriter } from './compaction.ts';
+import type { WriteWaiters } from '../db/sqlite-busy.ts';
 import type { StorageReply, StorageRequest, StorageWorkerData } from './storage-worker.ts';
 
 /** A request before it is numbered. */
@@ -56,10 +57,13 @@ function storageThread(data: StorageWorkerData) {
   };
 }
 
-/** The SQLite log writer: an append thread and a compaction thread. */
-export function workerLogWriter(file: string, sync: 'full' | 'normal'): LogWriter {
+/**
+ * The SQLite log writer: an append thread and a compaction thread. The compaction thread gives way
+ * to the event loop's `waiters` (its connection's, see sqlite-busy.ts) between two transactions.
+ */
+export function workerLogWriter(file: string, sync: 'full' | 'normal', waiters?: WriteWaiters): LogWriter {
   const appender = storageThread({ role: 'append', file, sync });
-  const compactor = storageThread({ role: 'compact', file, sync });
+  const compactor = storageThread({ role: 'compact', file, sync, waiters });
   return {
     append: (payload, texts: TextReading[]) => {
       // The encoded payload is the writer's alone: hand its memory over instead of copying it.
