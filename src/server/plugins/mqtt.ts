@@ -226,6 +226,10 @@ export class MqttIngest {
       // Back quickly after the broker restarts: until this replica subscribes again, a broker that
       // does not restore shared subscriptions (Mosquitto 2.0) drops what gateways publish.
       reconnectPeriod: 500,
+      // Otherwise the first packet written fills a table of 65,536 two-byte buffers (about 7 MB
+      // of heap, kept for good) to save allocating two bytes per packet id. The setting belongs
+      // to mqtt-packet, which the embedded broker writes its packets with too.
+      writeCache: false,
       ...(external
         ? {
             // A persistent session: while this replica is away, the broker keeps what it had
