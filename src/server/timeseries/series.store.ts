@@ -75,20 +75,7 @@ export async function insertSeries(
   series: NewSeries,
   createdAt: number,
 ): Promise<void> {
-  await db
-    .insertInto('series')
-    .values({
-      key: series.key,
-      measurement: series.measurement,
-      tags: JSON.stringify(Object.fromEntries(series.tags)),
-      field: series.field,
-      value_type: series.valueType,
-      cumulative: series.cumulative ? 1 : 0,
-      sensor_id: series.sensorId,
-      created_at: createdAt,
-    })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
+  await insertSeriesMany(db, [series], createdAt);
 }
 
 /**
