@@ -70,14 +70,6 @@ export interface NewSeries {
   sensorId: number | null;
 }
 
-export async function insertSeries(
-  db: Kysely<Database> | import('kysely').Transaction<Database>,
-  series: NewSeries,
-  createdAt: number,
-): Promise<void> {
-  await insertSeriesMany(db, [series], createdAt);
-}
-
 /**
  * Inserts series that may exist already (those are left as they are), a statement for every 500
  * in the order given.
