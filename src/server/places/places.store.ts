@@ -12,26 +12,7 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 /** A gateway by serial number, created as unregistered (no dwelling) when unknown. */
 export async function ensureGateway(db: Db, sn: string, seenAt: number): Promise<number> {
-  await db
-    .insertInto('gateway')
-    .values({
-      sn,
-      dwelling_id: null,
-      registered_at: null,
-      first_seen_at: seenAt,
-      notes: '',
-      created_at: seenAt,
-      updated_at: seenAt,
-    })
-    // A gateway registered before it reported is first seen now.
-    .onConflict((oc) =>
-      oc.column('sn').doUpdateSet((eb) => ({
-        first_seen_at: eb.fn.coalesce('gateway.first_seen_at', eb.ref('excluded.first_seen_at')),
-      })),
-    )
-    .execute();
-  const row = await db.selectFrom('gateway').select('id').where('sn', '=', sn).executeTakeFirstOrThrow();
-  return row.id;
+  return (await ensureGateways(db, [sn], seenAt)).get(sn)!;
 }
 
 /** A medium by name; an unknown one joins the open list with no unit until an admin sets it. */
@@ -76,8 +57,8 @@ function* chunks<T>(items: T[]): Generator<T[]> {
 }
 
 /**
- * Gateways by serial number, created as unregistered when unknown, as `ensureGateway` does for
- * one: a statement for every 500 serial numbers, in their sorted order (so that two replicas
+ * Gateways by serial number, created as unregistered when unknown (a gateway registered before it
+ * reported is first seen now): a statement for every 500 serial numbers, in their sorted order (so that two replicas
  * creating the same gateways wait for each other instead of deadlocking). Returns serial number → id.
  */
 export async function ensureGateways(db: Db, sns: string[], seenAt: number): Promise<Map<string, number>> {

@@ -70,27 +70,6 @@ export interface NewSeries {
   sensorId: number | null;
 }
 
-export async function insertSeries(
-  db: Kysely<Database> | import('kysely').Transaction<Database>,
-  series: NewSeries,
-  createdAt: number,
-): Promise<void> {
-  await db
-    .insertInto('series')
-    .values({
-      key: series.key,
-      measurement: series.measurement,
-      tags: JSON.stringify(Object.fromEntries(series.tags)),
-      field: series.field,
-      value_type: series.valueType,
-      cumulative: series.cumulative ? 1 : 0,
-      sensor_id: series.sensorId,
-      created_at: createdAt,
-    })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
-}
-
 /**
  * Inserts series that may exist already (those are left as they are), a statement for every 500
  * in the order given.
